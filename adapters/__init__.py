@@ -1,0 +1,1 @@
+"""Translators between platforms (Slack, Teams, helpdesks) and the core."""

@@ -1,0 +1,1 @@
+"""Helpdesk webhooks: vendor payloads in, `ConversationClosed` / reopen events out."""

@@ -1,0 +1,121 @@
+"""Settings: one frozen, validated object, built once from the environment or a mapping."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.hours import WorkingHours
+
+
+class SettingsError(Exception):
+    """One line naming every bad setting and what is wrong with it."""
+
+
+class Settings(BaseSettings):
+    """Every setting ratebot reads. Names are the contract in DESIGN.md."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field("sqlite:///ratebot.db", validation_alias="RATEBOT_DATABASE_URL")
+    host: str = Field("127.0.0.1", validation_alias="RATEBOT_HOST")
+    port: int = Field(3000, ge=1, le=65535, validation_alias="RATEBOT_PORT")
+    admins: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="RATEBOT_ADMINS")
+    timezone: str = Field("UTC", validation_alias="RATEBOT_TIMEZONE")
+    locale: str = Field("en", validation_alias="RATEBOT_LOCALE")
+    webhook_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_WEBHOOK_SECRET")
+    cooldown_days: int = Field(14, ge=0, le=365, validation_alias="RATEBOT_COOLDOWN_DAYS")
+    working_hours: Annotated[WorkingHours, NoDecode] = Field(
+        WorkingHours.default(), validation_alias="RATEBOT_WORKING_HOURS"
+    )
+    min_respondents: int = Field(5, ge=1, validation_alias="RATEBOT_MIN_RESPONDENTS")
+    delivery_interval: float = Field(
+        2.0, gt=0, le=3600, validation_alias="RATEBOT_DELIVERY_INTERVAL_SECONDS"
+    )
+    max_delivery_attempts: int = Field(8, ge=1, le=100, validation_alias="RATEBOT_MAX_ATTEMPTS")
+    log_level: str = Field("INFO", validation_alias="RATEBOT_LOG_LEVEL")
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str | None = Field(None, validation_alias="SLACK_API_URL")
+
+    microsoft_app_id: str | None = Field(None, validation_alias="MicrosoftAppId")
+    microsoft_app_password: SecretStr | None = Field(None, validation_alias="MicrosoftAppPassword")
+    microsoft_app_tenant_id: str | None = Field(None, validation_alias="MicrosoftAppTenantId")
+    microsoft_app_type: str = Field("MultiTenant", validation_alias="MicrosoftAppType")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", value):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r} (use an IANA name like Europe/Amsterdam)")
+        return value
+
+    @field_validator("working_hours", mode="before")
+    @classmethod
+    def _parse_hours(cls, value: object) -> object:
+        return WorkingHours.parse(value) if isinstance(value, str) else value
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in ("en", "nl"):
+            raise ValueError("must be 'en' or 'nl'")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgres")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from `environ` (tests) or from the process environment and `.env`.
+
+    Raise `SettingsError` with one line that names every bad setting.
+    """
+    try:
+        if environ is None:
+            return Settings()
+        return Settings.model_validate(dict(environ))
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise SettingsError("bad setting " + "; ".join(problems)) from None

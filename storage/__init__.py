@@ -1,0 +1,1 @@
+"""The schema, its migrations and the SQL store, one code path for SQLite and PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Hand-written fakes of the core's ports."""
