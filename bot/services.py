@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.hours import WorkingHours
+from bot.metrics import Metrics
 from bot.ports import ChatPort, RatingStore
 
 
@@ -29,3 +30,4 @@ class Services:
     policy: Policy = field(default_factory=Policy)
     chats: tuple[ChatPort, ...] = ()
     rng: random.Random = field(default_factory=random.Random)
+    metrics: Metrics = field(default_factory=Metrics)

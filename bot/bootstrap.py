@@ -1,0 +1,55 @@
+"""The composition root: settings in, a wired ratebot out. Nothing happens at import."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from bot.clock import Clock, SystemClock
+from bot.delivery import DeliveryWorker
+from bot.ports import ChatPort
+from bot.services import Policy, Services
+from bot.settings import Settings
+from storage.store import open_store
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy(
+        cooldown_days=settings.cooldown_days,
+        timezone=settings.timezone,
+        working_hours=settings.working_hours,
+        locale=settings.locale,
+        max_delivery_attempts=settings.max_delivery_attempts,
+        min_respondents=settings.min_respondents,
+    )
+
+
+@dataclass
+class Ratebot:
+    """Everything `serve`, the command line and the tests work with."""
+
+    settings: Settings
+    services: Services
+    worker: DeliveryWorker
+
+    async def aclose(self) -> None:
+        await self.services.store.close()
+
+
+async def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    chats: tuple[ChatPort, ...] = (),
+    rng: random.Random | None = None,
+) -> Ratebot:
+    """Open the store (migrating a SQLite file, checking a PostgreSQL schema) and wire it."""
+    store = await open_store(settings.database_url)
+    services = Services(
+        store=store,
+        clock=clock or SystemClock(),
+        policy=policy_from(settings),
+        chats=chats,
+        rng=rng or random.Random(),
+    )
+    return Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))

@@ -1,0 +1,38 @@
+"""Prometheus metrics, in a registry of the app's own (no global state)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.webhooks = Counter(
+            "ratebot_webhooks", "Webhook requests by source and outcome",
+            ["source", "outcome"], registry=self.registry,
+        )
+        self.prompts = Counter(
+            "ratebot_prompts", "Prompt status changes by new status and reason",
+            ["status", "reason"], registry=self.registry,
+        )
+        self.ratings = Counter(
+            "ratebot_ratings", "Ratings recorded by scale and category",
+            ["scale", "category"], registry=self.registry,
+        )
+        self.delivery_latency = Histogram(
+            "ratebot_delivery_latency_seconds",
+            "Time from a conversation closing to its prompt being delivered",
+            registry=self.registry,
+            buckets=(1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 72 * 3600),
+        )
+        self.delivery_errors = Counter(
+            "ratebot_delivery_errors", "Failed platform calls by platform and kind",
+            ["platform", "kind"], registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
