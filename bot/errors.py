@@ -40,7 +40,9 @@ class PromptExpired(UserFacingError):
 
 class NotRecipient(UserFacingError):
     def __init__(self) -> None:
-        super().__init__("This rating request was sent to someone else, so it can't be answered here.")
+        super().__init__(
+            "This rating request was sent to someone else, so it can't be answered here."
+        )
 
 
 class ScoreOffScale(UserFacingError):

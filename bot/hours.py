@@ -34,12 +34,12 @@ class WorkingHours:
             raise ValueError(f"{spec!r} is not like 'mon-fri 08:00-18:00'")
         first = DAYS.index(match["first"])
         last = DAYS.index(match["last"]) if match["last"] else first
-        if last < first:
-            raise ValueError(f"{spec!r}: the days must run forward, like mon-fri")
+        # A range may wrap round the week: "sun-thu" is a working week in many countries.
+        days = frozenset((first + step) % 7 for step in range((last - first) % 7 + 1))
         start, end = _clock_time(match["start"]), _clock_time(match["end"])
         if end <= start:
             raise ValueError(f"{spec!r}: the day must end after it starts")
-        return cls(frozenset(range(first, last + 1)), start, end)
+        return cls(days, start, end)
 
     def next_working_time(self, moment: datetime, timezone: str) -> datetime:
         """`moment` itself when it falls in working hours, else the next working start.

@@ -428,7 +428,9 @@ class RatingStore(Protocol):
     # follow-ups ------------------------------------------------------------
     async def get_follow_up(self, follow_up_id: int) -> FollowUp | None: ...
 
-    async def claim_follow_up(self, follow_up_id: int, person_id: int, *, at: datetime) -> FollowUp: ...
+    async def claim_follow_up(
+        self, follow_up_id: int, person_id: int, *, at: datetime
+    ) -> FollowUp: ...
 
     async def resolve_follow_up(
         self, follow_up_id: int, person_id: int, note: str | None, *, at: datetime

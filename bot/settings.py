@@ -72,7 +72,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r} (use an IANA name like Europe/Amsterdam)")
+            raise ValueError(
+                f"unknown timezone {value!r} (use an IANA name like Europe/Amsterdam)"
+            ) from None
         return value
 
     @field_validator("working_hours", mode="before")

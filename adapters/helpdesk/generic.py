@@ -1,0 +1,187 @@
+"""The generic webhook: ratebot's own canonical payload, signed with HMAC-SHA256."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+)
+
+from adapters.helpdesk.source import PayloadError, Verdict, WebhookEvent
+from bot.events import ConversationClosed, ConversationReopened
+
+SIGNATURE_HEADER = "X-Ratebot-Signature"
+SECRET_SETTING = "RATEBOT_WEBHOOK_SECRET"
+_PREFIX = "sha256="
+
+# Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 parsing
+# accepts addresses no mail system delivers to and would need another dependency.
+_EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\]\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+def _email(value: str) -> str:
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError("not a valid email address")
+    # People are matched by email; helpdesks disagree about case.
+    return value.lower()
+
+
+def _blank_to_none(value: Any) -> Any:
+    # Helpdesks often send "" for a field they do not have.
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _text_only(value: Any) -> Any:
+    # Pydantic would read a number as a Unix time; the contract is ISO-8601 text.
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be an ISO-8601 date-time text with a timezone")
+    return value
+
+
+def _ticket_text(value: Any) -> Any:
+    # Many helpdesks number their tickets; accept 1042 as "1042", never true/false.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _closed_event(value: str) -> str:
+    if value != "closed":
+        raise ValueError("must be 'closed' or 'reopened'")
+    return value
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+OptionalEmail = Annotated[Email | None, BeforeValidator(_blank_to_none)]
+TicketId = Annotated[str, Field(min_length=1, max_length=200), BeforeValidator(_ticket_text)]
+Subject = Annotated[Annotated[str, Field(max_length=500)] | None, BeforeValidator(_blank_to_none)]
+Name = Annotated[Annotated[str, Field(max_length=200)] | None, BeforeValidator(_blank_to_none)]
+Moment = Annotated[AwareDatetime | None, BeforeValidator(_text_only), AfterValidator(_utc)]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+
+    ticket_id: TicketId
+
+
+class ClosePayload(_Payload):
+    event: Annotated[str, AfterValidator(_closed_event)] = "closed"
+    requester_email: Email
+    team: Annotated[str, Field(min_length=1, max_length=64)]
+    agent: OptionalEmail = None
+    subject: Subject = None
+    closed_at: Moment = None
+    always_ask: StrictBool = False
+    requester_name: Name = None
+    agent_name: Name = None
+
+    def event_at(self, received_at: datetime) -> ConversationClosed:
+        return ConversationClosed(
+            source=GenericWebhook.name,
+            ticket_id=self.ticket_id,
+            requester_email=self.requester_email,
+            team=self.team,
+            closed_at=self.closed_at or received_at,
+            subject=self.subject,
+            agent_email=self.agent,
+            agent_name=self.agent_name,
+            requester_name=self.requester_name,
+            always_ask=self.always_ask,
+        )
+
+
+class ReopenPayload(_Payload):
+    event: Literal["reopened"]
+    reopened_at: Moment = None
+
+    def event_at(self, received_at: datetime) -> ConversationReopened:
+        return ConversationReopened(
+            source=GenericWebhook.name,
+            ticket_id=self.ticket_id,
+            reopened_at=self.reopened_at or received_at,
+        )
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The header value a sender puts in `X-Ratebot-Signature` for `body`."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return _PREFIX + digest
+
+
+def check_signature(body: bytes, header: str | None, secret: str) -> Verdict:
+    if not header:
+        return Verdict(False, f"missing {SIGNATURE_HEADER} header")
+    expected = sign(body, secret).encode()
+    # compare_digest takes bytes of any content; str would raise on non-ASCII input.
+    given = header.strip().lower().encode("utf-8", errors="replace")
+    if not hmac.compare_digest(expected, given):
+        return Verdict(False, f"{SIGNATURE_HEADER} does not match the body")
+    return Verdict(True)
+
+
+def parse_payload(body: bytes, *, received_at: datetime) -> WebhookEvent:
+    """Read the generic JSON body into a core event, or raise `PayloadError`."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise PayloadError("body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise PayloadError("body must be a JSON object")
+    model = ReopenPayload if data.get("event") == "reopened" else ClosePayload
+    try:
+        payload = model.model_validate(data)
+    except ValidationError as exc:
+        raise PayloadError("invalid payload", _field_errors(exc)) from None
+    return payload.event_at(received_at)
+
+
+def _field_errors(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        name = ".".join(str(part) for part in error["loc"]) or "body"
+        message = "required" if error["type"] == "missing" else error["msg"]
+        fields.setdefault(name, message.removeprefix("Value error, "))
+    return fields
+
+
+class GenericWebhook:
+    """The `generic` source: any helpdesk that can send a signed JSON POST."""
+
+    name = "generic"
+    secret_setting = SECRET_SETTING
+
+    def __init__(self, secret: str | None) -> None:
+        self._secret = secret or None
+
+    @property
+    def configured(self) -> bool:
+        return self._secret is not None
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> Verdict:
+        if self._secret is None:
+            return Verdict(False, f"set {SECRET_SETTING} to accept webhooks")
+        return check_signature(body, headers.get(SIGNATURE_HEADER), self._secret)
+
+    def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
+        return parse_payload(body, received_at=received_at)

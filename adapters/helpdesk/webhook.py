@@ -1,0 +1,135 @@
+"""`POST /webhooks/{source}`: one error boundary for every helpdesk source."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+
+from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent, WebhookSource
+from bot.asking import conversation_closed, conversation_reopened
+from bot.errors import StoreUnavailable, UnknownTeam
+from bot.events import ConversationClosed
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+RETRY_AFTER_SECONDS = 30
+_CHUNK = 16 * 1024
+
+
+async def read_body(request: web.Request, limit: int) -> bytes | None:
+    """The raw body, or None once it exceeds `limit` bytes (counted as it arrives)."""
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    # Content-Length can lie or be absent (chunked), so count what actually arrives.
+    async for chunk in request.content.iter_chunked(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class WebhookEndpoint:
+    """Size, signature, JSON, validation, then the core; every outcome counted."""
+
+    def __init__(
+        self,
+        services: Services,
+        sources: Mapping[str, WebhookSource],
+        *,
+        max_body: int = MAX_BODY,
+    ) -> None:
+        self._services = services
+        self._sources = dict(sources)
+        self._max_body = max_body
+
+    @property
+    def known_sources(self) -> list[str]:
+        return sorted(self._sources)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        name = request.match_info["source"]
+        source = self._sources.get(name)
+        if source is None:
+            # Not counted: the label would come from the caller and could grow without bound.
+            return _error(404, f"unknown webhook source '{name[:64]}'", known=self.known_sources)
+        outcome, response = await self._respond(source, request)
+        self._services.metrics.webhooks.labels(source.name, outcome).inc()
+        return response
+
+    async def _respond(
+        self, source: WebhookSource, request: web.Request
+    ) -> tuple[str, web.Response]:
+        event: WebhookEvent | None = None
+        try:
+            body = await read_body(request, self._max_body)
+            if body is None:
+                return "too_large", _error(413, f"body larger than {self._max_body} bytes")
+            if not source.configured:
+                message = f"webhooks from '{source.name}' are refused until {source.secret_setting} is set"
+                return "unauthorized", _error(403, message)
+            verdict = source.verify(request.headers, body)
+            if not verdict.ok:
+                return "unauthorized", _error(401, verdict.reason)
+            try:
+                event = source.parse(body, received_at=self._services.clock.now())
+            except PayloadError as exc:
+                return "invalid", _error(400, exc.message, fields=exc.fields or None)
+            return await self._apply(event)
+        except UnknownTeam as exc:
+            return "unknown_team", _error(422, str(exc))
+        except StoreUnavailable:
+            log.warning("webhook %s: database unavailable, asked the sender to retry", source.name)
+            response = _error(503, "database unavailable, retry later")
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return "unavailable", response
+        except Exception as exc:
+            _log_failure(source.name, event, exc)
+            return "error", _error(500, "internal error")
+
+    async def _apply(self, event: WebhookEvent) -> tuple[str, web.Response]:
+        if isinstance(event, Ignored):
+            return "ignored", web.json_response({"status": "ignored", "reason": event.reason})
+        if isinstance(event, ConversationClosed):
+            closed = await conversation_closed(self._services, event)
+            if not closed.created:
+                return "duplicate", web.json_response({"status": "duplicate"})
+            prompt = closed.prompt
+            body = {"status": "accepted", "prompt": prompt.status.value, "reason": prompt.reason}
+            return "accepted", web.json_response(body, status=202)
+        reopened = await conversation_reopened(self._services, event)
+        body = {
+            "status": "reopened",
+            "found": reopened.found,
+            "withdrawn": reopened.withdrawn is not None,
+        }
+        return "reopened", web.json_response(body)
+
+
+def _error(status: int, message: str, **extra: Any) -> web.Response:
+    body = {"error": message, **{key: value for key, value in extra.items() if value is not None}}
+    return web.json_response(body, status=status)
+
+
+def _log_failure(source: str, event: WebhookEvent | None, exc: BaseException) -> None:
+    # The exception's message is left out: database errors quote their parameters,
+    # which hold emails and names. The frames say where it failed; the type says what.
+    ticket = getattr(event, "ticket_id", None)
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error(
+        "webhook %s failed (event %s, ticket %s): %s; message withheld\n%s",
+        source,
+        type(event).__name__ if event is not None else "unparsed",
+        ticket,
+        type(exc).__qualname__,
+        frames,
+    )

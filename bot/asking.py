@@ -1,0 +1,72 @@
+"""Who is asked, and when: `ConversationClosed` in, a stored decision out."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from bot.events import ConversationClosed, ConversationReopened
+from bot.model import PromptStatus, SkipReason
+from bot.ports import AskContext, CloseOutcome, Decider, Decision, ReopenOutcome
+from bot.services import Policy, Services
+
+
+def skip_reason(ctx: AskContext, policy: Policy, rng: random.Random) -> SkipReason | None:
+    """The first rule that says "do not ask", or None. Principle 7 of DESIGN.md."""
+    person = ctx.requester
+    if person is None:
+        return SkipReason.FORGOTTEN
+    if person.opted_out:
+        return SkipReason.OPTED_OUT
+    if ctx.requester_excluded:
+        return SkipReason.EXCLUDED
+    if ctx.agent is not None and ctx.agent.id == person.id:
+        return SkipReason.OWN_AGENT
+    if ctx.requester_is_agent:
+        return SkipReason.IS_AGENT
+    if not ctx.always_ask and ctx.last_asked_at is not None:
+        cooldown = ctx.team.cooldown_days
+        days = policy.cooldown_days if cooldown is None else cooldown
+        if ctx.now - ctx.last_asked_at < timedelta(days=days):
+            return SkipReason.COOLDOWN
+    # Sampling is decided once, when the conversation closes: re-rolling it at send
+    # time would sample twice.
+    percent = ctx.team.sample_percent
+    if not ctx.at_send_time and percent < 100 and rng.random() * 100 >= percent:
+        return SkipReason.NOT_SAMPLED
+    return None
+
+
+def make_decider(policy: Policy, rng: random.Random) -> Decider:
+    """The asking rules as a pure function the store calls inside its transaction."""
+
+    def decide(ctx: AskContext) -> Decision:
+        reason = skip_reason(ctx, policy, rng)
+        if reason is not None:
+            return Decision(PromptStatus.SKIPPED, reason=reason)
+        delay = timedelta(minutes=0 if ctx.at_send_time else ctx.team.send_delay_minutes)
+        return Decision(PromptStatus.PENDING, due_at=ctx.now + delay)
+
+    return decide
+
+
+async def conversation_closed(services: Services, event: ConversationClosed) -> CloseOutcome:
+    """Store the conversation and whether (and when) its requester will be asked.
+
+    Raise `UnknownTeam` for a team that does not exist: teams are never created on the fly.
+    """
+    outcome = await services.store.close_conversation(
+        event, make_decider(services.policy, services.rng), now=services.clock.now()
+    )
+    if outcome.created:
+        prompt = outcome.prompt
+        services.metrics.prompts.labels(prompt.status.value, prompt.reason or "").inc()
+    return outcome
+
+
+async def conversation_reopened(services: Services, event: ConversationReopened) -> ReopenOutcome:
+    """Withdraw the ticket's unanswered prompt; a later close may ask again."""
+    outcome = await services.store.reopen_conversation(event)
+    if outcome.withdrawn is not None:
+        services.metrics.prompts.labels(PromptStatus.SKIPPED.value, SkipReason.REOPENED).inc()
+    return outcome

@@ -1,0 +1,140 @@
+"""The HTTP server: one aiohttp application, the delivery worker, a clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator, Mapping
+
+from aiohttp import web
+
+from adapters.helpdesk.generic import GenericWebhook
+from adapters.helpdesk.source import WebhookSource
+from adapters.helpdesk.webhook import WebhookEndpoint
+from bot.bootstrap import Ratebot, build
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RATEBOT = web.AppKey("ratebot", Ratebot)
+READY_TIMEOUT_SECONDS = 5.0
+SHUTDOWN_TIMEOUT_SECONDS = 15.0
+# No client address or user agent: both can identify a person.
+ACCESS_LOG_FORMAT = '"%r" %s %b %Tfs'
+
+
+def helpdesk_sources(settings: Settings) -> dict[str, WebhookSource]:
+    """Every helpdesk the server accepts webhooks from, by path segment."""
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    sources: list[WebhookSource] = [GenericWebhook(secret)]
+    return {source.name: source for source in sources}
+
+
+def build_app(
+    ratebot: Ratebot, *, sources: Mapping[str, WebhookSource] | None = None
+) -> web.Application:
+    """The one application: every route the bot serves is wired here."""
+    app = web.Application()
+    app[RATEBOT] = ratebot
+    webhooks = WebhookEndpoint(
+        ratebot.services, helpdesk_sources(ratebot.settings) if sources is None else sources
+    )
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_post("/webhooks/{source}", webhooks.handle)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    store = request.app[RATEBOT].services.store
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            await store.ping()
+    except Exception as exc:
+        # The reason stays in the log: a probe's caller only needs ready or not.
+        log.warning("not ready: database unreachable (%s)", type(exc).__qualname__)
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    return web.json_response({"status": "ok", "database": "reachable"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    registry = request.app[RATEBOT].services.metrics
+    return web.Response(body=registry.render(), headers={"Content-Type": registry.content_type})
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Serve HTTP and deliver prompts until SIGTERM / SIGINT (or `stop` is set).
+
+    On stop the server stops accepting requests and finishes those in flight, the
+    worker finishes its batch (un-sent prompts stay pending for the next start), and
+    the store is closed.
+    """
+    stop = stop or asyncio.Event()
+    ratebot = await build(settings)
+    try:
+        runner = web.AppRunner(
+            build_app(ratebot),
+            access_log_format=ACCESS_LOG_FORMAT,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+        )
+        worker: asyncio.Task[None] | None = None
+        try:
+            await runner.setup()
+            await web.TCPSite(runner, settings.host, settings.port).start()
+            log.info(
+                "ratebot serving on http://%s:%d (database: %s)",
+                settings.host,
+                settings.port,
+                "postgresql" if settings.is_postgres else "sqlite",
+            )
+            worker = asyncio.create_task(ratebot.worker.run(stop), name="delivery-worker")
+            with _stop_on_signals(stop):
+                await _until_stopped(stop, worker)
+        finally:
+            stop.set()
+            # First stop accepting requests (in-flight ones finish), then let the
+            # worker end its batch; prompts it did not reach stay pending.
+            await runner.cleanup()
+            if worker is not None:
+                await worker  # a crashed worker re-raises here: exit non-zero, get restarted
+    finally:
+        await ratebot.aclose()
+        log.info("ratebot stopped")
+
+
+async def _until_stopped(stop: asyncio.Event, worker: asyncio.Task[None]) -> None:
+    """Return on a stop request, or when the worker ends by itself (a crash)."""
+    stopping = asyncio.create_task(stop.wait(), name="stop-request")
+    try:
+        await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await stopping
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+            loop.add_signal_handler(signum, _request_stop, stop, signum)
+            installed.append(signum)
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+def _request_stop(stop: asyncio.Event, signum: signal.Signals) -> None:
+    log.info("received %s, shutting down", signum.name)
+    stop.set()
