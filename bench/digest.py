@@ -132,8 +132,11 @@ COLUMNS = {
 ORDER = ("conversations", "prompts", "ratings", "follow_ups")
 
 
-def chunks(ratings: int, teams: list[tuple[Any, ...]]) -> Iterator[dict[str, list[tuple[Any, ...]]]]:
-    batch: dict[str, list[tuple[Any, ...]]] = {name: [] for name in ORDER}
+Batch = dict[str, list[tuple[Any, ...]]]
+
+
+def chunks(ratings: int, teams: list[tuple[Any, ...]]) -> Iterator[Batch]:
+    batch: Batch = {name: [] for name in ORDER}
     for ticket in activity(ratings, teams):
         for name, row in ticket.items():
             batch[name].append(row)
@@ -146,11 +149,20 @@ def chunks(ratings: int, teams: list[tuple[Any, ...]]) -> Iterator[dict[str, lis
 # --------------------------------------------------------------------------- loading
 
 
-def _sqlite_value(value: Any) -> Any:
-    # The text form SQLAlchemy's SQLite DATETIME writes: naive UTC, fixed width.
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
+def _sqlite_rows(table: str, rows: Any) -> Iterator[tuple[Any, ...]]:
+    """Timestamps in the text form SQLAlchemy's SQLite DATETIME writes: naive UTC, fixed width.
+
+    Every timestamp made here is already in UTC, so dropping the zone is the conversion.
+    """
+    stamps = [i for i, column in enumerate(COLUMNS[table])
+              if column.endswith("_at") or column == "expires_at"]
+    for row in rows:
+        values = list(row)
+        for i in stamps:
+            value = values[i]
+            if value is not None:
+                values[i] = value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        yield tuple(values)
 
 
 def fill_sqlite(path: Path, ratings: int) -> None:
@@ -161,7 +173,7 @@ def fill_sqlite(path: Path, ratings: int) -> None:
         db.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})",
-            (tuple(_sqlite_value(v) for v in row) for row in rows),
+            _sqlite_rows(table, rows),
         )
 
     with sqlite3.connect(path) as db:

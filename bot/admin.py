@@ -18,7 +18,10 @@ from bot.services import Services
 
 TEAM_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-SLACK_CHANNEL = re.compile(r"^<?#?(?P<id>[CG][A-Z0-9]{2,})(?:\|[^>]*)?>?$", re.IGNORECASE)
+# A bare id, or Slack's escaped channel mention as it arrives in a slash command.
+SLACK_CHANNEL = re.compile(
+    r"(?P<id>[CG][A-Z0-9]{2,})|<#(?P<mention>[CG][A-Z0-9]{2,})(?:\|[^>]*)?>"
+)
 DEFAULT_DIGEST = "mon 09:00"
 CHANNEL_PLATFORMS = ("slack",)  # Teams channels are registered from inside Teams
 CLEAR_WORDS = ("none", "off", "clear", "-")
@@ -59,7 +62,9 @@ def parse_timezone(text: str) -> str:
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"'{text}' is not a timezone (use an IANA name like Europe/Amsterdam)")
+        raise ValueError(
+            f"'{text}' is not a timezone (use an IANA name like Europe/Amsterdam)"
+        ) from None
     return text
 
 
@@ -70,7 +75,7 @@ def parse_slack_channel(text: str) -> str:
         raise ValueError(
             f"'{text}' is not a Slack channel id (like C0123ABCD, or pick the channel with #)"
         )
-    return match["id"].upper()
+    return str(match["id"] or match["mention"])
 
 
 def check_team_name(name: str) -> str:

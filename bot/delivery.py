@@ -172,8 +172,8 @@ class DeliveryWorker:
 
     def backoff(self, attempts: int, retry_after: float | None) -> timedelta:
         """Exponential backoff with jitter, never sooner than the platform's Retry-After."""
-        ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (attempts - 1))
-        delay = ceiling * (0.5 + self._services.rng.random() / 2)
+        ceiling: timedelta = min(self._backoff_cap, self._backoff_base * 2 ** (attempts - 1))
+        delay: timedelta = ceiling * (0.5 + self._services.rng.random() / 2)
         if retry_after is not None:
             delay = max(delay, timedelta(seconds=retry_after))
         return delay

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.events import ConversationClosed, ConversationReopened
 from bot.model import (
@@ -23,6 +23,9 @@ from bot.model import (
     Team,
 )
 from bot.scales import Category, Scale
+
+if TYPE_CHECKING:  # bot.digest imports this module
+    from bot.digest import Digest
 
 # --------------------------------------------------------------------------- chat
 
@@ -79,7 +82,20 @@ class TextMessage:
     text: str
 
 
-ChannelMessage = DetractorAlert | TextMessage
+@dataclass(frozen=True, slots=True)
+class DigestMessage:
+    """A team's weekly digest for its digest channel; the adapter renders `digest`.
+
+    `bot.digest_text.render_digest(digest, escape=...)` is the base rendering; the
+    adapter passes its own escape for everything a person typed.
+    """
+
+    digest: Digest
+    chart_png: bytes | None = None  # None without the `charts` extra: the text alone
+    late: bool = False  # posted after its scheduled time (the bot was down then)
+
+
+ChannelMessage = DetractorAlert | TextMessage | DigestMessage
 
 
 class DeliveryError(Exception):
@@ -404,7 +420,7 @@ class RatingStore(Protocol):
     async def finish_prompt(
         self, prompt_id: int, status: PromptStatus, *, reason: str, at: datetime
     ) -> None:
-        """End a claimed prompt as SKIPPED or FAILED with its reason."""
+        """End a claimed prompt as SKIPPED, FAILED or EXPIRED with its reason."""
         ...
 
     async def expire_prompts(self, *, now: datetime) -> list[Prompt]:

@@ -12,9 +12,12 @@ from aiohttp import web
 
 from adapters.helpdesk.generic import GenericWebhook
 from adapters.helpdesk.source import WebhookSource
+from adapters.helpdesk.vendors import vendor_sources
 from adapters.helpdesk.webhook import WebhookEndpoint
 from bot.bootstrap import Ratebot, build
+from bot.clock import Clock, SystemClock
 from bot.settings import Settings
+from bot.source_mapping import TeamRouter
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +28,11 @@ SHUTDOWN_TIMEOUT_SECONDS = 15.0
 ACCESS_LOG_FORMAT = '"%r" %s %b %Tfs'
 
 
-def helpdesk_sources(settings: Settings) -> dict[str, WebhookSource]:
+def helpdesk_sources(settings: Settings, clock: Clock | None = None) -> dict[str, WebhookSource]:
     """Every helpdesk the server accepts webhooks from, by path segment."""
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     sources: list[WebhookSource] = [GenericWebhook(secret)]
+    sources.extend(vendor_sources(settings, clock or SystemClock()))
     return {source.name: source for source in sources}
 
 
@@ -38,8 +42,11 @@ def build_app(
     """The one application: every route the bot serves is wired here."""
     app = web.Application()
     app[RATEBOT] = ratebot
+    services = ratebot.services
     webhooks = WebhookEndpoint(
-        ratebot.services, helpdesk_sources(ratebot.settings) if sources is None else sources
+        services,
+        helpdesk_sources(ratebot.settings, services.clock) if sources is None else sources,
+        route=TeamRouter(services.store, default_team=ratebot.settings.default_team),
     )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -76,37 +83,52 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     worker finishes its batch (un-sent prompts stay pending for the next start), and
     the store is closed.
     """
+    _configure_logging(settings.log_level)
     stop = stop or asyncio.Event()
-    ratebot = await build(settings)
-    try:
-        runner = web.AppRunner(
-            build_app(ratebot),
-            access_log_format=ACCESS_LOG_FORMAT,
-            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
-        )
-        worker: asyncio.Task[None] | None = None
+    # Installed before anything starts: a signal during start-up still stops cleanly.
+    with _stop_on_signals(stop):
+        ratebot = await build(settings)
         try:
-            await runner.setup()
-            await web.TCPSite(runner, settings.host, settings.port).start()
-            log.info(
-                "ratebot serving on http://%s:%d (database: %s)",
-                settings.host,
-                settings.port,
-                "postgresql" if settings.is_postgres else "sqlite",
-            )
-            worker = asyncio.create_task(ratebot.worker.run(stop), name="delivery-worker")
-            with _stop_on_signals(stop):
-                await _until_stopped(stop, worker)
+            await _serve_until_stopped(ratebot, stop)
         finally:
-            stop.set()
-            # First stop accepting requests (in-flight ones finish), then let the
-            # worker end its batch; prompts it did not reach stay pending.
-            await runner.cleanup()
-            if worker is not None:
-                await worker  # a crashed worker re-raises here: exit non-zero, get restarted
+            await ratebot.aclose()
+    log.info("ratebot stopped")
+
+
+async def _serve_until_stopped(ratebot: Ratebot, stop: asyncio.Event) -> None:
+    settings = ratebot.settings
+    runner = web.AppRunner(
+        build_app(ratebot),
+        access_log_format=ACCESS_LOG_FORMAT,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+    )
+    worker: asyncio.Task[None] | None = None
+    try:
+        await runner.setup()
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        log.info(
+            "ratebot serving on http://%s:%d (database: %s)",
+            settings.host,
+            settings.port,
+            "postgresql" if settings.is_postgres else "sqlite",
+        )
+        worker = asyncio.create_task(
+            ratebot.worker.run(stop, interval=settings.delivery_interval),
+            name="delivery-worker",
+        )
+        await _until_stopped(stop, worker)
     finally:
-        await ratebot.aclose()
-        log.info("ratebot stopped")
+        stop.set()
+        # First stop accepting requests (in-flight ones finish), then let the worker
+        # end its batch; prompts it did not reach stay pending for the next start.
+        await runner.cleanup()
+        if worker is not None:
+            await worker  # a crashed worker re-raises here: exit non-zero, get restarted
+
+
+def _configure_logging(level: str) -> None:
+    # A no-op when logging is already set up (tests, a host application): theirs wins.
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 async def _until_stopped(stop: asyncio.Event, worker: asyncio.Task[None]) -> None:

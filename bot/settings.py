@@ -31,6 +31,18 @@ class Settings(BaseSettings):
     timezone: str = Field("UTC", validation_alias="RATEBOT_TIMEZONE")
     locale: str = Field("en", validation_alias="RATEBOT_LOCALE")
     webhook_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_WEBHOOK_SECRET")
+    # One secret per helpdesk source; a source without one refuses every request.
+    zendesk_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_ZENDESK_SECRET")
+    jira_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_JIRA_SECRET")
+    freshservice_secret: SecretStr | None = Field(
+        None, validation_alias="RATEBOT_FRESHSERVICE_SECRET"
+    )
+    servicenow_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_SERVICENOW_SECRET")
+    zammad_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_ZAMMAD_SECRET")
+    glpi_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_GLPI_SECRET")
+    github_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_GITHUB_SECRET")
+    # Where a helpdesk group without a mapping goes; unset, such a close is refused (422).
+    default_team: str | None = Field(None, validation_alias="RATEBOT_DEFAULT_TEAM")
     cooldown_days: int = Field(14, ge=0, le=365, validation_alias="RATEBOT_COOLDOWN_DAYS")
     working_hours: Annotated[WorkingHours, NoDecode] = Field(
         WorkingHours.default(), validation_alias="RATEBOT_WORKING_HOURS"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -38,6 +38,10 @@ async def read_body(request: web.Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+# Puts a vendor's close into its ratebot team (bot.source_mapping.TeamRouter).
+Route = Callable[[ConversationClosed], Awaitable[ConversationClosed]]
+
+
 class WebhookEndpoint:
     """Size, signature, JSON, validation, then the core; every outcome counted."""
 
@@ -47,10 +51,12 @@ class WebhookEndpoint:
         sources: Mapping[str, WebhookSource],
         *,
         max_body: int = MAX_BODY,
+        route: Route | None = None,
     ) -> None:
         self._services = services
         self._sources = dict(sources)
         self._max_body = max_body
+        self._route = route
 
     @property
     def known_sources(self) -> list[str]:
@@ -75,8 +81,7 @@ class WebhookEndpoint:
             if body is None:
                 return "too_large", _error(413, f"body larger than {self._max_body} bytes")
             if not source.configured:
-                message = f"webhooks from '{source.name}' are refused until {source.secret_setting} is set"
-                return "unauthorized", _error(403, message)
+                return "unauthorized", _error(403, _unconfigured(source))
             verdict = source.verify(request.headers, body)
             if not verdict.ok:
                 return "unauthorized", _error(401, verdict.reason)
@@ -100,14 +105,16 @@ class WebhookEndpoint:
         if isinstance(event, Ignored):
             return "ignored", web.json_response({"status": "ignored", "reason": event.reason})
         if isinstance(event, ConversationClosed):
+            if self._route is not None:
+                event = await self._route(event)
             closed = await conversation_closed(self._services, event)
             if not closed.created:
                 return "duplicate", web.json_response({"status": "duplicate"})
             prompt = closed.prompt
-            body = {"status": "accepted", "prompt": prompt.status.value, "reason": prompt.reason}
-            return "accepted", web.json_response(body, status=202)
+            accepted = {"status": "accepted", "prompt": prompt.status, "reason": prompt.reason}
+            return "accepted", web.json_response(accepted, status=202)
         reopened = await conversation_reopened(self._services, event)
-        body = {
+        body: dict[str, object] = {
             "status": "reopened",
             "found": reopened.found,
             "withdrawn": reopened.withdrawn is not None,
@@ -118,6 +125,10 @@ class WebhookEndpoint:
 def _error(status: int, message: str, **extra: Any) -> web.Response:
     body = {"error": message, **{key: value for key, value in extra.items() if value is not None}}
     return web.json_response(body, status=status)
+
+
+def _unconfigured(source: WebhookSource) -> str:
+    return f"webhooks from '{source.name}' are refused until {source.secret_setting} is set"
 
 
 def _log_failure(source: str, event: WebhookEvent | None, exc: BaseException) -> None:

@@ -1,0 +1,1 @@
+"""Slack: the rating experience over the Events API, interactivity and Socket Mode."""

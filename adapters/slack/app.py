@@ -1,0 +1,150 @@
+"""Slack wiring only: an `AsyncApp` whose listeners hand over to `SlackInteractions`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+
+from adapters.slack import blocks, inbound
+from adapters.slack.interactions import SlackInteractions
+from adapters.slack.outbound import SlackChat, slack_client
+from bot.ports import RatingStore
+from bot.services import Services
+from bot.settings import Settings
+from bot.texts import text
+
+EVENTS_PATH = "/slack/events"
+COMMAND = "/ratings"
+CLOSE_SHORTCUT = "close_and_ask"
+Payload = dict[str, Any]
+
+
+@dataclass
+class SlackBinding:
+    """The Slack side of one ratebot: the bolt app, the outbound port and the handlers."""
+
+    app: AsyncApp
+    chat: SlackChat
+    interactions: SlackInteractions
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(EVENTS_PATH, self.handle)]
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """`POST /slack/events`: bolt verifies the signature and dispatches."""
+        response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+
+def slack_chat(settings: Settings, store: RatingStore) -> SlackChat:
+    """The outbound port, for the composition root to put into `Services.chats`.
+
+    Call it inside the event loop: the Web API client keeps one HTTP session (and its
+    connections) open until `SlackChat.aclose()`; the SDK would otherwise open one per call.
+    """
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    return SlackChat(slack_client(settings, session=session), store,
+                     default_locale=settings.locale, session=session)
+
+
+def build_slack(services: Services, settings: Settings, chat: SlackChat) -> SlackBinding:
+    """Wire the bolt app. Over Socket Mode no request is signed, so none is verified."""
+    socket_mode = settings.slack_app_token is not None
+    secret = settings.slack_signing_secret
+    app = AsyncApp(
+        client=chat.client,
+        signing_secret=secret.get_secret_value() if secret else "",
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+    )
+    interactions = SlackInteractions(services, chat, env_admins=settings.admins)
+    register(app, interactions, services)
+    return SlackBinding(app, chat, interactions)
+
+
+class AckOnce:
+    """`ack` that remembers being called, so a failed handler still answers Slack."""
+
+    def __init__(self, ack: Callable[..., Awaitable[Any]]) -> None:
+        self._ack = ack
+        self.done = False
+
+    async def __call__(self, **kwargs: Any) -> None:
+        self.done = True
+        await self._ack(**kwargs)
+
+    async def finish(self, **kwargs: Any) -> None:
+        if not self.done:
+            await self(**kwargs)
+
+
+def register(app: AsyncApp, handlers: SlackInteractions, services: Services) -> None:
+    store = handlers.store
+
+    @app.middleware
+    async def handle_once(body: Payload, next: Callable[[], Awaitable[None]]) -> Any:
+        # Slack retries what it thinks was lost: the same delivery is acknowledged, not redone.
+        key = inbound.delivery_key(body)
+        if key is not None and not await store.first_delivery(key, at=services.clock.now()):
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    def action(action_id: str | re.Pattern[str],
+               work: Callable[[Payload], Awaitable[None]]) -> None:
+        async def listener(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
+            await ack()  # within Slack's 3 seconds; the work goes on after the answer
+            await handlers.boundary(str(action_id), body, work(body))
+
+        app.action(action_id)(listener)
+
+    action(re.compile("^" + re.escape(blocks.RATE_ACTION) + r"\d+$"), handlers.rate)
+    action(blocks.COMMENT_ACTION, handlers.open_comment)
+    action(blocks.OPTOUT_ACTION, handlers.opt_out)
+    action(blocks.HOME_OPTOUT_ACTION, handlers.opt_out)
+
+    async def opt_in(body: Payload) -> None:
+        await handlers.opt_out(body, opted_out=False)
+
+    action(blocks.HOME_OPTIN_ACTION, opt_in)
+    action(blocks.CLAIM_ACTION, handlers.claim)
+    action(blocks.RESOLVE_ACTION, handlers.open_resolve)
+
+    @app.view(blocks.COMMENT_VIEW)
+    async def comment_submitted(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
+        once = AckOnce(ack)
+        await handlers.boundary("comment", body, handlers.submit_comment(once, body))
+        await once.finish()
+
+    @app.view(blocks.RESOLVE_VIEW)
+    async def resolve_submitted(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
+        once = AckOnce(ack)
+        await handlers.boundary("resolve", body, handlers.submit_resolve(once, body))
+        await once.finish()
+
+    @app.shortcut(CLOSE_SHORTCUT)
+    async def close_shortcut(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
+        await ack()
+        await handlers.boundary("close", body, handlers.close_shortcut(body))
+
+    @app.command(COMMAND)
+    async def command(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
+        once = AckOnce(ack)
+        await handlers.boundary("command", body, handlers.command(once, body))
+        await once.finish(text=text("apology", services.policy.locale), response_type="ephemeral")
+
+    @app.event("reaction_added")
+    async def reaction_added(body: Payload, event: Payload) -> None:
+        await handlers.boundary("reaction", body, handlers.reaction_added(event))
+
+    @app.event("app_home_opened")
+    async def home_opened(body: Payload, event: Payload) -> None:
+        if event.get("tab") == "home":
+            await handlers.boundary("home", body, handlers.publish_home(str(event["user"])))

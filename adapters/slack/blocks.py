@@ -1,0 +1,241 @@
+"""Block Kit, built by pure functions from core objects: messages, modals and App Home."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from adapters.slack.escape import escape, quote
+from bot.ports import DetractorAlert, PromptUpdate, RatingPrompt
+from bot.scales import Scale
+from bot.texts import anonymity_notice, default_question, text
+
+Block = dict[str, Any]
+
+RATE_BLOCK = "rate"
+RATE_ACTION = "rate:"  # + score: action ids are unique within the block
+COMMENT_ACTION = "comment"
+OPTOUT_ACTION = "optout"
+CLAIM_ACTION = "followup.claim"
+RESOLVE_ACTION = "followup.resolve"
+HOME_OPTOUT_ACTION = "home.optout"
+HOME_OPTIN_ACTION = "home.optin"
+COMMENT_VIEW = "rating_comment"
+RESOLVE_VIEW = "followup_resolve"
+COMMENT_BLOCK, COMMENT_INPUT = "comment_block", "comment_input"
+NOTE_BLOCK, NOTE_INPUT = "note_block", "note_input"
+MAX_COMMENT = 2000
+MAX_NOTE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    text: str  # the notification fallback
+    blocks: list[Block]
+
+
+@dataclass(frozen=True, slots=True)
+class RateValue:
+    """What a score button carries: which prompt, which score, and the rating's receipt."""
+
+    prompt_id: int
+    score: int
+    receipt: str | None = None
+
+    def encode(self) -> str:
+        return f"{self.prompt_id}:{self.score}:{self.receipt or ''}"
+
+    @classmethod
+    def decode(cls, value: str) -> RateValue:
+        """Raise ValueError for anything that is not a value this module wrote."""
+        prompt, score, receipt = value.split(":", 2)
+        return cls(int(prompt), int(score), receipt or None)
+
+
+def _mrkdwn(content: str) -> Block:
+    return {"type": "mrkdwn", "text": content}
+
+
+def _plain(content: str) -> Block:
+    return {"type": "plain_text", "text": content, "emoji": True}
+
+
+def _section(content: str) -> Block:
+    return {"type": "section", "text": _mrkdwn(content)}
+
+
+def _context(*parts: str) -> Block:
+    return {"type": "context", "elements": [_mrkdwn(part) for part in parts if part]}
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {"type": "button", "text": _plain(label), "action_id": action_id,
+                     "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def score_label(scale: Scale, score: int) -> str:
+    if scale is Scale.THUMBS:
+        return ":+1:" if score == 1 else ":-1:"
+    return str(score)
+
+
+def slack_date(moment: datetime) -> str:
+    """A date Slack shows in the reader's own timezone, with a plain fallback."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{moment:%Y-%m-%d}>"
+
+
+def question_for(prompt: RatingPrompt, locale: str) -> str:
+    """The team's own question as written, or the scale's default in the reader's language."""
+    english_default = prompt.scale.spec.question.format(team=prompt.team_display_name)
+    if prompt.question == english_default:
+        return default_question(prompt.scale, prompt.team_display_name, locale)
+    return prompt.question
+
+
+def _intro(prompt: RatingPrompt, locale: str) -> str:
+    team = escape(prompt.team_display_name)
+    if prompt.agent_name:
+        intro = text("prompt.helped_by", locale, agent=escape(prompt.agent_name), team=team)
+    else:
+        intro = text("prompt.helped", locale, team=team)
+    if prompt.subject:
+        intro += text("prompt.with", locale, subject=escape(prompt.subject))
+    if prompt.ticket_id:
+        intro += text("prompt.ticket", locale, ticket=escape(prompt.ticket_id))
+    return intro + "."
+
+
+def _score_buttons(prompt: RatingPrompt, chosen: int | None, receipt: str | None) -> Block:
+    return {
+        "type": "actions",
+        "block_id": RATE_BLOCK,
+        "elements": [
+            _button(
+                score_label(prompt.scale, score),
+                f"{RATE_ACTION}{score}",
+                RateValue(prompt.prompt_id, score, receipt).encode(),
+                "primary" if score == chosen else None,
+            )
+            for score in prompt.scale.scores()
+        ],
+    }
+
+
+def prompt_message(prompt: RatingPrompt, locale: str, update: PromptUpdate | None = None) -> Message:
+    """The rating question, or (with `update`) the same message after a click or a withdrawal."""
+    question = question_for(prompt, locale)
+    team = escape(prompt.team_display_name)
+    fallback = escape(text("prompt.fallback", locale, team=prompt.team_display_name,
+                           question=question))
+    blocks: list[Block] = [_section(_intro(prompt, locale)), _section(f"*{escape(question)}*")]
+    if update is not None and update.notice is not None:
+        blocks.append(_context(escape(update.notice)))
+        return Message(fallback, blocks)
+    score = update.score if update else None
+    receipt = update.receipt if update else None
+    blocks.append(_score_buttons(prompt, score, receipt))
+    hint = text(f"hint.{prompt.scale.value}", locale)
+    notice = anonymity_notice(prompt.anonymity, team, locale)
+    if score is None:
+        until = text("prompt.until", locale, date=slack_date(prompt.expires_at))
+        blocks.append(_context(hint, notice, until))
+        blocks.append({"type": "actions", "block_id": "optout", "elements": [
+            _button(text("prompt.optout", locale), OPTOUT_ACTION, str(prompt.prompt_id)),
+        ]})
+        return Message(fallback, blocks)
+    thanks = text("prompt.thanks", locale, score=score_label(prompt.scale, score))
+    blocks.append(_section(thanks + " " + text("prompt.change", locale)))
+    comment = update.comment if update else None
+    if comment:
+        blocks.append(_section(text("prompt.your_comment", locale) + "\n" + quote(comment)))
+    label = text("prompt.edit_comment" if comment else "prompt.comment", locale)
+    blocks.append({"type": "actions", "block_id": "comment", "elements": [
+        _button(label, COMMENT_ACTION, f"{prompt.prompt_id}:{receipt or ''}"),
+    ]})
+    blocks.append(_context(notice))
+    return Message(fallback, blocks)
+
+
+def refusal_message(prompt_text: str) -> Message:
+    return Message(escape(prompt_text), [_section(escape(prompt_text))])
+
+
+def comment_modal(locale: str, metadata: dict[str, object], initial: str | None = None) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": COMMENT_INPUT, "multiline": True,
+                      "max_length": MAX_COMMENT}
+    if initial:
+        element["initial_value"] = initial
+    return {
+        "type": "modal",
+        "callback_id": COMMENT_VIEW,
+        "private_metadata": json.dumps(metadata, separators=(",", ":")),
+        "title": _plain(text("modal.title", locale)),
+        "submit": _plain(text("modal.send", locale)),
+        "close": _plain(text("modal.cancel", locale)),
+        "blocks": [{"type": "input", "block_id": COMMENT_BLOCK,
+                    "label": _plain(text("modal.label", locale)), "element": element}],
+    }
+
+
+def resolve_modal(locale: str, metadata: dict[str, object]) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": RESOLVE_VIEW,
+        "private_metadata": json.dumps(metadata, separators=(",", ":")),
+        "title": _plain(text("resolve.title", locale)),
+        "submit": _plain(text("modal.send", locale)),
+        "close": _plain(text("modal.cancel", locale)),
+        "blocks": [{"type": "input", "block_id": NOTE_BLOCK, "optional": True,
+                    "label": _plain(text("resolve.label", locale)),
+                    "element": {"type": "plain_text_input", "action_id": NOTE_INPUT,
+                                "multiline": True, "max_length": MAX_NOTE}}],
+    }
+
+
+def alert_message(alert: DetractorAlert, locale: str) -> Message:
+    """A detractor alert for the team's channel; the names in it are the core's decision."""
+    team = escape(alert.team_display_name)
+    high = alert.scale.spec.high
+    score = score_label(alert.scale, alert.score)
+    blocks: list[Block] = [
+        _section(text("alert.title", locale, team=team) + "\n"
+                 + text("alert.score", locale, score=score, high=high)),
+    ]
+    if alert.comment:
+        blocks.append(_section(text("alert.comment", locale) + "\n" + quote(alert.comment)))
+    facts = []
+    if alert.agent_name:
+        facts.append(text("alert.agent", locale, agent=escape(alert.agent_name)))
+    if alert.requester_name:
+        facts.append(text("alert.requester", locale, requester=escape(alert.requester_name)))
+    if alert.ticket_id:
+        facts.append(text("alert.ticket", locale, ticket=escape(alert.ticket_id)))
+    if alert.subject:
+        facts.append(text("alert.subject", locale, subject=escape(alert.subject)))
+    if facts:
+        blocks.append(_context(*facts))
+    value = str(alert.follow_up_id)
+    if alert.resolved_by:
+        done = text("alert.resolved", locale, who=escape(alert.resolved_by))
+        if alert.resolution_note:
+            done += "\n" + text("alert.note", locale, note=escape(alert.resolution_note))
+        blocks.append(_section(":white_check_mark: " + done))
+    else:
+        buttons = [_button(text("alert.resolve", locale), RESOLVE_ACTION, value)]
+        if alert.claimed_by:
+            blocks.append(_section(text("alert.claimed", locale, who=escape(alert.claimed_by))))
+        else:
+            buttons.insert(0, _button(text("alert.claim", locale), CLAIM_ACTION, value, "primary"))
+        blocks.append({"type": "actions", "block_id": "followup", "elements": buttons})
+    fallback = escape(text("alert.fallback", locale, team=alert.team_display_name, score=score))
+    return Message(fallback, blocks)
+
+
+def plain_message(content: str) -> Message:
+    """Text from the core shown as typed (escaped), e.g. a digest line or a command reply."""
+    return Message(escape(content), [_section(escape(content))])

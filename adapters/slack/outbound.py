@@ -1,0 +1,227 @@
+"""`SlackChat`: the core's `ChatPort` over Slack's Web API, with Slack errors mapped to the core's."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from adapters.slack.blocks import Block, Message, alert_message, plain_message, prompt_message
+from bot.model import Person
+from bot.ports import (
+    ChannelMessage,
+    DetractorAlert,
+    PermanentDeliveryError,
+    PersonIdentity,
+    PromptUpdate,
+    RatingPrompt,
+    RatingStore,
+    RecipientUnreachable,
+    TransientDeliveryError,
+)
+from bot.settings import Settings
+from bot.texts import locale_for
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+NO_SLACK_USER = "no Slack user has this email"
+DEACTIVATED = "the Slack account is deactivated"
+# Errors that retrying will not cure; anything else Slack answers is worth another try.
+PERMANENT = frozenset({
+    "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
+    "no_permission", "missing_scope", "channel_not_found", "is_archived", "user_not_found",
+    "user_disabled", "cannot_dm_bot", "not_in_channel", "invalid_blocks", "msg_too_long",
+    "restricted_action", "org_login_required", "ekm_access_denied", "team_access_not_granted",
+})
+UNREACHABLE = frozenset({"users_not_found"})
+
+
+def slack_client(settings: Settings, *, session: aiohttp.ClientSession | None = None,
+                 rate_limit_retries: int = 1) -> AsyncWebClient:
+    """The Web API client: `SLACK_API_URL`, and retries the SDK does not add by itself."""
+    assert settings.slack_bot_token is not None
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url or DEFAULT_API_URL,
+        session=session,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+        ],
+    )
+
+
+def message_ref(channel: str, ts: str) -> str:
+    return f"{channel}:{ts}"
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    channel, _, ts = ref.partition(":")
+    if not channel or not ts:
+        raise ValueError(f"not a Slack message reference: {ref!r}")
+    return channel, ts
+
+
+def delivery_error(exc: Exception) -> PermanentDeliveryError | TransientDeliveryError:
+    """What a failed Web API call means for the delivery worker."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        error = str(response.get("error") or "unknown_error")
+        if response.status_code == 429 or error == "ratelimited":
+            header = response.headers.get("Retry-After") or response.headers.get("retry-after")
+            retry_after = float(header[0] if isinstance(header, list) else header) if header else None
+            return TransientDeliveryError(f"slack: {error}", retry_after=retry_after)
+        if error in UNREACHABLE:
+            return RecipientUnreachable(NO_SLACK_USER)
+        if error in PERMANENT:
+            return PermanentDeliveryError(f"slack: {error}")
+        return TransientDeliveryError(f"slack: {error}")
+    return TransientDeliveryError(f"slack: {type(exc).__name__}")
+
+
+class SlackChat:
+    """Sends prompts and alerts as Block Kit messages; remembers who is who in `people`."""
+
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient, store: RatingStore, *, default_locale: str,
+                 session: aiohttp.ClientSession | None = None) -> None:
+        self.client = client
+        self._store = store
+        self._default_locale = default_locale
+        self._session = session  # owned: closed by `aclose`
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    # ------------------------------------------------------------------ ChatPort
+
+    async def send_prompt(self, prompt: RatingPrompt) -> str:
+        person = await self._slack_person(prompt.recipient)
+        assert person.slack_user_id is not None
+        channel = await self.open_dm(person.slack_user_id)
+        message = prompt_message(prompt, self.locale_of(person))
+        return await self.post(channel, message)
+
+    async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
+        channel, ts = split_ref(message_ref)
+        locale = self.locale_of(update.prompt.recipient)
+        await self.update(channel, ts, prompt_message(update.prompt, locale, update))
+
+    async def post_message(self, channel: str, message: ChannelMessage) -> str:
+        if isinstance(message, DetractorAlert):
+            return await self.post(channel, alert_message(message, self._default_locale))
+        return await self.post(channel, plain_message(message.text))
+
+    async def update_alert(self, ref: str, alert: DetractorAlert) -> None:
+        channel, ts = split_ref(ref)
+        await self.update(channel, ts, alert_message(alert, self._default_locale))
+
+    # ------------------------------------------------------------------ people
+
+    def locale_of(self, person: Person | None) -> str:
+        return locale_for(person.locale if person else None, self._default_locale)
+
+    async def _slack_person(self, person: Person) -> Person:
+        """The person with their Slack id and locale, looked up once and then kept."""
+        if person.slack_user_id and person.locale:
+            return person
+        user_id = person.slack_user_id
+        if user_id is None:
+            if not person.email:
+                raise RecipientUnreachable(NO_SLACK_USER)
+            found = await self._call(self.client.users_lookupByEmail, email=person.email)
+            user = found["user"]
+            if user.get("deleted"):
+                raise RecipientUnreachable(DEACTIVATED)
+            user_id = str(user["id"])
+        identity = await self.identity_of(user_id)
+        return await self._store.upsert_person(
+            PersonIdentity(
+                email=person.email or identity.email,
+                slack_user_id=user_id,
+                display_name=person.display_name or identity.display_name,
+                locale=identity.locale,
+                timezone=identity.timezone,
+            )
+        )
+
+    async def identity_of(self, user_id: str) -> PersonIdentity:
+        """Who a Slack user is (email, name, locale, timezone), from `users.info`."""
+        info = await self._call(self.client.users_info, user=user_id, include_locale=True)
+        user: dict[str, Any] = info["user"]
+        profile: dict[str, Any] = user.get("profile") or {}
+        return PersonIdentity(
+            email=profile.get("email") or None,
+            display_name=profile.get("real_name") or user.get("real_name") or user.get("name"),
+            locale=user.get("locale") or None,
+            timezone=user.get("tz") or None,
+            slack_user_id=user_id,
+        )
+
+    async def person(self, user_id: str) -> Person:
+        """The stored person behind a Slack user, looked up in Slack the first time."""
+        found = await self._store.find_person(slack_user_id=user_id)
+        if found is not None and found.email and found.locale:
+            return found
+        return await self._store.upsert_person(await self.identity_of(user_id))
+
+    # ------------------------------------------------------------------ Web API
+
+    async def open_dm(self, user_id: str) -> str:
+        opened = await self._call(self.client.conversations_open, users=user_id)
+        return str(opened["channel"]["id"])
+
+    async def post(self, channel: str, message: Message) -> str:
+        posted = await self._call(
+            self.client.chat_postMessage, channel=channel, text=message.text,
+            blocks=message.blocks, unfurl_links=False, unfurl_media=False,
+        )
+        return message_ref(str(posted["channel"]), str(posted["ts"]))
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        await self._call(self.client.chat_update, channel=channel, ts=ts, text=message.text,
+                         blocks=message.blocks)
+
+    async def ephemeral(self, channel: str, user_id: str, message: Message) -> None:
+        await self._call(self.client.chat_postEphemeral, channel=channel, user=user_id,
+                         text=message.text, blocks=message.blocks)
+
+    async def open_view(self, trigger_id: str, view: Block) -> None:
+        await self._call(self.client.views_open, trigger_id=trigger_id, view=view)
+
+    async def publish_home(self, user_id: str, view: Block) -> None:
+        await self._call(self.client.views_publish, user_id=user_id, view=view)
+
+    async def send_file(self, user_id: str, filename: str, content: bytes, comment: str) -> None:
+        channel = await self.open_dm(user_id)
+        await self._call(self.client.files_upload_v2, channel=channel, filename=filename,
+                         content=content, title=filename, initial_comment=comment)
+
+    async def message_in(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """One message of a channel (who wrote it, its text), or None when it is gone."""
+        found = await self._call(self.client.conversations_history, channel=channel,
+                                 latest=ts, inclusive=True, limit=1)
+        messages: list[dict[str, Any]] = found.get("messages") or []
+        return messages[0] if messages and messages[0].get("ts") == ts else None
+
+    async def _call(self, method: Callable[..., Awaitable[AsyncSlackResponse]],
+                    **kwargs: Any) -> AsyncSlackResponse:
+        try:
+            return await method(**kwargs)
+        except (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            error = delivery_error(exc)
+            log.warning("slack call failed: %s", error.reason)
+            raise error from exc

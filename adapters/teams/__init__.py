@@ -1,0 +1,1 @@
+"""Microsoft Teams: Bot Framework hosting, Adaptive Cards, proactive messages."""

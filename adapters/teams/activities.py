@@ -1,0 +1,225 @@
+"""Pure translation of Bot Framework activities into what the core and the store need.
+
+Functions here read `botbuilder.schema.Activity` objects (data, no SDK behaviour) and
+return plain values; they never call the network or the store.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ChannelAccount
+
+from adapters.teams.directory import TeamsConversation
+from bot.ports import PersonIdentity
+
+_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_THREAD = ";messageid="
+
+
+@dataclass(frozen=True, slots=True)
+class CardAction:
+    """A click on one of ratebot's cards, however it arrived."""
+
+    verb: str  # "rate", "comment", "optout", "claim", "resolve"
+    data: dict[str, Any]  # the action's data with the card's input values merged in
+    execute: bool  # True: an `adaptiveCard/action` invoke; False: an `Action.Submit` message
+
+    def integer(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        return None
+
+    def string(self, key: str) -> str | None:
+        value = self.data.get(key)
+        return value if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageActionClose:
+    """The message action "Close and ask for a rating" used on a channel message."""
+
+    author: PersonIdentity  # who wrote the message: the requester
+    message_id: str | None
+    subject: str | None
+
+
+def channel_data(activity: Activity) -> dict[str, Any]:
+    data = activity.channel_data
+    return data if isinstance(data, dict) else {}
+
+
+def tenant_of(activity: Activity) -> str | None:
+    """The tenant: botbuilder-schema 4.17 drops `conversation.tenantId`, channelData keeps it."""
+    tenant = channel_data(activity).get("tenant")
+    if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
+        return str(tenant["id"])
+    conversation = activity.conversation
+    found = getattr(conversation, "tenant_id", None) if conversation else None
+    return found if isinstance(found, str) and found else None
+
+
+def team_id_of(activity: Activity) -> str | None:
+    team = channel_data(activity).get("team")
+    if isinstance(team, dict) and isinstance(team.get("id"), str):
+        return str(team["id"])
+    return None
+
+
+def channel_id_of(activity: Activity) -> str | None:
+    channel = channel_data(activity).get("channel")
+    if isinstance(channel, dict) and isinstance(channel.get("id"), str):
+        return str(channel["id"])
+    return None
+
+
+def kind_of(activity: Activity) -> str:
+    conversation = activity.conversation
+    kind = getattr(conversation, "conversation_type", None) if conversation else None
+    return kind or "personal"
+
+
+def locale_of(activity: Activity) -> str | None:
+    if activity.locale:
+        return str(activity.locale)
+    for entity in activity.entities or []:
+        props = getattr(entity, "additional_properties", None) or {}
+        if getattr(entity, "type", None) == "clientInfo" and props.get("locale"):
+            return str(props["locale"])
+    return None
+
+
+def identity_of(account: ChannelAccount | None, locale: str | None = None) -> PersonIdentity:
+    """Who an account is, as far as Teams says: its Teams id, AAD object id and name."""
+    if account is None:
+        return PersonIdentity(locale=locale)
+    extra = getattr(account, "additional_properties", None) or {}
+    # A roster entry (TeamsChannelAccount) has these as attributes; an activity's `from`
+    # as extra properties, when at all.
+    email = (getattr(account, "email", None) or getattr(account, "user_principal_name", None)
+             or extra.get("email") or extra.get("userPrincipalName"))
+    return PersonIdentity(
+        email=email if isinstance(email, str) and "@" in email else None,
+        display_name=account.name or None,
+        locale=locale,
+        teams_user_id=account.id or None,
+        teams_aad_object_id=account.aad_object_id or None,
+    )
+
+
+def sender_of(activity: Activity) -> PersonIdentity:
+    return identity_of(activity.from_property, locale_of(activity))
+
+
+def thread_root(conversation_id: str) -> tuple[str, str | None]:
+    """A channel conversation id split into the channel's id and the thread's root message."""
+    channel, _, message = conversation_id.partition(_THREAD)
+    return channel, message or None
+
+
+def conversation_record(activity: Activity, person_id: int | None) -> TeamsConversation:
+    """The reference to store for the activity's conversation, fit for proactive sends.
+
+    A channel's reference points at the channel itself, not the thread the activity came
+    from, and no reference carries the activity id (a proactive send then starts a new
+    message instead of replying) or the person's display name.
+    """
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    if reference.user is not None:
+        reference.user.name = None
+    tenant = tenant_of(activity)
+    kind = kind_of(activity)
+    conversation_id = str(activity.conversation.id)
+    if kind == "channel":
+        conversation_id = thread_root(conversation_id)[0]
+        reference.conversation.id = conversation_id
+        reference.user = None
+    serialized = reference.serialize()
+    # Put the tenant back where Teams expects it when the reference is used.
+    serialized.setdefault("conversation", {})["tenantId"] = tenant
+    return TeamsConversation(
+        conversation_id=conversation_id,
+        kind=kind,
+        tenant_id=tenant,
+        service_url=str(activity.service_url),
+        reference=json.dumps(serialized, sort_keys=True),
+        person_id=person_id if kind == "personal" else None,
+        team_id=team_id_of(activity),
+    )
+
+
+def card_action(activity: Activity) -> CardAction | None:
+    """The card click an activity carries, from an invoke or from an `Action.Submit` message."""
+    value = activity.value if isinstance(activity.value, dict) else None
+    if value is None:
+        return None
+    if activity.type == "invoke" and activity.name == "adaptiveCard/action":
+        action = value.get("action")
+        if not isinstance(action, dict) or not isinstance(action.get("verb"), str):
+            return None
+        data = action.get("data")
+        return CardAction(str(action["verb"]), dict(data) if isinstance(data, dict) else {}, True)
+    if activity.type == "message" and isinstance(value.get("ratebot"), str):
+        data = {key: item for key, item in value.items() if key != "ratebot"}
+        return CardAction(str(value["ratebot"]), data, False)
+    return None
+
+
+def message_text(activity: Activity) -> str:
+    """What the person typed: @mentions of the bot removed, HTML tags stripped."""
+    raw = str(activity.text or "")
+    without_mentions = _MENTION.sub(" ", raw)
+    return " ".join(html.unescape(_TAG.sub(" ", without_mentions)).split())
+
+
+def message_action_close(activity: Activity) -> MessageActionClose | None:
+    """The message action's payload: the message it was used on and its author."""
+    if activity.type != "invoke" or activity.name != "composeExtension/submitAction":
+        return None
+    value = activity.value if isinstance(activity.value, dict) else {}
+    payload = value.get("messagePayload")
+    if not isinstance(payload, dict):
+        return None
+    sender = payload.get("from") or {}
+    user = sender.get("user") if isinstance(sender, dict) else None
+    if not isinstance(user, dict) or not user.get("id"):
+        return None
+    body = payload.get("body") or {}
+    content = body.get("content") if isinstance(body, dict) else None
+    subject = payload.get("subject") or None
+    if not subject and isinstance(content, str):
+        first_line = " ".join(html.unescape(_TAG.sub(" ", content)).split())
+        subject = first_line[:200] or None
+    return MessageActionClose(
+        author=PersonIdentity(
+            display_name=user.get("displayName") or None,
+            # A message payload names its author by AAD object id.
+            teams_aad_object_id=str(user["id"]),
+        ),
+        message_id=str(payload["id"]) if payload.get("id") else None,
+        subject=subject if isinstance(subject, str) else None,
+    )
+
+
+def members_added(activity: Activity) -> list[ChannelAccount]:
+    return list(activity.members_added or [])
+
+
+def bot_was_added(activity: Activity) -> bool:
+    """Installation, or the bot itself among the members added to a conversation."""
+    if activity.type == "installationUpdate":
+        return str(activity.action or "add").startswith("add")
+    recipient = activity.recipient.id if activity.recipient else None
+    return any(member.id == recipient for member in members_added(activity))

@@ -1,0 +1,219 @@
+"""Bot Framework wiring: the CloudAdapter, its authentication, and `POST /api/messages`.
+
+Two traps of botbuilder 4.17 are handled here. `CloudAdapter.process` serializes an
+invoke response's body a second time and answers `adaptiveCard/action` invokes with 500,
+so the endpoint calls `process_activity` and writes the `InvokeResponse` itself. And
+botbuilder-schema reads the tenant from `conversation.tenantID`, which Teams never sends:
+the tenant is taken from `channelData.tenant.id` (see `activities.tenant_of`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity, ActivityTypes
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from adapters.teams import activities
+from adapters.teams.directory import TeamsStore
+from adapters.teams.inbound import TeamsInbound, TurnResult
+from adapters.teams.outbound import TeamsChat, card_activity
+from bot.clock import Clock
+from bot.errors import StoreUnavailable
+from bot.ports import PersonIdentity, RatingStore
+from bot.services import Services
+from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Ratebot
+
+log = logging.getLogger(__name__)
+
+ENDPOINT = "/api/messages"
+
+
+class BotFrameworkConfig:
+    """The attribute names `ConfigurationBotFrameworkAuthentication` reads."""
+
+    def __init__(self, settings: Settings) -> None:
+        password = settings.microsoft_app_password
+        self.APP_ID = settings.microsoft_app_id or ""
+        self.APP_PASSWORD = password.get_secret_value() if password else ""
+        self.APP_TYPE = settings.microsoft_app_type
+        self.APP_TENANTID = settings.microsoft_app_tenant_id or ""
+
+
+def make_adapter(settings: Settings) -> CloudAdapter:
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(settings)))
+
+
+def teams_store(store: RatingStore) -> TeamsStore:
+    """The store as a `TeamsStore`; a store without the Teams queries is a wiring mistake."""
+    if not isinstance(store, TeamsStore):
+        raise TypeError(f"{type(store).__name__} lacks the Teams queries (TeamsQueries)")
+    return store
+
+
+def teams_chat(settings: Settings, store: RatingStore, clock: Clock) -> TeamsChat:
+    """The `ChatPort` for Teams, for `Services.chats`."""
+    return TeamsChat(
+        make_adapter(settings),
+        teams_store(store),
+        clock,
+        app_id=settings.microsoft_app_id,
+        tenant_id=settings.microsoft_app_tenant_id,
+        default_locale=settings.locale,
+    )
+
+
+def check_bind(settings: Settings) -> None:
+    """Refuse to serve an unauthenticated Bot Framework endpoint beyond loopback.
+
+    Without `MicrosoftAppId` the endpoint accepts any request (for the Bot Framework
+    Emulator); that is only safe when nothing but this machine can reach it.
+    """
+    if settings.microsoft_app_id:
+        return
+    if not _is_loopback(settings.host):
+        raise SettingsError(
+            f"bad setting RATEBOT_HOST: MicrosoftAppId is not set, so {ENDPOINT} would accept "
+            f"unauthenticated requests on {settings.host}; set MicrosoftAppId and "
+            "MicrosoftAppPassword, or bind to 127.0.0.1"
+        )
+    log.warning(
+        "MicrosoftAppId is not set: %s accepts unauthenticated requests (Bot Framework "
+        "Emulator mode), served on loopback only", ENDPOINT,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def roster_entry(context: TurnContext) -> PersonIdentity | None:
+    """The sender as the conversation's roster knows them (with their email), if it says."""
+    sender = context.activity.from_property
+    if sender is None or not sender.id:
+        return None
+    try:
+        member = await TeamsInfo.get_member(context, sender.id)
+    except (HttpOperationError, ClientRequestError, OSError, TimeoutError, TypeError) as error:
+        log.info("no roster entry for a Teams sender: %s", type(error).__qualname__)
+        return None
+    return activities.identity_of(member)
+
+
+class TeamsBot:
+    """The bot's turn: the inbound handler decides, this carries it out through the SDK."""
+
+    def __init__(self, inbound: TeamsInbound) -> None:
+        self._inbound = inbound
+
+    async def on_turn(self, context: TurnContext) -> None:
+        async def lookup() -> PersonIdentity | None:
+            return await roster_entry(context)
+
+        result = await self._inbound.handle(context.activity, lookup)
+        await self.carry_out(context, result)
+
+    @staticmethod
+    async def carry_out(context: TurnContext, result: TurnResult) -> None:
+        if result.invoke is not None:
+            await context.send_activity(
+                Activity(type=ActivityTypes.invoke_response,
+                         value=InvokeResponse(status=200, body=result.invoke))
+            )
+        if result.update is not None and context.activity.reply_to_id:
+            # An Action.Submit click: the card that was clicked is replaced in place.
+            updated = card_activity(result.update)
+            updated.id = context.activity.reply_to_id
+            await context.update_activity(updated)
+        if isinstance(result.reply, dict):
+            await context.send_activity(card_activity(result.reply))
+        elif result.reply:
+            await context.send_activity(
+                Activity(type=ActivityTypes.message, text=result.reply, text_format="markdown")
+            )
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    if isinstance(error, StoreUnavailable):
+        raise error
+    # SDK calls (a reply, an update) failed after the core did its work: log, no retry.
+    log.error("teams %s turn failed: %s", context.activity.type, type(error).__qualname__,
+              exc_info=error)
+
+
+class TeamsEndpoint:
+    """`POST /api/messages`."""
+
+    def __init__(self, adapter: CloudAdapter, bot: TeamsBot) -> None:
+        self._adapter = adapter
+        self._bot = bot
+        adapter.on_turn_error = _on_turn_error
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": "expected application/json"}, status=415)
+        try:
+            body: Any = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            return web.json_response({"error": "the body is not JSON"}, status=400)
+        if not isinstance(body, dict):
+            return web.json_response({"error": "expected an activity"}, status=400)
+        activity = Activity().deserialize(body)
+        if not activity.type:
+            return web.json_response({"error": "expected an activity"}, status=400)
+        if activity.conversation is not None:
+            activity.conversation.tenant_id = activities.tenant_of(activity)
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            authenticated = await self._adapter.bot_framework_authentication.authenticate_request(
+                activity, auth_header
+            )
+        except Exception as error:
+            # A missing, forged or expired token: refused before anything is read or stored.
+            log.warning("refused a Bot Framework request: %s", type(error).__qualname__)
+            return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            response = await self._adapter.process_activity(authenticated, activity,
+                                                            self._bot.on_turn)
+        except StoreUnavailable as error:
+            log.warning("teams %s: the database is unavailable (%s)", activity.type,
+                        type(error.__cause__).__qualname__)
+            return web.json_response({"error": "try again later"}, status=503,
+                                     headers={"Retry-After": "5"})
+        if response is None:
+            return web.Response(status=200)
+        # The body is plain JSON already: written once, unlike CloudAdapter.process.
+        return web.Response(
+            status=int(response.status), body=json.dumps(response.body or {}),
+            content_type="application/json",
+        )
+
+
+def endpoint_for(settings: Settings, services: Services) -> TeamsEndpoint:
+    inbound = TeamsInbound(services, teams_store(services.store), env_admins=settings.admins)
+    return TeamsEndpoint(make_adapter(settings), TeamsBot(inbound))
+
+
+def teams_routes(ratebot: Ratebot) -> list[web.RouteDef]:
+    """The routes `bot.server.build_app` adds for Teams."""
+    endpoint = endpoint_for(ratebot.settings, ratebot.services)
+    return [web.post(ENDPOINT, endpoint.handle)]
+

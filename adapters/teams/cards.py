@@ -1,0 +1,217 @@
+"""Adaptive Cards (schema 1.5), built by pure functions from core objects.
+
+Every action is an `Action.Execute` (Universal Actions: the click is an
+`adaptiveCard/action` invoke answered with the next card) with an `Action.Submit`
+fallback for clients without them (the click is a message carrying `value`). Both carry
+the same data; `verb` names the action, repeated as `ratebot` for the fallback.
+Cards are plain JSON built directly, never through card templating, so nothing a person
+typed is ever evaluated.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from adapters.teams.escape import escape, plain, say
+from bot.ports import DetractorAlert, PromptUpdate, RatingPrompt
+from bot.scales import Scale
+from bot.texts import anonymity_notice, default_question, text
+
+Card = dict[str, Any]
+
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+RATE, COMMENT, OPTOUT, CLAIM, RESOLVE = "rate", "comment", "optout", "claim", "resolve"
+COMMENT_INPUT, NOTE_INPUT = "comment", "note"
+MAX_COMMENT, MAX_NOTE = 2000, 500
+BUTTONS_PER_ROW = 6  # Teams shows at most six buttons side by side
+
+
+def card(*body: Card, actions: list[Card] | None = None) -> Card:
+    content: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION,
+                     "body": [block for block in body if block]}
+    if actions:
+        content["actions"] = actions
+    return content
+
+
+def attachment(content: Card) -> dict[str, Any]:
+    return {"contentType": CONTENT_TYPE, "content": content}
+
+
+def text_block(markdown: str, **style: Any) -> Card:
+    return {"type": "TextBlock", "text": markdown, "wrap": True, **style}
+
+
+def action(verb: str, title: str, data: dict[str, Any], **style: Any) -> Card:
+    """An `Action.Execute` with the same action as an `Action.Submit` fallback."""
+    title = plain(title)
+    return {
+        "type": "Action.Execute", "title": title, "verb": verb, "data": data, **style,
+        "fallback": {"type": "Action.Submit", "title": title,
+                     "data": {"ratebot": verb, **data}, **style},
+    }
+
+
+def score_label(scale: Scale, score: int) -> str:
+    if scale is Scale.THUMBS:
+        return "👍" if score == 1 else "👎"
+    return str(score)
+
+
+def card_date(moment: datetime) -> str:
+    """A date Teams shows in the reader's own locale and timezone."""
+    return "{{DATE(" + moment.strftime("%Y-%m-%dT%H:%M:%SZ") + ", SHORT)}}"
+
+
+def question_for(prompt: RatingPrompt, locale: str) -> str:
+    """The team's own question as written, or the scale's default in the reader's language."""
+    english_default = prompt.scale.spec.question.format(team=prompt.team_display_name)
+    if prompt.question == english_default:
+        return default_question(prompt.scale, prompt.team_display_name, locale)
+    return prompt.question
+
+
+def _intro(prompt: RatingPrompt, locale: str) -> str:
+    team = prompt.team_display_name
+    if prompt.agent_name:
+        intro = say("prompt.helped_by", locale, agent=prompt.agent_name, team=team)
+    else:
+        intro = say("prompt.helped", locale, team=team)
+    if prompt.subject:
+        intro += say("prompt.with", locale, subject=prompt.subject)
+    if prompt.ticket_id:
+        intro += say("prompt.ticket", locale, ticket=prompt.ticket_id)
+    return intro + "."
+
+
+def _score_rows(prompt: RatingPrompt, chosen: int | None, receipt: str | None) -> list[Card]:
+    scores = list(prompt.scale.scores())
+    rows = -(-len(scores) // BUTTONS_PER_ROW)
+    size = -(-len(scores) // rows)  # spread evenly: 11 buttons are 6 + 5, not 6 + 5 + 0
+    sets: list[Card] = []
+    for start in range(0, len(scores), size):
+        buttons = []
+        for score in scores[start:start + size]:
+            data: dict[str, Any] = {"prompt": prompt.prompt_id, "score": score}
+            if receipt:
+                data["receipt"] = receipt
+            style = {"style": "positive"} if score == chosen else {}
+            buttons.append(action(RATE, score_label(prompt.scale, score), data, **style))
+        sets.append({"type": "ActionSet", "actions": buttons})
+    return sets
+
+
+def _header(prompt: RatingPrompt, locale: str) -> list[Card]:
+    hint = text(f"hint.{prompt.scale.value}", locale)
+    return [
+        text_block(_intro(prompt, locale)),
+        text_block(escape(question_for(prompt, locale)), weight="Bolder", size="Medium"),
+        text_block(escape(hint), isSubtle=True, size="Small") if hint else {},
+    ]
+
+
+def prompt_card(prompt: RatingPrompt, locale: str) -> Card:
+    """The question: one button per score, "Don't ask me again", the anonymity level."""
+    notice = anonymity_notice(prompt.anonymity, prompt.team_display_name, locale)
+    return card(
+        *_header(prompt, locale),
+        *_score_rows(prompt, None, None),
+        text_block(escape(notice), isSubtle=True, size="Small"),
+        text_block(
+            say("prompt.until", locale, trusted={"date": card_date(prompt.expires_at)}),
+            isSubtle=True, size="Small",
+        ),
+        {"type": "ActionSet", "actions": [
+            action(OPTOUT, text("prompt.optout", locale), {"prompt": prompt.prompt_id})
+        ]},
+    )
+
+
+def rated_card(update: PromptUpdate, locale: str) -> Card:
+    """After the click: the chosen score (still changeable) and the optional comment box."""
+    prompt = update.prompt
+    assert update.score is not None
+    data: dict[str, Any] = {"prompt": prompt.prompt_id, "score": update.score}
+    if update.receipt:
+        data["receipt"] = update.receipt
+    comment_box: Card = {
+        "type": "Input.Text", "id": COMMENT_INPUT, "isMultiline": True,
+        "maxLength": MAX_COMMENT, "label": text("modal.label", locale),
+    }
+    # The box starts empty even when a comment exists: what a person typed goes into a
+    # card only through `escape`, never as a raw value.
+    return card(
+        *_header(prompt, locale),
+        text_block(say("prompt.thanks", locale, score=score_label(prompt.scale, update.score))),
+        text_block(escape(text("prompt.change", locale)), isSubtle=True, size="Small"),
+        *_score_rows(prompt, update.score, update.receipt),
+        comment_box,
+        {"type": "ActionSet", "actions": [
+            action(COMMENT, text("modal.send", locale), data, associatedInputs="auto")
+        ]},
+    )
+
+
+def thanks_card(update: PromptUpdate, locale: str) -> Card:
+    """The final card, once the comment is in."""
+    prompt = update.prompt
+    assert update.score is not None
+    return card(
+        text_block(_intro(prompt, locale)),
+        text_block(say("prompt.thanks", locale, score=score_label(prompt.scale, update.score))),
+        text_block(escape(text("prompt.your_comment", locale)), weight="Bolder")
+        if update.comment else {},
+        text_block(escape(update.comment)) if update.comment else {},
+    )
+
+
+def notice_card(message: str, update: PromptUpdate | None = None, locale: str = "en") -> Card:
+    """A card saying why nothing happened (expired, withdrawn, not yours)."""
+    if update is None:
+        return card(text_block(escape(message)))
+    return card(text_block(_intro(update.prompt, locale)), text_block(escape(message)))
+
+
+def message_card(markdown_lines: list[str]) -> Card:
+    """A card of ready-made markdown lines (already escaped by the caller)."""
+    return card(*(text_block(line) for line in markdown_lines))
+
+
+def alert_card(alert: DetractorAlert, locale: str) -> Card:
+    """A detractor's rating for the team's alert channel, with claim and resolve."""
+    spec = alert.scale.spec
+    body: list[Card] = [
+        text_block(say("alert.title", locale, team=alert.team_display_name),
+                   weight="Bolder", color="Attention"),
+        text_block(say("alert.score", locale, score=score_label(alert.scale, alert.score),
+                       high=score_label(alert.scale, spec.high))),
+    ]
+    if alert.agent_name:
+        body.append(text_block(say("alert.agent", locale, agent=alert.agent_name)))
+    if alert.requester_name:
+        body.append(text_block(say("alert.requester", locale, requester=alert.requester_name)))
+    if alert.ticket_id:
+        body.append(text_block(say("alert.ticket", locale, ticket=alert.ticket_id)))
+    if alert.subject:
+        body.append(text_block(say("alert.subject", locale, subject=alert.subject)))
+    if alert.comment:
+        body += [text_block(say("alert.comment", locale), weight="Bolder"),
+                 text_block(escape(alert.comment))]
+    if alert.claimed_by:
+        body.append(text_block(say("alert.claimed", locale, who=alert.claimed_by)))
+    if alert.resolved_by:
+        body.append(text_block(say("alert.resolved", locale, who=alert.resolved_by)))
+        if alert.resolution_note:
+            body.append(text_block(say("alert.note", locale, note=alert.resolution_note)))
+        return card(*body)
+    data = {"follow_up": alert.follow_up_id}
+    body.append({"type": "Input.Text", "id": NOTE_INPUT, "isMultiline": True,
+                 "maxLength": MAX_NOTE, "label": text("resolve.label", locale)})
+    buttons = [action(RESOLVE, text("alert.resolve", locale), data, associatedInputs="auto")]
+    if not alert.claimed_by:
+        buttons.insert(0, action(CLAIM, text("alert.claim", locale), data,
+                                 associatedInputs="none"))
+    return card(*body, actions=buttons)

@@ -1,0 +1,59 @@
+"""Markdown escaping for Adaptive Card text: what a person typed is shown as typed.
+
+Adaptive Card `TextBlock`s render a markdown subset and evaluate `{{DATE(...)}}`
+functions; card templating expands `${...}`. Text a person typed must do none of that:
+no planted link, no formatting, no expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from bot import texts
+
+# CommonMark treats a backslash before any ASCII punctuation as a literal character.
+# Inline markup can start anywhere; block markup (headings, quotes, lists) only a line.
+_INLINE = re.compile(r"([\\`*_\[\]()~<>|])")
+_BLOCK = re.compile(r"^([ \t]*)([#>+\-])", re.MULTILINE)
+_ORDERED = re.compile(r"^([ \t]*\d+)([.)])", re.MULTILINE)
+_ZERO_WIDTH = "\u200b"
+_BOLD = re.compile(r"(?<!\\)\*")
+
+
+def escape(value: object) -> str:
+    """`value` as literal text inside a markdown TextBlock."""
+    plain = str(value)
+    # Break `${` and `{{` first: a zero-width space between the characters stops the
+    # expression from ever being parsed, escaped or not.
+    plain = plain.replace("${", "$" + _ZERO_WIDTH + "{").replace("{{", "{" + _ZERO_WIDTH + "{")
+    plain = _INLINE.sub(r"\\\1", plain)
+    plain = _BLOCK.sub(r"\1\\\2", plain)
+    return _ORDERED.sub(r"\1\\\2", plain)
+
+
+def plain(value: object, limit: int | None = None) -> str:
+    """`value` for a place that shows text without markdown (button titles, placeholders)."""
+    text = str(value).replace("${", "$" + _ZERO_WIDTH + "{")
+    text = text.replace("{{", "{" + _ZERO_WIDTH + "{")
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def say(
+    key: str, locale: str, *, trusted: Mapping[str, str] | None = None, **values: object
+) -> str:
+    """A catalog text as card markdown: the catalog's `*bold*` made `**bold**`, values escaped.
+
+    `trusted` values are markup ratebot wrote itself (a `{{DATE()}}` function) and go in as is.
+    """
+    template = texts.template(key, locale).replace("*", "**")
+    filled = {name: escape(value) for name, value in values.items()}
+    filled.update(trusted or {})
+    return template.format(**filled)
+
+
+def teams_markdown(light: str) -> str:
+    """The core's light markdown (`*bold*`, escaped values) as Teams markdown (`**bold**`)."""
+    return _BOLD.sub("**", light)

@@ -1,0 +1,172 @@
+"""Slack clicks: signed `block_actions` through `/slack/events` to a stored rating and a
+`chat.update` on the fake Slack API, against bolt's own no-op action handler in the same run.
+
+Figures: clicks/s end to end (request sent -> rating stored and message updated) as a ratio
+to the no-op handler's requests/s (target >= 0.5), and p99 latency under 50 concurrent
+clicks: to the acknowledgement and to the `chat.update` (target < 300 ms).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.app import build_slack, slack_chat
+from bot.asking import conversation_closed
+from bot.bootstrap import build
+from bot.events import ConversationClosed
+from bot.ports import PersonIdentity
+from bot.settings import load_settings
+from tests.e2e.slack.harness import SIGNING_SECRET, attach, sign, with_chat_store
+from tests.fakes.clock import FakeClock
+from tests.fakes.slack_api import FakeSlackApi
+
+CONCURRENCY = 50
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def click_body(user: str, channel: str, ts: str, value: str, n: int) -> bytes:
+    payload = {
+        "type": "block_actions", "user": {"id": user, "name": user.lower()},
+        "api_app_id": "A111", "team": {"id": "T111"}, "trigger_id": f"{n}.1.x",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+        "channel": {"id": channel}, "message": {"ts": ts},
+        "actions": [{"action_id": f"rate:{value.split(':')[1]}", "block_id": "rate",
+                     "type": "button", "value": value, "action_ts": f"1700002000.{n:06d}"}],
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}/slack/events"
+
+
+async def load(url: str, bodies: list[bytes]) -> tuple[float, list[float], list[float]]:
+    """Send every body with CONCURRENCY clients: (seconds, start times, ack latencies)."""
+    queue = iter(range(len(bodies)))
+    started = [0.0] * len(bodies)
+    acked = [0.0] * len(bodies)
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        for n in queue:
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(bodies[n])}
+            started[n] = time.perf_counter()
+            async with session.post(url, data=bodies[n], headers=headers) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"click {n} answered {response.status}")
+            acked[n] = time.perf_counter() - started[n]
+
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        begin = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(CONCURRENCY)))
+        return time.perf_counter() - begin, started, acked
+
+
+async def baseline(clicks: int, api: FakeSlackApi) -> tuple[float, float]:
+    """bolt's own no-op action handler: (requests/s, p99 ack latency)."""
+    app = AsyncApp(client=AsyncWebClient(token="xoxb-bench", base_url=api.base_url),
+                   signing_secret=SIGNING_SECRET)
+
+    @app.action(re.compile("^rate:"))
+    async def noop(ack: Any) -> None:
+        await ack()
+
+    async def handle(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    web_app = web.Application()
+    web_app.router.add_post("/slack/events", handle)
+    runner, url = await serve(web_app)
+    try:
+        bodies = [click_body("UX", "DX", "1.1", f"1:{n % 11}:", n) for n in range(clicks)]
+        await load(url, bodies[: min(200, clicks)])  # warm up
+        seconds, _, acked = await load(url, bodies)
+        return clicks / seconds, percentile(acked, 0.99)
+    finally:
+        await runner.cleanup()
+
+
+async def ratebot(clicks: int, api: FakeSlackApi, workdir: Path) -> dict[str, float]:
+    settings = load_settings({
+        "RATEBOT_DATABASE_URL": f"sqlite:///{workdir / 'click.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api.base_url,
+    })
+    # Inside working hours, so every prompt goes out at once.
+    bot = await build(settings, clock=FakeClock())
+    with_chat_store(bot)
+    attach(bot, slack_chat(settings, bot.services.store))
+    store, now = bot.services.store, bot.services.clock.now()
+    await store.add_team("servicedesk", display_name="Service Desk", actor="bench", at=now)
+    targets: list[tuple[str, str, str, int]] = []
+    for n in range(clicks):
+        user = f"U{n:07d}"
+        await store.upsert_person(PersonIdentity(email=f"p{n}@example.com", slack_user_id=user,
+                                                 locale="en-US", timezone="UTC"))
+        await conversation_closed(bot.services, ConversationClosed(
+            source="bench", ticket_id=str(n), requester_email=f"p{n}@example.com",
+            team="servicedesk", closed_at=now))
+    while await bot.worker.run_once():
+        pass
+    for (channel, ts), message in list(api.messages.items()):
+        value = next(e["value"] for b in message["blocks"] if b.get("block_id") == "rate"
+                     for e in b["elements"] if e["action_id"] == "rate:8")
+        targets.append((f"U{channel[1:]}", channel, ts, int(value.split(":")[0])))
+    binding = build_slack(bot.services, settings, bot.services.chats[0])  # type: ignore[arg-type]
+    web_app = web.Application()
+    web_app.router.add_routes(binding.routes())
+    runner, url = await serve(web_app)
+    try:
+        bodies = [click_body(user, channel, ts, f"{prompt}:8:", n)
+                  for n, (user, channel, ts, prompt) in enumerate(targets)]
+        before = len(api.called("chat.update"))
+        seconds, started, acked = await load(url, bodies)
+        await binding.interactions.idle()
+        seconds = max(seconds, max(c.at for c in api.called("chat.update")) - min(started))
+        updates = {c.args["ts"]: c.at for c in api.called("chat.update")[before:]}
+        if len(updates) != len(targets):
+            raise RuntimeError(f"{len(targets) - len(updates)} clicks updated no message")
+        to_update = [updates[ts] - started[n] for n, (_, _, ts, _) in enumerate(targets)]
+        return {"rps": len(targets) / seconds, "p99_ack_ms": percentile(acked, 0.99) * 1000,
+                "p99_update_ms": percentile(to_update, 0.99) * 1000}
+    finally:
+        await runner.cleanup()
+        await binding.chat.aclose()
+        await bot.aclose()
+
+
+async def run(clicks: int = 1000) -> dict[str, float]:
+    async with FakeSlackApi.running() as api:
+        bolt_rps, bolt_p99 = await baseline(clicks, api)
+        with tempfile.TemporaryDirectory() as tmp:
+            figures = await ratebot(clicks, api, Path(tmp))
+    return {"noop_rps": bolt_rps, "click_rps": figures["rps"],
+            "ratio": figures["rps"] / bolt_rps, "noop_p99_ack_ms": bolt_p99 * 1000,
+            "p99_ack_ms": figures["p99_ack_ms"], "p99_update_ms": figures["p99_update_ms"]}
+
+
+if __name__ == "__main__":
+    print(asyncio.run(run()))

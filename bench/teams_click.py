@@ -1,0 +1,188 @@
+"""Teams clicks: `adaptiveCard/action` invokes through `/api/messages` to a stored rating and
+the updated card in the invoke response, against a botbuilder no-op bot in the same run.
+
+Figures: clicks/s end to end (invoke sent -> rating stored -> updated card received) as a
+ratio to the no-op bot's requests/s, and the p99 latency under 50 concurrent clicks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.schema import Activity, ActivityTypes
+
+from adapters.teams.app import make_adapter, teams_chat, teams_routes
+from adapters.teams.directory import TeamsConversation
+from bot.asking import conversation_closed
+from bot.bootstrap import Ratebot, policy_from
+from bot.delivery import DeliveryWorker
+from bot.events import ConversationClosed
+from bot.ports import PersonIdentity
+from bot.services import Services
+from bot.settings import load_settings
+from storage.engine import create_engine
+from storage.migrate import upgrade
+from tests.e2e.teams.harness import store_class
+from tests.fakes.bot_connector import running_connector
+from tests.fakes.clock import FakeClock
+
+CONCURRENCY = 50
+TENANT = "bench-tenant"
+BOT = {"id": "28:bench-bot", "name": "ratebot"}
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def invoke(n: int, service_url: str, prompt_id: int, score: int) -> dict[str, Any]:
+    user = f"29:user-{n}"
+    return {
+        "type": "invoke", "name": "adaptiveCard/action", "id": f"f:click-{n}",
+        "channelId": "msteams", "serviceUrl": service_url, "locale": "en-US",
+        "from": {"id": user, "aadObjectId": f"aad-{n}"},
+        "recipient": BOT, "replyToId": str(1000 + n),
+        "conversation": {"conversationType": "personal", "tenantId": TENANT,
+                         "id": f"a:chat-{n}"},
+        "channelData": {"tenant": {"id": TENANT}},
+        "value": {"action": {"type": "Action.Execute", "verb": "rate",
+                             "data": {"prompt": prompt_id, "score": score}},
+                  "trigger": "manual"},
+    }
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}/api/messages"
+
+
+async def load(url: str, bodies: list[dict[str, Any]], expect_card: bool
+               ) -> tuple[float, list[float]]:
+    """Post every invoke with CONCURRENCY clients: (seconds, latencies)."""
+    queue = iter(range(len(bodies)))
+    latencies = [0.0] * len(bodies)
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        for n in queue:
+            started = time.perf_counter()
+            async with session.post(url, json=bodies[n]) as response:
+                answer = await response.json()
+                if response.status != 200:
+                    raise RuntimeError(f"click {n} answered {response.status}")
+                if expect_card and answer.get("type") != CARD:
+                    raise RuntimeError(f"click {n} got no card: {answer}")
+            latencies[n] = time.perf_counter() - started
+
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        begin = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(CONCURRENCY)))
+        return time.perf_counter() - begin, latencies
+
+
+async def baseline(clicks: int, service_url: str) -> tuple[float, float]:
+    """botbuilder's CloudAdapter with a bot that only answers the invoke: (req/s, p99)."""
+    adapter = make_adapter(load_settings({}))
+
+    async def on_turn(context: TurnContext) -> None:
+        await context.send_activity(Activity(
+            type=ActivityTypes.invoke_response,
+            value=InvokeResponse(status=200, body={"statusCode": 200, "type": CARD,
+                                                   "value": {"type": "AdaptiveCard"}})))
+
+    async def handle(request: web.Request) -> web.Response:
+        # The same request handling as ratebot's endpoint, without ratebot's work.
+        activity = Activity().deserialize(await request.json())
+        response = await adapter.process_activity(
+            request.headers.get("Authorization", ""), activity, on_turn)
+        assert response is not None
+        return web.Response(status=response.status, body=json.dumps(response.body),
+                            content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/api/messages", handle)
+    runner, url = await serve(app)
+    try:
+        bodies = [invoke(n, service_url, 1, 8) for n in range(clicks)]
+        await load(url, bodies[: min(200, clicks)], True)  # warm up
+        seconds, latencies = await load(url, bodies, True)
+        return clicks / seconds, percentile(latencies, 0.99)
+    finally:
+        await runner.cleanup()
+
+
+async def ratebot(clicks: int, service_url: str, workdir: Path) -> dict[str, float]:
+    url = f"sqlite:///{workdir / 'teams-click.db'}"
+    await upgrade(url)
+    settings = load_settings({"RATEBOT_DATABASE_URL": url})
+    clock = FakeClock()  # inside working hours: every prompt goes out at once
+    store = store_class()(create_engine(url))
+    chat = teams_chat(settings, store, clock)
+    services = Services(store=store, clock=clock, policy=policy_from(settings), chats=(chat,),
+                        rng=random.Random(7))
+    bot = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
+    now = clock.now()
+    await store.add_team("servicedesk", display_name="Service Desk", actor="bench", at=now)
+    prompts: list[int] = []
+    for n in range(clicks):
+        person = await store.upsert_person(PersonIdentity(
+            email=f"p{n}@example.com", teams_user_id=f"29:user-{n}",
+            teams_aad_object_id=f"aad-{n}", locale="en-US", timezone="UTC"))
+        reference = {"bot": BOT, "channelId": "msteams", "serviceUrl": service_url,
+                     "conversation": {"id": f"a:chat-{n}", "conversationType": "personal",
+                                      "tenantId": TENANT},
+                     "user": {"id": f"29:user-{n}", "aadObjectId": f"aad-{n}"}}
+        await store.save_teams_conversation(TeamsConversation(
+            conversation_id=f"a:chat-{n}", kind="personal", tenant_id=TENANT,
+            service_url=service_url, reference=json.dumps(reference), person_id=person.id,
+        ), at=now)
+        outcome = await conversation_closed(services, ConversationClosed(
+            source="bench", ticket_id=str(n), requester_email=f"p{n}@example.com",
+            team="servicedesk", closed_at=now))
+        prompts.append(outcome.prompt.id)
+    while await bot.worker.run_once():
+        pass
+    app = web.Application()
+    app.router.add_routes(teams_routes(bot))
+    runner, endpoint = await serve(app)
+    try:
+        bodies = [invoke(n, service_url, prompt, 8) for n, prompt in enumerate(prompts)]
+        seconds, latencies = await load(endpoint, bodies, True)
+        tally = await store.tallies(since=now.replace(year=2000), until=now.replace(year=2100))
+        rated = sum(t.n for t in tally.values())
+        if rated != clicks:
+            raise RuntimeError(f"{clicks - rated} clicks stored no rating")
+        return {"rps": clicks / seconds, "p99_ms": percentile(latencies, 0.99) * 1000}
+    finally:
+        await runner.cleanup()
+        await store.close()
+
+
+async def run(clicks: int = 1000) -> dict[str, float]:
+    async with running_connector() as connector:
+        service_url = connector.url
+        noop_rps, noop_p99 = await baseline(clicks, service_url)
+        with tempfile.TemporaryDirectory() as tmp:
+            figures = await ratebot(clicks, service_url, Path(tmp))
+    return {"noop_rps": noop_rps, "click_rps": figures["rps"],
+            "ratio": figures["rps"] / noop_rps, "noop_p99_ms": noop_p99 * 1000,
+            "p99_ms": figures["p99_ms"]}
+
+
+if __name__ == "__main__":
+    print(asyncio.run(run()))

@@ -1,0 +1,97 @@
+"""Closing the loop (principle 6): a detractor's rating alerts the team, who claim and resolve."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol, runtime_checkable
+
+from bot.chat_ports import chat_store
+from bot.errors import NotFound
+from bot.model import Rating
+from bot.ports import DeliveryError, DetractorAlert, PersonIdentity
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+MAX_NOTE = 500
+
+
+@runtime_checkable
+class AlertUpdater(Protocol):
+    """A chat platform that can re-render an alert it posted (Slack's chat.update)."""
+
+    platform: str
+
+    async def update_alert(self, ref: str, alert: DetractorAlert) -> None: ...
+
+
+async def alert_detractor(services: Services, follow_up_id: int) -> str | None:
+    """Post the follow-up's alert to the team's alert channel; return its reference.
+
+    The first platform with an alert channel gets it. Posting twice is avoided: an alert
+    that was already posted is left alone (a replayed click opens no second alert).
+    """
+    store = chat_store(services.store)
+    found = await store.detractor_alert(follow_up_id)
+    if found is None:
+        return None
+    follow_up, alert = found
+    if follow_up.alert_ref is not None:
+        return follow_up.alert_ref
+    team = await store.get_team(alert.team_name)
+    if team is None:
+        return None
+    for chat in services.chats:
+        channel = team.channel(chat.platform, "alert")
+        if channel is None:
+            continue
+        try:
+            ref = await chat.post_message(channel, alert)
+        except DeliveryError as error:
+            # The rating is stored and the follow-up open; the digest still counts it.
+            log.warning("detractor alert %s not posted: %s", follow_up_id, error.reason)
+            continue
+        await store.set_follow_up_alert(follow_up_id, chat.platform, ref)
+        return ref
+    return None
+
+
+async def claim(services: Services, follow_up_id: int, who: PersonIdentity) -> DetractorAlert:
+    """`who` follows up; the alert is re-rendered to say so."""
+    person = await services.store.upsert_person(who)
+    await services.store.claim_follow_up(follow_up_id, person.id, at=services.clock.now())
+    return await refresh(services, follow_up_id)
+
+
+async def resolve(
+    services: Services, follow_up_id: int, who: PersonIdentity, note: str | None
+) -> DetractorAlert:
+    cleaned = " ".join((note or "").split())[:MAX_NOTE] or None
+    person = await services.store.upsert_person(who)
+    await services.store.resolve_follow_up(
+        follow_up_id, person.id, cleaned, at=services.clock.now()
+    )
+    return await refresh(services, follow_up_id)
+
+
+async def comment_added(services: Services, rating: Rating) -> None:
+    """A comment that came after the alert joins it."""
+    follow_up_id = await chat_store(services.store).follow_up_of_rating(rating.id)
+    if follow_up_id is not None:
+        await refresh(services, follow_up_id)
+
+
+async def refresh(services: Services, follow_up_id: int) -> DetractorAlert:
+    """Re-render the posted alert (after a claim, a resolution or a late comment)."""
+    found = await chat_store(services.store).detractor_alert(follow_up_id)
+    if found is None:
+        raise NotFound("That follow-up no longer exists.")
+    follow_up, alert = found
+    if follow_up.alert_ref is None:
+        return alert
+    for chat in services.chats:
+        if chat.platform == follow_up.alert_platform and isinstance(chat, AlertUpdater):
+            try:
+                await chat.update_alert(follow_up.alert_ref, alert)
+            except DeliveryError as error:
+                log.warning("alert %s not updated: %s", follow_up_id, error.reason)
+    return alert

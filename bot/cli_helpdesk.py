@@ -1,0 +1,200 @@
+"""`ratebot teams map|unmap|maps` and `ratebot webhook-test`: connecting a helpdesk.
+
+`bot/cli.py` registers these with `cli_helpdesk.register(app, teams_app)`.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent
+from adapters.helpdesk.vendor import VendorWebhook
+from bot.bootstrap import Ratebot, build
+from bot.clock import SystemClock
+from bot.events import ConversationClosed, ConversationReopened
+from bot.server import build_app, helpdesk_sources
+from bot.settings import Settings
+from bot.source_mapping import GroupMapping, parse_group_ref, team_sources
+from storage.teams import UPDATABLE
+
+
+def _cli() -> Any:
+    # bot.cli imports this module to register it; importing it back at call time avoids
+    # a cycle while reusing its error handling, settings and runner.
+    from bot import cli
+
+    return cli
+
+
+def vendor_names(settings: Settings) -> frozenset[str]:
+    return frozenset(
+        name for name, source in helpdesk_sources(settings).items()
+        if isinstance(source, VendorWebhook)
+    )
+
+
+def teams_map(
+    team: Annotated[str, typer.Argument(help="The ratebot team, e.g. servicedesk.")],
+    group: Annotated[str, typer.Argument(
+        help="<source>:<group>, e.g. 'zendesk:Service Desk' or 'jira:ITSM'.")],
+) -> None:
+    """Send closes from a helpdesk group (or Jira project) to a team."""
+    cli = _cli()
+    settings = cli._settings()
+    with cli._errors():
+        source, name = parse_group_ref(group, vendor_names(settings))
+
+    async def work(bot: Ratebot) -> GroupMapping:
+        return await team_sources(bot.services.store).map_group(
+            source, name, team, actor=cli.actor(), at=bot.services.clock.now()
+        )
+
+    mapping = cli.run(work, settings)
+    cli._say(f"Closes from {mapping.source} group '{mapping.group}' now go to {mapping.team}.")
+
+
+def teams_unmap(
+    group: Annotated[str, typer.Argument(help="<source>:<group>, as it was mapped.")],
+) -> None:
+    """Stop mapping a helpdesk group to a team."""
+    cli = _cli()
+    settings = cli._settings()
+    with cli._errors():
+        source, name = parse_group_ref(group, vendor_names(settings))
+
+    async def work(bot: Ratebot) -> bool:
+        return await team_sources(bot.services.store).unmap_group(
+            source, name, actor=cli.actor(), at=bot.services.clock.now()
+        )
+
+    if cli.run(work, settings):
+        cli._say(f"Removed the mapping of {source} group '{name}'.")
+    else:
+        cli._say(f"{source} group '{name}' was not mapped; nothing changed.")
+
+
+def teams_maps() -> None:
+    """Show which helpdesk groups go to which team."""
+    cli = _cli()
+    settings = cli._settings()
+
+    async def work(bot: Ratebot) -> list[GroupMapping]:
+        return await team_sources(bot.services.store).group_mappings()
+
+    mappings = cli.run(work, settings)
+    for mapping in mappings:
+        cli._say(f"{mapping.source}:{mapping.group} -> {mapping.team}")
+    default = settings.default_team
+    cli._say(
+        f"Unmapped groups go to {default} (RATEBOT_DEFAULT_TEAM)." if default
+        else "Unmapped groups are refused (set RATEBOT_DEFAULT_TEAM to catch them)."
+    )
+
+
+def webhook_test(
+    source: Annotated[str, typer.Argument(help="zendesk, jira, freshservice, servicenow, ...")],
+    file: Annotated[Path, typer.Option(
+        "--file", "-f", exists=True, dir_okay=False, readable=True,
+        help="A payload saved from the helpdesk (JSON).")],
+) -> None:
+    """Replay a saved payload, signed with the configured secret, and show what ratebot makes of it.
+
+    Nothing is written to the real database: the request goes to an in-process server on
+    a temporary copy of the teams and group mappings, so nobody is asked.
+    """
+    cli = _cli()
+    settings = cli._settings()
+    sources = helpdesk_sources(settings)
+    chosen = sources.get(source)
+    if not isinstance(chosen, VendorWebhook):
+        known = ", ".join(sorted(vendor_names(settings)))
+        raise cli._fail(f"Unknown source '{source}'. Known sources: {known}.", 2)
+    if not chosen.configured:
+        raise cli._fail(f"Set {chosen.secret_setting} first: it signs the test request.", 2)
+    body = file.read_bytes()
+    status, answer = cli.run_async(lambda: _replay(settings, chosen, body))
+    _describe(chosen, body)
+    cli._say(f"POST /webhooks/{source} -> {status} {json.dumps(answer)}")
+    if status >= 400:
+        raise typer.Exit(1)
+
+
+async def _replay(settings: Settings, source: VendorWebhook, body: bytes) -> tuple[int, Any]:
+    with tempfile.TemporaryDirectory(prefix="ratebot-webhook-test-") as folder:
+        scratch = settings.model_copy(
+            update={"database_url": f"sqlite:///{Path(folder) / 'scratch.db'}"}
+        )
+        real = await build(settings)
+        try:
+            copy = await build(scratch)
+            try:
+                await _copy_teams(real, copy)
+                headers = {"Content-Type": "application/json"}
+                headers.update(source.sign(body, now=SystemClock().now()))
+                async with TestClient(TestServer(build_app(copy))) as client:
+                    response = await client.post(
+                        f"/webhooks/{source.name}", data=body, headers=headers
+                    )
+                    return response.status, await response.json()
+            finally:
+                await copy.aclose()
+        finally:
+            await real.aclose()
+
+
+async def _copy_teams(real: Ratebot, copy: Ratebot) -> None:
+    """The teams (with their options) and mappings; never people, prompts or ratings."""
+    now = copy.services.clock.now()
+    actor = "webhook-test"
+    for team in await real.services.store.list_teams():
+        await copy.services.store.add_team(
+            team.name, display_name=team.display_name, actor=actor, at=now
+        )
+        options = {name: getattr(team, name) for name in UPDATABLE}
+        await copy.services.store.update_team(team.name, options, actor=actor, at=now)
+    mappings = team_sources(copy.services.store)
+    for mapping in await team_sources(real.services.store).group_mappings():
+        await mappings.map_group(mapping.source, mapping.group, mapping.team, actor=actor, at=now)
+
+
+def _describe(source: VendorWebhook, body: bytes) -> None:
+    cli = _cli()
+    try:
+        event: WebhookEvent = source.parse(body, received_at=SystemClock().now())
+    except PayloadError as exc:
+        cli._say(f"Could not read the payload: {exc.message}")
+        for name, problem in exc.fields.items():
+            cli._say(f"  {name}: {problem}")
+        return
+    for line in describe(event):
+        cli._say(line)
+
+
+def describe(event: WebhookEvent) -> list[str]:
+    """What a parsed event means, in a few lines for the person testing their setup."""
+    if isinstance(event, Ignored):
+        return [f"Ignored: {event.reason}"]
+    if isinstance(event, ConversationReopened):
+        return [f"Reopen of ticket {event.ticket_id}: an unanswered rating request is withdrawn."]
+    assert isinstance(event, ConversationClosed)
+    agent = event.agent_email or event.agent_name or "unknown"
+    return [
+        f"Close of ticket {event.ticket_id} (group '{event.team or 'none'}')",
+        f"  requester: {event.requester_email}",
+        f"  agent: {agent}",
+        f"  subject: {event.subject or '-'}",
+    ]
+
+
+def register(app: typer.Typer, teams_app: typer.Typer) -> None:
+    """Add these commands to the `ratebot` command line."""
+    teams_app.command("map")(teams_map)
+    teams_app.command("unmap")(teams_unmap)
+    teams_app.command("maps")(teams_maps)
+    app.command("webhook-test")(webhook_test)

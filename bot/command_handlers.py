@@ -1,0 +1,246 @@
+"""Carrying out `/ratings` commands through the core, with admin checks; a reply comes back.
+
+Replies are platform-neutral: light markdown (`*bold*`, `` `code` ``) in which every
+string a person typed went through the platform's `escape`, and admins named through the
+platform's `mention`. The adapter only sends the result.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+
+from bot import admin
+from bot.commands import (
+    USAGE,
+    AddAdmin,
+    AddTeam,
+    Command,
+    Export,
+    Forget,
+    ListAdmins,
+    ListTeams,
+    MapAgent,
+    OptIn,
+    OptOut,
+    PreviewDigest,
+    RemoveAdmin,
+    SetTeamOption,
+    ShowHelp,
+    ShowStats,
+)
+from bot.digest import weekly_digest
+from bot.digest_text import render_digest
+from bot.errors import InvalidValue, NotAuthorized, UnknownTeam, UserFacingError
+from bot.export import write_export
+from bot.model import Team
+from bot.ports import PersonIdentity
+from bot.reporting import team_stats
+from bot.services import Services
+
+Escape = Callable[[str], str]
+Resolve = Callable[[str], Awaitable[PersonIdentity]]  # a user id or email -> who that is
+
+
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFile:
+    filename: str
+    content: bytes
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    file: ReplyFile | None = None  # sent privately to the caller (an export)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who typed the command, as the platform knows them."""
+
+    identity: PersonIdentity
+    actor: str  # for the audit log, e.g. "slack:U123"
+
+
+async def _resolve_plainly(ref: str) -> PersonIdentity:
+    if "@" in ref:
+        return PersonIdentity(email=ref)
+    return PersonIdentity(slack_user_id=ref)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    services: Services
+    env_admins: tuple[str, ...] = ()  # RATEBOT_ADMINS
+    escape: Escape = _same
+    mention: Escape = _same  # how to name an admin (an id or an email) on this platform
+    resolve: Resolve = field(default=_resolve_plainly)
+
+
+async def admins_of(ctx: CommandContext) -> list[str]:
+    stored = await ctx.services.store.list_admins()
+    return sorted(set(stored) | {a.lower() if "@" in a else a for a in ctx.env_admins})
+
+
+def is_admin(identity: PersonIdentity, admins: Iterable[str]) -> bool:
+    known = set(admins)
+    ids = (identity.slack_user_id, identity.teams_user_id, identity.teams_aad_object_id)
+    if any(i and i in known for i in ids):
+        return True
+    return bool(identity.email and identity.email.strip().lower() in known)
+
+
+async def execute(ctx: CommandContext, command: Command, caller: Caller) -> Reply:
+    """Run `command` for `caller`; a refusal or a mistake becomes the reply."""
+    try:
+        if command.admin_only:
+            await _require_admin(ctx, caller)
+        return await _run(ctx, command, caller)
+    except _Refused as refusal:
+        return Reply(f"Only admins can do that. Ask one of them: {refusal.names}.")
+    except UserFacingError as error:
+        return Reply(ctx.escape(str(error)))
+
+
+async def _require_admin(ctx: CommandContext, caller: Caller) -> None:
+    admins = await admins_of(ctx)
+    if is_admin(caller.identity, admins):
+        return
+    if not admins:
+        raise NotAuthorized(
+            "Only admins can do that, and there are none yet: set RATEBOT_ADMINS or run "
+            "`ratebot admins add <email>` on the server."
+        )
+    # The refusal is rendered here, not raised: it names people through `mention`.
+    raise _Refused(", ".join(ctx.mention(a) for a in admins))
+
+
+class _Refused(UserFacingError):
+    def __init__(self, names: str) -> None:
+        super().__init__(names)
+        self.names = names
+
+
+async def _run(ctx: CommandContext, command: Command, caller: Caller) -> Reply:
+    services, esc = ctx.services, ctx.escape
+    actor = caller.actor
+    match command:
+        case ShowHelp():
+            return Reply(help_text(command, esc))
+        case ShowStats(team=only, weeks=weeks):
+            stats = await team_stats(services, team=only, weeks=weeks)
+            if not stats:
+                return Reply("There are no teams yet: add one with `team add <name>`.")
+            lines = [f"*Scores over the last {weeks} weeks*"]
+            for item in stats:
+                rate = item.response_rate
+                answered = f", {round(rate * 100)}% answered" if rate is not None else ""
+                lines.append(
+                    f"• {esc(item.team.display_name)}: {item.score.text} "
+                    f"(n = {item.score.n}{answered})"
+                )
+            return Reply("\n".join(lines))
+        case ListTeams():
+            teams = await services.store.list_teams()
+            if not teams:
+                return Reply("There are no teams yet: add one with `team add <name>`.")
+            return Reply("\n".join(team_line(t, esc) for t in teams))
+        case AddTeam(name=name, channel=channel):
+            added = await admin.add_team(services, name, actor=actor)
+            if channel is not None:
+                added = await admin.set_team_option(
+                    services, name, "digest-channel", channel, actor=actor
+                )
+            return Reply(f"Added the team `{esc(added.name)}`.\n" + team_line(added, esc))
+        case SetTeamOption(team=team_name, option=option, value=value):
+            changed = await admin.set_team_option(services, team_name, option, value, actor=actor)
+            return Reply(
+                f"Changed `{esc(option)}` of `{esc(changed.name)}`.\n" + team_line(changed, esc)
+            )
+        case MapAgent(user=user, team=team_name):
+            identity = await ctx.resolve(user)
+            if await services.store.get_team(team_name) is None:
+                raise UnknownTeam(team_name)
+            person = await services.store.add_agent(
+                team_name, identity, actor=actor, at=services.clock.now()
+            )
+            who = person.display_name or person.email or user
+            return Reply(f"{esc(who)} now helps in `{esc(team_name)}` (and is never asked "
+                         "to rate IT).")
+        case AddAdmin(user=user):
+            is_new = await admin.add_admin(services, user, actor=actor)
+            verb = "is now an admin" if is_new else "was already an admin"
+            return Reply(f"{ctx.mention(user)} {verb}.")
+        case RemoveAdmin(user=user):
+            removed = await admin.remove_admin(services, user, actor=actor)
+            verb = "is no longer an admin" if removed else "was not an admin"
+            extra = ""
+            if user in ctx.env_admins:
+                extra = " (still an admin through RATEBOT_ADMINS on the server)"
+            return Reply(f"{ctx.mention(user)} {verb}{extra}.")
+        case ListAdmins():
+            admins = await admins_of(ctx)
+            return Reply("Admins: " + (", ".join(ctx.mention(a) for a in admins) or "none"))
+        case OptOut():
+            person = await services.store.upsert_person(caller.identity)
+            await services.store.set_opted_out(person.id, True, at=services.clock.now())
+            return Reply("You won't be asked for ratings any more. Changed your mind? "
+                         "Use `/ratings optin`.")
+        case OptIn():
+            person = await services.store.upsert_person(caller.identity)
+            await services.store.set_opted_out(person.id, False, at=services.clock.now())
+            return Reply("You may be asked for ratings again.")
+        case PreviewDigest(team=team_name):
+            found = await services.store.get_team(team_name)
+            if found is None:
+                raise UnknownTeam(team_name)
+            digest = await weekly_digest(services, found)
+            return Reply(render_digest(digest, escape=esc))
+        case Export():
+            out = io.StringIO()
+            count = await write_export(services.store.export_rows(), out, "csv")
+            day = services.clock.now().strftime("%Y-%m-%d")
+            comment = f"{count} ratings, exported on {day}."
+            return Reply(
+                f"Sending {count} ratings as a CSV file in a direct message.",
+                ReplyFile(f"ratings-{day}.csv", out.getvalue().encode(), comment),
+            )
+        case Forget(user=user):
+            identity = await ctx.resolve(user)
+            if not identity.email:
+                raise InvalidValue("Ratebot knows no email for that person, so there is "
+                                   "nothing to forget.")
+            kept = await admin.forget(services, identity.email, actor=actor)
+            return Reply(f"Forgotten. {kept} of their ratings were kept without a name.")
+    raise InvalidValue("That command is not supported here.")
+
+
+def help_text(command: ShowHelp, esc: Escape) -> str:
+    lines = []
+    if command.unknown is not None:
+        hint = f" Did you mean `{command.suggestion}`?" if command.suggestion else ""
+        lines.append(f"I don't know `{esc(command.unknown)}`.{hint}")
+    if command.problem is not None:
+        lines.append(esc(command.problem))
+    lines.append("*Usage:* `/ratings <command>`")
+    lines.extend(f"• `{esc(line)}`" for line in USAGE.values())
+    return "\n".join(lines)
+
+
+def team_line(team: Team, esc: Escape) -> str:
+    channels = ", ".join(
+        f"{purpose} {ref}" for (platform, purpose), ref in sorted(team.channels.items())
+        if platform == "slack"
+    )
+    cooldown = "default" if team.cooldown_days is None else f"{team.cooldown_days} days"
+    return (
+        f"• `{esc(team.name)}` {esc(team.display_name)}: {team.scale.value}, "
+        f"{team.anonymity.value}, throttle {cooldown}, expiry {team.expiry_days} days"
+        + (f", channels: {esc(channels)}" if channels else "")
+    )

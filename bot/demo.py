@@ -1,0 +1,423 @@
+"""`ratebot demo`: three teams and twelve weeks of realistic traffic, through the real flows.
+
+Nothing is inserted behind the core's back: conversations close through
+`conversation_closed`, the `DeliveryWorker` sends prompts to an in-process chat
+platform, people answer through `record_rating` and `add_comment`, all on a clock of
+the demo's own that jumps from one simulated moment to the next.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+import time as wallclock
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import admin
+from bot.asking import conversation_closed, conversation_reopened
+from bot.bootstrap import Ratebot, build
+from bot.clock import SystemClock
+from bot.errors import AlreadyExists, UserFacingError
+from bot.events import ConversationClosed, ConversationReopened
+from bot.model import Anonymity, PromptStatus
+from bot.ports import ChannelMessage, PersonIdentity, PromptUpdate, RatingPrompt
+from bot.recording import add_comment, record_rating
+from bot.reporting import TeamStats, team_stats
+from bot.scales import Category, Scale
+from bot.settings import Settings
+
+WEEKS = 12  # the story the demo tells; tests may tell a shorter one
+ACTOR = "demo"
+SOURCE = "demo"
+
+
+# --------------------------------------------------------------------------- the demo's platform
+
+
+class DemoClock:
+    """Simulated time; the demo moves it from event to event."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        self._now = moment
+
+
+@dataclass
+class DemoChat:
+    """A chat platform that only records what it was asked to send."""
+
+    platform: str = "demo"
+    sent: list[RatingPrompt] = field(default_factory=list)
+    updates: list[tuple[str, PromptUpdate]] = field(default_factory=list)
+    posts: list[tuple[str, ChannelMessage]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def send_prompt(self, prompt: RatingPrompt) -> str:
+        self.sent.append(prompt)
+        return f"demo-{next(self._ids)}"
+
+    async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
+        self.updates.append((message_ref, update))
+
+    async def post_message(self, channel: str, message: ChannelMessage) -> str:
+        self.posts.append((channel, message))
+        return f"demo-post-{next(self._ids)}"
+
+
+# --------------------------------------------------------------------------- the story
+
+FIRST = (
+    "Anna", "Bram", "Carmen", "Daan", "Emma", "Farid", "Greta", "Hugo", "Ines", "Jan",
+    "Kim", "Lotte", "Mohammed", "Nina", "Omar", "Priya", "Quinten", "Rosa", "Sven", "Tess",
+    "Umut", "Vera", "Wout", "Xander", "Yara", "Zoe", "Lucas", "Sophie", "Noah", "Julia",
+)
+LAST = (
+    "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "de Boer",
+    "Bos", "Vos", "Peters", "Hendriks", "van Dijk", "Dekker", "Brouwer", "de Wit",
+    "Dijkstra", "Kok", "Jacobs", "Vermeulen", "Lambrechts", "Ngo", "Okafor", "Kowalski",
+    "Rossi", "Schmidt", "Nowak", "Haddad", "Silva", "Murphy",
+)
+
+PRAISE = (
+    "Quick and friendly, thanks!",
+    "Solved within ten minutes. Great service.",
+    "Really appreciated that you explained what went wrong.",
+    "Fixed before I had finished my coffee.",
+    "Very patient with me, thank you.",
+    "Clear instructions, it works again.",
+    "Excellent, you even checked back the next day.",
+    "Helpful as always.",
+    "Thanks for sorting this out so fast.",
+    "Great that someone came by in person.",
+    "Super responsive, much appreciated.",
+    "Perfect, exactly what I needed.",
+)
+NEUTRAL = (
+    "Fine, it took a bit longer than expected.",
+    "Solved, but I had to explain the problem twice.",
+    "OK in the end.",
+    "Works now, though I'm not sure what the cause was.",
+    "Took two days, but the fix is good.",
+    "Good result, communication could be better.",
+    "Would have liked an update while waiting.",
+)
+COMPLAINT = (
+    "Took three days to get a reply.",
+    "The ticket was closed but the problem is still there.",
+    "Nobody told me what was going on.",
+    "I was sent from one team to another.",
+    "Had to chase this several times.",
+    "The workaround is not a solution.",
+    "Still can't print from my laptop.",
+    "It felt like nobody really listened.",
+    "Closed without asking me whether it worked.",
+    "Same issue as last month, again.",
+    "The phone queue was far too long.",
+    "Waited a week for a simple access request.",
+)
+COMMENTS = {Category.PROMOTER: PRAISE, Category.PASSIVE: NEUTRAL, Category.DETRACTOR: COMPLAINT}
+COMMENT_CHANCE = {Category.PROMOTER: 0.2, Category.PASSIVE: 0.3, Category.DETRACTOR: 0.6}
+
+
+@dataclass(frozen=True)
+class TeamPlan:
+    name: str
+    display_name: str
+    scale: Scale
+    anonymity: Anonymity
+    per_day: float  # conversations closed on an average working day
+    response: float  # the chance a delivered prompt is answered
+    # Share of promoters and of detractors at the start and the end of the twelve weeks.
+    promoters: tuple[float, float]
+    detractors: tuple[float, float]
+    subjects: tuple[str, ...]
+    agents: tuple[str, ...]
+    options: tuple[tuple[str, str], ...] = ()
+
+    def mood(self, progress: float) -> tuple[float, float]:
+        """(promoter share, detractor share) `progress` (0..1) through the demo."""
+        def between(pair: tuple[float, float]) -> float:
+            return pair[0] + (pair[1] - pair[0]) * progress
+
+        return between(self.promoters), between(self.detractors)
+
+
+TEAMS = (
+    TeamPlan(
+        "servicedesk", "Service Desk", Scale.NPS, Anonymity.IDENTIFIED,
+        per_day=7.5, response=0.64, promoters=(0.36, 0.62), detractors=(0.30, 0.10),
+        subjects=(
+            "Password reset", "Laptop won't connect to Wi-Fi", "New starter account",
+            "Printer on the third floor jams", "Outlook keeps asking for my password",
+            "Second monitor flickers", "Access to the Finance shared drive",
+            "Phone not syncing mail", "Teams meeting room camera broken", "Locked out",
+        ),
+        agents=("Piet Claes", "Sanne Willems", "Ruben Maes", "Fatima El Amrani"),
+    ),
+    TeamPlan(
+        "infrastructure", "Infrastructure", Scale.CSAT, Anonymity.CONFIDENTIAL,
+        per_day=5, response=0.62, promoters=(0.74, 0.80), detractors=(0.12, 0.08),
+        subjects=(
+            "VPN slow from home", "File server almost full", "Firewall rule for a vendor",
+            "Certificate renewal for the intranet", "Restore a deleted folder",
+            "New test VM", "Wi-Fi dead zone in building B", "DNS entry for new service",
+        ),
+        agents=("Kees Janssens", "Ilse Wouters", "Tom Peeters"),
+        options=(("delay", "30"), ("throttle", "21")),
+    ),
+    TeamPlan(
+        "appdev", "Application Development", Scale.NPS, Anonymity.ANONYMOUS,
+        per_day=5.5, response=0.58, promoters=(0.42, 0.34), detractors=(0.20, 0.30),
+        subjects=(
+            "Expense app rejects receipts", "Export to Excel, please",
+            "Timesheet app crashes on submit", "HR portal access",
+            "Sales report shows wrong totals", "API key for the CRM integration",
+            "Purchase order workflow stuck", "Login loop in the intranet app",
+        ),
+        agents=("Lisa Goossens", "Mehmet Yilmaz", "Joris Jacobs", "Eva Claessens"),
+        options=(("question", "How happy are you with how Application Development "
+                              "handled your request?"),),
+    ),
+)
+EMPLOYEES = 850
+TICK_MINUTES = 10
+WORKER_BATCH = 25  # the DeliveryWorker's default batch size
+OPTED_OUT_SHARE = 0.02
+
+
+def email_of(name: str) -> str:
+    return name.lower().replace(" ", ".") + "@example.com"
+
+
+def employees(rng: random.Random) -> list[str]:
+    names = [f"{first} {last}" for first in FIRST for last in LAST]
+    return rng.sample(names, EMPLOYEES)
+
+
+def pick_score(rng: random.Random, scale: Scale, promoters: float, detractors: float) -> int:
+    roll = rng.random()
+    category = (Category.PROMOTER if roll < promoters
+                else Category.DETRACTOR if roll < promoters + detractors else Category.PASSIVE)
+    spec = scale.spec
+    if category is Category.PROMOTER:
+        scores = list(range(spec.promoter_from, spec.high + 1))
+    elif category is Category.DETRACTOR:
+        scores = list(range(spec.low, spec.detractor_to + 1))
+    else:
+        scores = list(range(spec.detractor_to + 1, spec.promoter_from))
+    # The scores nearest the middle are the common ones ("6" far more than "0").
+    weights = [1.0 / (1 + abs(s - (spec.low + spec.high) / 2)) for s in scores]
+    if category is Category.PROMOTER:
+        weights.reverse()
+    return rng.choices(scores, weights)[0]
+
+
+# --------------------------------------------------------------------------- the simulation
+
+
+@dataclass
+class Counts:
+    conversations: int = 0
+    sent: int = 0
+    ratings: int = 0
+    comments: int = 0
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    stats: list[TeamStats]
+    counts: Counts
+    seconds: float
+    weeks: int
+
+    @property
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"Demo: {len(self.stats)} teams, {c.conversations:,} conversations, "
+            f"{c.sent:,} prompts delivered, {c.ratings:,} ratings, {c.comments:,} comments "
+            f"over {self.weeks} weeks (simulated in {self.seconds:.1f} s)."
+        )
+
+
+
+class Simulation:
+    """A queue of timed events, each run with the clock set to its time."""
+
+    def __init__(self, bot: Ratebot, clock: DemoClock, chat: DemoChat, rng: random.Random,
+                 start: datetime, end: datetime) -> None:
+        self.bot, self.clock, self.chat, self.rng = bot, clock, chat, rng
+        self.start, self.end = start, end
+        self.counts = Counts()
+        self._queue: list[tuple[datetime, int, str, tuple[object, ...]]] = []
+        self._seq = itertools.count()
+        self._ticks: set[datetime] = set()
+        self._delivered = 0
+        self._plans = {plan.name: plan for plan in TEAMS}
+
+    def at(self, moment: datetime, kind: str, *args: object) -> None:
+        if moment < self.end:
+            heapq.heappush(self._queue, (moment, next(self._seq), kind, args))
+
+    def tick(self, moment: datetime) -> None:
+        """Run the delivery worker soon after `moment`, on a ten-minute grid.
+
+        The grid batches nearby prompts into one worker round: the store's round trips,
+        not the simulation, are what makes the demo take seconds.
+        """
+        grid = TICK_MINUTES
+        moment = moment.replace(minute=moment.minute - moment.minute % grid, second=0,
+                                microsecond=0) + timedelta(minutes=grid)
+        if moment not in self._ticks:
+            self._ticks.add(moment)
+            self.at(moment, "deliver")
+
+    def plan_traffic(self, people: list[str], agents: dict[str, list[str]]) -> None:
+        services = self.bot.services
+        zone = ZoneInfo(services.policy.timezone)
+        hours = services.policy.working_hours
+        it_staff = [name for names in agents.values() for name in names]
+        # A few people need IT far more often than others.
+        weights = [1.0 / math.sqrt(i + 20) for i in range(len(people))]
+        day = self.start.astimezone(zone).date()
+        last = self.end.astimezone(zone).date()
+        ticket = itertools.count(1001)
+        while day <= last:
+            opens = datetime.combine(day, hours.start, zone)
+            self.tick(opens)
+            if day.weekday() in hours.days:
+                for plan in TEAMS:
+                    count = max(0, round(self.rng.gauss(plan.per_day, plan.per_day / 3)))
+                    for _ in range(count):
+                        minutes = self.rng.uniform(-20, 10.5 * 60)  # some before and after hours
+                        closed = (opens + timedelta(minutes=minutes)).astimezone(UTC)
+                        if self.rng.random() < 0.02:
+                            requester = self.rng.choice(it_staff)
+                        else:
+                            requester = self.rng.choices(people, weights)[0]
+                        agent = self.rng.choice(agents[plan.name])
+                        self.at(closed, "close", plan, f"{plan.name[:3].upper()}-{next(ticket)}",
+                                requester, agent)
+            day += timedelta(days=1)
+
+    async def run(self) -> Counts:
+        while self._queue:
+            moment, _, kind, args = heapq.heappop(self._queue)
+            self.clock.set(moment)
+            await getattr(self, "_" + kind)(*args)
+        self.clock.set(self.end)
+        await self._deliver(drain=True)
+        return self.counts
+
+    async def _close(self, plan: TeamPlan, ticket: str, requester: str, agent: str) -> None:
+        services = self.bot.services
+        event = ConversationClosed(
+            source=SOURCE, ticket_id=ticket, requester_email=email_of(requester),
+            requester_name=requester, team=plan.name, closed_at=self.clock.now(),
+            subject=self.rng.choice(plan.subjects), agent_email=email_of(agent),
+            agent_name=agent,
+        )
+        outcome = await conversation_closed(services, event)
+        self.counts.conversations += 1
+        prompt = outcome.prompt
+        if prompt.status is PromptStatus.PENDING:
+            self.tick(prompt.next_attempt_at or self.clock.now())
+        if self.rng.random() < 0.02:  # the fix did not hold
+            later = self.clock.now() + timedelta(minutes=self.rng.uniform(5, 90))
+            self.at(later, "reopen", ticket)
+
+    async def _reopen(self, ticket: str) -> None:
+        event = ConversationReopened(source=SOURCE, ticket_id=ticket, reopened_at=self.clock.now())
+        await conversation_reopened(self.bot.services, event)
+
+    async def _deliver(self, *, drain: bool = False) -> None:
+        # One batch per tick: anything left over goes out at the next tick, minutes later.
+        worker = self.bot.worker
+        while await worker.run_once() >= WORKER_BATCH or drain:
+            drain = False
+        fresh = self.chat.sent[self._delivered:]
+        self._delivered = len(self.chat.sent)
+        self.counts.sent += len(fresh)
+        progress_span = (self.end - self.start).total_seconds()
+        for prompt in fresh:
+            plan = self._plans[prompt.team_name]
+            if self.rng.random() >= plan.response:
+                continue  # never answered: it expires
+            # Most answer within the hour; some the next day or two.
+            delay = min(timedelta(minutes=self.rng.lognormvariate(3.3, 1.4)), timedelta(days=3))
+            progress = (self.clock.now() - self.start).total_seconds() / progress_span
+            self.at(self.clock.now() + delay, "answer", plan, prompt, progress)
+
+    async def _answer(self, plan: TeamPlan, prompt: RatingPrompt, progress: float) -> None:
+        promoters, detractors = plan.mood(progress)
+        score = pick_score(self.rng, plan.scale, promoters, detractors)
+        person = PersonIdentity(email=prompt.recipient.email)
+        try:
+            result = await record_rating(self.bot.services, prompt.prompt_id, person, score)
+        except UserFacingError:
+            return  # withdrawn after a reopen: the person sees why, nothing is recorded
+        self.counts.ratings += 1
+        if self.rng.random() < COMMENT_CHANCE[result.category]:
+            comment = self.rng.choice(COMMENTS[result.category])
+            later = self.clock.now() + timedelta(seconds=self.rng.uniform(20, 240))
+            self.at(later, "comment", prompt.prompt_id, person, comment, result.receipt)
+
+    async def _comment(
+        self, prompt_id: int, person: PersonIdentity, comment: str, receipt: str
+    ) -> None:
+        await add_comment(self.bot.services, prompt_id, person, comment, receipt=receipt)
+        self.counts.comments += 1
+
+
+async def _set_up(bot: Ratebot, rng: random.Random) -> tuple[list[str], dict[str, list[str]]]:
+    services = bot.services
+    agents: dict[str, list[str]] = {}
+    for plan in TEAMS:
+        await admin.add_team(services, plan.name, display_name=plan.display_name, actor=ACTOR)
+        await admin.set_team_option(services, plan.name, "scale", plan.scale.value, actor=ACTOR)
+        await admin.set_team_option(
+            services, plan.name, "anonymity", plan.anonymity.value, actor=ACTOR
+        )
+        for option, value in plan.options:
+            await admin.set_team_option(services, plan.name, option, value, actor=ACTOR)
+        for name in plan.agents:
+            await admin.add_agent(services, plan.name, email_of(name), name=name, actor=ACTOR)
+        agents[plan.name] = list(plan.agents)
+    people = employees(rng)
+    for name in rng.sample(people, round(len(people) * OPTED_OUT_SHARE)):
+        await admin.opt_out(services, email_of(name))
+    return people, agents
+
+
+async def run_demo(settings: Settings, *, seed: int = 7, weeks: int = WEEKS) -> DemoResult:
+    """Fill the database of `settings` with the demo; refuse one that already has teams."""
+    started = wallclock.perf_counter()
+    end = SystemClock().now()
+    start = (end - timedelta(weeks=weeks)).replace(hour=0, minute=0, second=0, microsecond=0)
+    start += timedelta(days=1)  # stay inside the stats window that ends now
+    clock, chat = DemoClock(start), DemoChat()
+    bot = await build(settings, clock=clock, chats=(chat,), rng=random.Random(seed + 1))
+    try:
+        if await bot.services.store.list_teams():
+            raise AlreadyExists(
+                "This database already has teams, so the demo leaves it alone. "
+                "Run the demo into a file of its own: ratebot demo --database demo.db"
+            )
+        rng = random.Random(seed)
+        people, agents = await _set_up(bot, rng)
+        simulation = Simulation(bot, clock, chat, rng, start, end)
+        simulation.plan_traffic(people, agents)
+        counts = await simulation.run()
+        stats = await team_stats(bot.services, team=None, weeks=weeks)
+    finally:
+        await bot.aclose()
+    return DemoResult(stats, counts, wallclock.perf_counter() - started, weeks)

@@ -1,0 +1,141 @@
+"""The digest scheduler: APScheduler's AsyncIOScheduler behind a small wrapper.
+
+One cron job per team (id `digest:<team id>`, replaced in place when the schedule
+changes) and one resync job that re-reads every team's schedule, so a change made
+from any replica or from the command line takes effect without a restart, and that
+posts digests missed while the bot was down. Every job runs inside `_guarded`: one
+error boundary that logs and keeps the scheduler alive.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.digest_flow import DigestFlow
+from bot.digest_times import schedule_of
+from bot.hours import DAYS
+from bot.model import Team
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+RESYNC_JOB = "digest:resync"
+DEFAULT_RESYNC = timedelta(minutes=5)
+
+
+def job_id(team: Team) -> str:
+    return f"digest:{team.id}"
+
+
+def cron_trigger(team: Team, services: Services) -> CronTrigger:
+    """The team's weekly moment as a cron trigger in its timezone (DST-aware)."""
+    schedule, zone = schedule_of(team, services.policy)
+    return CronTrigger(
+        day_of_week=DAYS[schedule.weekday],
+        hour=schedule.at.hour,
+        minute=schedule.at.minute,
+        timezone=ZoneInfo(zone),
+    )
+
+
+class DigestScheduler:
+    """Fires each team's digest at its scheduled moment; see the module docstring."""
+
+    def __init__(
+        self,
+        services: Services,
+        flow: DigestFlow,
+        *,
+        resync_every: timedelta = DEFAULT_RESYNC,
+        scheduler: AsyncIOScheduler | None = None,
+    ) -> None:
+        self._services = services
+        self._flow = flow
+        self._resync_every = resync_every
+        self._scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
+        self._scheduler.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        self._applied: dict[str, str] = {}  # job id -> the schedule it was built from
+
+    @property
+    def scheduler(self) -> AsyncIOScheduler:
+        return self._scheduler
+
+    async def start(self) -> None:
+        """Schedule every team, post what was missed, then keep both up to date."""
+        self._scheduler.start()
+        await self.resync()
+        self._scheduler.add_job(
+            self._resync_job, IntervalTrigger(seconds=self._resync_every.total_seconds()),
+            id=RESYNC_JOB, replace_existing=True, coalesce=True, max_instances=1,
+        )
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    async def resync(self) -> None:
+        """Match the jobs to the stored teams, then post any digest that is due."""
+        teams = await self._services.store.list_teams()
+        wanted = {job_id(team) for team in teams}
+        for team in teams:
+            self.reschedule(team)
+        for stale in set(self._applied) - wanted:
+            self._scheduler.remove_job(stale)
+            del self._applied[stale]
+        await self._flow.catch_up()
+
+    def reschedule(self, team: Team) -> None:
+        """(Re)schedule one team now; the admin flow calls this after `team set ... digest`."""
+        schedule, zone = schedule_of(team, self._services.policy)
+        key = f"{schedule} @ {zone}"
+        ident = job_id(team)
+        if self._applied.get(ident) == key:
+            return  # unchanged: keep the job and its next run time
+        self._scheduler.add_job(
+            self.fire, cron_trigger(team, self._services), args=[team.name], id=ident,
+            name=f"digest of team id {team.id}", replace_existing=True, coalesce=True,
+            max_instances=1,
+            # A loop busy at the moment must not drop the week's digest.
+            misfire_grace_time=int(self._flow.grace.total_seconds()),
+        )
+        self._applied[ident] = key
+
+    def unschedule(self, team: Team) -> None:
+        ident = job_id(team)
+        if self._applied.pop(ident, None) is not None:
+            self._scheduler.remove_job(ident)
+
+    async def fire(self, team_name: str) -> None:
+        """The cron job: post the team's digest if it is due. Tests call it directly."""
+        await self._guarded(f"digest of {team_name}", self._fire(team_name))
+
+    async def _fire(self, team_name: str) -> None:
+        team = await self._services.store.get_team(team_name)
+        if team is not None:  # removed since: the next resync drops the job
+            await self._flow.run_due(team)
+
+    async def _resync_job(self) -> None:
+        await self._guarded("digest resync", self.resync())
+
+    async def _guarded(self, what: str, work: Awaitable[None]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("scheduled job failed: %s", what)
+
+    def _on_event(self, event: JobExecutionEvent) -> None:
+        # Jobs catch their own errors; this reports what slips past them (and misfires).
+        if event.exception is not None:
+            log.error("scheduled job %s raised %s", event.job_id,
+                      type(event.exception).__qualname__)
+        else:
+            log.warning("scheduled job %s missed its time", event.job_id)
+

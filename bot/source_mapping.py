@@ -1,0 +1,114 @@
+"""Which team a helpdesk group belongs to: an explicit mapping, else the default team."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from bot.errors import InvalidValue, NotFound, UnknownTeam
+from bot.events import ConversationClosed
+
+# Sources whose payload names a ratebot team directly (the generic webhook's `team`).
+DIRECT_SOURCES = frozenset({"generic"})
+MAX_GROUP_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMapping:
+    source: str
+    group: str  # as the helpdesk spells it (matched case-insensitively)
+    team: str
+
+
+@runtime_checkable
+class TeamSources(Protocol):
+    """The store's side of the mapping (`storage.source_queries.SourceQueries`)."""
+
+    async def team_for_group(self, source: str, group: str) -> str | None:
+        """The team name mapped to `group` of `source` (case-insensitive), or None."""
+        ...
+
+    async def map_group(
+        self, source: str, group: str, team: str, *, actor: str, at: datetime
+    ) -> GroupMapping:
+        """Map (or re-map) a group to a team. Raise `UnknownTeam`."""
+        ...
+
+    async def unmap_group(self, source: str, group: str, *, actor: str, at: datetime) -> bool: ...
+
+    async def group_mappings(self, source: str | None = None) -> list[GroupMapping]: ...
+
+
+def team_sources(store: object) -> TeamSources:
+    """The store's mapping queries. A store without them is a wiring bug: fail loudly."""
+    if not isinstance(store, TeamSources):
+        raise TypeError(f"{type(store).__name__} has no group mappings (inherit SourceQueries)")
+    return store
+
+
+class UnmappedGroup(UnknownTeam):
+    """A vendor group no mapping names, and no default team to fall back on."""
+
+    def __init__(self, source: str, group: str) -> None:
+        if group:
+            message = (
+                f"The {source} group '{group}' is not mapped to a ratebot team. Map it with "
+                f"`ratebot teams map <team> {source}:{group}`, or set RATEBOT_DEFAULT_TEAM."
+            )
+        else:
+            message = (
+                f"This {source} ticket has no group, so its team is unknown. Give it a group, "
+                "or set RATEBOT_DEFAULT_TEAM."
+            )
+        NotFound.__init__(self, message)
+        self.name = group
+        self.source = source
+
+
+def group_key(group: str) -> str:
+    """Helpdesks disagree about case and stray spaces in group names; keys do not."""
+    return " ".join(group.split()).casefold()
+
+
+def parse_group_ref(ref: str, known_sources: frozenset[str] | set[str]) -> tuple[str, str]:
+    """`zendesk:Service Desk` -> ("zendesk", "Service Desk"); raise `InvalidValue`."""
+    source, colon, group = ref.partition(":")
+    source, group = source.strip().lower(), " ".join(group.split())
+    if not colon or not source or not group:
+        raise InvalidValue(
+            f"Write the group as <source>:<group>, e.g. zendesk:Service Desk (got '{ref}')."
+        )
+    if source not in known_sources:
+        raise InvalidValue(
+            f"Unknown source '{source}'. Known sources: {', '.join(sorted(known_sources))}."
+        )
+    if len(group) > MAX_GROUP_LENGTH:
+        raise InvalidValue(f"A group name is at most {MAX_GROUP_LENGTH} characters.")
+    return source, group
+
+
+class TeamRouter:
+    """Puts a vendor close into its team before the core sees it.
+
+    A vendor source parses its group (Zendesk group, Jira project, ServiceNow assignment
+    group, ...) into `ConversationClosed.team`; this replaces it with the mapped team's
+    name, or the default team, or refuses with `UnmappedGroup` naming the group.
+    """
+
+    def __init__(self, store: object, *, default_team: str | None) -> None:
+        # Checked when a vendor close arrives, so an app without vendor traffic never needs it.
+        self._store = store
+        self._default_team = default_team or None
+
+    async def __call__(self, event: ConversationClosed) -> ConversationClosed:
+        if event.source in DIRECT_SOURCES:
+            return event
+        if event.team:
+            mapped = await team_sources(self._store).team_for_group(event.source, event.team)
+            if mapped is not None:
+                return dataclasses.replace(event, team=mapped)
+        if self._default_team is not None:
+            return dataclasses.replace(event, team=self._default_team)
+        raise UnmappedGroup(event.source, event.team)

@@ -1,0 +1,149 @@
+"""What ratebot says to people, in English and Dutch: one catalog for every platform.
+
+Templates take values already made safe for the platform (the adapter escapes them);
+`{placeholders}` are filled with `str.format`.
+"""
+
+from __future__ import annotations
+
+from bot.model import Anonymity
+from bot.scales import Scale
+
+LOCALES = ("en", "nl")
+
+_CATALOG: dict[str, tuple[str, str]] = {
+    # key: (English, Dutch)
+    "prompt.helped": ("*{team}* helped you", "*{team}* heeft je geholpen"),
+    "prompt.helped_by": ("{agent} of *{team}* helped you", "{agent} van *{team}* heeft je geholpen"),
+    "prompt.with": (" with “{subject}”", " met “{subject}”"),
+    "prompt.ticket": (" (ticket {ticket})", " (ticket {ticket})"),
+    "prompt.until": ("You can answer until {date}.", "Je kunt antwoorden tot {date}."),
+    "prompt.fallback": ("{team} asks: {question}", "{team} vraagt: {question}"),
+    "prompt.optout": ("Don't ask me again", "Niet meer vragen"),
+    "prompt.thanks": ("You rated *{score}*. Thank you!", "Je gaf een *{score}*. Dank je wel!"),
+    "prompt.change": (
+        "Changed your mind? Click another score.",
+        "Toch anders? Klik op een andere score.",
+    ),
+    "prompt.comment": ("Add a comment", "Opmerking toevoegen"),
+    "prompt.edit_comment": ("Change the comment", "Opmerking wijzigen"),
+    "prompt.your_comment": ("Your comment:", "Je opmerking:"),
+    "prompt.expired": (
+        "This rating request has expired, so the answer was not recorded.",
+        "Dit verzoek om een beoordeling is verlopen; het antwoord is niet opgeslagen.",
+    ),
+    "prompt.not_yours": (
+        "This rating request was sent to someone else, so it can't be answered here.",
+        "Dit verzoek is naar iemand anders gestuurd en kan hier niet beantwoord worden.",
+    ),
+    "anonymity.identified": (
+        "Your name is shown with your answer to the {team} team.",
+        "Het {team}-team ziet je naam bij je antwoord.",
+    ),
+    "anonymity.confidential": (
+        "Your answer is confidential: only ratebot admins can see your name.",
+        "Je antwoord is vertrouwelijk: alleen ratebot-beheerders zien je naam.",
+    ),
+    "anonymity.anonymous": (
+        "Your answer is anonymous: it can't be traced back to you.",
+        "Je antwoord is anoniem: het is niet naar jou te herleiden.",
+    ),
+    "hint.nps": ("0 = not at all likely, 10 = extremely likely",
+                 "0 = helemaal niet waarschijnlijk, 10 = zeer waarschijnlijk"),
+    "hint.csat": ("1 = very dissatisfied, 5 = very satisfied",
+                  "1 = zeer ontevreden, 5 = zeer tevreden"),
+    "hint.ces": ("1 = strongly disagree, 7 = strongly agree",
+                 "1 = helemaal mee oneens, 7 = helemaal mee eens"),
+    "hint.thumbs": ("", ""),
+    "question.nps": (
+        "How likely are you to recommend {team} to a colleague?",
+        "Hoe waarschijnlijk is het dat je {team} aanbeveelt bij een collega?",
+    ),
+    "question.csat": (
+        "How satisfied are you with the help you got from {team}?",
+        "Hoe tevreden ben je over de hulp die je van {team} kreeg?",
+    ),
+    "question.ces": (
+        "{team} made it easy to get my issue handled. How much do you agree?",
+        "{team} maakte het makkelijk om mijn probleem op te lossen. Hoe eens ben je het daarmee?",
+    ),
+    "question.thumbs": ("Did {team} help you well?", "Heeft {team} je goed geholpen?"),
+    "modal.title": ("Your feedback", "Je feedback"),
+    "modal.label": ("What could we do better?", "Wat kunnen we beter doen?"),
+    "modal.send": ("Send", "Versturen"),
+    "modal.cancel": ("Cancel", "Annuleren"),
+    "optout.done": (
+        "You won't be asked for ratings any more. Changed your mind? Use `/ratings optin`.",
+        "We vragen je niet meer om een beoordeling. Toch wel? Gebruik `/ratings optin`.",
+    ),
+    "optin.done": (
+        "You may be asked for ratings again.",
+        "We kunnen je weer om een beoordeling vragen.",
+    ),
+    "apology": (
+        "Sorry, something went wrong on our side. Please try again in a minute.",
+        "Sorry, er ging bij ons iets mis. Probeer het over een minuut opnieuw.",
+    ),
+    "alert.title": ("Detractor alert for *{team}*", "Detractor-melding voor *{team}*"),
+    "alert.score": ("Score: *{score}* of {high}", "Score: *{score}* van {high}"),
+    "alert.comment": ("Comment:", "Opmerking:"),
+    "alert.agent": ("Agent: {agent}", "Medewerker: {agent}"),
+    "alert.requester": ("Requester: {requester}", "Aanvrager: {requester}"),
+    "alert.ticket": ("Ticket: {ticket}", "Ticket: {ticket}"),
+    "alert.subject": ("Subject: {subject}", "Onderwerp: {subject}"),
+    "alert.claim": ("I'll follow up", "Ik pak het op"),
+    "alert.resolve": ("Resolved", "Opgelost"),
+    "alert.claimed": ("{who} is following up.", "{who} pakt dit op."),
+    "alert.resolved": ("Resolved by {who}.", "Opgelost door {who}."),
+    "alert.note": ("Note: {note}", "Notitie: {note}"),
+    "alert.fallback": (
+        "Detractor alert for {team}: score {score}",
+        "Detractor-melding voor {team}: score {score}",
+    ),
+    "resolve.title": ("Resolve follow-up", "Opvolging afronden"),
+    "resolve.label": ("What was done? (short note)", "Wat is er gedaan? (korte notitie)"),
+    "home.title": ("Your recent ratings", "Je recente beoordelingen"),
+    "home.none": ("You haven't rated anything yet.", "Je hebt nog niets beoordeeld."),
+    "home.rated": ("{team}: *{score}* on {date}", "{team}: *{score}* op {date}"),
+    "home.asked": ("You may be asked for ratings.", "We kunnen je om een beoordeling vragen."),
+    "home.not_asked": ("You have opted out of ratings.", "Je hebt je afgemeld voor beoordelingen."),
+    "home.optout": ("Don't ask me", "Niet meer vragen"),
+    "home.optin": ("Ask me again", "Vraag het me weer"),
+    "home.teams": ("Teams (last {weeks} weeks)", "Teams (afgelopen {weeks} weken)"),
+    "home.team": ("*{team}*: {score} (n = {n}) · trend {trend}",
+                  "*{team}*: {score} (n = {n}) · trend {trend}"),
+    "home.follow_ups": ("Open follow-ups: {count}", "Openstaande opvolgingen: {count}"),
+}
+
+
+def locale_for(preferred: str | None, default: str) -> str:
+    """The catalog locale for a platform locale like "nl-NL"; `default` when unknown."""
+    if preferred:
+        language = preferred.replace("_", "-").split("-")[0].lower()
+        if language in LOCALES:
+            return language
+    return default if default in LOCALES else "en"
+
+
+def text(key: str, locale: str, **values: object) -> str:
+    """The text for `key` in `locale`, placeholders filled. Unknown keys are a bug: KeyError."""
+    english, dutch = _CATALOG[key]
+    template = dutch if locale == "nl" else english
+    return template.format(**values) if values else template
+
+
+def default_question(scale: Scale, team: str, locale: str) -> str:
+    return text(f"question.{scale.value}", locale, team=team)
+
+
+def anonymity_notice(anonymity: Anonymity, team: str, locale: str) -> str:
+    return text(f"anonymity.{anonymity.value}", locale, team=team)
+
+
+def keys() -> list[str]:
+    return list(_CATALOG)
+
+
+def template(key: str, locale: str) -> str:
+    english, dutch = _CATALOG[key]
+    return dutch if locale == "nl" else english

@@ -1,0 +1,262 @@
+"""The weekly digest's queries: one team's facts in one read, and exactly-once run claims."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.digest_ports import AgentTally, DigestComment, DigestFacts, DigestRun, FollowUpCounts
+from bot.model import FollowUpStatus, PromptStatus
+from bot.ports import PromptTally, Tally
+from bot.scales import Category
+from storage.base import StoreBase, insert_for
+from storage.schema import digest_runs, follow_ups, people, prompts, ratings
+
+# ratings.category: +1 promoter, 0 passive, -1 detractor.
+_CATEGORY = {1: Category.PROMOTER, 0: Category.PASSIVE, -1: Category.DETRACTOR}
+CLAIMED = "claimed"
+POSTED = "posted"
+
+
+def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+class DigestQueries(StoreBase):
+    """Mixed into `SqlStore`. Every query names one team: a digest never sees another's."""
+
+    async def digest_facts(
+        self,
+        team_id: int,
+        edges: list[datetime],
+        *,
+        comments: int,
+        with_names: bool,
+        with_agents: bool,
+    ) -> DigestFacts:
+        if len(edges) < 2 or any(b <= a for a, b in itertools.pairwise(edges)):
+            raise ValueError("edges must be at least two strictly increasing instants")
+        since, until = edges[-2], edges[-1]
+        # One transaction: one snapshot, one pool checkout, four statements. Each
+        # statement costs a round trip to the driver's thread, which on SQLite
+        # outweighs the work of these index range scans.
+        async with self._read() as connection:
+            weeks = await _weeks(connection, team_id, edges)
+            prompt_tally = await _prompts(connection, team_id, since, until)
+            quoted = await _comments(connection, team_id, since, until, comments, with_names)
+            agent_lines = await _agents(connection, team_id, since, until) if with_agents \
+                else []
+        return DigestFacts(
+            weekly=[week.tally for week in weeks], squares=[week.squares for week in weeks],
+            follow_ups=weeks[-1].follow_ups, prompts=prompt_tally, comments=quoted,
+            agents=agent_lines,
+        )
+
+    # --------------------------------------------------------------------- runs
+
+    async def claim_digest_run(
+        self, team_id: int, period: str, *, now: datetime, lease: timedelta
+    ) -> bool:
+        async with self._write() as connection:
+            inserted = await connection.execute(
+                insert_for(connection, digest_runs)
+                .values(team_id=team_id, period=period, status=CLAIMED, claimed_at=now)
+                .on_conflict_do_nothing(
+                    index_elements=[digest_runs.c.team_id, digest_runs.c.period]
+                )
+                .returning(digest_runs.c.id)
+            )
+            if inserted.first() is not None:
+                return True
+            # The row exists. On PostgreSQL this UPDATE waits for a concurrent claimer
+            # and re-checks the condition against its committed row: one winner only.
+            taken = await connection.execute(
+                sa.update(digest_runs)
+                .where(
+                    digest_runs.c.team_id == team_id,
+                    digest_runs.c.period == period,
+                    digest_runs.c.status == CLAIMED,
+                    sa.or_(
+                        digest_runs.c.claimed_at.is_(None),
+                        digest_runs.c.claimed_at < now - lease,
+                    ),
+                )
+                .values(claimed_at=now)
+            )
+            return taken.rowcount == 1
+
+    async def mark_digest_posted(
+        self, team_id: int, period: str, *, at: datetime, late: bool, message_ref: str | None
+    ) -> None:
+        async with self._write() as connection:
+            await connection.execute(
+                sa.update(digest_runs)
+                .where(digest_runs.c.team_id == team_id, digest_runs.c.period == period)
+                .values(status=POSTED, posted_at=at, late=late, message_ref=message_ref)
+            )
+
+    async def release_digest_run(self, team_id: int, period: str) -> None:
+        async with self._write() as connection:
+            await connection.execute(
+                sa.update(digest_runs)
+                .where(
+                    digest_runs.c.team_id == team_id,
+                    digest_runs.c.period == period,
+                    digest_runs.c.status == CLAIMED,
+                )
+                .values(claimed_at=None)
+            )
+
+    async def get_digest_run(self, team_id: int, period: str) -> DigestRun | None:
+        query = sa.select(digest_runs).where(
+            digest_runs.c.team_id == team_id, digest_runs.c.period == period
+        )
+        async with self._read() as connection:
+            row = (await connection.execute(query)).first()
+        if row is None:
+            return None
+        return DigestRun(
+            team_id=row.team_id, period=row.period, status=row.status,
+            claimed_at=row.claimed_at, posted_at=row.posted_at, late=bool(row.late),
+            message_ref=row.message_ref,
+        )
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def _in(team_id: int, since: datetime, until: datetime) -> list[sa.ColumnElement[bool]]:
+    return [ratings.c.team_id == team_id, ratings.c.rated_at >= since, ratings.c.rated_at < until]
+
+
+def _tally_columns() -> list[Any]:
+    category = ratings.c.category
+    return [
+        sa.func.count().label("n"),
+        _count_if(category == 1).label("promoters"),
+        _count_if(category == 0).label("passives"),
+        _count_if(category == -1).label("detractors"),
+        sa.func.coalesce(sa.func.sum(ratings.c.score), 0).label("score_sum"),
+    ]
+
+
+def _tally(row: Any) -> Tally:
+    return Tally(n=int(row.n), promoters=int(row.promoters), passives=int(row.passives),
+                 detractors=int(row.detractors), score_sum=int(row.score_sum))
+
+
+@dataclass(frozen=True, slots=True)
+class _Week:
+    tally: Tally
+    squares: int
+    follow_ups: FollowUpCounts
+
+
+async def _weeks(connection: AsyncConnection, team_id: int, edges: list[datetime]) -> list[_Week]:
+    """Per week: the tally, the sum of squared scores and the follow-ups of its ratings."""
+    bucket = sa.case(
+        *((ratings.c.rated_at < end, index) for index, end in enumerate(edges[1:]))
+    ).label("bucket")
+    resolved = follow_ups.c.status == FollowUpStatus.RESOLVED.value
+    query = (
+        sa.select(
+            bucket,
+            *_tally_columns(),
+            sa.func.coalesce(sa.func.sum(ratings.c.score * ratings.c.score), 0).label("squares"),
+            sa.func.count(follow_ups.c.id).label("opened"),
+            _count_if(sa.or_(follow_ups.c.claimed_at.is_not(None), resolved)).label("claimed"),
+            _count_if(resolved).label("resolved"),
+        )
+        # One range scan of the covering index; follow-ups by their unique rating id.
+        .select_from(ratings.outerjoin(follow_ups, follow_ups.c.rating_id == ratings.c.id))
+        .where(*_in(team_id, edges[0], edges[-1]))
+        .group_by(bucket)
+    )
+    result = [_Week(Tally(), 0, FollowUpCounts()) for _ in edges[1:]]
+    for row in await connection.execute(query):
+        result[int(row.bucket)] = _Week(
+            tally=_tally(row),
+            squares=int(row.squares),
+            follow_ups=FollowUpCounts(opened=int(row.opened), claimed=int(row.claimed),
+                                      resolved=int(row.resolved)),
+        )
+    return result
+
+
+async def _prompts(
+    connection: AsyncConnection, team_id: int, since: datetime, until: datetime
+) -> PromptTally:
+    query = (
+        sa.select(prompts.c.status, prompts.c.reason, sa.func.count().label("n"))
+        .where(prompts.c.team_id == team_id, prompts.c.created_at >= since,
+               prompts.c.created_at < until)
+        .group_by(prompts.c.status, prompts.c.reason)
+    )
+    sent = answered = pending = 0
+    skipped: dict[str, int] = {}
+    failed: dict[str, int] = {}
+    for row in await connection.execute(query):
+        status, count = PromptStatus(row.status), int(row.n)
+        if status in (PromptStatus.SENT, PromptStatus.ANSWERED, PromptStatus.EXPIRED):
+            sent += count
+        if status is PromptStatus.ANSWERED:
+            answered += count
+        elif status is PromptStatus.PENDING:
+            pending += count
+        elif status in (PromptStatus.SKIPPED, PromptStatus.FAILED):
+            counts = skipped if status is PromptStatus.SKIPPED else failed
+            reason = row.reason or "unknown"
+            counts[reason] = counts.get(reason, 0) + count
+    return PromptTally(sent=sent, answered=answered, pending=pending,
+                       skipped=skipped, failed=failed)
+
+
+async def _comments(
+    connection: AsyncConnection, team_id: int, since: datetime, until: datetime,
+    limit: int, with_names: bool,
+) -> list[DigestComment]:
+    author = people.c.display_name if with_names else sa.null()
+    source = ratings.outerjoin(people, people.c.id == ratings.c.person_id) if with_names \
+        else ratings
+    query = (
+        sa.select(ratings.c.category, ratings.c.score, ratings.c.comment,
+                  ratings.c.rated_at, author.label("author"))
+        .select_from(source)
+        .where(*_in(team_id, since, until), ratings.c.category != 0,
+               ratings.c.comment.is_not(None), ratings.c.comment != "")
+        # -1 sorts before +1: detractors first, each group newest first.
+        .order_by(ratings.c.category, ratings.c.rated_at.desc(), ratings.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        DigestComment(category=_CATEGORY[row.category], score=row.score, text=row.comment,
+                      rated_at=row.rated_at, author=row.author if with_names else None)
+        for row in await connection.execute(query)
+    ]
+
+
+async def _agents(
+    connection: AsyncConnection, team_id: int, since: datetime, until: datetime
+) -> list[AgentTally]:
+    query = (
+        sa.select(
+            sa.func.coalesce(people.c.display_name, people.c.email).label("agent"),
+            sa.func.count(sa.distinct(ratings.c.person_id)).label("respondents"),
+            *_tally_columns(),
+        )
+        .select_from(ratings.join(people, people.c.id == ratings.c.agent_id))
+        .where(*_in(team_id, since, until))
+        .group_by(ratings.c.agent_id, people.c.display_name, people.c.email)
+    )
+    lines = [
+        AgentTally(agent=row.agent or "unknown agent", respondents=int(row.respondents),
+                   tally=_tally(row))
+        for row in await connection.execute(query)
+    ]
+    # By name, never by score: the digest does not rank people.
+    return sorted(lines, key=lambda line: line.agent.casefold())

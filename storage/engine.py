@@ -1,0 +1,63 @@
+"""Async engines for SQLite and PostgreSQL from a `RATEBOT_DATABASE_URL`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# A write transaction on SQLite takes the write lock at BEGIN: a read-check-write (answer a
+# prompt, close a conversation) then cannot interleave with another writer.
+WRITE = {"ratebot_begin": "IMMEDIATE"}
+
+
+def async_url(url: str) -> str:
+    """The SQLAlchemy URL with the async driver: aiosqlite or asyncpg."""
+    for prefix, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(prefix):
+            return driver + url[len(prefix):]
+    if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        return url
+    raise ValueError("the database URL must start with sqlite:// or postgresql://")
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine(url: str, *, busy_timeout_ms: int = 5000) -> AsyncEngine:
+    """An engine for `url`; SQLite connections get WAL, a busy timeout and foreign keys."""
+    full = async_url(url)
+    if not is_sqlite(full):
+        return create_async_engine(full, pool_pre_ping=True)
+    engine = create_async_engine(full)
+    _configure_sqlite(engine, busy_timeout_ms)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own implicit BEGIN is disabled; `_on_begin` emits ours instead.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("ratebot_begin", "DEFERRED")
+        if mode not in ("DEFERRED", "IMMEDIATE"):
+            raise ValueError(f"unknown SQLite transaction mode {mode!r}")
+        connection.exec_driver_sql(f"BEGIN {mode}")

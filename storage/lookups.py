@@ -1,0 +1,238 @@
+"""Queries several store methods share, each run on the caller's connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.errors import UnknownTeam
+from bot.model import Person, PromptStatus, Team
+from bot.ports import AskContext, PersonIdentity
+from storage.base import insert_for, normalize_email
+from storage.rows import person_from, team_from
+from storage.schema import (
+    agents,
+    audit_log,
+    exclusions,
+    people,
+    prompts,
+    team_channels,
+    teams,
+)
+
+# Prompts that count as "asked" for the cooldown: a skipped or failed one never reached anyone.
+ASKED = (
+    PromptStatus.PENDING.value,
+    PromptStatus.SENT.value,
+    PromptStatus.ANSWERED.value,
+    PromptStatus.EXPIRED.value,
+)
+
+
+# --------------------------------------------------------------------------- teams
+
+
+async def channels_of(
+    connection: AsyncConnection, team_ids: Iterable[int]
+) -> dict[int, dict[tuple[str, str], str]]:
+    ids = list(team_ids)
+    found: dict[int, dict[tuple[str, str], str]] = {team_id: {} for team_id in ids}
+    if not ids:
+        return found
+    rows = await connection.execute(
+        sa.select(team_channels).where(team_channels.c.team_id.in_(ids))
+    )
+    for row in rows:
+        found[row.team_id][(row.platform, row.purpose)] = row.ref
+    return found
+
+
+async def team_row(connection: AsyncConnection, name: str) -> Any:
+    row = (await connection.execute(sa.select(teams).where(teams.c.name == name))).first()
+    if row is None:
+        raise UnknownTeam(name)
+    return row
+
+
+async def team_named(connection: AsyncConnection, name: str) -> Team:
+    row = await team_row(connection, name)
+    return team_from(row, (await channels_of(connection, [row.id]))[row.id])
+
+
+async def team_by_id(connection: AsyncConnection, team_id: int) -> Team:
+    row = (await connection.execute(sa.select(teams).where(teams.c.id == team_id))).one()
+    return team_from(row, (await channels_of(connection, [team_id]))[team_id])
+
+
+async def write_audit(
+    connection: AsyncConnection, *, at: datetime, actor: str, action: str,
+    detail: Mapping[str, object],
+) -> None:
+    await connection.execute(
+        sa.insert(audit_log).values(at=at, actor=actor, action=action, detail=dict(detail))
+    )
+
+
+# --------------------------------------------------------------------------- people
+
+
+async def person_by_id(connection: AsyncConnection, person_id: int | None) -> Person | None:
+    if person_id is None:
+        return None
+    row = (await connection.execute(sa.select(people).where(people.c.id == person_id))).first()
+    return None if row is None else person_from(row)
+
+
+async def match_person(connection: AsyncConnection, identity: PersonIdentity) -> Any:
+    """The stored person for `identity`: platform ids first, the email last."""
+    keys: list[tuple[sa.Column[Any], str | None]] = [
+        (people.c.slack_user_id, identity.slack_user_id),
+        (people.c.teams_user_id, identity.teams_user_id),
+        (people.c.teams_aad_object_id, identity.teams_aad_object_id),
+        (people.c.email, normalize_email(identity.email)),
+    ]
+    for column, value in keys:
+        if not value:
+            continue
+        row = (
+            await connection.execute(
+                sa.select(people).where(column == value).order_by(people.c.id).limit(1)
+            )
+        ).first()
+        if row is not None:
+            return row
+    return None
+
+
+def has_identity(identity: PersonIdentity) -> bool:
+    return any(
+        (
+            normalize_email(identity.email),
+            identity.slack_user_id,
+            identity.teams_user_id,
+            identity.teams_aad_object_id,
+        )
+    )
+
+
+_UNIQUE_IDS = ("email", "slack_user_id", "teams_user_id")
+_FILLED_IDS = (*_UNIQUE_IDS, "teams_aad_object_id")
+_KEPT_CURRENT = ("display_name", "locale", "timezone")
+
+
+async def upsert_person(
+    connection: AsyncConnection, identity: PersonIdentity, at: datetime
+) -> Person:
+    """Find the person by any id and fill the gaps, or insert them."""
+    given: dict[str, str | None] = {
+        "email": normalize_email(identity.email),
+        "slack_user_id": identity.slack_user_id or None,
+        "teams_user_id": identity.teams_user_id or None,
+        "teams_aad_object_id": identity.teams_aad_object_id or None,
+        "display_name": identity.display_name or None,
+        "locale": identity.locale or None,
+        "timezone": identity.timezone or None,
+    }
+    row = await match_person(connection, identity)
+    if row is None:
+        inserted = await connection.execute(
+            insert_for(connection, people)
+            .values(**given, opted_out=False, created_at=at, updated_at=at)
+            # Another transaction inserted them meanwhile: match again below.
+            .on_conflict_do_nothing()
+            .returning(people.c.id)
+        )
+        new_id = inserted.scalar()
+        if new_id is not None:
+            person = await person_by_id(connection, new_id)
+            assert person is not None
+            return person
+        row = await match_person(connection, identity)
+        if row is None:
+            raise RuntimeError("a person vanished while being stored")
+    changes: dict[str, object] = {}
+    for key in _FILLED_IDS:
+        value = given[key]
+        if value and getattr(row, key) is None and not await _taken(connection, key, value):
+            changes[key] = value
+    for key in _KEPT_CURRENT:
+        value = given[key]
+        if value and getattr(row, key) != value:
+            changes[key] = value
+    if changes:
+        await connection.execute(
+            sa.update(people).where(people.c.id == row.id).values(**changes, updated_at=at)
+        )
+    person = await person_by_id(connection, row.id)
+    assert person is not None
+    return person
+
+
+async def _taken(connection: AsyncConnection, key: str, value: str) -> bool:
+    # Two records for one human cannot be merged here; the id stays where it is.
+    if key not in _UNIQUE_IDS:
+        return False
+    column = people.c[key]
+    found = await connection.execute(sa.select(people.c.id).where(column == value).limit(1))
+    return found.first() is not None
+
+
+# --------------------------------------------------------------------------- asking
+
+
+async def ask_context(
+    connection: AsyncConnection,
+    *,
+    now: datetime,
+    team: Team,
+    requester: Person | None,
+    agent: Person | None,
+    always_ask: bool,
+    at_send_time: bool,
+    prompt_id: int | None = None,
+) -> AskContext:
+    """What the asking rules need, read on the caller's transaction."""
+    is_agent = False
+    excluded = False
+    last_asked: datetime | None = None
+    if requester is not None:
+        is_agent = (
+            await connection.execute(
+                sa.select(agents.c.id).where(agents.c.person_id == requester.id).limit(1)
+            )
+        ).first() is not None
+        excluded = await is_excluded(connection, requester.email)
+        newest = sa.func.max(sa.func.coalesce(prompts.c.sent_at, prompts.c.created_at))
+        query = sa.select(newest).where(
+            prompts.c.person_id == requester.id, prompts.c.status.in_(ASKED)
+        )
+        if prompt_id is not None:
+            query = query.where(prompts.c.id != prompt_id)
+        last_asked = (await connection.execute(query)).scalar()
+    return AskContext(
+        now=now,
+        team=team,
+        requester=requester,
+        agent=agent,
+        requester_is_agent=is_agent,
+        requester_excluded=excluded,
+        last_asked_at=last_asked,
+        always_ask=always_ask,
+        at_send_time=at_send_time,
+    )
+
+
+async def is_excluded(connection: AsyncConnection, email: str | None) -> bool:
+    address = normalize_email(email)
+    if address is None:
+        return False
+    domain = "@" + address.rpartition("@")[2] if "@" in address else None
+    candidates = [address] if domain is None else [address, domain]
+    found = await connection.execute(
+        sa.select(exclusions.c.id).where(exclusions.c.pattern.in_(candidates)).limit(1)
+    )
+    return found.first() is not None

@@ -1,0 +1,46 @@
+"""Helpdesk sources: which team each helpdesk group (or Jira project) belongs to.
+
+Revision ID: 0004
+Revises: 0005 (for now; see down_revision)
+Create Date: 2026-11-27 04:50:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage.types import UtcDateTime
+
+revision: str = "0004"
+# The brief says 0003, which does not exist yet: a missing parent (or a second head) would
+# break every migration. Chained after 0005 until the lead orders the chain at integration.
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "team_sources",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("group_key", sa.String(length=200), nullable=False),
+        sa.Column("group_name", sa.String(length=200), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_team_sources_team_id_teams"),
+            ondelete="CASCADE",  # removing a team removes its mappings
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_team_sources")),
+        sa.UniqueConstraint("source", "group_key", name=op.f("uq_team_sources_source_group_key")),
+    )
+    op.create_index(op.f("ix_team_sources_team_id"), "team_sources", ["team_id"])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_team_sources_team_id"), table_name="team_sources")
+    op.drop_table("team_sources")

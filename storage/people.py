@@ -1,0 +1,247 @@
+"""People, agents, admins, exclusions and the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from bot.errors import NotFound
+from bot.model import Person, PromptStatus, SkipReason
+from bot.ports import AuditEntry, PersonIdentity
+from storage.base import StoreBase, insert_for, normalize_email, normalize_identifier
+from storage.lookups import person_by_id, team_row, upsert_person, write_audit
+from storage.rows import person_from
+from storage.schema import (
+    admins,
+    agents,
+    audit_log,
+    conversations,
+    exclusions,
+    people,
+    prompts,
+    ratings,
+    teams,
+)
+
+
+class PeopleQueries(StoreBase):
+    async def upsert_person(self, identity: PersonIdentity) -> Person:
+        async with self._write() as connection:
+            # The protocol carries no time here; a person's created_at is bookkeeping only.
+            return await upsert_person(connection, identity, datetime.now(UTC))
+
+    async def find_person(
+        self,
+        *,
+        email: str | None = None,
+        slack_user_id: str | None = None,
+        teams_user_id: str | None = None,
+    ) -> Person | None:
+        keys = [
+            (people.c.slack_user_id, slack_user_id),
+            (people.c.teams_user_id, teams_user_id),
+            (people.c.email, normalize_email(email)),
+        ]
+        async with self._read() as connection:
+            for column, value in keys:
+                if not value:
+                    continue
+                row = (await connection.execute(sa.select(people).where(column == value))).first()
+                if row is not None:
+                    return person_from(row)
+        return None
+
+    async def set_opted_out(self, person_id: int, opted_out: bool, *, at: datetime) -> Person:
+        async with self._write() as connection:
+            updated = await connection.execute(
+                sa.update(people)
+                .where(people.c.id == person_id)
+                .values(opted_out=opted_out, opted_out_at=at if opted_out else None, updated_at=at)
+                .returning(people.c.id)
+            )
+            if updated.scalar() is None:
+                raise NotFound("That person is not known.")
+            person = await person_by_id(connection, person_id)
+            assert person is not None
+            return person
+
+    async def forget_person(self, email: str, *, actor: str, at: datetime) -> int:
+        address = normalize_email(email)
+        async with self._write() as connection:
+            row = (
+                await connection.execute(sa.select(people).where(people.c.email == address))
+            ).first()
+            if row is None or address is None:
+                raise NotFound("Nobody with that email is known, so there is nothing to forget.")
+            kept = (
+                await connection.execute(
+                    sa.select(sa.func.count()).select_from(ratings)
+                    .where(ratings.c.person_id == row.id)
+                )
+            ).scalar_one()
+            await connection.execute(
+                sa.update(ratings).where(ratings.c.person_id == row.id).values(person_id=None)
+            )
+            await connection.execute(
+                sa.update(prompts)
+                .where(
+                    prompts.c.person_id == row.id,
+                    prompts.c.status == PromptStatus.PENDING.value,
+                )
+                .values(
+                    status=PromptStatus.SKIPPED.value,
+                    reason=SkipReason.FORGOTTEN.value,
+                    claimed_until=None,
+                    updated_at=at,
+                )
+            )
+            await connection.execute(
+                sa.update(prompts).where(prompts.c.person_id == row.id).values(person_id=None)
+            )
+            await connection.execute(
+                sa.update(conversations)
+                .where(conversations.c.requester_id == row.id)
+                .values(requester_id=None)
+            )
+            await connection.execute(sa.delete(agents).where(agents.c.person_id == row.id))
+            identifiers = [
+                value for value in (address, row.slack_user_id, row.teams_user_id) if value
+            ]
+            await connection.execute(sa.delete(admins).where(admins.c.identifier.in_(identifiers)))
+            await connection.execute(
+                sa.update(people)
+                .where(people.c.id == row.id)
+                .values(
+                    email=None,
+                    display_name=None,
+                    slack_user_id=None,
+                    teams_user_id=None,
+                    teams_aad_object_id=None,
+                    timezone=None,
+                    locale=None,
+                    forgotten_at=at,
+                    updated_at=at,
+                )
+            )
+            await write_audit(
+                connection, at=at, actor=actor, action="person.forget",
+                detail={"person_id": row.id},
+            )
+            return int(kept)
+
+    async def add_agent(
+        self, team: str, identity: PersonIdentity, *, actor: str, at: datetime
+    ) -> Person:
+        async with self._write() as connection:
+            team_id = (await team_row(connection, team)).id
+            person = await upsert_person(connection, identity, at)
+            await connection.execute(
+                insert_for(connection, agents)
+                .values(team_id=team_id, person_id=person.id)
+                .on_conflict_do_nothing(index_elements=[agents.c.team_id, agents.c.person_id])
+            )
+            await write_audit(
+                connection, at=at, actor=actor, action="agent.add",
+                detail={"team": team, "person_id": person.id},
+            )
+            return person
+
+    async def list_agents(self, team: str | None = None) -> list[tuple[str, Person]]:
+        query = (
+            sa.select(teams.c.name.label("team_name"), people)
+            .select_from(agents.join(teams).join(people))
+            .order_by(teams.c.name, people.c.email, people.c.id)
+        )
+        async with self._read() as connection:
+            if team is not None:
+                query = query.where(teams.c.id == (await team_row(connection, team)).id)
+            rows = (await connection.execute(query)).all()
+        return [(row.team_name, person_from(row)) for row in rows]
+
+    # admins and exclusions -------------------------------------------------
+    async def add_admin(self, identifier: str, *, actor: str, at: datetime) -> bool:
+        value = normalize_identifier(identifier)
+        async with self._write() as connection:
+            added = await connection.execute(
+                insert_for(connection, admins)
+                .values(identifier=value, added_by=actor, added_at=at)
+                .on_conflict_do_nothing(index_elements=[admins.c.identifier])
+                .returning(admins.c.id)
+            )
+            if added.scalar() is None:
+                return False
+            await write_audit(
+                connection, at=at, actor=actor, action="admin.add", detail={"admin": value}
+            )
+            return True
+
+    async def remove_admin(self, identifier: str, *, actor: str, at: datetime) -> bool:
+        value = normalize_identifier(identifier)
+        async with self._write() as connection:
+            removed = await connection.execute(
+                sa.delete(admins).where(admins.c.identifier == value).returning(admins.c.id)
+            )
+            if removed.scalar() is None:
+                return False
+            await write_audit(
+                connection, at=at, actor=actor, action="admin.remove", detail={"admin": value}
+            )
+            return True
+
+    async def list_admins(self) -> list[str]:
+        async with self._read() as connection:
+            found = await connection.execute(
+                sa.select(admins.c.identifier).order_by(admins.c.identifier)
+            )
+            return list(found.scalars())
+
+    async def add_exclusion(self, pattern: str, *, actor: str, at: datetime) -> bool:
+        value = normalize_identifier(pattern)
+        async with self._write() as connection:
+            added = await connection.execute(
+                insert_for(connection, exclusions)
+                .values(pattern=value, added_at=at)
+                .on_conflict_do_nothing(index_elements=[exclusions.c.pattern])
+                .returning(exclusions.c.id)
+            )
+            if added.scalar() is None:
+                return False
+            await write_audit(
+                connection, at=at, actor=actor, action="exclusion.add", detail={"pattern": value}
+            )
+            return True
+
+    async def remove_exclusion(self, pattern: str, *, actor: str, at: datetime) -> bool:
+        value = normalize_identifier(pattern)
+        async with self._write() as connection:
+            removed = await connection.execute(
+                sa.delete(exclusions).where(exclusions.c.pattern == value)
+                .returning(exclusions.c.id)
+            )
+            if removed.scalar() is None:
+                return False
+            await write_audit(
+                connection, at=at, actor=actor, action="exclusion.remove",
+                detail={"pattern": value},
+            )
+            return True
+
+    async def list_exclusions(self) -> list[str]:
+        async with self._read() as connection:
+            found = await connection.execute(
+                sa.select(exclusions.c.pattern).order_by(exclusions.c.pattern)
+            )
+            return list(found.scalars())
+
+    async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        async with self._read() as connection:
+            rows = await connection.execute(
+                sa.select(audit_log)
+                .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+                .limit(limit)
+            )
+            return [
+                AuditEntry(at=row.at, actor=row.actor, action=row.action, detail=row.detail)
+                for row in rows
+            ]

@@ -1,0 +1,202 @@
+"""The tables, in one MetaData. Alembic owns the database; this mirrors its head revision."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from storage.types import UtcDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
+
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("scale", sa.String(16), nullable=False, server_default="nps"),
+    sa.Column("question", sa.Text, nullable=True),
+    sa.Column("anonymity", sa.String(16), nullable=False, server_default="identified"),
+    sa.Column("cooldown_days", sa.Integer, nullable=True),
+    sa.Column("expiry_days", sa.Integer, nullable=False, server_default="7"),
+    sa.Column("sample_percent", sa.Integer, nullable=False, server_default="100"),
+    sa.Column("send_delay_minutes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("timezone", sa.String(64), nullable=True),
+    sa.Column("digest_schedule", sa.String(64), nullable=False, server_default="mon 09:00"),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+team_channels = sa.Table(
+    "team_channels",
+    metadata,
+    _id(),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("purpose", sa.String(16), nullable=False),
+    sa.Column("ref", sa.Text, nullable=False),
+    sa.UniqueConstraint("team_id", "platform", "purpose"),
+)
+
+people = sa.Table(
+    "people",
+    metadata,
+    _id(),
+    sa.Column("email", sa.String(320), nullable=True, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=True),
+    sa.Column("locale", sa.String(35), nullable=True),
+    sa.Column("timezone", sa.String(64), nullable=True),
+    sa.Column("slack_user_id", sa.String(64), nullable=True, unique=True),
+    sa.Column("teams_user_id", sa.String(200), nullable=True, unique=True),
+    sa.Column("teams_aad_object_id", sa.String(64), nullable=True, index=True),
+    sa.Column("opted_out", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("opted_out_at", UtcDateTime(), nullable=True),
+    sa.Column("forgotten_at", UtcDateTime(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    _id(),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.UniqueConstraint("team_id", "person_id"),
+)
+
+admins = sa.Table(
+    "admins",
+    metadata,
+    _id(),
+    sa.Column("identifier", sa.String(320), nullable=False, unique=True),
+    sa.Column("added_by", sa.String(320), nullable=False),
+    sa.Column("added_at", UtcDateTime(), nullable=False),
+)
+
+exclusions = sa.Table(
+    "exclusions",
+    metadata,
+    _id(),
+    sa.Column("pattern", sa.String(320), nullable=False, unique=True),
+    sa.Column("added_at", UtcDateTime(), nullable=False),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    _id(),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("external_id", sa.String(200), nullable=False),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False, index=True),
+    sa.Column("requester_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True),
+    sa.Column("subject", sa.Text, nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("round", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("always_ask", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("source", "external_id"),
+)
+
+prompts = sa.Table(
+    "prompts",
+    metadata,
+    _id(),
+    sa.Column(
+        "conversation_id", sa.Integer, sa.ForeignKey("conversations.id"), nullable=False
+    ),
+    sa.Column("round", sa.Integer, nullable=False),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=True),
+    sa.Column("claimed_until", UtcDateTime(), nullable=True),
+    sa.Column("platform", sa.String(16), nullable=True),
+    sa.Column("message_ref", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("sent_at", UtcDateTime(), nullable=True),
+    sa.Column("answered_at", UtcDateTime(), nullable=True),
+    sa.Column("expires_at", UtcDateTime(), nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("conversation_id", "round"),
+    sa.Index("ix_prompts_due", "status", "next_attempt_at"),
+    sa.Index("ix_prompts_team_created", "team_id", "created_at"),
+)
+
+ratings = sa.Table(
+    "ratings",
+    metadata,
+    _id(),
+    sa.Column("prompt_id", sa.Integer, sa.ForeignKey("prompts.id"), nullable=True, unique=True),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True),
+    sa.Column("scale", sa.String(16), nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    # +1 promoter, 0 passive, -1 detractor: averaging it gives the NPS directly.
+    sa.Column("category", sa.SmallInteger, nullable=False),
+    sa.Column("comment", sa.String(2000), nullable=True),
+    sa.Column("receipt_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("rated_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # Covers the tallies: the range scan never has to visit the table.
+    sa.Index("ix_ratings_team_rated", "team_id", "rated_at", "category", "score"),
+)
+
+follow_ups = sa.Table(
+    "follow_ups",
+    metadata,
+    _id(),
+    sa.Column("rating_id", sa.Integer, sa.ForeignKey("ratings.id"), nullable=False, unique=True),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("claimed_by", sa.Integer, sa.ForeignKey("people.id"), nullable=True),
+    sa.Column("claimed_at", UtcDateTime(), nullable=True),
+    sa.Column("resolved_by", sa.Integer, sa.ForeignKey("people.id"), nullable=True),
+    sa.Column("resolved_at", UtcDateTime(), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("alert_platform", sa.String(16), nullable=True),
+    sa.Column("alert_ref", sa.Text, nullable=True),
+    sa.Index("ix_follow_ups_team_status", "team_id", "status"),
+)
+
+digest_runs = sa.Table(
+    "digest_runs",
+    metadata,
+    _id(),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("claimed_at", UtcDateTime(), nullable=True),
+    sa.Column("posted_at", UtcDateTime(), nullable=True),
+    sa.Column("late", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("message_ref", sa.Text, nullable=True),
+    sa.UniqueConstraint("team_id", "period"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id(),
+    sa.Column("at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("actor", sa.String(320), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+)

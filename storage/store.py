@@ -1,0 +1,45 @@
+"""`SqlStore`: the `RatingStore` port over SQLAlchemy Core, for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.asking import AskingQueries
+from storage.engine import create_engine, is_sqlite
+from storage.migrate import check_current, upgrade
+from storage.people import PeopleQueries
+from storage.recording import RecordingQueries
+from storage.reporting import ReportingQueries
+from storage.teams import TeamQueries
+
+
+class SqlStore(TeamQueries, PeopleQueries, AskingQueries, RecordingQueries, ReportingQueries):
+    """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine underneath, for tests and tools that read the database directly."""
+        return self._engine
+
+    async def ping(self) -> None:
+        async with self._read() as connection:
+            await connection.execute(sa.select(1))
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+async def open_store(url: str, *, check_schema: bool = True) -> SqlStore:
+    """A store on `url`: a SQLite file is migrated; PostgreSQL must already be current.
+
+    `check_schema=False` opens it without touching the database (e.g. while it is down).
+    """
+    if not check_schema:
+        pass
+    elif is_sqlite(url):
+        await upgrade(url)
+    else:
+        # Several replicas share a PostgreSQL database: migrating is an explicit step.
+        await check_current(url)
+    return SqlStore(create_engine(url))

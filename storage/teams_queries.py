@@ -1,0 +1,171 @@
+"""Microsoft Teams: stored conversation references and who started each channel thread."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from adapters.teams.directory import TeamsConversation
+from bot.model import Person
+from storage.base import StoreBase, insert_for
+from storage.lookups import person_by_id
+from storage.schema import metadata
+from storage.types import UtcDateTime
+
+# Both mirror migration 0005.
+teams_conversations = sa.Table(
+    "teams_conversations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(400), nullable=False, unique=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("tenant_id", sa.String(64), nullable=True),
+    sa.Column("service_url", sa.Text, nullable=False),
+    sa.Column("reference", sa.Text, nullable=False),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True),
+    sa.Column("team_id", sa.String(400), nullable=True, index=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+teams_threads = sa.Table(
+    "teams_threads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("thread_id", sa.String(400), nullable=False, unique=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+_NEWEST = (teams_conversations.c.updated_at.desc(), teams_conversations.c.id.desc())
+
+
+def _conversation(row: Any) -> TeamsConversation:
+    return TeamsConversation(
+        conversation_id=row.conversation_id,
+        kind=row.kind,
+        tenant_id=row.tenant_id,
+        service_url=row.service_url,
+        reference=row.reference,
+        person_id=row.person_id,
+        team_id=row.team_id,
+        updated_at=row.updated_at,
+    )
+
+
+class TeamsQueries(StoreBase):
+    """Mixed into `SqlStore`."""
+
+    async def save_teams_conversation(
+        self, conversation: TeamsConversation, *, at: datetime
+    ) -> None:
+        values = {
+            "kind": conversation.kind,
+            "tenant_id": conversation.tenant_id,
+            "service_url": conversation.service_url,
+            "reference": conversation.reference,
+            "person_id": conversation.person_id,
+            "team_id": conversation.team_id,
+            "updated_at": at,
+        }
+        async with self._write() as connection:
+            insert = insert_for(connection, teams_conversations).values(
+                conversation_id=conversation.conversation_id, **values
+            )
+            await connection.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[teams_conversations.c.conversation_id],
+                    # A later activity may lack what an earlier one told (the tenant,
+                    # the team): keep what is known.
+                    set_={
+                        **values,
+                        "tenant_id": sa.func.coalesce(
+                            insert.excluded.tenant_id, teams_conversations.c.tenant_id
+                        ),
+                        "person_id": sa.func.coalesce(
+                            insert.excluded.person_id, teams_conversations.c.person_id
+                        ),
+                        "team_id": sa.func.coalesce(
+                            insert.excluded.team_id, teams_conversations.c.team_id
+                        ),
+                    },
+                )
+            )
+
+    async def teams_conversation(self, conversation_id: str) -> TeamsConversation | None:
+        query = sa.select(teams_conversations).where(
+            teams_conversations.c.conversation_id == conversation_id
+        )
+        async with self._read() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else _conversation(row)
+
+    async def teams_personal_conversation(self, person_id: int) -> TeamsConversation | None:
+        query = (
+            sa.select(teams_conversations)
+            .where(
+                teams_conversations.c.person_id == person_id,
+                teams_conversations.c.kind == "personal",
+            )
+            .order_by(*_NEWEST)
+            .limit(1)
+        )
+        async with self._read() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else _conversation(row)
+
+    async def teams_team_conversations(self, tenant_id: str | None) -> list[TeamsConversation]:
+        query = (
+            sa.select(teams_conversations)
+            .where(teams_conversations.c.team_id.is_not(None))
+            .order_by(*_NEWEST)
+        )
+        if tenant_id is not None:
+            query = query.where(teams_conversations.c.tenant_id == tenant_id)
+        async with self._read() as connection:
+            rows = (await connection.execute(query)).all()
+        seen: set[str] = set()
+        found = []
+        for row in rows:
+            if row.team_id not in seen:
+                seen.add(row.team_id)
+                found.append(_conversation(row))
+        return found
+
+    async def teams_newest_conversation(self, tenant_id: str | None) -> TeamsConversation | None:
+        query = sa.select(teams_conversations).order_by(*_NEWEST).limit(1)
+        if tenant_id is not None:
+            query = query.where(teams_conversations.c.tenant_id == tenant_id)
+        async with self._read() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else _conversation(row)
+
+    async def save_teams_thread(self, thread_id: str, person_id: int, *, at: datetime) -> None:
+        async with self._write() as connection:
+            await connection.execute(
+                insert_for(connection, teams_threads)
+                .values(thread_id=thread_id, person_id=person_id, created_at=at)
+                # The first author is the requester: a later message never replaces them.
+                .on_conflict_do_nothing(index_elements=[teams_threads.c.thread_id])
+            )
+
+    async def teams_thread_author(self, thread_id: str) -> Person | None:
+        async with self._read() as connection:
+            person_id = (
+                await connection.execute(
+                    sa.select(teams_threads.c.person_id).where(
+                        teams_threads.c.thread_id == thread_id
+                    )
+                )
+            ).scalar()
+            return await person_by_id(connection, person_id)
+
+    async def forget_teams_person(self, person_id: int) -> None:
+        async with self._write() as connection:
+            await connection.execute(
+                sa.delete(teams_conversations).where(teams_conversations.c.person_id == person_id)
+            )
+            await connection.execute(
+                sa.delete(teams_threads).where(teams_threads.c.person_id == person_id)
+            )

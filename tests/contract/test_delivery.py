@@ -1,0 +1,131 @@
+"""Claiming due prompts across replicas, and the states a delivery ends in."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.model import PromptStatus
+from bot.ports import AskContext, Decision
+from storage.store import SqlStore
+from tests.conftest import StoreFactory
+from tests.contract.support import JAN, T0, ask_now, closed, sent_prompt, team
+
+LEASE = timedelta(minutes=5)
+
+
+def due_in(minutes: int):  # type: ignore[no-untyped-def]
+    def decide(context: AskContext) -> Decision:
+        return Decision(PromptStatus.PENDING, due_at=context.now + timedelta(minutes=minutes))
+
+    return decide
+
+
+async def test_only_due_prompts_are_claimed_in_order(store: SqlStore) -> None:
+    await team(store)
+    late = (await store.close_conversation(closed("T-1"), due_in(30), now=T0)).prompt
+    early = (await store.close_conversation(closed("T-2", "kim@example.com"), due_in(10),
+                                            now=T0)).prompt
+    assert await store.claim_due_prompts(now=T0, limit=10, lease=LEASE) == []
+    claimed = await store.claim_due_prompts(now=T0 + timedelta(hours=1), limit=10, lease=LEASE)
+    assert [due.prompt.id for due in claimed] == [early.id, late.id]
+    due = claimed[1]
+    assert (due.ticket_id, due.subject) == ("T-1", "Subject of T-1")
+    assert due.context.at_send_time and due.context.team.name == "servicedesk"
+    assert due.context.requester is not None and due.context.requester.email == JAN
+    assert due.context.agent is not None
+    assert due.context.last_asked_at is None  # its own prompt does not count
+
+
+async def test_the_limit_and_the_lease_are_respected(store: SqlStore) -> None:
+    await team(store)
+    for number in range(3):
+        await store.close_conversation(closed(f"T-{number}", f"p{number}@example.com"),
+                                       ask_now, now=T0)
+    first = await store.claim_due_prompts(now=T0, limit=2, lease=LEASE)
+    second = await store.claim_due_prompts(now=T0, limit=2, lease=LEASE)
+    assert len(first) == 2 and len(second) == 1
+    assert await store.claim_due_prompts(now=T0 + timedelta(minutes=4), limit=5, lease=LEASE) == []
+
+
+async def test_a_claim_whose_lease_expired_is_claimable_again(store: SqlStore) -> None:
+    await team(store)
+    prompt = (await store.close_conversation(closed("T-1"), ask_now, now=T0)).prompt
+    (claimed,) = await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)
+    assert claimed.prompt.id == prompt.id
+    (again,) = await store.claim_due_prompts(now=T0 + LEASE, limit=5, lease=LEASE)
+    assert again.prompt.id == prompt.id
+
+
+async def test_concurrent_claims_never_return_the_same_prompt(
+    store: SqlStore, store_factory: StoreFactory
+) -> None:
+    await team(store)
+    for number in range(20):
+        await store.close_conversation(closed(f"T-{number}", f"p{number}@example.com"),
+                                       ask_now, now=T0)
+    replicas = [store, await store_factory(), await store_factory()]
+    rounds = await asyncio.gather(
+        *(replica.claim_due_prompts(now=T0, limit=8, lease=LEASE)
+          for replica in replicas for _ in range(2))
+    )
+    ids = [due.prompt.id for claimed in rounds for due in claimed]
+    assert len(ids) == len(set(ids)) == 20
+
+
+async def test_sent_rescheduled_and_finished_prompts(store: SqlStore) -> None:
+    await team(store)
+    sent = await sent_prompt(store, "T-1")
+    assert (sent.status, sent.attempts, sent.platform, sent.message_ref) == (
+        PromptStatus.SENT, 1, "test", "msg-T-1",
+    )
+    assert sent.sent_at == T0 and sent.expires_at is not None
+    other = (await store.close_conversation(closed("T-2", "kim@example.com"), ask_now,
+                                            now=T0)).prompt
+    await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)
+    later = T0 + timedelta(minutes=1)
+    await store.reschedule_prompt(other.id, next_attempt_at=later, failed_attempt=True,
+                                  reason="slack: rate limited")
+    await store.reschedule_prompt(other.id, next_attempt_at=later, failed_attempt=False,
+                                  reason=None)
+    rescheduled = await store.get_prompt(other.id)
+    assert rescheduled is not None
+    assert (rescheduled.status, rescheduled.attempts, rescheduled.reason) == (
+        PromptStatus.PENDING, 1, "slack: rate limited",
+    )
+    assert rescheduled.next_attempt_at == later
+    (claimed,) = await store.claim_due_prompts(now=later, limit=5, lease=LEASE)  # claim cleared
+    await store.finish_prompt(claimed.prompt.id, PromptStatus.FAILED, reason="unreachable",
+                              at=later)
+    failed = await store.get_prompt(other.id)
+    assert failed is not None and (failed.status, failed.reason) == (
+        PromptStatus.FAILED, "unreachable",
+    )
+    assert await store.claim_due_prompts(now=later + LEASE, limit=5, lease=LEASE) == []
+    assert await store.get_prompt(9999) is None
+
+
+async def test_sent_prompts_expire(store: SqlStore) -> None:
+    await team(store)
+    sent = await sent_prompt(store, "T-1")
+    assert sent.expires_at is not None
+    assert await store.expire_prompts(now=sent.expires_at - timedelta(seconds=1)) == []
+    (expired,) = await store.expire_prompts(now=sent.expires_at)
+    assert (expired.id, expired.status) == (sent.id, PromptStatus.EXPIRED)
+    assert await store.expire_prompts(now=sent.expires_at + timedelta(days=1)) == []
+
+
+async def test_a_prompt_withdrawn_while_sending_stays_withdrawn(store: SqlStore) -> None:
+    from bot.events import ConversationReopened
+
+    await team(store)
+    prompt = (await store.close_conversation(closed("T-1"), ask_now, now=T0)).prompt
+    await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)
+    await store.reopen_conversation(ConversationReopened("generic", "T-1", T0))
+    await store.mark_sent(prompt.id, platform="test", message_ref="m1", sent_at=T0,
+                          expires_at=T0 + timedelta(days=7))
+    stored = await store.get_prompt(prompt.id)
+    assert stored is not None
+    assert (stored.status, stored.reason, stored.message_ref) == (
+        PromptStatus.SKIPPED, "reopened", "m1",
+    )

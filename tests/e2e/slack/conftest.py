@@ -1,0 +1,77 @@
+"""A ratebot with Slack enabled, its HTTP app, and the fake Slack Web API it talks to."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.slack.app import SlackBinding, build_slack, slack_chat
+from bot.bootstrap import Ratebot, build
+from bot.ports import PersonIdentity
+from bot.server import build_app
+from bot.settings import load_settings
+from tests.e2e.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackDriver, attach, with_chat_store
+from tests.fakes.clock import FakeClock
+from tests.fakes.slack_api import FakeSlackApi
+
+ADMIN = "test:admin"
+WEBHOOK_SECRET = "generic-webhook-secret-for-slack-tests"
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlackApi]:
+    async with FakeSlackApi.running() as api:
+        api.add_user("UJAN", "jan@example.com", "Jan Jansen")
+        api.add_user("UPIET", "piet@example.com", "Piet Pieters")
+        api.add_user("UANNE", "anne@example.com", "Anne de Vries", locale="nl-NL")
+        api.add_user("UADMIN", "admin@example.com", "Ada Admin")
+        yield api
+
+
+@pytest.fixture
+def slack_env(database_url: str, slack_api: FakeSlackApi) -> dict[str, str]:
+    return {
+        "RATEBOT_DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.base_url,
+        "RATEBOT_ADMINS": "admin@example.com",
+        "RATEBOT_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
+
+
+@pytest.fixture
+async def ratebot(slack_env: dict[str, str], clock: FakeClock) -> AsyncIterator[Ratebot]:
+    settings = load_settings(slack_env)
+    ratebot = await build(settings, clock=clock)
+    with_chat_store(ratebot)
+    attach(ratebot, slack_chat(settings, ratebot.services.store))
+    store, now = ratebot.services.store, clock.now()
+    await store.add_team("servicedesk", display_name="Service Desk", actor=ADMIN, at=now)
+    await store.set_team_channel("servicedesk", "slack", "alert", "CALERT", actor=ADMIN, at=now)
+    await store.add_agent("servicedesk", PersonIdentity(email="piet@example.com",
+                                                        display_name="Piet Pieters"),
+                          actor=ADMIN, at=now)
+    yield ratebot
+    for chat in ratebot.services.chats:
+        await chat.aclose()  # type: ignore[attr-defined]
+    await ratebot.aclose()
+
+
+@pytest.fixture
+def binding(ratebot: Ratebot) -> SlackBinding:
+    chat = ratebot.services.chats[0]
+    return build_slack(ratebot.services, ratebot.settings, chat)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def slack(ratebot: Ratebot, binding: SlackBinding,
+                slack_api: FakeSlackApi) -> AsyncIterator[SlackDriver]:
+    app = build_app(ratebot)
+    app.router.add_routes(binding.routes())
+    client: TestClient[Any, Any]
+    async with TestClient(TestServer(app)) as client:
+        yield SlackDriver(client, slack_api, binding)

@@ -1,0 +1,89 @@
+"""Socket Mode against a fake `apps.connections.open` and a local WebSocket server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.slack.app import SlackBinding, build_slack
+from adapters.slack.socket_mode import SlackSocket
+from bot.bootstrap import Ratebot
+from bot.settings import load_settings
+from tests.fakes.slack_api import FakeSlackApi, FakeSocketModeServer
+
+ENVELOPES: list[dict[str, Any]] = json.loads(
+    (Path("/work/shared/fixtures") / "slack_socket_mode_envelopes.json").read_text()
+)
+APP_TOKEN = "xapp-1-test"
+
+
+@pytest.fixture
+async def socket_server(slack_api: FakeSlackApi) -> AsyncIterator[FakeSocketModeServer]:
+    server = FakeSocketModeServer()
+    async with server.running():
+        slack_api.socket_url = server.url
+        yield server
+
+
+@pytest.fixture
+async def connected(ratebot: Ratebot, slack_env: dict[str, str],
+                    socket_server: FakeSocketModeServer) -> AsyncIterator[SlackBinding]:
+    settings = load_settings({**slack_env, "SLACK_APP_TOKEN": APP_TOKEN})
+    binding = build_slack(ratebot.services, settings, ratebot.services.chats[0])  # type: ignore[arg-type]
+    socket = SlackSocket(binding, APP_TOKEN)
+    await socket.start()
+    try:
+        yield binding
+    finally:
+        await socket.stop()
+
+
+def envelope(kind: str) -> dict[str, Any]:
+    return next(e for e in ENVELOPES if e.get("type") == kind)
+
+
+async def next_ack(server: FakeSocketModeServer, envelope_id: str) -> dict[str, Any]:
+    async with asyncio.timeout(10):
+        while True:
+            ack = await server.acks.get()
+            if ack.get("envelope_id") == envelope_id:
+                return ack
+
+
+async def test_connects_with_the_app_token(
+    connected: SlackBinding, slack_api: FakeSlackApi, socket_server: FakeSocketModeServer
+) -> None:
+    assert socket_server.connected.is_set()
+    assert slack_api.last("apps.connections.open").token == APP_TOKEN
+
+
+async def test_a_slash_command_is_answered_in_the_ack(
+    connected: SlackBinding, socket_server: FakeSocketModeServer
+) -> None:
+    command = envelope("slash_commands")
+    command["payload"] = {**command["payload"], "command": "/ratings", "text": "statz"}
+    await socket_server.send(command)
+    ack = await next_ack(socket_server, command["envelope_id"])
+    assert "Did you mean `stats`?" in ack["payload"]["text"]
+
+
+async def test_events_are_handled_once_even_when_redelivered(
+    connected: SlackBinding, slack_api: FakeSlackApi, socket_server: FakeSocketModeServer
+) -> None:
+    slack_api.add_user("U111", "u111@example.com", "Someone")
+    event = envelope("events_api")
+    event["payload"]["event"]["tab"] = "home"
+    await socket_server.send(event)
+    await next_ack(socket_server, event["envelope_id"])
+    await slack_api.wait_for("views.publish")
+    # Socket Mode can deliver the same event again (retry_attempt counts from 0).
+    again = {**event, "envelope_id": "another-envelope", "retry_attempt": 1}
+    await socket_server.send(again)
+    await next_ack(socket_server, "another-envelope")
+    await connected.interactions.idle()
+    assert len(slack_api.called("views.publish")) == 1

@@ -1,0 +1,159 @@
+"""`POST /api/messages` through the real botbuilder libraries: references, traps, auth."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.schema import Activity, ActivityTypes
+
+from adapters.teams.activities import tenant_of
+from adapters.teams.app import check_bind, make_adapter
+from bot.settings import SettingsError, load_settings
+from storage.engine import create_engine
+from storage.teams_queries import teams_conversations
+from tests.e2e.teams.harness import TeamsBotUnderTest, store_class, teams_bot
+from tests.e2e.teams.support import ALERT_CHANNEL, JAN, PIET, TEAM_ID, TENANT, fixture
+from tests.fakes.bot_connector import FakeConnector
+from tests.fakes.clock import FakeClock
+
+
+async def test_installation_stores_the_personal_reference_with_the_tenant(
+    bot: TeamsBotUnderTest, database_url: str
+) -> None:
+    activity = fixture("teams_installation_update_personal.json")
+    activity["serviceUrl"] = bot.teams.connector.url
+    status, _ = await bot.teams.post(activity)
+    assert status == 200
+
+    # A second store on the same database: the reference lives in the database.
+    other = store_class()(create_engine(database_url))
+    try:
+        person = await other.find_person(teams_user_id=activity["from"]["id"])
+        assert person is not None
+        assert person.teams_aad_object_id == activity["from"]["aadObjectId"]
+        stored = await other.teams_personal_conversation(person.id)
+    finally:
+        await other.close()
+    assert stored is not None
+    assert stored.conversation_id == activity["conversation"]["id"]
+    assert stored.tenant_id == TENANT
+    reference = json.loads(stored.reference)
+    assert reference["conversation"]["tenantId"] == TENANT
+    assert reference["serviceUrl"] == bot.teams.connector.url
+    assert "activityId" not in reference  # a proactive send starts a new message
+
+
+async def test_the_schema_loses_the_tenant_and_the_adapter_takes_it_from_channel_data() -> None:
+    activity = fixture("teams_installation_update_personal.json")
+    parsed = Activity().deserialize(activity)
+    assert parsed.conversation.tenant_id is None  # botbuilder-schema 4.17 reads "tenantID"
+    assert tenant_of(parsed) == TENANT
+
+
+async def test_adding_the_bot_to_a_channel_stores_the_channel_and_its_team(
+    bot: TeamsBotUnderTest,
+) -> None:
+    status, _ = await bot.teams.add_bot_to_channel(ALERT_CHANNEL, PIET)
+    assert status == 200
+    store = bot.chat._store
+    stored = await store.teams_conversation(ALERT_CHANNEL)
+    assert stored is not None
+    assert stored.kind == "channel"
+    assert stored.team_id == TEAM_ID
+    assert stored.person_id is None
+    assert [c.team_id for c in await store.teams_team_conversations(TENANT)] == [TEAM_ID]
+
+
+async def test_every_message_refreshes_the_reference(bot: TeamsBotUnderTest) -> None:
+    status, _ = await bot.teams.say(JAN, "hello")
+    assert status == 200
+    person = await bot.services.store.find_person(teams_user_id=JAN.teams_id)
+    assert person is not None
+    stored = await bot.chat._store.teams_personal_conversation(person.id)
+    assert stored is not None and stored.conversation_id == JAN.chat
+
+
+async def test_cloud_adapter_process_answers_a_card_invoke_with_500_and_ours_with_200(
+    bot: TeamsBotUnderTest, connector: FakeConnector
+) -> None:
+    """The trap: `CloudAdapter.process` serializes the invoke body twice."""
+    adapter = make_adapter(load_settings({}))
+    body = {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive",
+            "value": {"type": "AdaptiveCard", "version": "1.5", "body": []}}
+
+    class Bot:
+        async def on_turn(self, context: TurnContext) -> None:
+            await context.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                                 value=InvokeResponse(status=200, body=body)))
+
+    async def sdk_handler(request: web.Request) -> web.Response:
+        response = await adapter.process(request, Bot())
+        assert response is not None
+        return response
+
+    app = web.Application()
+    app.router.add_post("/api/messages", sdk_handler)
+    invoke = fixture("teams_invoke_adaptive_card_action.json")
+    invoke["serviceUrl"] = connector.url
+    async with TestClient(TestServer(app, host="127.0.0.1")) as sdk_client:
+        sdk_response = await sdk_client.post("/api/messages", json=invoke)
+        assert sdk_response.status == 500
+
+    # Our endpoint, same invoke shape: a 200 with a card (here: the refusal of a bad button).
+    status, answer = await bot.teams.post(invoke)
+    assert status == 200
+    assert answer["statusCode"] == 200
+    assert answer["type"] in ("application/vnd.microsoft.card.adaptive",
+                              "application/vnd.microsoft.activity.message")
+
+
+async def test_bad_requests_are_refused(bot: TeamsBotUnderTest) -> None:
+    client = bot.teams.client
+    response = await client.post("/api/messages", data="x", headers={"Content-Type": "text/plain"})
+    assert response.status == 415
+    response = await client.post("/api/messages", data="{not json",
+                                 headers={"Content-Type": "application/json"})
+    assert response.status == 400
+    response = await client.post("/api/messages", json={"text": "no type"})
+    assert response.status == 400
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic abc"])
+async def test_with_an_app_id_an_unauthenticated_request_is_refused_and_nothing_recorded(
+    database_url: str, clock: FakeClock, connector: FakeConnector, authorization: str | None
+) -> None:
+    environ = {"MicrosoftAppId": "8d88f59b-ae61-4300-bec0-caace7d28446",
+               "MicrosoftAppPassword": "secret"}
+    async with teams_bot(database_url, clock, connector, environ) as bot:
+        if authorization is not None:
+            bot.teams.headers["Authorization"] = authorization
+        activity = fixture("teams_installation_update_personal.json")
+        activity["serviceUrl"] = connector.url
+        status, _ = await bot.teams.post(activity)
+        assert status == 401
+        status, _ = await bot.teams.say(JAN, "ratings stats")
+        assert status == 401
+        engine = bot.services.store.engine  # type: ignore[attr-defined]
+        async with engine.connect() as connection:
+            count = (await connection.execute(
+                sa.select(sa.func.count()).select_from(teams_conversations))).scalar_one()
+        assert count == 0
+        assert await bot.services.store.find_person(teams_user_id=JAN.teams_id) is None
+    assert connector.calls == []
+
+
+def test_without_an_app_id_serving_beyond_loopback_is_refused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with pytest.raises(SettingsError, match="MicrosoftAppId"):
+        check_bind(load_settings({"RATEBOT_HOST": "0.0.0.0"}))
+    check_bind(load_settings({"RATEBOT_HOST": "127.0.0.1"}))
+    assert "unauthenticated" in caplog.text
+    check_bind(load_settings({"RATEBOT_HOST": "::1"}))
+    check_bind(load_settings({"RATEBOT_HOST": "0.0.0.0", "MicrosoftAppId": "id"}))
+

@@ -1,0 +1,140 @@
+"""`ratebot teams map` and `ratebot webhook-test` against a real SQLite database."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner, Result
+
+import bot.bootstrap
+from bot import cli_helpdesk
+from bot.cli import app as ratebot_app
+from storage.engine import create_engine, is_sqlite
+from storage.migrate import upgrade
+from storage.source_queries import SourceQueries
+from storage.store import SqlStore
+from tests.adapters.helpdesk import payloads
+
+Env = dict[str, str]
+ZENDESK_SECRET = "zendesk-cli-secret"
+
+
+class MappedStore(SourceQueries, SqlStore):
+    """`SqlStore` with the mapping queries, until `SqlStore` itself inherits `SourceQueries`."""
+
+
+@pytest.fixture(autouse=True)
+def _store_with_mappings(monkeypatch: pytest.MonkeyPatch) -> None:
+    if issubclass(SqlStore, SourceQueries):
+        return
+
+    async def open_store(url: str, *, check_schema: bool = True) -> SqlStore:
+        assert is_sqlite(url)
+        await upgrade(url)
+        return MappedStore(create_engine(url))
+
+    monkeypatch.setattr(bot.bootstrap, "open_store", open_store)
+
+
+def command_line() -> typer.Typer:
+    """The real `ratebot` app, with these commands registered as bot/cli.py will."""
+    registered = {command.name for command in ratebot_app.registered_commands}
+    if "webhook-test" in registered:
+        return ratebot_app
+    app = typer.Typer()
+    teams = typer.Typer()
+    app.add_typer(teams, name="teams")
+    cli_helpdesk.register(app, teams)
+    add = next(c for g in ratebot_app.registered_groups if g.name == "teams"
+               for c in g.typer_instance.registered_commands if c.name == "add")
+    teams.command("add")(add.callback)
+    return app
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Env:
+    return {
+        "RATEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'ratebot.db'}",
+        "RATEBOT_ZENDESK_SECRET": ZENDESK_SECRET,
+        "COLUMNS": "200",
+    }
+
+
+def cli(env: Env, *args: str) -> Result:
+    return CliRunner().invoke(command_line(), list(args), env=env, catch_exceptions=False)
+
+
+def ok(env: Env, *args: str) -> str:
+    result = cli(env, *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_a_group_is_mapped_listed_and_unmapped(env: Env) -> None:
+    ok(env, "teams", "add", "servicedesk")
+    said = ok(env, "teams", "map", "servicedesk", "zendesk:Service Desk")
+    assert said.strip() == "Closes from zendesk group 'Service Desk' now go to servicedesk."
+    listed = ok(env, "teams", "maps")
+    assert "zendesk:Service Desk -> servicedesk" in listed
+    assert "Unmapped groups are refused" in listed
+    assert "Removed" in ok(env, "teams", "unmap", "zendesk:service desk")
+    assert "zendesk:" not in ok(env, "teams", "maps")
+
+
+def test_mapping_to_a_missing_team_or_source_fails_with_one_line(env: Env) -> None:
+    result = cli(env, "teams", "map", "nope", "zendesk:Desk")
+    assert result.exit_code == 1
+    assert "There is no team called 'nope'" in result.stderr
+    result = cli(env, "teams", "map", "nope", "freshdesk:Desk")
+    assert result.exit_code == 1
+    assert "Unknown source 'freshdesk'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_webhook_test_signs_posts_and_explains_without_touching_the_database(
+    env: Env, tmp_path: Path
+) -> None:
+    ok(env, "teams", "add", "servicedesk")
+    ok(env, "teams", "map", "servicedesk", "zendesk:Service Desk")
+    saved = tmp_path / "solved.json"
+    saved.write_text(json.dumps(payloads.zendesk("Solved")))
+    out = ok(env, "webhook-test", "zendesk", "--file", str(saved))
+    assert "Close of ticket 1042 (group 'Service Desk')" in out
+    assert "requester: jan@example.com" in out
+    assert 'POST /webhooks/zendesk -> 202 {"status": "accepted", "prompt": "pending"' in out
+    again = ok(env, "webhook-test", "zendesk", "--file", str(saved))
+    assert "-> 202" in again  # the scratch copy is fresh each time: no "duplicate"
+    with sqlite3.connect(tmp_path / "ratebot.db") as connection:
+        for table in ("conversations", "prompts", "people"):
+            assert connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)
+
+
+def test_webhook_test_reports_an_unmapped_group_and_an_ignored_status(
+    env: Env, tmp_path: Path
+) -> None:
+    ok(env, "teams", "add", "servicedesk")
+    saved = tmp_path / "payload.json"
+    saved.write_text(json.dumps(payloads.zendesk("Solved")))
+    result = cli(env, "webhook-test", "zendesk", "--file", str(saved))
+    assert result.exit_code == 1
+    assert "-> 422" in result.stdout
+    assert "zendesk:Service Desk" in result.stdout
+    saved.write_text(json.dumps(payloads.zendesk("New")))
+    out = ok(env, "webhook-test", "zendesk", "--file", str(saved))
+    assert "Ignored: Zendesk status 'New'" in out
+    assert '-> 200 {"status": "ignored"' in out
+
+
+def test_webhook_test_needs_the_sources_secret(env: Env, tmp_path: Path) -> None:
+    saved = tmp_path / "payload.json"
+    saved.write_text(json.dumps(payloads.github()))
+    result = cli(env, "webhook-test", "github", "--file", str(saved))
+    assert result.exit_code == 2
+    assert "Set RATEBOT_GITHUB_SECRET first" in result.stderr
+    result = cli(env, "webhook-test", "freshdesk", "--file", str(saved))
+    assert result.exit_code == 2
+    assert "Unknown source 'freshdesk'" in result.stderr

@@ -1,0 +1,343 @@
+"""`POST /webhooks/generic` over real HTTP into a real store: every answer, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.helpdesk.generic import sign
+from bot.bootstrap import Ratebot, build
+from bot.ports import PersonIdentity
+from bot.server import build_app
+from bot.settings import load_settings
+from storage.engine import create_engine
+from storage.schema import metadata
+from tests.fakes.clock import FakeClock
+
+SECRET = "generic-webhook-test-secret"
+ADMIN = "test:admin"
+CLOSE = {
+    "ticket_id": "INC-1042",
+    "requester_email": "jan@example.com",
+    "agent": "piet@example.com",
+    "team": "servicedesk",
+    "subject": "Printer on the third floor",
+    "closed_at": "2026-11-24T09:30:00Z",
+}
+
+Rows = dict[str, list[dict[str, Any]]]
+
+
+async def snapshot(database_url: str) -> Rows:
+    """Every row of every table, in a stable order: the whole database as a value."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            rows: Rows = {}
+            for table in metadata.sorted_tables:
+                result = await conn.execute(sa.select(table).order_by(*table.primary_key.columns))
+                rows[table.name] = [dict(row._mapping) for row in result]
+            return rows
+    finally:
+        await engine.dispose()
+
+
+async def make_ratebot(
+    database_url: str, clock: FakeClock, *, secret: str | None = SECRET,
+    rng: random.Random | None = None,
+) -> Ratebot:
+    env = {"RATEBOT_DATABASE_URL": database_url}
+    if secret is not None:
+        env["RATEBOT_WEBHOOK_SECRET"] = secret
+    ratebot = await build(load_settings(env), clock=clock, rng=rng)
+    store = ratebot.services.store
+    if await store.get_team("servicedesk") is None:
+        await store.add_team(
+            "servicedesk", display_name="Service Desk", actor=ADMIN, at=clock.now()
+        )
+    return ratebot
+
+
+@pytest.fixture
+async def ratebot(database_url: str, clock: FakeClock) -> AsyncIterator[Ratebot]:
+    ratebot = await make_ratebot(database_url, clock)
+    yield ratebot
+    await ratebot.aclose()
+
+
+@pytest.fixture
+async def client(ratebot: Ratebot) -> AsyncIterator[TestClient[Any, Any]]:
+    async with TestClient(TestServer(build_app(ratebot))) as client:
+        yield client
+
+
+async def post(
+    client: TestClient[Any, Any],
+    payload: Any = CLOSE,
+    *,
+    secret: str | None = SECRET,
+    raw: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> ClientResponse:
+    body = raw if raw is not None else json.dumps(payload).encode()
+    sent = {"Content-Type": "application/json"}
+    if secret is not None:
+        sent["X-Ratebot-Signature"] = sign(body, secret)
+    sent.update(headers or {})
+    return await client.post("/webhooks/generic", data=body, headers=sent)
+
+
+def webhook_count(ratebot: Ratebot, outcome: str) -> float:
+    value = ratebot.services.metrics.registry.get_sample_value(
+        "ratebot_webhooks_total", {"source": "generic", "outcome": outcome}
+    )
+    return value or 0.0
+
+
+# ---------------------------------------------------------------- success
+
+
+async def test_a_signed_close_is_accepted_and_stored(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
+) -> None:
+    response = await post(client)
+    assert response.status == 202
+    assert await response.json() == {"status": "accepted", "prompt": "pending", "reason": None}
+    rows = await snapshot(database_url)
+    assert len(rows["conversations"]) == 1
+    assert len(rows["prompts"]) == 1
+    assert webhook_count(ratebot, "accepted") == 1
+
+
+async def test_the_same_close_again_answers_duplicate_and_creates_nothing(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
+) -> None:
+    assert (await post(client)).status == 202
+    before = await snapshot(database_url)
+    response = await post(client)
+    assert response.status == 200
+    assert await response.json() == {"status": "duplicate"}
+    assert await snapshot(database_url) == before
+    assert webhook_count(ratebot, "duplicate") == 1
+
+
+async def test_a_close_that_will_not_ask_is_accepted_as_skipped_with_its_reason(
+    client: TestClient[Any, Any], ratebot: Ratebot, clock: FakeClock
+) -> None:
+    await ratebot.services.store.add_agent(
+        "servicedesk", PersonIdentity(email="piet@example.com"), actor=ADMIN, at=clock.now()
+    )
+    response = await post(client, {**CLOSE, "requester_email": "piet@example.com", "agent": None})
+    assert response.status == 202
+    assert await response.json() == {
+        "status": "accepted", "prompt": "skipped", "reason": "is_agent",
+    }
+
+
+async def test_a_reopen_withdraws_the_pending_prompt(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
+) -> None:
+    assert (await post(client)).status == 202
+    response = await post(client, {"event": "reopened", "ticket_id": "INC-1042"})
+    assert response.status == 200
+    assert await response.json() == {"status": "reopened", "found": True, "withdrawn": True}
+    (prompt,) = (await snapshot(database_url))["prompts"]
+    assert (prompt["status"], prompt["reason"]) == ("skipped", "reopened")
+    assert webhook_count(ratebot, "reopened") == 1
+
+
+async def test_a_reopen_of_an_unknown_ticket_says_so(client: TestClient[Any, Any]) -> None:
+    response = await post(client, {"event": "reopened", "ticket_id": "never-seen"})
+    assert response.status == 200
+    assert await response.json() == {"status": "reopened", "found": False, "withdrawn": False}
+
+
+# ---------------------------------------------------------------- refusals write nothing
+
+
+async def assert_refused(
+    client: TestClient[Any, Any],
+    ratebot: Ratebot,
+    database_url: str,
+    status: int,
+    outcome: str,
+    **request: Any,
+) -> dict[str, Any]:
+    before = await snapshot(database_url)
+    response = await post(client, **request)
+    assert response.status == status, await response.text()
+    assert response.content_type == "application/json"
+    body: dict[str, Any] = await response.json()
+    assert await snapshot(database_url) == before
+    assert webhook_count(ratebot, outcome) == 1
+    assert webhook_count(ratebot, "accepted") == 0
+    return body
+
+
+async def test_a_missing_signature_is_401(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
+) -> None:
+    body = await assert_refused(client, ratebot, database_url, 401, "unauthorized", secret=None)
+    assert body == {"error": "missing X-Ratebot-Signature header"}
+
+
+async def test_a_wrong_signature_is_401(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
+) -> None:
+    body = await assert_refused(
+        client, ratebot, database_url, 401, "unauthorized", secret="not-the-secret"
+    )
+    assert body == {"error": "X-Ratebot-Signature does not match the body"}
+
+
+async def test_a_signature_over_other_bytes_is_401(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
+) -> None:
+    signed_for = json.dumps({**CLOSE, "team": "other"}).encode()
+    await assert_refused(
+        client, ratebot, database_url, 401, "unauthorized", secret=None,
+        headers={"X-Ratebot-Signature": sign(signed_for, SECRET)},
+    )
+
+
+async def test_without_a_configured_secret_every_request_is_403(
+    database_url: str, clock: FakeClock
+) -> None:
+    ratebot = await make_ratebot(database_url, clock, secret=None)
+    try:
+        async with TestClient(TestServer(build_app(ratebot))) as client:
+            for secret in (None, "", "anything"):
+                before = await snapshot(database_url)
+                response = await post(client, secret=secret)
+                assert response.status == 403
+                assert "RATEBOT_WEBHOOK_SECRET" in (await response.json())["error"]
+                assert await snapshot(database_url) == before
+        assert webhook_count(ratebot, "unauthorized") == 3
+    finally:
+        await ratebot.aclose()
+
+
+async def test_a_body_over_64_kib_is_413(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
+) -> None:
+    big = json.dumps({**CLOSE, "padding": "x" * 65_536}).encode()
+    body = await assert_refused(client, ratebot, database_url, 413, "too_large", raw=big)
+    assert body == {"error": "body larger than 65536 bytes"}
+
+
+async def test_the_size_limit_holds_without_a_content_length(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
+) -> None:
+    big = json.dumps({**CLOSE, "padding": "x" * 100_000}).encode()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(big), 8192):
+            yield big[start : start + 8192]
+
+    before = await snapshot(database_url)
+    response = await client.post(
+        "/webhooks/generic",
+        data=chunks(),
+        headers={"X-Ratebot-Signature": sign(big, SECRET), "Content-Type": "application/json"},
+    )
+    assert response.status == 413
+    assert await snapshot(database_url) == before
+
+
+async def test_a_body_of_exactly_64_kib_is_read(client: TestClient[Any, Any]) -> None:
+    base = json.dumps({**CLOSE, "padding": ""}).encode()
+    exact = json.dumps({**CLOSE, "padding": "x" * (65_536 - len(base))}).encode()
+    assert len(exact) == 65_536
+    assert (await post(client, raw=exact)).status == 202
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"", b"\xff\xfe", b"[1, 2]", b"null"])
+async def test_a_body_that_is_not_a_json_object_is_400(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, raw: bytes
+) -> None:
+    body = await assert_refused(client, ratebot, database_url, 400, "invalid", raw=raw)
+    assert body["error"] in ("body is not valid JSON", "body must be a JSON object")
+    assert "fields" not in body
+
+
+async def test_invalid_fields_are_400_naming_every_one(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
+) -> None:
+    payload = {
+        "ticket_id": "",
+        "requester_email": "jan-at-example.com",
+        "agent": "piet@",
+        "closed_at": "2026-11-24T09:30:00",
+        "subject": "s" * 501,
+    }
+    body = await assert_refused(
+        client, ratebot, database_url, 400, "invalid", payload=payload
+    )
+    assert body["error"] == "invalid payload"
+    assert set(body["fields"]) == {
+        "ticket_id", "requester_email", "agent", "closed_at", "subject", "team",
+    }
+    assert body["fields"]["team"] == "required"
+    assert body["fields"]["requester_email"] == "not a valid email address"
+
+
+async def test_an_unknown_team_is_422_with_the_cores_message(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
+) -> None:
+    body = await assert_refused(
+        client, ratebot, database_url, 422, "unknown_team",
+        payload={**CLOSE, "team": "facilities"},
+    )
+    assert body == {
+        "error": "There is no team called 'facilities'. Add it first with `team add facilities`."
+    }
+
+
+class ExplodingRandom(random.Random):
+    """Fails the sampling roll, which the store runs inside its close transaction.
+
+    The message carries personal data, as a database error quoting its parameters would.
+    """
+
+    def __init__(self, leaked: str) -> None:
+        super().__init__()
+        self.leaked = leaked
+
+    def random(self) -> float:
+        raise RuntimeError(f"sampling broke while asking {self.leaked}")
+
+
+async def test_an_unexpected_error_is_500_logged_without_personal_data_and_rolled_back(
+    database_url: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    ratebot = await make_ratebot(database_url, clock, rng=ExplodingRandom(CLOSE["requester_email"]))
+    try:
+        # Sampling makes the store consult the rng mid-transaction, after it has
+        # started writing the person and the conversation.
+        await ratebot.services.store.update_team(
+            "servicedesk", {"sample_percent": 50}, actor=ADMIN, at=clock.now()
+        )
+        async with TestClient(TestServer(build_app(ratebot))) as client:
+            caplog.set_level(logging.ERROR, logger="adapters.helpdesk.webhook")
+            body = await assert_refused(
+                client, ratebot, database_url, 500, "error",
+                payload={**CLOSE, "requester_name": "Jan Jansen"},
+            )
+        assert body == {"error": "internal error"}
+        (record,) = [r for r in caplog.records if r.name == "adapters.helpdesk.webhook"]
+        logged = record.getMessage()
+        assert "webhook generic failed" in logged
+        assert "RuntimeError" in logged and "INC-1042" in logged
+        assert "jan@example.com" not in logged and "Jan Jansen" not in logged
+        assert "Printer" not in logged
+        assert record.exc_info is None  # a traceback would print the message
+    finally:
+        await ratebot.aclose()

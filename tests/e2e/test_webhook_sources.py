@@ -1,0 +1,347 @@
+"""Every native helpdesk source over real HTTP, through the real app, into a real store."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.helpdesk.generic import sign
+from adapters.helpdesk.vendor import VendorWebhook
+from bot.bootstrap import Ratebot, build
+from bot.delivery import DeliveryWorker
+from bot.server import build_app, helpdesk_sources
+from bot.settings import load_settings
+from storage.engine import create_engine
+from storage.source_queries import SourceQueries
+from storage.store import SqlStore
+from tests.adapters.helpdesk import payloads
+from tests.e2e.test_webhook_generic import snapshot
+from tests.fakes.clock import FakeClock
+
+ADMIN = "test:admin"
+SECRETS = {
+    "zendesk": "zendesk-e2e-secret",
+    "jira": "jira-e2e-secret",
+    "freshservice": "freshservice-e2e-secret",
+    "servicenow": "servicenow-e2e-secret",
+    "zammad": "zammad-e2e-secret",
+    "glpi": "glpi-e2e-secret",
+    "github": "github-e2e-secret",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    source: str
+    close: dict[str, Any]
+    reopen: dict[str, Any]
+    ignored: dict[str, Any]
+    group: str  # the helpdesk's group, team or project the close names
+    ticket: str  # the ticket id ratebot stores
+    invalid: dict[str, Any]  # a close with one bad field
+    bad_field: str
+
+
+def _without_requester(payload: dict[str, Any], path: str) -> dict[str, Any]:
+    copy = json.loads(json.dumps(payload))
+    *parents, last = path.split(".")
+    target = copy
+    for part in parents:
+        target = target[part]
+    target[last] = "not-an-address"
+    return copy
+
+
+CASES = [
+    Case(
+        "zendesk", payloads.zendesk("Solved"), payloads.zendesk("Open"), payloads.zendesk("New"),
+        "Service Desk", "1042",
+        _without_requester(payloads.zendesk(), "requester_email"), "requester_email",
+    ),
+    Case(
+        "jira",
+        payloads.jira_webhook(),
+        payloads.jira_webhook("In Progress", "indeterminate", from_status="Resolved"),
+        payloads.jira_webhook("Waiting for support", "indeterminate", from_status="Open"),
+        "ITSM", "ITSM-42",
+        _without_requester(payloads.jira_webhook(), "issue.fields.reporter.emailAddress"),
+        "issue.fields.reporter.emailAddress",
+    ),
+    Case(
+        "freshservice", payloads.freshservice("Resolved"), payloads.freshservice("Open"),
+        payloads.freshservice("Awaiting vendor"), "Hardware", "INC-77",
+        _without_requester(payloads.freshservice(), "requester_email"), "requester_email",
+    ),
+    Case(
+        "servicenow", payloads.servicenow("6", "2"), payloads.servicenow("2", "6"),
+        payloads.servicenow("3", "2"), "Service Desk", "INC0010023",
+        _without_requester(payloads.servicenow(), "caller_email"), "caller_email",
+    ),
+    Case(
+        "zammad", payloads.zammad("closed"), payloads.zammad("open"), payloads.zammad("new"),
+        "Service Desk", "10081",
+        _without_requester(payloads.zammad(), "ticket.customer.email"), "ticket.customer.email",
+    ),
+    Case(
+        "glpi", payloads.glpi(5), payloads.glpi(2), payloads.glpi(1), "Service Desk", "42",
+        _without_requester(payloads.glpi(), "requester_email"), "requester_email",
+    ),
+    Case(
+        "github", payloads.github("closed"), payloads.github("reopened"),
+        payloads.github("labeled"), "acme/it-requests", "acme/it-requests#17",
+        {**payloads.github(), "issue": {**payloads.github()["issue"], "number": ""}},
+        "issue.number",
+    ),
+]
+
+
+class MappedStore(SourceQueries, SqlStore):
+    """`SqlStore` with the mapping queries, until `SqlStore` itself inherits `SourceQueries`."""
+
+
+async def make_ratebot(
+    database_url: str, clock: FakeClock, *, configured: bool = True, **env: str
+) -> Ratebot:
+    settings_env = {"RATEBOT_DATABASE_URL": database_url, **env}
+    if configured:
+        settings_env.update(
+            {f"RATEBOT_{name.upper()}_SECRET": secret for name, secret in SECRETS.items()}
+        )
+    ratebot = await build(load_settings(settings_env), clock=clock)
+    if not isinstance(ratebot.services.store, SourceQueries):
+        await ratebot.services.store.close()
+        services = dataclasses.replace(
+            ratebot.services, store=MappedStore(create_engine(database_url))
+        )
+        ratebot = Ratebot(ratebot.settings, services, DeliveryWorker(services))
+    store = ratebot.services.store
+    assert isinstance(store, SourceQueries)
+    for team in ("servicedesk", "facilities"):
+        await store.add_team(team, actor=ADMIN, at=clock.now())
+    for case in CASES:
+        await store.map_group(case.source, case.group, "servicedesk", actor=ADMIN, at=clock.now())
+    return ratebot
+
+
+@pytest.fixture
+async def ratebot(database_url: str, clock: FakeClock) -> AsyncIterator[Ratebot]:
+    ratebot = await make_ratebot(database_url, clock)
+    yield ratebot
+    await ratebot.aclose()
+
+
+@pytest.fixture
+async def client(ratebot: Ratebot) -> AsyncIterator[TestClient[Any, Any]]:
+    async with TestClient(TestServer(build_app(ratebot))) as client:
+        yield client
+
+
+def signer(case: Case, clock: FakeClock, secret: str | None = None) -> VendorWebhook:
+    env = {f"RATEBOT_{case.source.upper()}_SECRET": secret or SECRETS[case.source]}
+    source = helpdesk_sources(load_settings(env), clock)[case.source]
+    assert isinstance(source, VendorWebhook)
+    return source
+
+
+async def post(
+    client: TestClient[Any, Any],
+    case: Case,
+    payload: dict[str, Any],
+    clock: FakeClock,
+    *,
+    secret: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> ClientResponse:
+    raw = json.dumps(payload).encode()
+    signed = signer(case, clock, secret).sign(raw, now=clock.now()) if headers is None else headers
+    sent = {"Content-Type": "application/json", **signed}
+    return await client.post(f"/webhooks/{case.source}", data=raw, headers=sent)
+
+
+def count(ratebot: Ratebot, source: str, outcome: str) -> float:
+    value = ratebot.services.metrics.registry.get_sample_value(
+        "ratebot_webhooks_total", {"source": source, "outcome": outcome}
+    )
+    return value or 0.0
+
+
+async def conversations(database_url: str) -> list[dict[str, Any]]:
+    return (await snapshot(database_url))["conversations"]
+
+
+by_source = pytest.mark.parametrize("case", CASES, ids=[case.source for case in CASES])
+
+
+@by_source
+async def test_a_signed_close_is_stored_in_the_mapped_team(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock,
+    case: Case,
+) -> None:
+    response = await post(client, case, case.close, clock)
+    assert response.status == 202, await response.text()
+    assert await response.json() == {"status": "accepted", "prompt": "pending", "reason": None}
+    (conversation,) = await conversations(database_url)
+    assert (conversation["source"], conversation["external_id"]) == (case.source, case.ticket)
+    team = await ratebot.services.store.get_team("servicedesk")
+    assert team is not None and conversation["team_id"] == team.id
+    assert count(ratebot, case.source, "accepted") == 1
+
+    again = await post(client, case, case.close, clock)
+    assert again.status == 200
+    assert await again.json() == {"status": "duplicate"}
+    assert len(await conversations(database_url)) == 1
+
+
+@by_source
+async def test_a_reopen_withdraws_the_pending_prompt(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock,
+    case: Case,
+) -> None:
+    assert (await post(client, case, case.close, clock)).status == 202
+    response = await post(client, case, case.reopen, clock)
+    assert response.status == 200, await response.text()
+    assert await response.json() == {"status": "reopened", "found": True, "withdrawn": True}
+    prompts = (await snapshot(database_url))["prompts"]
+    assert [(p["status"], p["reason"]) for p in prompts] == [("skipped", "reopened")]
+    assert count(ratebot, case.source, "reopened") == 1
+
+
+@by_source
+async def test_an_irrelevant_status_change_is_ignored_and_stores_nothing(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock,
+    case: Case,
+) -> None:
+    before = await snapshot(database_url)
+    response = await post(client, case, case.ignored, clock)
+    assert response.status == 200
+    body = await response.json()
+    assert body["status"] == "ignored"
+    assert body["reason"]
+    assert await snapshot(database_url) == before
+    assert count(ratebot, case.source, "ignored") == 1
+    metrics = await (await client.get("/metrics")).text()
+    assert f'ratebot_webhooks_total{{outcome="ignored",source="{case.source}"}} 1.0' in metrics
+
+
+@by_source
+async def test_a_wrong_or_missing_signature_is_401_and_stores_nothing(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock,
+    case: Case,
+) -> None:
+    before = await snapshot(database_url)
+    wrong = await post(client, case, case.close, clock, secret="not-the-configured-secret")
+    assert wrong.status == 401
+    assert (await wrong.json())["error"]
+    missing = await post(client, case, case.close, clock, headers={})
+    assert missing.status == 401
+    assert await snapshot(database_url) == before
+    assert count(ratebot, case.source, "unauthorized") == 2
+
+
+@by_source
+async def test_a_bad_field_is_400_naming_it(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock,
+    case: Case,
+) -> None:
+    before = await snapshot(database_url)
+    response = await post(client, case, case.invalid, clock)
+    assert response.status == 400, await response.text()
+    assert case.bad_field in (await response.json())["fields"]
+    assert await snapshot(database_url) == before
+    assert count(ratebot, case.source, "invalid") == 1
+
+
+@by_source
+async def test_without_its_secret_a_source_refuses_everything(
+    database_url: str, clock: FakeClock, case: Case
+) -> None:
+    ratebot = await make_ratebot(database_url, clock, configured=False)
+    try:
+        async with TestClient(TestServer(build_app(ratebot))) as client:
+            before = await snapshot(database_url)
+            response = await post(client, case, case.close, clock)
+            assert response.status == 403
+            assert f"RATEBOT_{case.source.upper()}_SECRET" in (await response.json())["error"]
+            assert await snapshot(database_url) == before
+    finally:
+        await ratebot.aclose()
+
+
+async def test_an_unmapped_group_is_422_naming_the_group(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock
+) -> None:
+    case = CASES[0]
+    before = await snapshot(database_url)
+    response = await post(client, case, {**case.close, "group": "Facilities Helpdesk"}, clock)
+    assert response.status == 422
+    error = (await response.json())["error"]
+    assert "zendesk group 'Facilities Helpdesk'" in error
+    assert "ratebot teams map <team> zendesk:Facilities Helpdesk" in error
+    assert await snapshot(database_url) == before
+    assert count(ratebot, "zendesk", "unknown_team") == 1
+
+
+async def test_an_unmapped_group_goes_to_the_default_team_when_one_is_set(
+    database_url: str, clock: FakeClock
+) -> None:
+    ratebot = await make_ratebot(database_url, clock, RATEBOT_DEFAULT_TEAM="facilities")
+    try:
+        async with TestClient(TestServer(build_app(ratebot))) as client:
+            case = CASES[0]
+            payload = {**case.close, "group": "Facilities Helpdesk"}
+            assert (await post(client, case, payload, clock)).status == 202
+        (conversation,) = await conversations(database_url)
+        team = await ratebot.services.store.get_team("facilities")
+        assert team is not None and conversation["team_id"] == team.id
+    finally:
+        await ratebot.aclose()
+
+
+async def test_group_names_match_whatever_their_case_and_spacing(
+    client: TestClient[Any, Any], database_url: str, clock: FakeClock
+) -> None:
+    case = CASES[0]
+    payload = {**case.close, "group": "  service   DESK "}
+    assert (await post(client, case, payload, clock)).status == 202
+
+
+@pytest.mark.parametrize("source", ["zendesk", "glpi"])
+async def test_a_replayed_request_older_than_five_minutes_is_401(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock,
+    source: str,
+) -> None:
+    case = next(case for case in CASES if case.source == source)
+    raw = json.dumps(case.close).encode()
+    signed = signer(case, clock).sign(raw, now=clock.now())
+    headers = {"Content-Type": "application/json", **signed}
+    clock.advance(minutes=6)
+    before = await snapshot(database_url)
+    response = await client.post(f"/webhooks/{source}", data=raw, headers=headers)
+    assert response.status == 401
+    assert "replay" in (await response.json())["error"]
+    assert await snapshot(database_url) == before
+
+
+async def test_the_generic_webhook_still_names_its_team_directly(
+    database_url: str, clock: FakeClock
+) -> None:
+    ratebot = await make_ratebot(database_url, clock, RATEBOT_WEBHOOK_SECRET="generic-secret")
+    try:
+        async with TestClient(TestServer(build_app(ratebot))) as client:
+            raw = json.dumps(
+                {"ticket_id": "G-1", "requester_email": "jan@example.com", "team": "facilities"}
+            ).encode()
+            headers = {"X-Ratebot-Signature": sign(raw, "generic-secret")}
+            assert (await client.post("/webhooks/generic", data=raw, headers=headers)).status == 202
+        (conversation,) = await conversations(database_url)
+        team = await ratebot.services.store.get_team("facilities")
+        assert team is not None and conversation["team_id"] == team.id
+    finally:
+        await ratebot.aclose()
