@@ -53,11 +53,13 @@ async def wait_until_up(port: int, process: asyncio.subprocess.Process) -> None:
     raise RuntimeError("the benchmark server did not start")
 
 
-async def load(port: int, requests: int, concurrency: int, run: str) -> tuple[float, int]:
-    """Send `requests` signed webhooks; return (requests per second, failures)."""
+async def load(
+    port: int, requests: int, concurrency: int, run: str
+) -> tuple[float, dict[int, int]]:
+    """Send `requests` signed webhooks; return (requests per second, failures by status)."""
     bodies = [body_for(n, run) for n in range(requests)]
     url = f"http://127.0.0.1:{port}/webhooks/generic"
-    failures = 0
+    failures: dict[int, int] = {}
     queue = iter(range(requests))
 
     async def client(session: aiohttp.ClientSession) -> None:
@@ -68,7 +70,7 @@ async def load(port: int, requests: int, concurrency: int, run: str) -> tuple[fl
             async with session.post(url, data=body, headers=headers) as response:
                 await response.read()
                 if response.status != 202:
-                    failures += 1
+                    failures[response.status] = failures.get(response.status, 0) + 1
 
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -88,7 +90,7 @@ async def measure(mode: str, requests: int, concurrency: int, workdir: Path) -> 
         await load(port, min(200, requests), concurrency, f"warm-{mode}")  # warm up
         rate, failures = await load(port, requests, concurrency, f"run-{mode}")
         if failures:
-            raise RuntimeError(f"{mode}: {failures} of {requests} requests were not accepted")
+            raise RuntimeError(f"{mode}: requests not accepted, by status: {failures}")
         return rate
     finally:
         process.terminate()

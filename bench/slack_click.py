@@ -1,9 +1,10 @@
 """Slack clicks: signed `block_actions` through `/slack/events` to a stored rating and a
 `chat.update` on the fake Slack API, against bolt's own no-op action handler in the same run.
 
+Fifty people click at once, each clicking again as soon as their message is updated.
 Figures: clicks/s end to end (request sent -> rating stored and message updated) as a ratio
-to the no-op handler's requests/s (target >= 0.5), and p99 latency under 50 concurrent
-clicks: to the acknowledgement and to the `chat.update` (target < 300 ms).
+to the no-op handler's requests/s under the same fifty clients (target >= 0.5), and the p99
+of click-to-updated-message latency (target < 300 ms).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import re
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -23,17 +25,26 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.app import build_slack, slack_chat
+from adapters.slack.app import SlackBinding, build_slack, slack_chat
 from bot.asking import conversation_closed
-from bot.bootstrap import build
+from bot.bootstrap import Ratebot, build
 from bot.events import ConversationClosed
 from bot.ports import PersonIdentity
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from tests.e2e.slack.harness import SIGNING_SECRET, attach, sign, with_chat_store
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import FakeSlackApi
 
-CONCURRENCY = 50
+CONCURRENCY = 50  # people clicking at the same moment
+WARM_UP = 100
+
+
+@dataclass(frozen=True)
+class Target:
+    user: str
+    channel: str
+    ts: str
+    prompt: int
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -62,11 +73,21 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}/slack/events"
 
 
-async def load(url: str, bodies: list[bytes]) -> tuple[float, list[float], list[float]]:
-    """Send every body with CONCURRENCY clients: (seconds, start times, ack latencies)."""
+async def load(url: str, bodies: list[bytes], api: FakeSlackApi | None = None,
+               updated: list[str] | None = None) -> tuple[float, list[float], list[float]]:
+    """CONCURRENCY people click, each waiting for their answer before the next click:
+    for the ack alone, or (with `updated`, the ts each click updates) for `chat.update`.
+    Returns (seconds, start times, latencies)."""
     queue = iter(range(len(bodies)))
     started = [0.0] * len(bodies)
-    acked = [0.0] * len(bodies)
+    latency = [0.0] * len(bodies)
+    done: set[str] = set()
+
+    def is_done(ts: str) -> bool:
+        assert api is not None
+        for call in api.called("chat.update")[len(done):]:
+            done.add(call.args["ts"])
+        return ts in done
 
     async def client(session: aiohttp.ClientSession) -> None:
         for n in queue:
@@ -76,13 +97,15 @@ async def load(url: str, bodies: list[bytes]) -> tuple[float, list[float], list[
                 await response.read()
                 if response.status != 200:
                     raise RuntimeError(f"click {n} answered {response.status}")
-            acked[n] = time.perf_counter() - started[n]
+            if updated is not None and api is not None:
+                await api.wait_until(lambda ts=updated[n]: is_done(ts), within=60)
+            latency[n] = time.perf_counter() - started[n]
 
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
     async with aiohttp.ClientSession(connector=connector) as session:
         begin = time.perf_counter()
         await asyncio.gather(*(client(session) for _ in range(CONCURRENCY)))
-        return time.perf_counter() - begin, started, acked
+        return time.perf_counter() - begin, started, latency
 
 
 async def baseline(clicks: int, api: FakeSlackApi) -> tuple[float, float]:
@@ -109,49 +132,56 @@ async def baseline(clicks: int, api: FakeSlackApi) -> tuple[float, float]:
         await runner.cleanup()
 
 
-async def ratebot(clicks: int, api: FakeSlackApi, workdir: Path) -> dict[str, float]:
+async def prepared(clicks: int, api: FakeSlackApi, workdir: Path) -> tuple[Ratebot, Settings,
+                                                                           list[Target]]:
+    """A ratebot with `clicks` prompts delivered to as many people, ready to be clicked."""
     settings = load_settings({
         "RATEBOT_DATABASE_URL": f"sqlite:///{workdir / 'click.db'}",
         "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": api.base_url,
     })
-    # Inside working hours, so every prompt goes out at once.
-    bot = await build(settings, clock=FakeClock())
+    bot = await build(settings, clock=FakeClock())  # inside working hours: all go out now
     with_chat_store(bot)
     attach(bot, slack_chat(settings, bot.services.store))
     store, now = bot.services.store, bot.services.clock.now()
     await store.add_team("servicedesk", display_name="Service Desk", actor="bench", at=now)
-    targets: list[tuple[str, str, str, int]] = []
     for n in range(clicks):
-        user = f"U{n:07d}"
-        await store.upsert_person(PersonIdentity(email=f"p{n}@example.com", slack_user_id=user,
+        email = f"p{n}@example.com"
+        await store.upsert_person(PersonIdentity(email=email, slack_user_id=f"U{n:07d}",
                                                  locale="en-US", timezone="UTC"))
         await conversation_closed(bot.services, ConversationClosed(
-            source="bench", ticket_id=str(n), requester_email=f"p{n}@example.com",
-            team="servicedesk", closed_at=now))
+            source="bench", ticket_id=str(n), requester_email=email, team="servicedesk",
+            closed_at=now))
     while await bot.worker.run_once():
         pass
+    targets = []
     for (channel, ts), message in list(api.messages.items()):
         value = next(e["value"] for b in message["blocks"] if b.get("block_id") == "rate"
                      for e in b["elements"] if e["action_id"] == "rate:8")
-        targets.append((f"U{channel[1:]}", channel, ts, int(value.split(":")[0])))
+        targets.append(Target(f"U{channel[1:]}", channel, ts, int(value.split(":")[0])))
+    return bot, settings, targets
+
+
+async def clicked(url: str, api: FakeSlackApi, binding: SlackBinding,
+                  targets: list[Target], first: int) -> tuple[float, list[float]]:
+    """Click every target: (seconds, click-to-updated-message latencies)."""
+    bodies = [click_body(t.user, t.channel, t.ts, f"{t.prompt}:8:", first + n)
+              for n, t in enumerate(targets)]
+    seconds, _, latency = await load(url, bodies, api, [t.ts for t in targets])
+    await binding.interactions.idle()
+    return seconds, latency
+
+
+async def ratebot(clicks: int, api: FakeSlackApi, workdir: Path) -> dict[str, float]:
+    bot, settings, targets = await prepared(clicks + WARM_UP, api, workdir)
     binding = build_slack(bot.services, settings, bot.services.chats[0])  # type: ignore[arg-type]
     web_app = web.Application()
     web_app.router.add_routes(binding.routes())
     runner, url = await serve(web_app)
     try:
-        bodies = [click_body(user, channel, ts, f"{prompt}:8:", n)
-                  for n, (user, channel, ts, prompt) in enumerate(targets)]
-        before = len(api.called("chat.update"))
-        seconds, started, acked = await load(url, bodies)
-        await binding.interactions.idle()
-        seconds = max(seconds, max(c.at for c in api.called("chat.update")) - min(started))
-        updates = {c.args["ts"]: c.at for c in api.called("chat.update")[before:]}
-        if len(updates) != len(targets):
-            raise RuntimeError(f"{len(targets) - len(updates)} clicks updated no message")
-        to_update = [updates[ts] - started[n] for n, (_, _, ts, _) in enumerate(targets)]
-        return {"rps": len(targets) / seconds, "p99_ack_ms": percentile(acked, 0.99) * 1000,
-                "p99_update_ms": percentile(to_update, 0.99) * 1000}
+        await clicked(url, api, binding, targets[:WARM_UP], 0)
+        seconds, latency = await clicked(url, api, binding, targets[WARM_UP:], WARM_UP)
+        return {"rps": clicks / seconds, "p99_update_ms": percentile(latency, 0.99) * 1000}
     finally:
         await runner.cleanup()
         await binding.chat.aclose()
@@ -164,8 +194,8 @@ async def run(clicks: int = 1000) -> dict[str, float]:
         with tempfile.TemporaryDirectory() as tmp:
             figures = await ratebot(clicks, api, Path(tmp))
     return {"noop_rps": bolt_rps, "click_rps": figures["rps"],
-            "ratio": figures["rps"] / bolt_rps, "noop_p99_ack_ms": bolt_p99 * 1000,
-            "p99_ack_ms": figures["p99_ack_ms"], "p99_update_ms": figures["p99_update_ms"]}
+            "ratio": figures["rps"] / bolt_rps, "noop_p99_ms": bolt_p99 * 1000,
+            "p99_click_to_update_ms": figures["p99_update_ms"]}
 
 
 if __name__ == "__main__":

@@ -15,12 +15,13 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent
 from adapters.helpdesk.vendor import VendorWebhook
+from bot import source_mapping
 from bot.bootstrap import Ratebot, build
 from bot.clock import SystemClock
 from bot.events import ConversationClosed, ConversationReopened
 from bot.server import build_app, helpdesk_sources
 from bot.settings import Settings
-from bot.source_mapping import GroupMapping, parse_group_ref, team_sources
+from bot.source_mapping import GroupMapping, team_sources
 from storage.teams import UPDATABLE
 
 
@@ -46,16 +47,8 @@ def teams_map(
 ) -> None:
     """Send closes from a helpdesk group (or Jira project) to a team."""
     cli = _cli()
-    settings = cli._settings()
-    with cli._errors():
-        source, name = parse_group_ref(group, vendor_names(settings))
-
-    async def work(bot: Ratebot) -> GroupMapping:
-        return await team_sources(bot.services.store).map_group(
-            source, name, team, actor=cli.actor(), at=bot.services.clock.now()
-        )
-
-    mapping = cli.run(work, settings)
+    mapping = cli.run(lambda bot: source_mapping.map_group(
+        bot.services, team, group, actor=cli.actor()))
     cli._say(f"Closes from {mapping.source} group '{mapping.group}' now go to {mapping.team}.")
 
 
@@ -64,19 +57,10 @@ def teams_unmap(
 ) -> None:
     """Stop mapping a helpdesk group to a team."""
     cli = _cli()
-    settings = cli._settings()
-    with cli._errors():
-        source, name = parse_group_ref(group, vendor_names(settings))
-
-    async def work(bot: Ratebot) -> bool:
-        return await team_sources(bot.services.store).unmap_group(
-            source, name, actor=cli.actor(), at=bot.services.clock.now()
-        )
-
-    if cli.run(work, settings):
-        cli._say(f"Removed the mapping of {source} group '{name}'.")
+    if cli.run(lambda bot: source_mapping.unmap_group(bot.services, group, actor=cli.actor())):
+        cli._say(f"Removed the mapping of {group.strip()}.")
     else:
-        cli._say(f"{source} group '{name}' was not mapped; nothing changed.")
+        cli._say(f"{group.strip()} was not mapped; nothing changed.")
 
 
 def teams_maps() -> None:

@@ -69,9 +69,13 @@ class DigestScheduler:
         return self._scheduler
 
     async def start(self) -> None:
-        """Schedule every team, post what was missed, then keep both up to date."""
+        """Schedule every team, post what was missed, then keep both up to date.
+
+        A failing first resync (the database briefly away) is logged, not fatal: the
+        resync job tries again.
+        """
         self._scheduler.start()
-        await self.resync()
+        await self._guarded("digest resync", self.resync())
         self._scheduler.add_job(
             self._resync_job, IntervalTrigger(seconds=self._resync_every.total_seconds()),
             id=RESYNC_JOB, replace_existing=True, coalesce=True, max_instances=1,

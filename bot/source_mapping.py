@@ -9,9 +9,14 @@ from typing import Protocol, runtime_checkable
 
 from bot.errors import InvalidValue, NotFound, UnknownTeam
 from bot.events import ConversationClosed
+from bot.services import Services
 
 # Sources whose payload names a ratebot team directly (the generic webhook's `team`).
 DIRECT_SOURCES = frozenset({"generic"})
+# Sources whose groups are mapped to teams (adapters/helpdesk/vendors.py builds them).
+VENDOR_SOURCES = frozenset(
+    {"zendesk", "jira", "freshservice", "servicenow", "zammad", "glpi", "github"}
+)
 MAX_GROUP_LENGTH = 200
 
 
@@ -72,7 +77,7 @@ def group_key(group: str) -> str:
     return " ".join(group.split()).casefold()
 
 
-def parse_group_ref(ref: str, known_sources: frozenset[str] | set[str]) -> tuple[str, str]:
+def parse_group_ref(ref: str, known_sources: frozenset[str] = VENDOR_SOURCES) -> tuple[str, str]:
     """`zendesk:Service Desk` -> ("zendesk", "Service Desk"); raise `InvalidValue`."""
     source, colon, group = ref.partition(":")
     source, group = source.strip().lower(), " ".join(group.split())
@@ -112,3 +117,19 @@ class TeamRouter:
         if self._default_team is not None:
             return dataclasses.replace(event, team=self._default_team)
         raise UnmappedGroup(event.source, event.team)
+
+
+async def map_group(services: Services, team: str, ref: str, *, actor: str) -> GroupMapping:
+    """`teams map <team> <source>:<group>` (command line and chat). Raise `UserFacingError`."""
+    source, group = parse_group_ref(ref)
+    return await team_sources(services.store).map_group(
+        source, group, team, actor=actor, at=services.clock.now()
+    )
+
+
+async def unmap_group(services: Services, ref: str, *, actor: str) -> bool:
+    """`teams unmap <source>:<group>`: False when it was not mapped."""
+    source, group = parse_group_ref(ref)
+    return await team_sources(services.store).unmap_group(
+        source, group, actor=actor, at=services.clock.now()
+    )

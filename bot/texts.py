@@ -14,7 +14,9 @@ LOCALES = ("en", "nl")
 _CATALOG: dict[str, tuple[str, str]] = {
     # key: (English, Dutch)
     "prompt.helped": ("*{team}* helped you", "*{team}* heeft je geholpen"),
-    "prompt.helped_by": ("{agent} of *{team}* helped you", "{agent} van *{team}* heeft je geholpen"),
+    "prompt.helped_by": (
+        "{agent} of *{team}* helped you", "{agent} van *{team}* heeft je geholpen"
+    ),
     "prompt.with": (" with “{subject}”", " met “{subject}”"),
     "prompt.ticket": (" (ticket {ticket})", " (ticket {ticket})"),
     "prompt.until": ("You can answer until {date}.", "Je kunt antwoorden tot {date}."),

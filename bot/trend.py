@@ -23,7 +23,7 @@ class Change:
 
     direction: Direction | None  # None when either side has no ratings
     delta: float | None  # week minus baseline, in the scale's unit
-    margin: float | None  # 95% margin of error of `delta`
+    margin: float | None  # 95% margin of error of `delta` (see `compare`)
     baseline: ScoreSummary
 
 
@@ -38,13 +38,23 @@ def pooled(tallies: list[Tally]) -> Tally:
     )
 
 
-def mean_margin(tally: Tally, score_squares: int) -> float | None:
-    """95% margin of a mean score (CES), from the sum and the sum of squares."""
-    if tally.n == 0:
-        return None
-    mean = tally.score_sum / tally.n
-    variance = max(score_squares / tally.n - mean * mean, 0.0)
-    return Z_95 * math.sqrt(variance / tally.n)
+def unit_variance(scale: Scale, tally: Tally, score_squares: int | None) -> float | None:
+    """The variance of one rating's contribution to the score, estimated from `tally`.
+
+    NPS: the +1 / 0 / -1 indicator, p + d - (p - d)²; CSAT and thumbs: the 0 / 1 hit,
+    p (1 - p); CES: the score itself, from the sum of squares (None without it).
+    """
+    n = tally.n
+    if scale is Scale.CES:
+        if score_squares is None:
+            return None
+        mean = tally.score_sum / n
+        return max(score_squares / n - mean * mean, 0.0)
+    p = tally.promoters / n
+    if scale is Scale.NPS:
+        d = tally.detractors / n
+        return max(p + d - (p - d) ** 2, 0.0)
+    return p * (1 - p)
 
 
 def compare(
@@ -57,27 +67,31 @@ def compare(
 ) -> Change:
     """Call the week "up", "down" or "steady" against the baseline (the previous weeks pooled).
 
-    The rule: with d = week score - baseline score and m = sqrt(m_w² + m_b²), where m_w and
-    m_b are the 95% margins of error of the two scores (`bot.scores`: NPS from the
-    promoter/detractor variance, CSAT and thumbs as a proportion, CES as a mean with the
-    variance from `*_squares`), the week is "up" when d > m, "down" when d < -m and
-    "steady" otherwise: a change inside the noise is not called a change. The two
-    periods hold different ratings, so their errors add in quadrature. When either side
-    has no ratings there is nothing to compare and `direction` is None. When the CES
-    squares are missing the margin is unknown and the week is called "steady".
+    The rule is a two-sided 95% test of "nothing changed". With d = week score - baseline
+    score, n_w and n_b their numbers of ratings, and s² the variance of one rating's
+    contribution to the score (`unit_variance`) estimated from both periods together,
+    as if nothing had changed, the margin of error of d is
+
+        m = 1.96 * sqrt(s² * (1/n_w + 1/n_b))    (times 100 for NPS, CSAT and thumbs)
+
+    and the week is "up" when d > m, "down" when d < -m, and "steady" otherwise: a
+    change inside the noise is not called a change. Estimating s² from both periods
+    keeps a small week at an extreme (8 of 8 satisfied, whose own margin is 0) from
+    being called a change on its own say-so. Without ratings on either side there is
+    nothing to compare and `direction` is None; a CES week without the sums of squares
+    has no margin and is called "steady".
     """
     now, before = summarize(scale, week), summarize(scale, baseline)
     if now.value is None or before.value is None:
         return Change(direction=None, delta=None, margin=None, baseline=before)
-    if scale is Scale.CES:
-        m_week = None if week_squares is None else mean_margin(week, week_squares)
-        m_base = None if baseline_squares is None else mean_margin(baseline, baseline_squares)
-    else:
-        m_week, m_base = now.margin, before.margin
     delta = now.value - before.value
-    if m_week is None or m_base is None:
+    squares = None if week_squares is None or baseline_squares is None \
+        else week_squares + baseline_squares
+    variance = unit_variance(scale, pooled([week, baseline]), squares)
+    if variance is None:
         return Change(direction=Direction.STEADY, delta=delta, margin=None, baseline=before)
-    margin = math.hypot(m_week, m_base)
+    unit = 1.0 if scale is Scale.CES else 100.0
+    margin = Z_95 * unit * math.sqrt(variance * (1 / week.n + 1 / baseline.n))
     if delta > margin:
         direction = Direction.UP
     elif delta < -margin:

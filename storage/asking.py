@@ -75,17 +75,17 @@ class AskingQueries(StoreBase):
                     .on_conflict_do_nothing(
                         index_elements=[conversations.c.source, conversations.c.external_id]
                     )
-                    .returning(conversations.c.id)
+                    .returning(*conversations.c)
                 )
-                if inserted.scalar() is None:
+                conversation = inserted.first()
+                if conversation is None:
                     conversation = await self._conversation(
                         connection, event.source, event.ticket_id
                     )
                     assert conversation is not None
                     return CloseOutcome(False, await _prompt_of(connection, conversation))
-                conversation = await self._conversation(connection, event.source, event.ticket_id)
             else:
-                await connection.execute(
+                updated = await connection.execute(
                     sa.update(conversations)
                     .where(conversations.c.id == conversation.id)
                     .values(
@@ -98,9 +98,9 @@ class AskingQueries(StoreBase):
                         always_ask=event.always_ask,
                         closed_at=event.closed_at,
                     )
+                    .returning(*conversations.c)
                 )
-                conversation = await self._conversation(connection, event.source, event.ticket_id)
-                assert conversation is not None
+                conversation = updated.one()
                 requester = await person_by_id(connection, conversation.requester_id)
                 agent = await person_by_id(connection, conversation.agent_id)
             assert conversation is not None
@@ -131,10 +131,12 @@ class AskingQueries(StoreBase):
                 .on_conflict_do_nothing(
                     index_elements=[prompts.c.conversation_id, prompts.c.round]
                 )
-                .returning(prompts.c.id)
+                .returning(*prompts.c)
             )
-            created = inserted.scalar() is not None
-            return CloseOutcome(created, await _prompt_of(connection, conversation))
+            new_prompt = inserted.first()
+            if new_prompt is None:
+                return CloseOutcome(False, await _prompt_of(connection, conversation))
+            return CloseOutcome(True, prompt_from(new_prompt))
 
     async def reopen_conversation(self, event: ConversationReopened) -> ReopenOutcome:
         async with self._write() as connection:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +24,11 @@ class StoreBase:
         self._postgres = engine.dialect.name == "postgresql"
         # On SQLite, writers take the lock at BEGIN; PostgreSQL ignores the option.
         self._writer = engine.execution_options(**WRITE)
+        # SQLite has one writer at a time, and its busy handler polls rather than queues:
+        # under load some writers starve past the busy timeout. Writers of this process
+        # therefore queue here, first come first served; the busy timeout is left for
+        # other processes on the same file.
+        self._write_turn = asyncio.Lock() if not self._postgres else None
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -31,9 +38,10 @@ class StoreBase:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        with translate_unavailable():
-            async with self._writer.begin() as connection:
-                yield connection
+        async with self._write_turn or contextlib.nullcontext():
+            with translate_unavailable():
+                async with self._writer.begin() as connection:
+                    yield connection
 
 
 def insert_for(

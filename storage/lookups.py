@@ -23,6 +23,7 @@ from storage.schema import (
     team_channels,
     teams,
 )
+from storage.types import UtcDateTime
 
 # Prompts that count as "asked" for the cooldown: a skipped or failed one never reached anyone.
 ASKED = (
@@ -144,13 +145,11 @@ async def upsert_person(
             .values(**given, opted_out=False, created_at=at, updated_at=at)
             # Another transaction inserted them meanwhile: match again below.
             .on_conflict_do_nothing()
-            .returning(people.c.id)
+            .returning(*people.c)
         )
-        new_id = inserted.scalar()
-        if new_id is not None:
-            person = await person_by_id(connection, new_id)
-            assert person is not None
-            return person
+        new = inserted.first()
+        if new is not None:
+            return person_from(new)
         row = await match_person(connection, identity)
         if row is None:
             raise RuntimeError("a person vanished while being stored")
@@ -163,13 +162,15 @@ async def upsert_person(
         value = given[key]
         if value and getattr(row, key) != value:
             changes[key] = value
-    if changes:
-        await connection.execute(
-            sa.update(people).where(people.c.id == row.id).values(**changes, updated_at=at)
-        )
-    person = await person_by_id(connection, row.id)
-    assert person is not None
-    return person
+    if not changes:
+        return person_from(row)
+    updated = await connection.execute(
+        sa.update(people)
+        .where(people.c.id == row.id)
+        .values(**changes, updated_at=at)
+        .returning(*people.c)
+    )
+    return person_from(updated.one())
 
 
 async def _taken(connection: AsyncConnection, key: str, value: str) -> bool:
@@ -200,19 +201,24 @@ async def ask_context(
     excluded = False
     last_asked: datetime | None = None
     if requester is not None:
-        is_agent = (
-            await connection.execute(
-                sa.select(agents.c.id).where(agents.c.person_id == requester.id).limit(1)
-            )
-        ).first() is not None
-        excluded = await is_excluded(connection, requester.email)
+        # One round trip for the three facts: this runs on every close and every send.
         newest = sa.func.max(sa.func.coalesce(prompts.c.sent_at, prompts.c.created_at))
-        query = sa.select(newest).where(
+        asked = sa.select(newest).where(
             prompts.c.person_id == requester.id, prompts.c.status.in_(ASKED)
         )
         if prompt_id is not None:
-            query = query.where(prompts.c.id != prompt_id)
-        last_asked = (await connection.execute(query)).scalar()
+            asked = asked.where(prompts.c.id != prompt_id)
+        facts = (
+            await connection.execute(
+                sa.select(
+                    sa.exists().where(agents.c.person_id == requester.id).label("is_agent"),
+                    _excluded(requester.email).label("excluded"),
+                    asked.scalar_subquery().label("last_asked"),
+                )
+            )
+        ).one()
+        is_agent, excluded = bool(facts.is_agent), bool(facts.excluded)
+        last_asked = UtcDateTime().process_result_value(facts.last_asked, connection.dialect)
     return AskContext(
         now=now,
         team=team,
@@ -226,13 +232,11 @@ async def ask_context(
     )
 
 
-async def is_excluded(connection: AsyncConnection, email: str | None) -> bool:
+def _excluded(email: str | None) -> sa.ColumnElement[bool]:
+    """True when the email, or its whole domain ('@example.com'), is on the exclusion list."""
     address = normalize_email(email)
     if address is None:
-        return False
+        return sa.false()
     domain = "@" + address.rpartition("@")[2] if "@" in address else None
     candidates = [address] if domain is None else [address, domain]
-    found = await connection.execute(
-        sa.select(exclusions.c.id).where(exclusions.c.pattern.in_(candidates)).limit(1)
-    )
-    return found.first() is not None
+    return sa.exists().where(exclusions.c.pattern.in_(candidates))

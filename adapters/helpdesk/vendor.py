@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import Enum
@@ -136,7 +137,7 @@ def pick_agent(
     return None, None
 
 
-class VendorWebhook:
+class VendorWebhook(ABC):
     """A source with one secret; without it every request is refused (never open by default)."""
 
     name = "vendor"
@@ -155,11 +156,13 @@ class VendorWebhook:
             return Verdict(False, f"set {self.secret_setting} to accept webhooks")
         return self.check(headers, body, self._secret)
 
+    @abstractmethod
     def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
-        raise NotImplementedError
+        """The vendor's own proof of origin, with the configured secret."""
 
+    @abstractmethod
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
-        raise NotImplementedError
+        """The vendor's payload as a core event; raise `PayloadError` naming bad fields."""
 
     def sign(self, body: bytes, *, now: datetime) -> dict[str, str]:
         """The headers this vendor would send with `body` (for tests and `webhook-test`)."""
@@ -167,5 +170,6 @@ class VendorWebhook:
             raise ValueError(f"{self.secret_setting} is not set")
         return self.signed_headers(body, self._secret, now)
 
+    @abstractmethod
     def signed_headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
-        raise NotImplementedError
+        """What the vendor itself would send along with `body`."""

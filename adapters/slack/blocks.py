@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from adapters.slack.escape import escape, quote
-from bot.ports import DetractorAlert, PromptUpdate, RatingPrompt
+from bot.digest_text import render_digest
+from bot.digest_text import title as digest_title
+from bot.ports import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.scales import Scale
 from bot.texts import anonymity_notice, default_question, text
 
@@ -28,6 +30,7 @@ COMMENT_BLOCK, COMMENT_INPUT = "comment_block", "comment_input"
 NOTE_BLOCK, NOTE_INPUT = "note_block", "note_input"
 MAX_COMMENT = 2000
 MAX_NOTE = 500
+MAX_SECTION = 3000  # Slack's limit for a section's text
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +129,9 @@ def _score_buttons(prompt: RatingPrompt, chosen: int | None, receipt: str | None
     }
 
 
-def prompt_message(prompt: RatingPrompt, locale: str, update: PromptUpdate | None = None) -> Message:
+def prompt_message(
+    prompt: RatingPrompt, locale: str, update: PromptUpdate | None = None
+) -> Message:
     """The rating question, or (with `update`) the same message after a click or a withdrawal."""
     question = question_for(prompt, locale)
     team = escape(prompt.team_display_name)
@@ -234,6 +239,20 @@ def alert_message(alert: DetractorAlert, locale: str) -> Message:
         blocks.append({"type": "actions", "block_id": "followup", "elements": buttons})
     fallback = escape(text("alert.fallback", locale, team=alert.team_display_name, score=score))
     return Message(fallback, blocks)
+
+
+def digest_message(message: DigestMessage) -> Message:
+    """The weekly digest as mrkdwn sections (each at most 3000 characters, cut at lines)."""
+    rendered = render_digest(message.digest, escape=escape, late=message.late)
+    sections: list[str] = []
+    for line in rendered.split("\n"):
+        line = line[:MAX_SECTION]
+        if sections and len(sections[-1]) + 1 + len(line) <= MAX_SECTION:
+            sections[-1] += "\n" + line
+        else:
+            sections.append(line)
+    blocks = [_section(part) for part in sections if part.strip()][:50]
+    return Message(digest_title(message.digest, escape), blocks)
 
 
 def plain_message(content: str) -> Message:

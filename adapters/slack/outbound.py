@@ -1,8 +1,7 @@
-"""`SlackChat`: the core's `ChatPort` over Slack's Web API, with Slack errors mapped to the core's."""
+"""`SlackChat`: the core's `ChatPort` over Slack's Web API; Slack's errors become the core's."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,11 +15,19 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.slack.blocks import Block, Message, alert_message, plain_message, prompt_message
+from adapters.slack.blocks import (
+    Block,
+    Message,
+    alert_message,
+    digest_message,
+    plain_message,
+    prompt_message,
+)
 from bot.model import Person
 from bot.ports import (
     ChannelMessage,
     DetractorAlert,
+    DigestMessage,
     PermanentDeliveryError,
     PersonIdentity,
     PromptUpdate,
@@ -80,7 +87,8 @@ def delivery_error(exc: Exception) -> PermanentDeliveryError | TransientDelivery
         error = str(response.get("error") or "unknown_error")
         if response.status_code == 429 or error == "ratelimited":
             header = response.headers.get("Retry-After") or response.headers.get("retry-after")
-            retry_after = float(header[0] if isinstance(header, list) else header) if header else None
+            value = header[0] if isinstance(header, list) else header
+            retry_after = float(value) if value else None
             return TransientDeliveryError(f"slack: {error}", retry_after=retry_after)
         if error in UNREACHABLE:
             return RecipientUnreachable(NO_SLACK_USER)
@@ -123,6 +131,18 @@ class SlackChat:
     async def post_message(self, channel: str, message: ChannelMessage) -> str:
         if isinstance(message, DetractorAlert):
             return await self.post(channel, alert_message(message, self._default_locale))
+        if isinstance(message, DigestMessage):
+            ref = await self.post(channel, digest_message(message))
+            if message.chart_png is not None:
+                # The chart goes in the digest's thread: the message stays one message.
+                digest = message.digest
+                await self._call(
+                    self.client.files_upload_v2, channel=channel, content=message.chart_png,
+                    filename=f"digest-{digest.team_name}-{digest.week}.png",
+                    title=f"{digest.team_display_name} {digest.week}",
+                    thread_ts=split_ref(ref)[1],
+                )
+            return ref
         return await self.post(channel, plain_message(message.text))
 
     async def update_alert(self, ref: str, alert: DetractorAlert) -> None:
@@ -221,7 +241,7 @@ class SlackChat:
                     **kwargs: Any) -> AsyncSlackResponse:
         try:
             return await method(**kwargs)
-        except (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
             error = delivery_error(exc)
             log.warning("slack call failed: %s", error.reason)
             raise error from exc

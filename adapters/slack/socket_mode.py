@@ -22,10 +22,10 @@ class SlackSocket:
 
     async def start(self) -> None:
         """Open the connection (`apps.connections.open`, then the WebSocket)."""
-        await self._handler.connect_async()
+        await self._handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("slack: connected over Socket Mode")
 
     async def stop(self) -> None:
         """Stop taking deliveries, then let the ones in progress finish."""
-        await self._handler.close_async()
+        await self._handler.close_async()  # type: ignore[no-untyped-call]
         await self._binding.interactions.idle()

@@ -28,6 +28,7 @@ from adapters.teams import activities
 from adapters.teams.directory import TeamsStore
 from adapters.teams.inbound import TeamsInbound, TurnResult
 from adapters.teams.outbound import TeamsChat, card_activity
+from adapters.teams.reuse import ReusingAuthentication
 from bot.clock import Clock
 from bot.errors import StoreUnavailable
 from bot.ports import PersonIdentity, RatingStore
@@ -54,7 +55,8 @@ class BotFrameworkConfig:
 
 
 def make_adapter(settings: Settings) -> CloudAdapter:
-    return CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(settings)))
+    authentication = ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(settings))
+    return CloudAdapter(ReusingAuthentication(authentication))
 
 
 def teams_store(store: RatingStore) -> TeamsStore:

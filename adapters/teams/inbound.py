@@ -19,7 +19,7 @@ from botbuilder.schema import Activity
 
 from adapters.teams import activities, cards
 from adapters.teams.activities import CardAction
-from adapters.teams.directory import TeamsStore
+from adapters.teams.directory import TeamsConversation, TeamsStore
 from adapters.teams.escape import escape, teams_markdown
 from bot import alerts
 from bot.admin import CHANNEL_OPTIONS
@@ -151,12 +151,20 @@ class TeamsInbound:
         """
         person: Person | None = None
         if activity.from_property is not None and activities.kind_of(activity) == "personal":
-            person = await self.services.store.upsert_person(
-                await self.identify(activity, lookup)
-            )
+            sender = activities.sender_of(activity)
+            known = await self.store.find_person(teams_user_id=sender.teams_user_id)
+            # Writes take the database's write lock: skip them when nothing is new.
+            if known is not None and known.email and _same_person(known, sender):
+                person = known
+            else:
+                person = await self.services.store.upsert_person(
+                    await self.identify(activity, lookup)
+                )
         if activity.service_url and activity.conversation and activity.conversation.id:
             record = activities.conversation_record(activity, person.id if person else None)
-            await self.store.save_teams_conversation(record, at=self.services.clock.now())
+            stored = await self.store.teams_conversation(record.conversation_id)
+            if stored is None or _news(stored, record):
+                await self.store.save_teams_conversation(record, at=self.services.clock.now())
         return person
 
     async def identify(self, activity: Activity, lookup: Lookup | None) -> PersonIdentity:
@@ -440,6 +448,28 @@ class TeamsInbound:
         if status is PromptStatus.PENDING:
             return f"Closed. {who} will be asked to rate {escape(team.display_name)}."
         return f"Closed. {who} will not be asked this time."
+
+
+def _same_person(known: Person, sender: PersonIdentity) -> bool:
+    """Whether storing `sender` would change nothing about `known`."""
+    pairs = (
+        (known.teams_aad_object_id, sender.teams_aad_object_id),
+        (known.display_name, sender.display_name),
+        (known.locale, sender.locale),
+    )
+    return all(new is None or new == old for old, new in pairs)
+
+
+def _news(stored: TeamsConversation, record: TeamsConversation) -> bool:
+    """Whether `record` tells anything the stored reference does not (None tells nothing)."""
+    pairs = (
+        (stored.reference, record.reference),
+        (stored.service_url, record.service_url),
+        (stored.tenant_id, record.tenant_id),
+        (stored.person_id, record.person_id),
+        (stored.team_id, record.team_id),
+    )
+    return any(new is not None and new != old for old, new in pairs)
 
 
 def _task_message(note: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from storage.store import SqlStore
 from tests.contract.support import ADMIN, T0
 
 
-class MappedStore(SourceQueries, SqlStore):
+class MappedStore(SqlStore, SourceQueries):
     """`SqlStore` with the mapping queries, until `SqlStore` itself inherits `SourceQueries`."""
 
 

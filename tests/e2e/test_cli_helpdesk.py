@@ -23,7 +23,7 @@ Env = dict[str, str]
 ZENDESK_SECRET = "zendesk-cli-secret"
 
 
-class MappedStore(SourceQueries, SqlStore):
+class MappedStore(SqlStore, SourceQueries):
     """`SqlStore` with the mapping queries, until `SqlStore` itself inherits `SourceQueries`."""
 
 
@@ -49,8 +49,10 @@ def command_line() -> typer.Typer:
     teams = typer.Typer()
     app.add_typer(teams, name="teams")
     cli_helpdesk.register(app, teams)
-    add = next(c for g in ratebot_app.registered_groups if g.name == "teams"
-               for c in g.typer_instance.registered_commands if c.name == "add")
+    (teams_group,) = [g for g in ratebot_app.registered_groups if g.name == "teams"]
+    assert teams_group.typer_instance is not None
+    (add,) = [c for c in teams_group.typer_instance.registered_commands if c.name == "add"]
+    assert add.callback is not None
     teams.command("add")(add.callback)
     return app
 

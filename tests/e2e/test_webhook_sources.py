@@ -17,6 +17,7 @@ from adapters.helpdesk.vendor import VendorWebhook
 from bot.bootstrap import Ratebot, build
 from bot.delivery import DeliveryWorker
 from bot.server import build_app, helpdesk_sources
+from bot.services import Services
 from bot.settings import load_settings
 from storage.engine import create_engine
 from storage.source_queries import SourceQueries
@@ -50,7 +51,7 @@ class Case:
 
 
 def _without_requester(payload: dict[str, Any], path: str) -> dict[str, Any]:
-    copy = json.loads(json.dumps(payload))
+    copy: dict[str, Any] = json.loads(json.dumps(payload))
     *parents, last = path.split(".")
     target = copy
     for part in parents:
@@ -102,7 +103,7 @@ CASES = [
 ]
 
 
-class MappedStore(SourceQueries, SqlStore):
+class MappedStore(SqlStore, SourceQueries):
     """`SqlStore` with the mapping queries, until `SqlStore` itself inherits `SourceQueries`."""
 
 
@@ -345,3 +346,26 @@ async def test_the_generic_webhook_still_names_its_team_directly(
         assert team is not None and conversation["team_id"] == team.id
     finally:
         await ratebot.aclose()
+
+
+async def test_a_vendor_close_is_503_with_retry_after_when_the_database_is_down(
+    clock: FakeClock,
+) -> None:
+    # Nothing listens on 127.0.0.1:1: the group lookup itself cannot reach the database.
+    settings = load_settings(
+        {
+            "RATEBOT_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/ratebot",
+            "RATEBOT_ZENDESK_SECRET": SECRETS["zendesk"],
+        }
+    )
+    store = MappedStore(create_engine(settings.database_url))
+    services = Services(store=store, clock=clock)
+    down = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
+    try:
+        async with TestClient(TestServer(build_app(down))) as client:
+            response = await post(client, CASES[0], CASES[0].close, clock)
+            assert response.status == 503
+            assert response.headers["Retry-After"] == "30"
+        assert count(down, "zendesk", "unavailable") == 1
+    finally:
+        await down.aclose()

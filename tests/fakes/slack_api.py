@@ -10,7 +10,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,9 +121,14 @@ class FakeSlackApi:
         assert calls, f"{method} was never called; calls: {[c.method for c in self.calls]}"
         return calls[-1]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+    async def wait_until(self, ready: Callable[[], bool], within: float = 10.0) -> None:
+        """Wait until `ready()` holds; it is checked after every call that arrives."""
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(ready)
+
+    async def wait_for(self, method: str, count: int = 1, within: float = 10.0) -> list[Call]:
         """Wait until `method` was called `count` times (work Slack's ack lets run on)."""
-        async with asyncio.timeout(timeout), self._changed:
+        async with asyncio.timeout(within), self._changed:
             await self._changed.wait_for(lambda: len(self.called(method)) >= count)
         return self.called(method)
 

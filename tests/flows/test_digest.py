@@ -5,7 +5,8 @@ Week 2026-W47 (16-22 Nov) of the Service Desk (NPS, identified):
   p = .6, d = .2: variance .8 - .4² = .64, margin 1.96 * 100 * sqrt(.64 / 10) = 49.6 -> ± 50.
 Baseline W43-W46 pooled: 20 ratings, 4 promoters, 6 passives, 10 detractors -> NPS -30;
   variance .7 - .3² = .61, margin 196 * sqrt(.61 / 20) = 34.2 -> ± 34.
-Change: +70 against a margin of sqrt(49.6² + 34.2²) = 60.3 -> "up".
+Change: both periods pooled, 10 / 8 / 12 of 30: s² = .7333 - (-.0667)² = .7289, so the margin
+  of the difference is 196 * sqrt(.7289 * (1/10 + 1/20)) = 64.8; +70 > 64.8 -> "up".
 Piet rated 8 times (5 / 1 / 2) -> +37.5 -> +38, margin 196 * sqrt(.734375 / 8) = 59.4 -> ± 59.
 Kees rated twice: below the minimum of 5 respondents, so no line.
 """
@@ -115,9 +116,9 @@ async def test_the_change_against_the_previous_four_weeks_is_up(digest: Digest) 
     change = digest.change
     assert change.baseline.n == 20 and change.baseline.text == "-30 ± 34"
     assert change.delta == pytest.approx(70.0)
-    week_margin = 196 * (0.64 / 10) ** 0.5
-    base_margin = 196 * (0.61 / 20) ** 0.5
-    assert change.margin == pytest.approx((week_margin**2 + base_margin**2) ** 0.5)
+    variance = 22 / 30 - (2 / 30) ** 2
+    assert change.margin == pytest.approx(196 * (variance * (1 / 10 + 1 / 20)) ** 0.5)
+    assert change.margin == pytest.approx(64.81, abs=0.01)
     assert change.direction is Direction.UP
 
 

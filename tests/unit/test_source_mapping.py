@@ -8,7 +8,14 @@ import pytest
 
 from bot.errors import InvalidValue, UnknownTeam
 from bot.events import ConversationClosed
-from bot.source_mapping import GroupMapping, TeamRouter, UnmappedGroup, group_key, parse_group_ref
+from bot.source_mapping import (
+    VENDOR_SOURCES,
+    GroupMapping,
+    TeamRouter,
+    UnmappedGroup,
+    group_key,
+    parse_group_ref,
+)
 
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 SOURCES = frozenset({"zendesk", "jira", "generic"})
@@ -97,3 +104,13 @@ def test_a_group_reference_is_source_colon_group() -> None:
 def test_a_bad_group_reference_says_what_is_wrong(ref: str, message: str) -> None:
     with pytest.raises(InvalidValue, match=message):
         parse_group_ref(ref, SOURCES)
+
+
+def test_the_mappable_sources_are_the_vendor_sources_the_server_builds() -> None:
+    from adapters.helpdesk.vendors import vendor_sources
+    from bot.settings import load_settings
+    from tests.fakes.clock import FakeClock
+
+    built = {source.name for source in vendor_sources(load_settings({}), FakeClock())}
+    assert built == VENDOR_SOURCES
+    assert parse_group_ref("github:acme/it") == ("github", "acme/it")

@@ -1,0 +1,75 @@
+"""`ratebot digest`: a team's weekly digest in the terminal, its chart in a file, or posted now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.panel import Panel
+from rich.text import Text
+
+from bot.chart import render_chart
+from bot.digest import Digest
+from bot.digest_flow import DigestFlow
+from bot.digest_text import render_digest
+from bot.errors import UserFacingError
+from bot.weeks import IsoWeek
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Ratebot
+
+CHARTS_MISSING = (
+    "The chart needs the optional `charts` extra: pip install 'ratebot[charts]'."
+)
+NO_PLATFORM = (
+    "No chat platform is configured, so the digest cannot be posted "
+    "(set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or the Microsoft app settings)."
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `digest` command to the `ratebot` application."""
+    app.command("digest")(digest)
+
+
+def digest(
+    team: Annotated[str, typer.Option("--team", "-t", help="The team.")],
+    week: Annotated[str | None, typer.Option(
+        help="An ISO week like 2026-W47; by default the last complete week.")] = None,
+    post: Annotated[bool, typer.Option(
+        "--post", help="Post it to the team's digest channel now; it counts as that "
+        "week's digest.")] = False,
+    chart: Annotated[Path | None, typer.Option(
+        help="Write the PNG chart (12 weeks with the margin of error) to this file.")] = None,
+) -> None:
+    """Show a team's weekly digest; optionally write its chart or post it."""
+    from bot import cli  # the command line's plumbing; imported late, cli imports this
+
+    try:
+        chosen = IsoWeek.parse(week) if week is not None else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--week") from None
+
+    async def work(bot: Ratebot) -> tuple[Digest, str | None]:
+        flow = DigestFlow(bot.services, chart=None)
+        built = await flow.preview(team, chosen)
+        if not post:
+            return built, None
+        if not bot.services.chats:
+            raise UserFacingError(NO_PLATFORM)
+        result = await DigestFlow(bot.services).send_digest(team, built.week)
+        return built, f"Posted the digest of {team} for {result.period}."
+
+    built, posted = cli.run(work)
+    out = cli.console()
+    out.print(Panel(Text(render_digest(built)), title=built.team_name, expand=False))
+    if chart is not None:
+        png = render_chart(built)
+        if png is None:
+            typer.echo(CHARTS_MISSING, err=True)
+            raise typer.Exit(1)
+        chart.write_bytes(png)
+        out.print(f"Wrote the chart to {chart}.", markup=False)
+    if posted:
+        out.print(posted, markup=False)
