@@ -10,6 +10,7 @@ of click-to-updated-message latency (target < 300 ms).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import tempfile
@@ -25,13 +26,13 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.app import SlackBinding, build_slack, slack_chat
+from adapters.slack.app import SlackBinding, build_slack
 from bot.asking import conversation_closed
 from bot.bootstrap import Ratebot, build
 from bot.events import ConversationClosed
 from bot.ports import PersonIdentity
 from bot.settings import Settings, load_settings
-from tests.e2e.slack.harness import SIGNING_SECRET, attach, sign, with_chat_store
+from tests.e2e.slack.harness import SIGNING_SECRET, close, sign, with_chat_store, with_slack
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -83,10 +84,15 @@ async def load(url: str, bodies: list[bytes], api: FakeSlackApi | None = None,
     latency = [0.0] * len(bodies)
     done: set[str] = set()
 
+    seen = 0
+
     def is_done(ts: str) -> bool:
+        nonlocal seen
         assert api is not None
-        for call in api.called("chat.update")[len(done):]:
+        calls = api._by_method.get("chat.update", [])
+        for call in calls[seen:]:
             done.add(call.args["ts"])
+        seen = len(calls)
         return ts in done
 
     async def client(session: aiohttp.ClientSession) -> None:
@@ -98,7 +104,7 @@ async def load(url: str, bodies: list[bytes], api: FakeSlackApi | None = None,
                 if response.status != 200:
                     raise RuntimeError(f"click {n} answered {response.status}")
             if updated is not None and api is not None:
-                await api.wait_until(lambda ts=updated[n]: is_done(ts), within=60)
+                await api.wait_until(functools.partial(is_done, updated[n]), within=60)
             latency[n] = time.perf_counter() - started[n]
 
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
@@ -142,7 +148,7 @@ async def prepared(clicks: int, api: FakeSlackApi, workdir: Path) -> tuple[Rateb
     })
     bot = await build(settings, clock=FakeClock())  # inside working hours: all go out now
     with_chat_store(bot)
-    attach(bot, slack_chat(settings, bot.services.store))
+    with_slack(bot)
     store, now = bot.services.store, bot.services.clock.now()
     await store.add_team("servicedesk", display_name="Service Desk", actor="bench", at=now)
     for n in range(clicks):
@@ -184,8 +190,7 @@ async def ratebot(clicks: int, api: FakeSlackApi, workdir: Path) -> dict[str, fl
         return {"rps": clicks / seconds, "p99_update_ms": percentile(latency, 0.99) * 1000}
     finally:
         await runner.cleanup()
-        await binding.chat.aclose()
-        await bot.aclose()
+        await close(bot)
 
 
 async def run(clicks: int = 1000) -> dict[str, float]:

@@ -66,7 +66,7 @@ async def run(ratings: int = 1_000_000, weeks: int = 12) -> dict[str, float]:
 
             async def stats() -> None:
                 rows = await team_stats(ratebot.services, team=None, weeks=weeks)
-                assert sum(row.summary.n for row in rows) == ratings
+                assert sum(row.score.n for row in rows) == ratings
 
             base = await best_of(3, baseline)
             measured = await best_of(3, stats)

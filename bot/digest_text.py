@@ -7,6 +7,7 @@ platform's renderer supplies (Slack's `&<>`, Teams' markdown).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from bot.digest import BASELINE_WEEKS, TREND_WEEKS, Digest
@@ -109,7 +110,23 @@ def categories_line(score: ScoreSummary) -> str:
 
 
 def trend_line(digest: Digest) -> str:
-    return f"Trend, {TREND_WEEKS} weeks: {digest.sparkline}"
+    """The sparkline with the range it spans: its bars are relative to the team's own weeks."""
+    values = [point.score.value for point in digest.trend if point.score.value is not None]
+    span = ""
+    if len(values) > 1:
+        low, high = min(values), max(values)
+        span = f" ({value_text(digest.scale, low)} to {value_text(digest.scale, high)})"
+    return f"Trend, {TREND_WEEKS} weeks: {digest.sparkline}{span}"
+
+
+def value_text(scale: Scale, value: float) -> str:
+    """A score without its margin, as `ScoreSummary.text` writes it."""
+    if scale is Scale.CES:
+        return f"{value:.1f}"
+    points = math.floor(abs(value) + 0.5) * (1 if value >= 0 else -1)
+    if scale is Scale.NPS:
+        return f"+{points}" if points > 0 else str(points)
+    return f"{points}%"
 
 
 def _asking_lines(digest: Digest, escape: Escape) -> list[str]:

@@ -42,18 +42,18 @@ class DigestQueries(StoreBase):
         if len(edges) < 2 or any(b <= a for a, b in itertools.pairwise(edges)):
             raise ValueError("edges must be at least two strictly increasing instants")
         since, until = edges[-2], edges[-1]
-        # One transaction: one snapshot, one pool checkout, four statements. Each
-        # statement costs a round trip to the driver's thread, which on SQLite
-        # outweighs the work of these index range scans.
+        # One transaction: one snapshot and one pool checkout. On SQLite each statement
+        # costs round trips to the driver's thread that outweigh these index range scans.
         async with self._read() as connection:
             weeks = await _weeks(connection, team_id, edges)
+            follow_up = await _follow_ups(connection, team_id, since, until)
             prompt_tally = await _prompts(connection, team_id, since, until)
             quoted = await _comments(connection, team_id, since, until, comments, with_names)
             agent_lines = await _agents(connection, team_id, since, until) if with_agents \
                 else []
         return DigestFacts(
             weekly=[week.tally for week in weeks], squares=[week.squares for week in weeks],
-            follow_ups=weeks[-1].follow_ups, prompts=prompt_tally, comments=quoted,
+            follow_ups=follow_up, prompts=prompt_tally, comments=quoted,
             agents=agent_lines,
         )
 
@@ -154,38 +154,46 @@ def _tally(row: Any) -> Tally:
 class _Week:
     tally: Tally
     squares: int
-    follow_ups: FollowUpCounts
 
 
 async def _weeks(connection: AsyncConnection, team_id: int, edges: list[datetime]) -> list[_Week]:
-    """Per week: the tally, the sum of squared scores and the follow-ups of its ratings."""
+    """Per week: the tally and the sum of squared scores, from one covering-index range scan."""
     bucket = sa.case(
         *((ratings.c.rated_at < end, index) for index, end in enumerate(edges[1:]))
     ).label("bucket")
-    resolved = follow_ups.c.status == FollowUpStatus.RESOLVED.value
     query = (
         sa.select(
             bucket,
             *_tally_columns(),
             sa.func.coalesce(sa.func.sum(ratings.c.score * ratings.c.score), 0).label("squares"),
-            sa.func.count(follow_ups.c.id).label("opened"),
-            _count_if(sa.or_(follow_ups.c.claimed_at.is_not(None), resolved)).label("claimed"),
-            _count_if(resolved).label("resolved"),
         )
-        # One range scan of the covering index; follow-ups by their unique rating id.
-        .select_from(ratings.outerjoin(follow_ups, follow_ups.c.rating_id == ratings.c.id))
         .where(*_in(team_id, edges[0], edges[-1]))
         .group_by(bucket)
     )
-    result = [_Week(Tally(), 0, FollowUpCounts()) for _ in edges[1:]]
+    result = [_Week(Tally(), 0) for _ in edges[1:]]
     for row in await connection.execute(query):
-        result[int(row.bucket)] = _Week(
-            tally=_tally(row),
-            squares=int(row.squares),
-            follow_ups=FollowUpCounts(opened=int(row.opened), claimed=int(row.claimed),
-                                      resolved=int(row.resolved)),
-        )
+        result[int(row.bucket)] = _Week(tally=_tally(row), squares=int(row.squares))
     return result
+
+
+async def _follow_ups(
+    connection: AsyncConnection, team_id: int, since: datetime, until: datetime
+) -> FollowUpCounts:
+    # From the week's ratings to their follow-ups by the unique rating id: a join over
+    # every week's ratings made PostgreSQL scan the whole follow-ups table instead.
+    resolved = follow_ups.c.status == FollowUpStatus.RESOLVED.value
+    query = (
+        sa.select(
+            sa.func.count().label("opened"),
+            _count_if(sa.or_(follow_ups.c.claimed_at.is_not(None), resolved)).label("claimed"),
+            _count_if(resolved).label("resolved"),
+        )
+        .select_from(ratings.join(follow_ups, follow_ups.c.rating_id == ratings.c.id))
+        .where(*_in(team_id, since, until))
+    )
+    row = (await connection.execute(query)).one()
+    return FollowUpCounts(opened=int(row.opened), claimed=int(row.claimed),
+                          resolved=int(row.resolved))
 
 
 async def _prompts(

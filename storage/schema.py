@@ -200,3 +200,17 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("detail", sa.JSON, nullable=False),
 )
+
+# Helpdesk groups (Zendesk groups, Jira projects, ...) mapped to the teams they rate.
+team_sources = sa.Table(
+    "team_sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("group_key", sa.String(200), nullable=False),
+    sa.Column("group_name", sa.String(200), nullable=False),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="CASCADE"),
+        nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("source", "group_key"),
+)

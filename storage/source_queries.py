@@ -9,23 +9,7 @@ import sqlalchemy as sa
 from bot.source_mapping import GroupMapping, group_key
 from storage.base import StoreBase, insert_for
 from storage.lookups import team_row, write_audit
-from storage.schema import metadata, teams
-from storage.types import UtcDateTime
-
-# Mirrors migration 0004. It belongs in storage/schema.py with the other tables; it
-# lives here until the lead moves it, so this module can land on its own.
-team_sources = sa.Table(
-    "team_sources",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("source", sa.String(32), nullable=False),
-    sa.Column("group_key", sa.String(200), nullable=False),
-    sa.Column("group_name", sa.String(200), nullable=False),
-    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="CASCADE"),
-        nullable=False, index=True),
-    sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.UniqueConstraint("source", "group_key"),
-)
+from storage.schema import team_sources, teams
 
 
 class SourceQueries(StoreBase):

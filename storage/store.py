@@ -11,10 +11,18 @@ from storage.migrate import check_current, upgrade
 from storage.people import PeopleQueries
 from storage.recording import RecordingQueries
 from storage.reporting import ReportingQueries
+from storage.source_queries import SourceQueries
 from storage.teams import TeamQueries
 
 
-class SqlStore(TeamQueries, PeopleQueries, AskingQueries, RecordingQueries, ReportingQueries):
+class SqlStore(
+    TeamQueries,
+    PeopleQueries,
+    AskingQueries,
+    RecordingQueries,
+    ReportingQueries,
+    SourceQueries,
+):
     """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
 
     @property

@@ -44,6 +44,47 @@ class SlackBinding:
         return await to_aiohttp_response(response)
 
 
+def slack_configured(settings: Settings) -> bool:
+    """A bot token, and a way in: signed HTTP requests or a Socket Mode app token."""
+    return settings.slack_bot_token is not None and (
+        settings.slack_signing_secret is not None or settings.slack_app_token is not None
+    )
+
+
+def mount(app: web.Application, services: Services, settings: Settings) -> SlackBinding | None:
+    """Serve Slack from `app`: `POST /slack/events`, or Socket Mode while `app` runs.
+
+    Needs the `SlackChat` among `services.chats` (the composition root puts it there);
+    without one, Slack is not configured and nothing is mounted.
+    """
+    chat = next((c for c in services.chats if isinstance(c, SlackChat)), None)
+    if chat is None:
+        return None
+    binding = build_slack(services, settings, chat)
+
+    async def finish_work(_: web.Application) -> None:
+        # Acknowledged clicks may still be recording: let them end before the store closes.
+        await binding.interactions.idle()
+
+    if settings.slack_app_token is None:
+        app.router.add_routes(binding.routes())
+        app.on_shutdown.append(finish_work)
+        return binding
+    from adapters.slack.socket_mode import SlackSocket  # only Socket Mode needs it
+
+    socket = SlackSocket(binding, settings.slack_app_token.get_secret_value())
+
+    async def connect(_: web.Application) -> None:
+        await socket.start()
+
+    async def disconnect(_: web.Application) -> None:
+        await socket.stop()
+
+    app.on_startup.append(connect)
+    app.on_shutdown.append(disconnect)
+    return binding
+
+
 def slack_chat(settings: Settings, store: RatingStore) -> SlackChat:
     """The outbound port, for the composition root to put into `Services.chats`.
 

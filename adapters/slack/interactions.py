@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -82,8 +83,12 @@ class SlackInteractions:
             await self._tell(body, plain_message(str(exc)))
         except DeliveryError as exc:
             log.warning("slack %s: a Slack call failed: %s", name, exc.reason)
-        except Exception:
-            log.exception("slack %s failed", name)
+        except Exception as exc:
+            # The exception's message can hold what a person typed or an email (SQL
+            # parameters): only its type and the frames go to the log.
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("slack %s failed: %s; message withheld\n%s", name,
+                      type(exc).__qualname__, frames)
             await self._tell(body, plain_message(text("apology", self.services.policy.locale)))
 
     async def _tell(self, body: Payload, message: Message) -> None:
@@ -210,10 +215,13 @@ class SlackInteractions:
         team = await self._help_team(channel)
         if team is None:
             return  # reactions anywhere else mean nothing to ratebot
+        closer = await self._person(str(event["user"]))
+        if not await self._helps_in(team, closer):
+            return  # a colleague's check mark is not a close
         message = await self.chat.message_in(channel, ts)
         if message is None or not inbound.is_first_message(message):
             return
-        await self._close(team, channel, message, str(event["user"]))
+        await self._close(team, channel, message, closer)
 
     async def close_shortcut(self, body: Payload) -> None:
         channel = str(body["channel"]["id"])
@@ -224,12 +232,18 @@ class SlackInteractions:
                 "This channel is no team's help channel. An admin can make it one with "
                 "`/ratings team set <team> help-channel #channel`."))
             return
+        agent = await self._person(closer)
+        if not await self._helps_in(team, agent):
+            await self.chat.ephemeral(channel, closer, plain_message(
+                f"Only agents of {team.display_name} can close requests here. An admin can "
+                f"add you with `/ratings agent map @you {team.name}`."))
+            return
         message: Payload = body.get("message") or {}
         if not inbound.is_first_message(message) or not message.get("user"):
             await self.chat.ephemeral(channel, closer, plain_message(
                 "Use this on the message that opened the request."))
             return
-        prompt_status = await self._close(team, channel, message, closer)
+        prompt_status = await self._close(team, channel, message, agent)
         who = mention(str(message["user"]))
         if prompt_status is PromptStatus.PENDING:
             note = f"Closed. {who} will be asked to rate {escape(team.display_name)}."
@@ -244,9 +258,13 @@ class SlackInteractions:
                 return team
         return None
 
-    async def _close(self, team: Team, channel: str, message: Payload, closer: str) -> PromptStatus:
+    async def _helps_in(self, team: Team, person: Person) -> bool:
+        return any(agent.id == person.id for _, agent in await self.store.list_agents(team.name))
+
+    async def _close(self, team: Team, channel: str, message: Payload,
+                     closer: Person) -> PromptStatus:
         requester = self._identity(await self._person(str(message["user"])))
-        agent = self._identity(await self._person(closer))
+        agent = self._identity(closer)
         event = inbound.close_in_channel(
             team=team.name, channel=channel, message=message, requester=requester,
             agent=agent, at=self.services.clock.now(),

@@ -8,8 +8,10 @@ this output for the placeholder URL; a test keeps the two equal.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
+
+import typer
 
 from adapters.slack.app import CLOSE_SHORTCUT, COMMAND, EVENTS_PATH
 
@@ -120,6 +122,21 @@ def _lines(value: Any, indent: int) -> list[str]:
             else:
                 lines.append(f"{pad}- {_scalar(item)}")
     return lines
+
+
+def slack_manifest(
+    url: Annotated[str | None, typer.Option(
+        "--url", help="The bot's public https URL; /slack/events is appended.")] = None,
+    socket_mode: Annotated[bool, typer.Option(
+        "--socket-mode", help="For SLACK_APP_TOKEN: no public URL needed.")] = False,
+) -> None:
+    """Print the Slack app manifest to paste at api.slack.com/apps."""
+    try:
+        manifest_text = render(url, socket_mode=socket_mode)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(manifest_text, nl=False)
 
 
 def render(url: str | None = None, *, socket_mode: bool = False) -> str:

@@ -25,7 +25,7 @@ from botframework.connector.skills import BotFrameworkClient
 MAX_CLIENTS = 64  # service URLs are few (one per region); the bound is a safety net
 
 
-class _ReusingFactory(ConnectorFactory):
+class _ReusingFactory(ConnectorFactory):  # type: ignore[misc]  # botframework is untyped
     def __init__(self, inner: ConnectorFactory, clients: dict[tuple[str, ...], Any]) -> None:
         self._inner = inner
         self._clients = clients
@@ -43,7 +43,7 @@ class _ReusingFactory(ConnectorFactory):
         return client
 
 
-class ReusingAuthentication(BotFrameworkAuthentication):
+class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
     """Delegates everything to `inner`; connector and user-token clients are cached."""
 
     def __init__(self, inner: BotFrameworkAuthentication) -> None:
@@ -83,7 +83,7 @@ class ReusingAuthentication(BotFrameworkAuthentication):
         return self._inner.create_bot_framework_client()
 
     def get_originating_audience(self) -> str:
-        return self._inner.get_originating_audience()
+        return str(self._inner.get_originating_audience())
 
     async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
         return await self._inner.authenticate_channel_request(auth_header)

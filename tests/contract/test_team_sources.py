@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from bot.errors import UnknownTeam
 from bot.source_mapping import GroupMapping
-from storage.engine import create_engine
-from storage.source_queries import SourceQueries
 from storage.store import SqlStore
 from tests.contract.support import ADMIN, T0
 
 
-class MappedStore(SqlStore, SourceQueries):
-    """`SqlStore` with the mapping queries, until `SqlStore` itself inherits `SourceQueries`."""
-
-
 @pytest.fixture
-async def mapped(database_url: str) -> AsyncIterator[MappedStore]:
-    store = MappedStore(create_engine(database_url))
+async def mapped(store: SqlStore) -> SqlStore:
     await store.add_team("servicedesk", actor=ADMIN, at=T0)
     await store.add_team("infra", actor=ADMIN, at=T0)
-    yield store
-    await store.close()
+    return store
 
 
 async def test_a_mapped_group_finds_its_team_whatever_the_case_and_spaces(
-    mapped: MappedStore,
+    mapped: SqlStore,
 ) -> None:
     added = await mapped.map_group("zendesk", "Service Desk", "servicedesk", actor=ADMIN, at=T0)
     assert added == GroupMapping("zendesk", "Service Desk", "servicedesk")
@@ -38,14 +28,14 @@ async def test_a_mapped_group_finds_its_team_whatever_the_case_and_spaces(
     assert await mapped.team_for_group("zendesk", "Servicedesk") is None
 
 
-async def test_mapping_again_moves_the_group_in_one_row(mapped: MappedStore) -> None:
+async def test_mapping_again_moves_the_group_in_one_row(mapped: SqlStore) -> None:
     await mapped.map_group("jira", "ITSM", "servicedesk", actor=ADMIN, at=T0)
     await mapped.map_group("jira", "itsm", "infra", actor=ADMIN, at=T0)
     assert await mapped.team_for_group("jira", "ITSM") == "infra"
     assert await mapped.group_mappings() == [GroupMapping("jira", "itsm", "infra")]
 
 
-async def test_mappings_are_listed_per_source_and_removed(mapped: MappedStore) -> None:
+async def test_mappings_are_listed_per_source_and_removed(mapped: SqlStore) -> None:
     await mapped.map_group("zendesk", "Network", "infra", actor=ADMIN, at=T0)
     await mapped.map_group("zendesk", "Desk", "servicedesk", actor=ADMIN, at=T0)
     await mapped.map_group("glpi", "Desk", "servicedesk", actor=ADMIN, at=T0)
@@ -56,13 +46,13 @@ async def test_mappings_are_listed_per_source_and_removed(mapped: MappedStore) -
     assert await mapped.team_for_group("zendesk", "Network") is None
 
 
-async def test_a_group_cannot_be_mapped_to_a_missing_team(mapped: MappedStore) -> None:
+async def test_a_group_cannot_be_mapped_to_a_missing_team(mapped: SqlStore) -> None:
     with pytest.raises(UnknownTeam):
         await mapped.map_group("zendesk", "Desk", "facilities", actor=ADMIN, at=T0)
     assert await mapped.group_mappings() == []
 
 
-async def test_every_change_is_audited(mapped: MappedStore) -> None:
+async def test_every_change_is_audited(mapped: SqlStore) -> None:
     await mapped.map_group("zendesk", "Desk", "servicedesk", actor=ADMIN, at=T0)
     await mapped.unmap_group("zendesk", "Desk", actor=ADMIN, at=T0)
     actions = [entry.action for entry in await mapped.audit_log()]
@@ -70,7 +60,7 @@ async def test_every_change_is_audited(mapped: MappedStore) -> None:
     assert "team.unmap" in actions
 
 
-async def test_removing_a_team_removes_its_mappings(mapped: MappedStore) -> None:
+async def test_removing_a_team_removes_its_mappings(mapped: SqlStore) -> None:
     await mapped.map_group("zendesk", "Network", "infra", actor=ADMIN, at=T0)
     await mapped.remove_team("infra", actor=ADMIN, at=T0)
     assert await mapped.group_mappings() == []

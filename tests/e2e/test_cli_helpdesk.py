@@ -10,51 +10,15 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
-import bot.bootstrap
-from bot import cli_helpdesk
 from bot.cli import app as ratebot_app
-from storage.engine import create_engine, is_sqlite
-from storage.migrate import upgrade
-from storage.source_queries import SourceQueries
-from storage.store import SqlStore
 from tests.adapters.helpdesk import payloads
 
 Env = dict[str, str]
 ZENDESK_SECRET = "zendesk-cli-secret"
 
 
-class MappedStore(SqlStore, SourceQueries):
-    """`SqlStore` with the mapping queries, until `SqlStore` itself inherits `SourceQueries`."""
-
-
-@pytest.fixture(autouse=True)
-def _store_with_mappings(monkeypatch: pytest.MonkeyPatch) -> None:
-    if issubclass(SqlStore, SourceQueries):
-        return
-
-    async def open_store(url: str, *, check_schema: bool = True) -> SqlStore:
-        assert is_sqlite(url)
-        await upgrade(url)
-        return MappedStore(create_engine(url))
-
-    monkeypatch.setattr(bot.bootstrap, "open_store", open_store)
-
-
 def command_line() -> typer.Typer:
-    """The real `ratebot` app, with these commands registered as bot/cli.py will."""
-    registered = {command.name for command in ratebot_app.registered_commands}
-    if "webhook-test" in registered:
-        return ratebot_app
-    app = typer.Typer()
-    teams = typer.Typer()
-    app.add_typer(teams, name="teams")
-    cli_helpdesk.register(app, teams)
-    (teams_group,) = [g for g in ratebot_app.registered_groups if g.name == "teams"]
-    assert teams_group.typer_instance is not None
-    (add,) = [c for c in teams_group.typer_instance.registered_commands if c.name == "add"]
-    assert add.callback is not None
-    teams.command("add")(add.callback)
-    return app
+    return ratebot_app
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from bot.server import build_app, helpdesk_sources
 from bot.services import Services
 from bot.settings import load_settings
 from storage.engine import create_engine
-from storage.source_queries import SourceQueries
 from storage.store import SqlStore
 from tests.adapters.helpdesk import payloads
 from tests.e2e.test_webhook_generic import snapshot
@@ -103,10 +101,6 @@ CASES = [
 ]
 
 
-class MappedStore(SqlStore, SourceQueries):
-    """`SqlStore` with the mapping queries, until `SqlStore` itself inherits `SourceQueries`."""
-
-
 async def make_ratebot(
     database_url: str, clock: FakeClock, *, configured: bool = True, **env: str
 ) -> Ratebot:
@@ -116,14 +110,8 @@ async def make_ratebot(
             {f"RATEBOT_{name.upper()}_SECRET": secret for name, secret in SECRETS.items()}
         )
     ratebot = await build(load_settings(settings_env), clock=clock)
-    if not isinstance(ratebot.services.store, SourceQueries):
-        await ratebot.services.store.close()
-        services = dataclasses.replace(
-            ratebot.services, store=MappedStore(create_engine(database_url))
-        )
-        ratebot = Ratebot(ratebot.settings, services, DeliveryWorker(services))
     store = ratebot.services.store
-    assert isinstance(store, SourceQueries)
+    assert isinstance(store, SqlStore)
     for team in ("servicedesk", "facilities"):
         await store.add_team(team, actor=ADMIN, at=clock.now())
     for case in CASES:
@@ -358,7 +346,7 @@ async def test_a_vendor_close_is_503_with_retry_after_when_the_database_is_down(
             "RATEBOT_ZENDESK_SECRET": SECRETS["zendesk"],
         }
     )
-    store = MappedStore(create_engine(settings.database_url))
+    store = SqlStore(create_engine(settings.database_url))
     services = Services(store=store, clock=clock)
     down = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
     try:

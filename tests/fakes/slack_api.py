@@ -66,6 +66,7 @@ class FakeSlackApi:
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)
     socket_url: str | None = None  # apps.connections.open answers this
+    _by_method: dict[str, list[Call]] = field(default_factory=dict)
     _failures: dict[str, list[Failure]] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -114,7 +115,7 @@ class FakeSlackApi:
     # ------------------------------------------------------------------ reading
 
     def called(self, method: str) -> list[Call]:
-        return [call for call in self.calls if call.method == method]
+        return list(self._by_method.get(method, ()))
 
     def last(self, method: str) -> Call:
         calls = self.called(method)
@@ -163,6 +164,7 @@ class FakeSlackApi:
         call = Call(method, args, auth.removeprefix("Bearer ") or args.get("token"))
         async with self._changed:
             self.calls.append(call)
+            self._by_method.setdefault(method, []).append(call)
             self._changed.notify_all()
         failures = self._failures.get(method)
         if failures:

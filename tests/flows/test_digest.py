@@ -167,7 +167,7 @@ async def test_the_rendered_digest_reads_as_expected(digest: Digest) -> None:
         "*Service Desk: weekly ratings, 2026-W47 (16–22 Nov 2026)*",
         "NPS +40 ± 50 (n=10) · up 70 points against the previous 4 weeks (-30 ± 34)",
         "6 promoters · 2 passives · 2 detractors",
-        "Trend, 8 weeks: ···▁▃▃▁█",
+        "Trend, 8 weeks: ···▁▃▃▁█ (-40 to +40)",
         "Responses 10 · prompts sent 11 · response rate 91%",
         "Not asked: 1 throttled, 1 opted out",
         "Delivery failed: 1 (1× the ratebot app is not installed for this person)",

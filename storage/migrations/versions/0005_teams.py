@@ -15,7 +15,7 @@ from alembic import op
 from storage.types import UtcDateTime
 
 revision: str = "0005"
-down_revision: str | None = "0002"  # the lead re-chains this at integration
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
-from adapters.slack.manifest import EXAMPLE_URL, manifest, render, request_url
+from adapters.slack.manifest import EXAMPLE_URL, manifest, render, request_url, slack_manifest
 
 TOP = Path(__file__).resolve().parents[3]
 
@@ -43,3 +45,15 @@ def test_a_bad_url_is_refused(bad: str) -> None:
 def test_one_of_url_or_socket_mode_is_needed() -> None:
     with pytest.raises(ValueError, match="--socket-mode"):
         render()
+
+
+def test_the_command_prints_the_manifest_or_says_what_is_missing() -> None:
+    cli = typer.Typer()
+    cli.command()(slack_manifest)
+    runner = CliRunner()
+    printed = runner.invoke(cli, ["--url", "https://ratings.corp.example"])
+    assert printed.exit_code == 0
+    assert printed.stdout == render("https://ratings.corp.example")
+    assert runner.invoke(cli, ["--socket-mode"]).stdout == render(socket_mode=True)
+    refused = runner.invoke(cli, [])
+    assert refused.exit_code == 2 and "--socket-mode" in refused.stderr

@@ -8,12 +8,19 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.slack.app import SlackBinding, build_slack, slack_chat
+from adapters.slack.app import mount
 from bot.bootstrap import Ratebot, build
 from bot.ports import PersonIdentity
 from bot.server import build_app
 from bot.settings import load_settings
-from tests.e2e.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackDriver, attach, with_chat_store
+from tests.e2e.slack.harness import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    SlackDriver,
+    close,
+    with_chat_store,
+    with_slack,
+)
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -48,7 +55,7 @@ async def ratebot(slack_env: dict[str, str], clock: FakeClock) -> AsyncIterator[
     settings = load_settings(slack_env)
     ratebot = await build(settings, clock=clock)
     with_chat_store(ratebot)
-    attach(ratebot, slack_chat(settings, ratebot.services.store))
+    with_slack(ratebot)
     store, now = ratebot.services.store, clock.now()
     await store.add_team("servicedesk", display_name="Service Desk", actor=ADMIN, at=now)
     await store.set_team_channel("servicedesk", "slack", "alert", "CALERT", actor=ADMIN, at=now)
@@ -56,22 +63,15 @@ async def ratebot(slack_env: dict[str, str], clock: FakeClock) -> AsyncIterator[
                                                         display_name="Piet Pieters"),
                           actor=ADMIN, at=now)
     yield ratebot
-    for chat in ratebot.services.chats:
-        await chat.aclose()  # type: ignore[attr-defined]
-    await ratebot.aclose()
+    await close(ratebot)
 
 
 @pytest.fixture
-def binding(ratebot: Ratebot) -> SlackBinding:
-    chat = ratebot.services.chats[0]
-    return build_slack(ratebot.services, ratebot.settings, chat)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def slack(ratebot: Ratebot, binding: SlackBinding,
-                slack_api: FakeSlackApi) -> AsyncIterator[SlackDriver]:
+async def slack(ratebot: Ratebot, slack_api: FakeSlackApi) -> AsyncIterator[SlackDriver]:
+    """The server's own app with Slack mounted on it, as `serve` runs it."""
     app = build_app(ratebot)
-    app.router.add_routes(binding.routes())
+    binding = mount(app, ratebot.services, ratebot.settings)
+    assert binding is not None
     client: TestClient[Any, Any]
     async with TestClient(TestServer(app)) as client:
         yield SlackDriver(client, slack_api, binding)

@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from adapters.slack.app import SlackBinding
+from adapters.slack.app import SlackBinding, slack_chat
+from adapters.slack.outbound import SlackChat
 from bot.bootstrap import Ratebot
 from bot.chat_ports import ChatStore
 from bot.delivery import DeliveryWorker
@@ -50,11 +51,23 @@ def with_chat_store(ratebot: Ratebot) -> None:
     ratebot.services = dataclasses.replace(ratebot.services, store=store)
 
 
-def attach(ratebot: Ratebot, chat: Any) -> None:
-    """Put the Slack port into the services, as the composition root will."""
-    services = dataclasses.replace(ratebot.services, chats=(chat,))
+def with_slack(ratebot: Ratebot) -> SlackChat:
+    """The Slack port in the services: the composition root's, or one put there as it would."""
+    for chat in ratebot.services.chats:
+        if isinstance(chat, SlackChat):
+            return chat
+    chat = slack_chat(ratebot.settings, ratebot.services.store)
+    services = dataclasses.replace(ratebot.services, chats=(*ratebot.services.chats, chat))
     ratebot.services = services
     ratebot.worker = DeliveryWorker(services)
+    return chat
+
+
+async def close(ratebot: Ratebot) -> None:
+    for chat in ratebot.services.chats:
+        if isinstance(chat, SlackChat):
+            await chat.aclose()  # a second close (by the composition root) does nothing
+    await ratebot.aclose()
 
 
 @dataclasses.dataclass

@@ -92,3 +92,20 @@ async def test_the_message_shortcut_closes_and_confirms(
         now=ratebot.services.clock.now(), limit=5, lease=timedelta(minutes=1))
     assert prompt.prompt.status is PromptStatus.PENDING
     assert prompt.ticket_id == f"{help_channel}-{ts}"
+
+
+async def test_only_the_teams_agents_can_close(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi, help_channel: str
+) -> None:
+    ts = slack_api.post_message_as(help_channel, "UJAN", "Help")
+    await slack.event(reaction("UANNE", help_channel, ts, "UJAN"))  # a colleague
+    assert await ratebot.worker.run_once() == 0
+    payload = {
+        "type": "message_action", "callback_id": "close_and_ask", "trigger_id": "1.2.x",
+        "team": {"id": "T111"}, "user": {"id": "UANNE"}, "channel": {"id": help_channel},
+        "message": slack_api.messages[(help_channel, ts)], "message_ts": ts,
+    }
+    await slack.interaction(payload)
+    assert "Only agents of Service Desk can close requests here" in slack_api.last(
+        "chat.postEphemeral").args["text"]
+    assert await ratebot.worker.run_once() == 0

@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from bot.asking import conversation_closed
 from bot.bootstrap import Ratebot
 from bot.events import ConversationClosed
 from bot.model import PromptStatus
+from bot.ports import PromptUpdate
 from storage.schema import ratings
 from tests.e2e.slack.harness import SlackDriver
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import FakeSlackApi
+
+PERSONAL = "jan@example.com typed <secret>"
 
 
 async def close(ratebot: Ratebot, ticket: str = "INC-1", email: str = "jan@example.com",
@@ -278,3 +282,55 @@ async def test_an_empty_comment_is_refused_inside_the_modal(
     answer = await response.json()
     assert answer["response_action"] == "errors"
     assert "empty" in answer["errors"]["comment_block"]
+
+
+async def test_the_core_can_re_render_a_sent_prompt(
+    ratebot: Ratebot, slack_api: FakeSlackApi
+) -> None:
+    prompt_id = await deliver(ratebot, email="anne@example.com")
+    sent = await ratebot.services.store.get_prompt(prompt_id)
+    assert sent is not None and sent.message_ref is not None
+    rendered = await ratebot.services.store.rating_prompt(prompt_id)  # type: ignore[attr-defined]
+    chat = ratebot.services.chats[0]
+    await chat.update_prompt(sent.message_ref, PromptUpdate(rendered, notice="Ingetrokken."))
+    update = slack_api.last("chat.update")
+    assert f"{update.args['channel']}:{update.args['ts']}" == sent.message_ref
+    body = all_text(update.args)
+    assert "Ingetrokken." in body and "rate:" not in body
+    assert "Hoe waarschijnlijk" in body  # still in Anne's language
+
+
+async def test_an_unexpected_failure_apologises_and_logs_no_personal_data(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await deliver(ratebot)
+
+    async def broken(prompt_id: int) -> None:
+        raise RuntimeError(PERSONAL)
+
+    slack.binding.interactions.store.rating_prompt = broken  # type: ignore[method-assign]
+    await slack.clicks("UJAN", 9)
+    [ephemeral] = slack_api.called("chat.postEphemeral")
+    assert ephemeral.args["text"].startswith("Sorry, something went wrong on our side.")
+    assert "RuntimeError" in caplog.text
+    assert "jan@example.com" not in caplog.text and "<secret>" not in caplog.text
+
+
+async def test_in_an_anonymous_team_the_receipt_in_the_message_finds_the_rating_again(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi
+) -> None:
+    store, now = ratebot.services.store, ratebot.services.clock.now()
+    await store.update_team("servicedesk", {"anonymity": "anonymous"}, actor="test", at=now)
+    await deliver(ratebot)
+    await slack.clicks("UJAN", 9)
+    await slack.clicks("UJAN", 10)  # the updated message carries the receipt
+    channel, message = slack.dm_of("UJAN")
+    await slack.interaction(slack.block_actions("UJAN", channel, message, "comment"))
+    view = slack_api.last("views.open").args["view"]
+    await slack.submits_modal("UJAN", view, {
+        "comment_block": {"comment_input": {"type": "plain_text_input", "value": "Great"}}})
+    [rating] = await stored_ratings(ratebot)
+    assert (rating["score"], rating["comment"]) == (10, "Great")
+    assert rating["person_id"] is None and rating["prompt_id"] is None
+    assert slack_api.called("chat.postEphemeral") == []

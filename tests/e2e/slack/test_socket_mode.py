@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.slack.app import SlackBinding, build_slack
+from adapters.slack.app import SlackBinding, build_slack, mount
 from adapters.slack.socket_mode import SlackSocket
 from bot.bootstrap import Ratebot
+from bot.server import build_app
 from bot.settings import load_settings
 from tests.fakes.slack_api import FakeSlackApi, FakeSocketModeServer
 
@@ -87,3 +89,22 @@ async def test_events_are_handled_once_even_when_redelivered(
     await next_ack(socket_server, "another-envelope")
     await connected.interactions.idle()
     assert len(slack_api.called("views.publish")) == 1
+
+
+async def test_with_an_app_token_the_server_connects_instead_of_serving_the_endpoint(
+    ratebot: Ratebot, slack_env: dict[str, str], slack_api: FakeSlackApi,
+    socket_server: FakeSocketModeServer,
+) -> None:
+    settings = load_settings({**slack_env, "SLACK_APP_TOKEN": APP_TOKEN})
+    app = build_app(ratebot)
+    binding = mount(app, ratebot.services, settings)
+    assert binding is not None
+    async with TestClient(TestServer(app)) as client:
+        assert socket_server.connected.is_set()
+        response = await client.post("/slack/events", data=b"{}")
+        assert response.status in (404, 405)
+        command = envelope("slash_commands")
+        command["payload"] = {**command["payload"], "command": "/ratings", "text": "help"}
+        await socket_server.send(command)
+        ack = await next_ack(socket_server, command["envelope_id"])
+        assert "*Usage:*" in ack["payload"]["text"]

@@ -1,0 +1,86 @@
+"""Closing the loop, platform-neutral: the alert goes to the team's channel, once."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bot import alerts
+from bot.chat_ports import ChatStore
+from bot.delivery import DeliveryWorker
+from bot.errors import InvalidValue
+from bot.model import FollowUpStatus
+from bot.ports import DetractorAlert, PersonIdentity
+from bot.recording import record_rating
+from bot.services import Services
+from storage.chat_queries import ChatQueries
+from storage.digest_queries import DigestQueries
+from storage.store import SqlStore
+from tests.fakes.chat import FakeChat
+from tests.flows.conftest import ADMIN, Close
+
+JAN = PersonIdentity(email="jan@example.com")
+PIET = PersonIdentity(email="piet@example.com", display_name="Piet")
+
+
+class _ChatSqlStore(SqlStore, ChatQueries, DigestQueries):
+    """Until SqlStore mixes in ChatQueries itself."""
+
+
+@pytest.fixture
+async def chat_services(services: Services) -> Services:
+    store = services.store
+    if not isinstance(store, ChatStore):
+        assert isinstance(store, SqlStore)
+        store = _ChatSqlStore(store.engine)
+    now = services.clock.now()
+    await store.set_team_channel("servicedesk", "test", "alert", "C-ALERT", actor=ADMIN, at=now)
+    return dataclasses.replace(services, store=store)
+
+
+async def detractor(chat_services: Services, close: Close, score: int = 2) -> int:
+    outcome = await close("T-1")
+    await DeliveryWorker(chat_services).run_once()
+    result = await record_rating(chat_services, outcome.prompt.id, JAN, score)
+    assert result.follow_up_id is not None
+    return result.follow_up_id
+
+
+async def test_the_alert_goes_to_the_teams_channel_once(
+    chat_services: Services, close: Close, chat: FakeChat
+) -> None:
+    follow_up_id = await detractor(chat_services, close)
+    ref = await alerts.alert_detractor(chat_services, follow_up_id)
+    again = await alerts.alert_detractor(chat_services, follow_up_id)
+    assert ref is not None and again == ref
+    [(channel, alert)] = chat.posts
+    assert channel == "C-ALERT" and isinstance(alert, DetractorAlert)
+    assert (alert.score, alert.agent_name, alert.ticket_id) == (2, "Piet", "T-1")
+    assert alert.requester_name == "jan@example.com"  # identified team: named
+    follow_up = await chat_services.store.get_follow_up(follow_up_id)
+    assert follow_up is not None and (follow_up.alert_platform, follow_up.alert_ref) == (
+        "test", ref)
+
+
+async def test_without_an_alert_channel_nothing_is_posted(
+    chat_services: Services, close: Close, chat: FakeChat
+) -> None:
+    now = chat_services.clock.now()
+    await chat_services.store.set_team_channel("servicedesk", "test", "alert", None,
+                                               actor=ADMIN, at=now)
+    follow_up_id = await detractor(chat_services, close)
+    assert await alerts.alert_detractor(chat_services, follow_up_id) is None
+    assert chat.posts == []
+
+
+async def test_claim_and_resolve(chat_services: Services, close: Close) -> None:
+    follow_up_id = await detractor(chat_services, close)
+    claimed = await alerts.claim(chat_services, follow_up_id, PIET)
+    assert claimed.claimed_by == "Piet" and claimed.resolved_by is None
+    resolved = await alerts.resolve(chat_services, follow_up_id, PIET, "  called   back ")
+    assert (resolved.resolved_by, resolved.resolution_note) == ("Piet", "called back")
+    follow_up = await chat_services.store.get_follow_up(follow_up_id)
+    assert follow_up is not None and follow_up.status is FollowUpStatus.RESOLVED
+    with pytest.raises(InvalidValue, match="already resolved"):
+        await alerts.claim(chat_services, follow_up_id, PIET)

@@ -1,0 +1,52 @@
+"""`/ratings` commands carried out through the core, as any chat platform calls them."""
+
+from __future__ import annotations
+
+from bot.command_handlers import Caller, CommandContext, execute, is_admin
+from bot.commands import parse
+from bot.ports import PersonIdentity
+from bot.services import Services
+
+ADA = Caller(PersonIdentity(email="Ada@Example.com", teams_user_id="29:ada"), actor="teams:ada")
+JAN = Caller(PersonIdentity(email="jan@example.com", slack_user_id="UJAN"), actor="slack:UJAN")
+
+
+def ctx(services: Services, *admins: str) -> CommandContext:
+    return CommandContext(services, env_admins=admins, escape=lambda s: s.replace("<", "‹"),
+                          mention=lambda who: f"@[{who}]")
+
+
+async def test_admins_come_from_the_setting_and_the_store(services: Services) -> None:
+    reply = await execute(ctx(services, "ada@example.com"), parse("team add appdev"), ADA)
+    assert reply.text.startswith("Added the team `appdev`")
+    refused = await execute(ctx(services, "ada@example.com"), parse("teams"), JAN)
+    assert refused.text == "Only admins can do that. Ask one of them: @[ada@example.com]."
+    await execute(ctx(services, "ada@example.com"), parse("admins add UJAN"), ADA)
+    assert "servicedesk" in (await execute(ctx(services), parse("teams"), JAN)).text
+
+
+async def test_with_no_admins_at_all_the_refusal_says_how_to_make_one(
+    services: Services,
+) -> None:
+    reply = await execute(ctx(services), parse("export"), JAN)
+    assert "there are none yet" in reply.text and "RATEBOT_ADMINS" in reply.text
+
+
+async def test_mistakes_come_back_as_replies_with_typed_text_escaped(
+    services: Services,
+) -> None:
+    reply = await execute(ctx(services, "ada@example.com"), parse("stats <nope>"), ADA)
+    assert reply.text == "There is no team called '‹nope>'. Add it first with `team add ‹nope>`."
+
+
+async def test_anyone_opts_out_by_their_platform_identity(services: Services) -> None:
+    await execute(ctx(services), parse("optout"), JAN)
+    person = await services.store.find_person(slack_user_id="UJAN")
+    assert person is not None and person.opted_out
+
+
+def test_is_admin_matches_ids_exactly_and_emails_in_any_case() -> None:
+    assert is_admin(PersonIdentity(email="ADA@example.com"), ["ada@example.com"])
+    assert is_admin(PersonIdentity(slack_user_id="U1"), ["U1"])
+    assert not is_admin(PersonIdentity(slack_user_id="u1"), ["U1"])
+    assert not is_admin(PersonIdentity(), ["U1"])
