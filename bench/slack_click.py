@@ -12,9 +12,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
 import re
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import make_url
 
 from adapters.slack.app import SlackBinding, build_slack
 from bot.asking import conversation_closed
@@ -32,6 +37,7 @@ from bot.bootstrap import Ratebot, build
 from bot.events import ConversationClosed
 from bot.ports import PersonIdentity
 from bot.settings import Settings, load_settings
+from storage.migrate import upgrade
 from tests.e2e.slack.harness import SIGNING_SECRET, close, sign, with_chat_store, with_slack
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import FakeSlackApi
@@ -138,11 +144,11 @@ async def baseline(clicks: int, api: FakeSlackApi) -> tuple[float, float]:
         await runner.cleanup()
 
 
-async def prepared(clicks: int, api: FakeSlackApi, workdir: Path) -> tuple[Ratebot, Settings,
-                                                                           list[Target]]:
+async def prepared(clicks: int, api: FakeSlackApi, database_url: str,
+                   ) -> tuple[Ratebot, Settings, list[Target]]:
     """A ratebot with `clicks` prompts delivered to as many people, ready to be clicked."""
     settings = load_settings({
-        "RATEBOT_DATABASE_URL": f"sqlite:///{workdir / 'click.db'}",
+        "RATEBOT_DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": api.base_url,
     })
@@ -150,6 +156,7 @@ async def prepared(clicks: int, api: FakeSlackApi, workdir: Path) -> tuple[Rateb
     with_chat_store(bot)
     with_slack(bot)
     store, now = bot.services.store, bot.services.clock.now()
+    earlier = set(api.messages)  # of another run on the same fake Slack
     await store.add_team("servicedesk", display_name="Service Desk", actor="bench", at=now)
     for n in range(clicks):
         email = f"p{n}@example.com"
@@ -162,6 +169,8 @@ async def prepared(clicks: int, api: FakeSlackApi, workdir: Path) -> tuple[Rateb
         pass
     targets = []
     for (channel, ts), message in list(api.messages.items()):
+        if (channel, ts) in earlier:
+            continue
         value = next(e["value"] for b in message["blocks"] if b.get("block_id") == "rate"
                      for e in b["elements"] if e["action_id"] == "rate:8")
         targets.append(Target(f"U{channel[1:]}", channel, ts, int(value.split(":")[0])))
@@ -178,8 +187,8 @@ async def clicked(url: str, api: FakeSlackApi, binding: SlackBinding,
     return seconds, latency
 
 
-async def ratebot(clicks: int, api: FakeSlackApi, workdir: Path) -> dict[str, float]:
-    bot, settings, targets = await prepared(clicks + WARM_UP, api, workdir)
+async def ratebot(clicks: int, api: FakeSlackApi, database_url: str) -> dict[str, float]:
+    bot, settings, targets = await prepared(clicks + WARM_UP, api, database_url)
     binding = build_slack(bot.services, settings, bot.services.chats[0])  # type: ignore[arg-type]
     web_app = web.Application()
     web_app.router.add_routes(binding.routes())
@@ -193,14 +202,42 @@ async def ratebot(clicks: int, api: FakeSlackApi, workdir: Path) -> dict[str, fl
         await close(bot)
 
 
+@asynccontextmanager
+async def scratch_postgres(base_url: str) -> AsyncIterator[str]:
+    """A migrated PostgreSQL database of its own, dropped afterwards."""
+    import asyncpg  # the optional `postgres` extra
+
+    name = f"ratebot_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(base_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
+            await upgrade(url)
+            yield url
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 async def run(clicks: int = 1000) -> dict[str, float]:
+    """SQLite always; PostgreSQL too when RATEBOT_TEST_POSTGRES_URL is set."""
+    figures: dict[str, float] = {}
     async with FakeSlackApi.running() as api:
         bolt_rps, bolt_p99 = await baseline(clicks, api)
+        figures.update(noop_rps=bolt_rps, noop_p99_ms=bolt_p99 * 1000)
         with tempfile.TemporaryDirectory() as tmp:
-            figures = await ratebot(clicks, api, Path(tmp))
-    return {"noop_rps": bolt_rps, "click_rps": figures["rps"],
-            "ratio": figures["rps"] / bolt_rps, "noop_p99_ms": bolt_p99 * 1000,
-            "p99_click_to_update_ms": figures["p99_update_ms"]}
+            sqlite = await ratebot(clicks, api, f"sqlite:///{Path(tmp) / 'click.db'}")
+        figures.update(sqlite_click_rps=sqlite["rps"], sqlite_ratio=sqlite["rps"] / bolt_rps,
+                       sqlite_p99_click_to_update_ms=sqlite["p99_update_ms"])
+        postgres = os.environ.get("RATEBOT_TEST_POSTGRES_URL")
+        if postgres:
+            async with scratch_postgres(postgres) as url:
+                pg = await ratebot(clicks, api, url)
+            figures.update(postgres_click_rps=pg["rps"], postgres_ratio=pg["rps"] / bolt_rps,
+                           postgres_p99_click_to_update_ms=pg["p99_update_ms"])
+    return figures
 
 
 if __name__ == "__main__":

@@ -60,13 +60,34 @@ async def team_row(connection: AsyncConnection, name: str) -> Any:
 
 
 async def team_named(connection: AsyncConnection, name: str) -> Team:
-    row = await team_row(connection, name)
-    return team_from(row, (await channels_of(connection, [row.id]))[row.id])
+    team = await _team_with_channels(connection, teams.c.name == name)
+    if team is None:
+        raise UnknownTeam(name)
+    return team
 
 
 async def team_by_id(connection: AsyncConnection, team_id: int) -> Team:
-    row = (await connection.execute(sa.select(teams).where(teams.c.id == team_id))).one()
-    return team_from(row, (await channels_of(connection, [team_id]))[team_id])
+    team = await _team_with_channels(connection, teams.c.id == team_id)
+    assert team is not None, f"team {team_id} vanished inside its transaction"
+    return team
+
+
+async def _team_with_channels(
+    connection: AsyncConnection, where: sa.ColumnElement[bool]
+) -> Team | None:
+    # One round trip: the team's row repeated once per channel (or once with NULLs).
+    query = (
+        sa.select(teams, team_channels.c.platform, team_channels.c.purpose, team_channels.c.ref)
+        .select_from(teams.outerjoin(team_channels, team_channels.c.team_id == teams.c.id))
+        .where(where)
+    )
+    rows = (await connection.execute(query)).all()
+    if not rows:
+        return None
+    channels = {
+        (row.platform, row.purpose): row.ref for row in rows if row.platform is not None
+    }
+    return team_from(rows[0], channels)
 
 
 async def write_audit(

@@ -8,7 +8,7 @@ from bot.ports import PersonIdentity
 from bot.services import Services
 
 ADA = Caller(PersonIdentity(email="Ada@Example.com", teams_user_id="29:ada"), actor="teams:ada")
-JAN = Caller(PersonIdentity(email="jan@example.com", slack_user_id="UJAN"), actor="slack:UJAN")
+JAN = Caller(PersonIdentity(email="jan@example.com", slack_user_id="U0JAN123"), actor="slack:U0JAN123")
 
 
 def ctx(services: Services, *admins: str) -> CommandContext:
@@ -21,7 +21,7 @@ async def test_admins_come_from_the_setting_and_the_store(services: Services) ->
     assert reply.text.startswith("Added the team `appdev`")
     refused = await execute(ctx(services, "ada@example.com"), parse("teams"), JAN)
     assert refused.text == "Only admins can do that. Ask one of them: @[ada@example.com]."
-    await execute(ctx(services, "ada@example.com"), parse("admins add UJAN"), ADA)
+    await execute(ctx(services, "ada@example.com"), parse("admins add U0JAN123"), ADA)
     assert "servicedesk" in (await execute(ctx(services), parse("teams"), JAN)).text
 
 
@@ -41,7 +41,7 @@ async def test_mistakes_come_back_as_replies_with_typed_text_escaped(
 
 async def test_anyone_opts_out_by_their_platform_identity(services: Services) -> None:
     await execute(ctx(services), parse("optout"), JAN)
-    person = await services.store.find_person(slack_user_id="UJAN")
+    person = await services.store.find_person(slack_user_id="U0JAN123")
     assert person is not None and person.opted_out
 
 
