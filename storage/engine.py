@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # A write transaction on SQLite takes the write lock at BEGIN: a read-check-write (answer a
@@ -37,12 +38,22 @@ def create_engine(url: str, *, busy_timeout_ms: int = 5000) -> AsyncEngine:
     if not is_sqlite(full):
         return create_async_engine(full, pool_pre_ping=True)
     engine = create_async_engine(full)
-    _configure_sqlite(engine, busy_timeout_ms)
+    configure_sqlite(engine.sync_engine, busy_timeout_ms)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def inline_sqlite_engine(engine: AsyncEngine, *, busy_timeout_ms: int = 5000) -> Engine:
+    """A blocking pysqlite engine on the same file as `engine`, for `storage.base`.
+
+    See `StoreBase` for why SQLite statements run inline on the event loop.
+    """
+    sync = sa_create_engine(engine.url.set(drivername="sqlite+pysqlite"))
+    configure_sqlite(sync, busy_timeout_ms)
+    return sync
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own implicit BEGIN is disabled; `_on_begin` emits ours instead.
         dbapi_connection.isolation_level = None
@@ -57,7 +68,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         finally:
             cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("ratebot_begin", "DEFERRED")
         if mode not in ("DEFERRED", "IMMEDIATE"):

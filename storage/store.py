@@ -35,7 +35,7 @@ class SqlStore(
             await connection.execute(sa.select(1))
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        await self._dispose()
 
 
 async def open_store(url: str, *, check_schema: bool = True) -> SqlStore:
