@@ -34,7 +34,11 @@ class StoreBase:
         self._postgres = engine.dialect.name == "postgresql"
         # On SQLite, writers take the lock at BEGIN; PostgreSQL ignores the option.
         self._writer = engine.execution_options(**WRITE)
-        self._inline: Engine | None = None if self._postgres else inline_sqlite_engine(engine)
+        self._inline: Engine | None = None
+        self._inline_writer: Engine | None = None
+        if not self._postgres:
+            self._inline = inline_sqlite_engine(engine)
+            self._inline_writer = self._inline.execution_options(**WRITE)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -49,8 +53,8 @@ class StoreBase:
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
         with translate_unavailable():
-            if self._inline is not None:
-                with self._inline.execution_options(**WRITE).begin() as connection:
+            if self._inline_writer is not None:
+                with self._inline_writer.begin() as connection:
                     yield _inline(connection)
                 return
             async with self._writer.begin() as connection:
