@@ -2,7 +2,8 @@
 the updated card in the invoke response, against a botbuilder no-op bot in the same run.
 
 Figures: clicks/s end to end (invoke sent -> rating stored -> updated card received) as a
-ratio to the no-op bot's requests/s, the p99 latency under 50 concurrent clicks, and how
+ratio to the no-op bot's requests/s (the SDK as shipped; and, for fairness, with the same
+connector-client reuse ratebot's adapter adds), the p99 latency under 50 concurrent clicks, and how
 many answers were 503 (SQLite busy: retried, as Teams users would click again).
 """
 
@@ -25,6 +26,7 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams.app import BotFrameworkConfig, teams_chat, teams_routes
 from adapters.teams.directory import TeamsConversation
+from adapters.teams.reuse import ReusingAuthentication
 from bot.asking import conversation_closed
 from bot.bootstrap import Ratebot, policy_from
 from bot.delivery import DeliveryWorker
@@ -34,7 +36,7 @@ from bot.services import Services
 from bot.settings import load_settings
 from storage.engine import create_engine
 from storage.migrate import upgrade
-from tests.e2e.teams.harness import store_class
+from storage.store import SqlStore
 from tests.fakes.bot_connector import running_connector
 from tests.fakes.clock import FakeClock
 
@@ -111,11 +113,14 @@ async def load(url: str, bodies: list[dict[str, Any]]) -> Load:
         return Load(time.perf_counter() - begin, latencies, busy)
 
 
-async def baseline(clicks: int, service_url: str) -> tuple[float, float]:
-    """botbuilder's CloudAdapter with a bot that only answers the invoke: (req/s, p99)."""
-    # The SDK as it comes: no client reuse (ratebot's `make_adapter` adds that).
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(
-        BotFrameworkConfig(load_settings({}))))
+async def baseline(clicks: int, service_url: str, *, reuse: bool = False) -> tuple[float, float]:
+    """botbuilder's CloudAdapter with a bot that only answers the invoke: (req/s, p99).
+
+    As the SDK comes, or (`reuse`) with the connector-client reuse ratebot's adapter adds.
+    """
+    authentication = ConfigurationBotFrameworkAuthentication(
+        BotFrameworkConfig(load_settings({})))
+    adapter = CloudAdapter(ReusingAuthentication(authentication) if reuse else authentication)
 
     async def on_turn(context: TurnContext) -> None:
         await context.send_activity(Activity(
@@ -149,7 +154,7 @@ async def ratebot(clicks: int, service_url: str, workdir: Path) -> dict[str, flo
     await upgrade(url)
     settings = load_settings({"RATEBOT_DATABASE_URL": url})
     clock = FakeClock()  # inside working hours: every prompt goes out at once
-    store = store_class()(create_engine(url))
+    store = SqlStore(create_engine(url))
     chat = teams_chat(settings, store, clock)
     services = Services(store=store, clock=clock, policy=policy_from(settings), chats=(chat,),
                         rng=random.Random(7))
@@ -196,10 +201,13 @@ async def run(clicks: int = 1000) -> dict[str, float]:
     async with running_connector() as connector:
         service_url = connector.url
         noop_rps, noop_p99 = await baseline(clicks, service_url)
+        reuse_rps, _ = await baseline(clicks, service_url, reuse=True)
         with tempfile.TemporaryDirectory() as tmp:
             figures = await ratebot(clicks, service_url, Path(tmp))
     return {"noop_rps": noop_rps, "click_rps": figures["rps"],
-            "ratio": figures["rps"] / noop_rps, "noop_p99_ms": noop_p99 * 1000,
+            "ratio": figures["rps"] / noop_rps,
+            "ratio_to_noop_with_reuse": figures["rps"] / reuse_rps,
+            "noop_p99_ms": noop_p99 * 1000,
             "p99_ms": figures["p99_ms"], "busy_retries": figures["busy"]}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from adapters.teams.app import teams_chat
 from bot.clock import Clock, SystemClock
 from bot.delivery import DeliveryWorker
 from bot.ports import ChatPort
@@ -45,9 +46,12 @@ async def build(
 ) -> Ratebot:
     """Open the store (migrating a SQLite file, checking a PostgreSQL schema) and wire it."""
     store = await open_store(settings.database_url)
+    clock = clock or SystemClock()
+    if settings.microsoft_app_id:
+        chats = (*chats, teams_chat(settings, store, clock))
     services = Services(
         store=store,
-        clock=clock or SystemClock(),
+        clock=clock,
         policy=policy_from(settings),
         chats=chats,
         rng=rng or random.Random(),

@@ -393,6 +393,23 @@ def demo(
     _say(f"Explore it: RATEBOT_DATABASE_URL={settings.database_url} ratebot stats --weeks 4")
 
 
+@app.command("teams-package")
+def teams_package(
+    app_id: Annotated[str, typer.Option("--app-id", help="The bot's Microsoft App ID (a GUID).")],
+    out: Annotated[Path, typer.Option(help="Where to write the zip.")] = Path("ratebot-teams.zip"),
+    name: Annotated[str, typer.Option(help="The app's name in Teams.")] = "ratebot",
+    domain: Annotated[str | None, typer.Option(help="Public host name of /api/messages.")] = None,
+) -> None:
+    """Build the Teams app package (manifest.json and icons) to upload in Teams."""
+    from adapters.teams.package import write_package
+
+    try:
+        written = write_package(out, app_id, name=name, domain=domain)
+    except ValueError as problem:
+        raise _fail(str(problem), 2) from None
+    _say(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app).")
+
+
 def main() -> None:
     app()
 

@@ -108,7 +108,7 @@ class DigestScheduler:
             name=f"digest of team id {team.id}", replace_existing=True, coalesce=True,
             max_instances=1,
             # A loop busy at the moment must not drop the week's digest.
-            misfire_grace_time=int(self._flow.grace.total_seconds()),
+            misfire_grace_time=max(1, int(self._flow.grace.total_seconds())),
         )
         self._applied[ident] = key
 

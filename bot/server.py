@@ -14,6 +14,7 @@ from adapters.helpdesk.generic import GenericWebhook
 from adapters.helpdesk.source import WebhookSource
 from adapters.helpdesk.vendors import vendor_sources
 from adapters.helpdesk.webhook import WebhookEndpoint
+from adapters.teams.app import check_bind, teams_enabled, teams_routes
 from bot.bootstrap import Ratebot, build
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings
@@ -52,6 +53,8 @@ def build_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/webhooks/{source}", webhooks.handle)
+    if teams_enabled(ratebot.settings):
+        app.router.add_routes(teams_routes(ratebot))
     return app
 
 
@@ -84,6 +87,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     the store is closed.
     """
     _configure_logging(settings.log_level)
+    check_bind(settings)
     stop = stop or asyncio.Event()
     # Installed before anything starts: a signal during start-up still stops cleanly.
     with _stop_on_signals(stop):

@@ -23,6 +23,7 @@ from storage.schema import (
     ratings,
     teams,
 )
+from storage.teams_queries import teams_conversations, teams_threads
 
 
 class PeopleQueries(StoreBase):
@@ -105,6 +106,9 @@ class PeopleQueries(StoreBase):
                 .values(requester_id=None)
             )
             await connection.execute(sa.delete(agents).where(agents.c.person_id == row.id))
+            # Teams conversation references identify the person too.
+            for table in (teams_conversations, teams_threads):
+                await connection.execute(sa.delete(table).where(table.c.person_id == row.id))
             identifiers = [
                 value for value in (address, row.slack_user_id, row.teams_user_id) if value
             ]

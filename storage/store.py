@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.asking import AskingQueries
+from storage.chat_queries import ChatQueries
+from storage.digest_queries import DigestQueries
 from storage.engine import create_engine, is_sqlite
 from storage.migrate import check_current, upgrade
 from storage.people import PeopleQueries
@@ -13,6 +15,7 @@ from storage.recording import RecordingQueries
 from storage.reporting import ReportingQueries
 from storage.source_queries import SourceQueries
 from storage.teams import TeamQueries
+from storage.teams_queries import TeamsQueries
 
 
 class SqlStore(
@@ -22,6 +25,9 @@ class SqlStore(
     RecordingQueries,
     ReportingQueries,
     SourceQueries,
+    ChatQueries,
+    DigestQueries,
+    TeamsQueries,
 ):
     """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -23,6 +23,7 @@ from adapters.slack.blocks import (
     plain_message,
     prompt_message,
 )
+from adapters.slack.pacing import Pacer, slack_pacers
 from bot.model import Person
 from bot.ports import (
     ChannelMessage,
@@ -104,11 +105,13 @@ class SlackChat:
     platform = "slack"
 
     def __init__(self, client: AsyncWebClient, store: RatingStore, *, default_locale: str,
-                 session: aiohttp.ClientSession | None = None) -> None:
+                 session: aiohttp.ClientSession | None = None,
+                 pacers: Mapping[str, Pacer] | None = None) -> None:
         self.client = client
         self._store = store
         self._default_locale = default_locale
         self._session = session  # owned: closed by `aclose`
+        self._pacers = slack_pacers() if pacers is None else pacers
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -162,6 +165,7 @@ class SlackChat:
         if user_id is None:
             if not person.email:
                 raise RecipientUnreachable(NO_SLACK_USER)
+            await self._pace("users.lookupByEmail")
             found = await self._call(self.client.users_lookupByEmail, email=person.email)
             user = found["user"]
             if user.get("deleted"):
@@ -180,6 +184,7 @@ class SlackChat:
 
     async def identity_of(self, user_id: str) -> PersonIdentity:
         """Who a Slack user is (email, name, locale, timezone), from `users.info`."""
+        await self._pace("users.info")
         info = await self._call(self.client.users_info, user=user_id, include_locale=True)
         user: dict[str, Any] = info["user"]
         profile: dict[str, Any] = user.get("profile") or {}
@@ -201,6 +206,7 @@ class SlackChat:
     # ------------------------------------------------------------------ Web API
 
     async def open_dm(self, user_id: str) -> str:
+        await self._pace("conversations.open")
         opened = await self._call(self.client.conversations_open, users=user_id)
         return str(opened["channel"]["id"])
 
@@ -236,6 +242,11 @@ class SlackChat:
                                  latest=ts, inclusive=True, limit=1)
         messages: list[dict[str, Any]] = found.get("messages") or []
         return messages[0] if messages and messages[0].get("ts") == ts else None
+
+    async def _pace(self, method: str) -> None:
+        pacer = self._pacers.get(method)
+        if pacer is not None:
+            await pacer.turn()
 
     async def _call(self, method: Callable[..., Awaitable[AsyncSlackResponse]],
                     **kwargs: Any) -> AsyncSlackResponse:

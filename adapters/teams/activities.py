@@ -77,13 +77,6 @@ def team_id_of(activity: Activity) -> str | None:
     return None
 
 
-def channel_id_of(activity: Activity) -> str | None:
-    channel = channel_data(activity).get("channel")
-    if isinstance(channel, dict) and isinstance(channel.get("id"), str):
-        return str(channel["id"])
-    return None
-
-
 def kind_of(activity: Activity) -> str:
     conversation = activity.conversation
     kind = getattr(conversation, "conversation_type", None) if conversation else None
@@ -198,7 +191,9 @@ def message_action_close(activity: Activity) -> MessageActionClose | None:
         return None
     body = payload.get("body") or {}
     content = body.get("content") if isinstance(body, dict) else None
-    subject = payload.get("subject") or None
+    data = value.get("data")
+    typed = str(data.get("subject") or "") if isinstance(data, dict) else ""
+    subject = typed.strip()[:200] or payload.get("subject") or None
     if not subject and isinstance(content, str):
         first_line = " ".join(html.unescape(_TAG.sub(" ", content)).split())
         subject = first_line[:200] or None
@@ -211,6 +206,22 @@ def message_action_close(activity: Activity) -> MessageActionClose | None:
         message_id=str(payload["id"]) if payload.get("id") else None,
         subject=subject if isinstance(subject, str) else None,
     )
+
+
+def mentions_bot(activity: Activity) -> bool:
+    """Whether the message @mentions the bot (Teams lists mentions as entities)."""
+    bot = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        props = getattr(entity, "additional_properties", None) or {}
+        mentioned = props.get("mentioned")
+        if (
+            getattr(entity, "type", None) == "mention"
+            and isinstance(mentioned, dict)
+            and bot is not None
+            and mentioned.get("id") == bot
+        ):
+            return True
+    return False
 
 
 def members_added(activity: Activity) -> list[ChannelAccount]:

@@ -78,13 +78,22 @@ def teams_chat(settings: Settings, store: RatingStore, clock: Clock) -> TeamsCha
     )
 
 
+def teams_enabled(settings: Settings) -> bool:
+    """Whether to serve Teams: with a Bot Framework app id, or when no Slack is set up either.
+
+    The second case is local use with the Bot Framework Emulator; `check_bind` keeps it on
+    loopback. A Slack-only deployment serves no Teams endpoint at all.
+    """
+    return bool(settings.microsoft_app_id) or not settings.slack_enabled
+
+
 def check_bind(settings: Settings) -> None:
     """Refuse to serve an unauthenticated Bot Framework endpoint beyond loopback.
 
     Without `MicrosoftAppId` the endpoint accepts any request (for the Bot Framework
     Emulator); that is only safe when nothing but this machine can reach it.
     """
-    if settings.microsoft_app_id:
+    if settings.microsoft_app_id or not teams_enabled(settings):
         return
     if not _is_loopback(settings.host):
         raise SettingsError(
@@ -164,9 +173,11 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
 class TeamsEndpoint:
     """`POST /api/messages`."""
 
-    def __init__(self, adapter: CloudAdapter, bot: TeamsBot) -> None:
+    def __init__(self, adapter: CloudAdapter, bot: TeamsBot, *, tenant_id: str | None = None
+                 ) -> None:
         self._adapter = adapter
         self._bot = bot
+        self._tenant = tenant_id or None
         adapter.on_turn_error = _on_turn_error
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -181,8 +192,9 @@ class TeamsEndpoint:
         activity = Activity().deserialize(body)
         if not activity.type:
             return web.json_response({"error": "expected an activity"}, status=400)
+        tenant = activities.tenant_of(activity)
         if activity.conversation is not None:
-            activity.conversation.tenant_id = activities.tenant_of(activity)
+            activity.conversation.tenant_id = tenant
         auth_header = request.headers.get("Authorization", "")
         try:
             authenticated = await self._adapter.bot_framework_authentication.authenticate_request(
@@ -192,6 +204,10 @@ class TeamsEndpoint:
             # A missing, forged or expired token: refused before anything is read or stored.
             log.warning("refused a Bot Framework request: %s", type(error).__qualname__)
             return web.json_response({"error": "unauthorized"}, status=401)
+        if self._tenant is not None and tenant is not None and tenant != self._tenant:
+            # A multi-tenant registration can be reached from any tenant; this org's only.
+            log.warning("refused an activity from another Microsoft 365 tenant")
+            return web.json_response({"error": "this bot serves another tenant"}, status=403)
         try:
             response = await self._adapter.process_activity(authenticated, activity,
                                                             self._bot.on_turn)
@@ -211,7 +227,8 @@ class TeamsEndpoint:
 
 def endpoint_for(settings: Settings, services: Services) -> TeamsEndpoint:
     inbound = TeamsInbound(services, teams_store(services.store), env_admins=settings.admins)
-    return TeamsEndpoint(make_adapter(settings), TeamsBot(inbound))
+    return TeamsEndpoint(make_adapter(settings), TeamsBot(inbound),
+                         tenant_id=settings.microsoft_app_tenant_id)
 
 
 def teams_routes(ratebot: Ratebot) -> list[web.RouteDef]:

@@ -37,10 +37,6 @@ def card(*body: Card, actions: list[Card] | None = None) -> Card:
     return content
 
 
-def attachment(content: Card) -> dict[str, Any]:
-    return {"contentType": CONTENT_TYPE, "content": content}
-
-
 def text_block(markdown: str, **style: Any) -> Card:
     return {"type": "TextBlock", "text": markdown, "wrap": True, **style}
 
@@ -173,11 +169,6 @@ def notice_card(message: str, update: PromptUpdate | None = None, locale: str = 
     if update is None:
         return card(text_block(escape(message)))
     return card(text_block(_intro(update.prompt, locale)), text_block(escape(message)))
-
-
-def message_card(markdown_lines: list[str]) -> Card:
-    """A card of ready-made markdown lines (already escaped by the caller)."""
-    return card(*(text_block(line) for line in markdown_lines))
 
 
 def alert_card(alert: DetractorAlert, locale: str) -> Card:

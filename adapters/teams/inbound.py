@@ -1,4 +1,4 @@
-"""What each Teams activity does: translate (activities), call the core, render (cards).
+"""What each Teams activity does: translate (activities), call the core, say what to answer.
 
 The result is a `TurnResult` that `app` carries out through the SDK: an invoke response,
 an update of the card that was clicked, or a reply. One error boundary per activity: a
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,32 +17,19 @@ from typing import Any
 from botbuilder.schema import Activity
 
 from adapters.teams import activities, cards
-from adapters.teams.activities import CardAction
+from adapters.teams.clicks import CardClicks
+from adapters.teams.closing import NOT_A_HELP_CHANNEL, HelpChannels, is_close, thread_id
+from adapters.teams.commanding import TeamsCommands
 from adapters.teams.directory import TeamsConversation, TeamsStore
-from adapters.teams.escape import escape, teams_markdown
-from bot import alerts
-from bot.admin import CHANNEL_OPTIONS
-from bot.asking import conversation_closed
-from bot.command_handlers import Caller, CommandContext, admins_of, execute, is_admin
-from bot.commands import SetTeamOption, parse
-from bot.errors import (
-    InvalidValue,
-    NotRecipient,
-    PromptExpired,
-    StoreUnavailable,
-    UserFacingError,
-)
-from bot.events import ConversationClosed
-from bot.model import Person, PromptStatus, Team
-from bot.ports import PersonIdentity, PromptUpdate
-from bot.recording import add_comment, record_rating
+from adapters.teams.escape import escape
+from bot.errors import StoreUnavailable, UserFacingError
+from bot.model import Person
+from bot.ports import PersonIdentity
 from bot.services import Services
 from bot.texts import locale_for, text
 
 log = logging.getLogger(__name__)
 
-SOURCE = "teams"
-CLOSE_WORDS = frozenset({"close", "closed", "sluiten", "gesloten"})
 COMMAND_PREFIX = "ratings"
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
@@ -70,6 +56,11 @@ def message_response(message: str) -> dict[str, Any]:
     return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": message}
 
 
+def task_message(note: str) -> dict[str, Any]:
+    """A message action's answer: a short message in a dialog."""
+    return {"task": {"type": "message", "value": note}}
+
+
 def delivery_key(activity: Activity) -> str | None:
     """A stable key for a delivered activity: Teams replays carry the same ids."""
     if not activity.id or activity.conversation is None:
@@ -78,18 +69,16 @@ def delivery_key(activity: Activity) -> str | None:
     return "teams:" + digest[:48]
 
 
-def mention(identifier: str) -> str:
-    return escape(identifier)
-
-
 class TeamsInbound:
     def __init__(
         self, services: Services, store: TeamsStore, *, env_admins: tuple[str, ...] = ()
     ) -> None:
         self.services = services
         self.store = store
-        self.env_admins = env_admins
         self.locale = services.policy.locale
+        self.clicks = CardClicks(services, store)
+        self.commands = TeamsCommands(services, store, env_admins=env_admins)
+        self.help = HelpChannels(services, store)
 
     # ------------------------------------------------------------------ the boundary
 
@@ -128,17 +117,25 @@ class TeamsInbound:
         if kind == "invoke" and activity.name == "composeExtension/submitAction":
             if replay:
                 return TurnResult(invoke={})
-            return await self.close_from_message_action(activity, lookup)
+            return await self.message_action(activity, lookup)
         action = activities.card_action(activity)
         if action is not None:
             if not replay:
                 await self.remember(activity, lookup)
-            return await self.card_action(activity, action, replay=replay, lookup=lookup)
+
+            async def identify() -> PersonIdentity:
+                return await self.identify(activity, lookup)
+
+            card = await self.clicks.click(action, activities.sender_of(activity), identify,
+                                           self._locale(activity), replay=replay)
+            if action.execute:
+                return TurnResult(invoke=card_response(card))
+            return TurnResult(update=card)
         if kind == "message" and not replay:
             await self.remember(activity, lookup)
             return await self.message(activity, lookup)
         if kind == "invoke":
-            return TurnResult(invoke={"statusCode": 200, "type": MESSAGE_RESPONSE, "value": ""})
+            return TurnResult(invoke=message_response(""))
         return TurnResult()
 
     # ------------------------------------------------------------------ knowing people
@@ -180,274 +177,57 @@ class TeamsInbound:
             return dataclasses.replace(sender, email=found.email)
         return sender
 
-    # ------------------------------------------------------------------ card clicks
-
-    async def card_action(
-        self, activity: Activity, action: CardAction, *, replay: bool, lookup: Lookup | None
-    ) -> TurnResult:
-        locale = self._locale(activity)
-        verb = action.verb
-        if verb == cards.RATE:
-            card = await self.rate(activity, action, locale, replay=replay)
-        elif verb == cards.COMMENT:
-            card = await self.comment(activity, action, locale, replay=replay)
-        elif verb == cards.OPTOUT:
-            card = await self.opt_out(activity, locale, replay=replay)
-        elif verb in (cards.CLAIM, cards.RESOLVE):
-            card = await self.follow_up(activity, action, replay=replay, lookup=lookup)
-        else:
-            raise InvalidValue("That button is not one of ratebot's.")
-        if action.execute:
-            return TurnResult(invoke=card_response(card))
-        return TurnResult(update=card)
-
-    async def rate(
-        self, activity: Activity, action: CardAction, locale: str, *, replay: bool
-    ) -> cards.Card:
-        prompt_id, score = action.integer("prompt"), action.integer("score")
-        receipt = action.string("receipt")
-        if prompt_id is None or score is None:
-            raise InvalidValue("That button is not one of ratebot's.")
-        prompt = await self.store.rating_prompt(prompt_id)
-        if replay:
-            # Already recorded: show the card again, record nothing twice.
-            if prompt is None:
-                return cards.notice_card(text("prompt.not_yours", locale))
-            return cards.rated_card(PromptUpdate(prompt, score=score, receipt=receipt), locale)
-        try:
-            result = await record_rating(
-                self.services, prompt_id, activities.sender_of(activity), score, receipt
-            )
-        except UserFacingError as refusal:
-            return self._refusal(refusal, prompt, locale)
-        if prompt is None:
-            return cards.notice_card(text("prompt.thanks", locale, score=score))
-        update = PromptUpdate(prompt, score=result.rating.score, comment=result.rating.comment,
-                              receipt=result.receipt)
-        if result.follow_up_id is not None:
-            await alerts.alert_detractor(self.services, result.follow_up_id)
-        return cards.rated_card(update, locale)
-
-    def _refusal(self, refusal: UserFacingError, prompt: Any, locale: str) -> cards.Card:
-        if isinstance(refusal, PromptExpired):
-            reason = text("prompt.expired", locale)
-        elif isinstance(refusal, NotRecipient):
-            reason = text("prompt.not_yours", locale)
-        else:
-            reason = str(refusal)
-        if prompt is not None and isinstance(refusal, PromptExpired):
-            return cards.notice_card(reason, PromptUpdate(prompt, notice=reason), locale)
-        return cards.notice_card(reason)
-
-    async def comment(
-        self, activity: Activity, action: CardAction, locale: str, *, replay: bool
-    ) -> cards.Card:
-        prompt_id = action.integer("prompt")
-        receipt = action.string("receipt")
-        if prompt_id is None:
-            raise InvalidValue("That button is not one of ratebot's.")
-        prompt = await self.store.rating_prompt(prompt_id)
-        typed = str(action.data.get(cards.COMMENT_INPUT) or "")
-        if replay and prompt is not None:
-            update = PromptUpdate(prompt, score=action.integer("score"), comment=typed.strip())
-            return cards.thanks_card(update, locale) if update.score is not None else (
-                cards.notice_card(text("prompt.your_comment", locale) + " " + typed.strip()))
-        try:
-            rating = await add_comment(
-                self.services, prompt_id, activities.sender_of(activity), typed, receipt
-            )
-        except InvalidValue as problem:
-            if prompt is None:
-                raise
-            # Keep the comment box: the person can fix the text and send it again.
-            score = action.integer("score")
-            update = PromptUpdate(prompt, score=score, comment=typed, receipt=receipt)
-            card = cards.rated_card(update, locale) if score is not None else (
-                cards.notice_card(str(problem)))
-            card["body"].append(cards.text_block(escape(str(problem)), color="Attention"))
-            return card
-        except UserFacingError as refusal:
-            return self._refusal(refusal, prompt, locale)
-        await alerts.comment_added(self.services, rating)
-        if prompt is None:
-            return cards.notice_card(text("prompt.thanks", locale, score=rating.score))
-        update = PromptUpdate(prompt, score=rating.score, comment=rating.comment, receipt=receipt)
-        return cards.thanks_card(update, locale)
-
-    async def opt_out(self, activity: Activity, locale: str, *, replay: bool) -> cards.Card:
-        person = await self.services.store.upsert_person(activities.sender_of(activity))
-        if not replay:
-            await self.services.store.set_opted_out(person.id, True, at=self.services.clock.now())
-        return cards.notice_card(text("optout.done", locale).replace("/ratings", "ratings"))
-
-    async def follow_up(
-        self, activity: Activity, action: CardAction, *, replay: bool, lookup: Lookup | None
-    ) -> cards.Card:
-        follow_up_id = action.integer("follow_up")
-        if follow_up_id is None:
-            raise InvalidValue("That button is not one of ratebot's.")
-        who = await self.identify(activity, lookup)
-        if replay:
-            alert = await alerts.refresh(self.services, follow_up_id)
-        elif action.verb == cards.CLAIM:
-            alert = await alerts.claim(self.services, follow_up_id, who)
-        else:
-            note = action.string(cards.NOTE_INPUT)
-            alert = await alerts.resolve(self.services, follow_up_id, who, note)
-        return cards.alert_card(alert, self.locale)
-
     # ------------------------------------------------------------------ messages
 
     async def message(self, activity: Activity, lookup: Lookup | None) -> TurnResult:
         typed = activities.message_text(activity)
         words = typed.split(None, 1)
-        is_command = bool(words) and words[0].lower() == COMMAND_PREFIX
-        if is_command:
+        prefixed = bool(words) and words[0].lower() == COMMAND_PREFIX
+        if prefixed:
             typed = words[1] if len(words) > 1 else ""
         if activities.kind_of(activity) != "channel":
-            return await self.command(activity, typed, lookup)
-        if is_command:
-            return await self.command(activity, typed, lookup)
-        return await self.channel_message(activity, typed, lookup)
-
-    async def channel_message(
-        self, activity: Activity, typed: str, lookup: Lookup | None
-    ) -> TurnResult:
-        """A help channel: remember who starts each thread; `close` in a thread closes it."""
+            return await self.command(activity, typed, lookup)  # a chat with the bot
         channel, root = activities.thread_root(str(activity.conversation.id))
-        if root is None or root == activity.id:
-            # The first author of a thread is the person who asked for help.
-            if activity.from_property is not None and await self._help_team(channel):
-                person = await self.services.store.upsert_person(
-                    await self.identify(activity, lookup)
-                )
-                thread = f"{channel};messageid={root or activity.id}"
-                await self.store.save_teams_thread(thread, person.id, at=self.services.clock.now())
+        starts_thread = root is None or root == activity.id
+        if not starts_thread and is_close(typed):
+            team = await self.help.help_team(channel)
+            if team is None:
+                return TurnResult()  # "close" anywhere else means nothing to ratebot
+            agent = await self.identify(activity, lookup)
+            return TurnResult(reply=await self.help.close_thread(
+                team, str(activity.conversation.id), agent))
+        if prefixed:
+            return await self.command(activity, typed, lookup)
+        if starts_thread and activity.from_property is not None and await self.help.help_team(
+            channel
+        ):
+            # The first author of a thread is the person who asked for help, even when
+            # they @mention the bot in it.
+            thread = thread_id(channel, root or str(activity.id))
+            await self.help.thread_started(thread, await self.identify(activity, lookup))
             return TurnResult()
-        if typed.lower().strip(" .!") in CLOSE_WORDS:
-            return await self.close_thread(activity, channel, str(activity.conversation.id),
-                                           lookup)
+        if activities.mentions_bot(activity):
+            return await self.command(activity, typed, lookup)
         return TurnResult()
 
     async def command(self, activity: Activity, typed: str, lookup: Lookup | None) -> TurnResult:
-        sender = await self.identify(activity, lookup)
-        caller = Caller(sender, actor=f"teams:{sender.teams_aad_object_id or sender.teams_user_id}")
-        ctx = CommandContext(self.services, self.env_admins, escape=escape, mention=mention,
-                             resolve=self._resolve)
-        command = parse(typed)
-        if isinstance(command, SetTeamOption) and command.option in CHANNEL_OPTIONS:
-            return TurnResult(reply=await self.set_channel(activity, ctx, command, caller))
-        reply = await execute(ctx, command, caller)
-        answer = teams_markdown(reply.text)
-        if reply.file is not None:
-            # Sending a file in Teams needs the file-consent flow and SharePoint: not here.
-            answer = (f"{reply.file.comment} Files can't be sent in Teams: run "
-                      "`ratebot export` on the server, or use `/ratings export` in Slack.")
-        return TurnResult(reply=answer)
+        here = None
+        if activities.kind_of(activity) == "channel":
+            here = activities.conversation_record(activity, None).reference
+        who = await self.identify(activity, lookup)
+        return TurnResult(reply=await self.commands.run(typed, who, here))
 
-    async def set_channel(
-        self, activity: Activity, ctx: CommandContext, command: SetTeamOption, caller: Caller
-    ) -> str:
-        """`team set <team> alert-channel here`: this Teams channel becomes the team's."""
-        if not is_admin(caller.identity, await admins_of(ctx)):
-            return teams_markdown((await execute(ctx, command, caller)).text)
-        value = command.value.strip().lower()
-        purpose = CHANNEL_OPTIONS[command.option]
-        if value in ("none", "off", "-"):
-            ref = None
-        elif value == "here" and activities.kind_of(activity) == "channel":
-            ref = activities.conversation_record(activity, None).reference
-        else:
-            raise InvalidValue(
-                f"In Teams, send `ratings team set {command.team} {command.option} here` in "
-                "the channel itself (or `none` to clear it)."
-            )
-        team = await self.services.store.set_team_channel(
-            command.team, SOURCE, purpose, ref, actor=caller.actor, at=self.services.clock.now()
-        )
-        what = "no longer has" if ref is None else "now uses this channel as its"
-        return f"`{escape(team.name)}` {what} {escape(purpose)} channel in Teams."
-
-    async def _resolve(self, ref: str) -> PersonIdentity:
-        if "@" in ref:
-            found = await self.store.find_person(email=ref)
-        else:
-            found = await self.store.find_person(teams_user_id=ref)
-        if found is None:
-            return PersonIdentity(email=ref) if "@" in ref else PersonIdentity(teams_user_id=ref)
-        return PersonIdentity(email=found.email, display_name=found.display_name,
-                              teams_user_id=found.teams_user_id,
-                              teams_aad_object_id=found.teams_aad_object_id)
-
-    # ------------------------------------------------------------------ closing in Teams
-
-    async def _help_team(self, channel: str) -> Team | None:
-        for team in await self.store.list_teams():
-            ref = team.channel(SOURCE, "help")
-            if ref is not None and _conversation_id(ref) == channel:
-                return team
-        return None
-
-    async def close_thread(
-        self, activity: Activity, channel: str, thread: str, lookup: Lookup | None
-    ) -> TurnResult:
-        """An agent replied `close` in a request's thread in a help channel."""
-        team = await self._help_team(channel)
-        if team is None:
-            return TurnResult()  # "close" anywhere else means nothing to ratebot
-        requester = await self.store.teams_thread_author(thread)
-        if requester is None:
-            return TurnResult(reply=escape(
-                "I don't know who started this thread (it began before ratebot was in this "
-                "channel), so nobody will be asked."))
-        agent = await self.identify(activity, lookup)
-        status = await self._close(team, thread, requester, agent, None)
-        return TurnResult(reply=self._closed_note(team, requester, status))
-
-    async def close_from_message_action(
-        self, activity: Activity, lookup: Lookup | None
-    ) -> TurnResult:
+    async def message_action(self, activity: Activity, lookup: Lookup | None) -> TurnResult:
         """The message action "Close and ask for a rating" on a help channel message."""
         found = activities.message_action_close(activity)
         channel, _ = activities.thread_root(str(activity.conversation.id))
-        team = await self._help_team(channel)
+        team = await self.help.help_team(channel)
         if found is None or team is None:
-            note = ("This channel is no team's help channel. An admin can make it one with "
-                    "`ratings team set <team> help-channel here`, sent in the channel.")
-            return TurnResult(invoke=_task_message(note))
-        requester = await self.services.store.upsert_person(found.author)
-        thread = f"{channel};messageid={found.message_id or activity.id}"
-        status = await self._close(
-            team, thread, requester, await self.identify(activity, lookup), found.subject
-        )
-        return TurnResult(invoke=_task_message(self._closed_note(team, requester, status)))
-
-    async def _close(
-        self, team: Team, thread: str, requester: Person, agent: PersonIdentity,
-        subject: str | None,
-    ) -> PromptStatus:
-        closer = await self.services.store.upsert_person(agent)
-        event = ConversationClosed(
-            source=SOURCE,
-            ticket_id=thread,
-            requester_email=requester.email,
-            team=team.name,
-            closed_at=self.services.clock.now(),
-            subject=subject,
-            agent_email=closer.email,
-            agent_name=closer.display_name,
-            requester_teams_id=requester.teams_user_id,
-            agent_teams_id=closer.teams_user_id,
-        )
-        outcome = await conversation_closed(self.services, event)
-        return outcome.prompt.status
-
-    @staticmethod
-    def _closed_note(team: Team, requester: Person, status: PromptStatus) -> str:
-        who = escape(requester.display_name or "The requester")
-        if status is PromptStatus.PENDING:
-            return f"Closed. {who} will be asked to rate {escape(team.display_name)}."
-        return f"Closed. {who} will not be asked this time."
+            return TurnResult(invoke=task_message(NOT_A_HELP_CHANNEL))
+        thread = thread_id(channel, found.message_id or str(activity.id))
+        agent = await self.identify(activity, lookup)
+        return TurnResult(invoke=task_message(
+            await self.help.close_message(team, thread, found, agent)))
 
 
 def _same_person(known: Person, sender: PersonIdentity) -> bool:
@@ -470,16 +250,3 @@ def _news(stored: TeamsConversation, record: TeamsConversation) -> bool:
         (stored.team_id, record.team_id),
     )
     return any(new is not None and new != old for old, new in pairs)
-
-
-def _task_message(note: str) -> dict[str, Any]:
-    """A message extension's answer: a short message in a dialog."""
-    return {"task": {"type": "message", "value": note}}
-
-
-def _conversation_id(reference: str) -> str | None:
-    try:
-        found = json.loads(reference)
-        return str(found["conversation"]["id"])
-    except (ValueError, KeyError, TypeError):
-        return None

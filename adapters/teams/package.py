@@ -20,6 +20,7 @@ SCHEMA = (
 APP_VERSION = "1.0.0"
 CLOSE_COMMAND = "closeAndAsk"
 CLOSE_TITLE = "Close and ask for a rating"
+SUBJECT_PARAMETER = "subject"  # the message's first line when left empty
 MAX_COMMANDS = 10  # Teams shows at most ten commands per list
 # Not offered in Teams: files need SharePoint and the file-consent flow.
 _NOT_IN_TEAMS = ("export",)
@@ -91,9 +92,9 @@ def manifest(app_id: str, *, name: str = "ratebot", domain: str | None = None) -
                         "fetchTask": False,
                         "parameters": [
                             {
-                                "name": "note",
-                                "title": "Note (optional)",
-                                "description": "Anything to keep with the closed request",
+                                "name": SUBJECT_PARAMETER,
+                                "title": "Subject (optional)",
+                                "description": "What the request was about, for the rating",
                                 "inputType": "text",
                             }
                         ],

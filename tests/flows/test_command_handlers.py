@@ -8,7 +8,8 @@ from bot.ports import PersonIdentity
 from bot.services import Services
 
 ADA = Caller(PersonIdentity(email="Ada@Example.com", teams_user_id="29:ada"), actor="teams:ada")
-JAN = Caller(PersonIdentity(email="jan@example.com", slack_user_id="U0JAN123"), actor="slack:U0JAN123")
+JAN = Caller(PersonIdentity(email="jan@example.com", slack_user_id="U0JAN123"),
+             actor="slack:U0JAN123")
 
 
 def ctx(services: Services, *admins: str) -> CommandContext:

@@ -105,7 +105,7 @@ class _Response:
 
 def _http(status: int, headers: dict[str, str] | None = None) -> HttpOperationError:
     error = HttpOperationError.__new__(HttpOperationError)
-    error.response = _Response(status, headers)  # type: ignore[assignment]
+    error.response = _Response(status, headers)
     return error
 
 
@@ -128,3 +128,12 @@ def test_message_refs_round_trip_and_refuse_strangers() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{bad!r} was accepted")
+
+
+def test_a_mention_of_the_bot_is_recognised_and_of_others_not() -> None:
+    payload = fixture("teams_message_action_submit.json")
+    bot = payload["recipient"]
+    payload["entities"] = [{"type": "mention", "mentioned": {"id": "29:someone-else"}}]
+    assert not activities.mentions_bot(parse(payload))
+    payload["entities"].append({"type": "mention", "mentioned": bot, "text": "<at>x</at>"})
+    assert activities.mentions_bot(parse(payload))

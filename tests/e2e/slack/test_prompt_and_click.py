@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from adapters.slack.outbound import SlackChat
+from adapters.slack.pacing import TIER_3, Pacer
 from bot.asking import conversation_closed
 from bot.bootstrap import Ratebot
 from bot.events import ConversationClosed
@@ -334,3 +336,24 @@ async def test_in_an_anonymous_team_the_receipt_in_the_message_finds_the_rating_
     assert (rating["score"], rating["comment"]) == (10, "Great")
     assert rating["person_id"] is None and rating["prompt_id"] is None
     assert slack_api.called("chat.postEphemeral") == []
+
+
+async def test_lookups_are_paced_within_slacks_tier(
+    ratebot: Ratebot, slack_api: FakeSlackApi, clock: FakeClock
+) -> None:
+    slept: list[float] = []
+    moment = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        moment[0] += seconds
+
+    chat = ratebot.services.chats[0]
+    assert isinstance(chat, SlackChat)
+    chat._pacers = {"users.lookupByEmail": Pacer(TIER_3, burst=1, now=lambda: moment[0],
+                                                 sleep=sleep)}
+    await close(ratebot, "INC-1", "jan@example.com")
+    await close(ratebot, "INC-2", "anne@example.com")
+    await ratebot.worker.run_once()
+    assert len(slack_api.called("chat.postMessage")) == 2
+    assert [round(s, 1) for s in slept] == [1.2]  # the second lookup waited its turn

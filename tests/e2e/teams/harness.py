@@ -18,22 +18,11 @@ from bot.delivery import DeliveryWorker
 from bot.server import build_app
 from bot.services import Services
 from bot.settings import load_settings
-from storage.chat_queries import ChatQueries
 from storage.engine import create_engine
 from storage.store import SqlStore
-from storage.teams_queries import TeamsQueries
 from tests.e2e.teams.support import Teams
 from tests.fakes.bot_connector import FakeConnector
 from tests.fakes.clock import FakeClock
-
-
-def store_class() -> type[SqlStore]:
-    """`SqlStore`, with the chat and Teams query mixins until the lead mixes them in."""
-    extra = tuple(mixin for mixin in (TeamsQueries, ChatQueries) if not issubclass(SqlStore, mixin))
-    if not extra:
-        return SqlStore
-    composed: type[SqlStore] = type("TeamsSqlStore", (*extra, SqlStore), {})
-    return composed
 
 
 @dataclass
@@ -41,6 +30,7 @@ class TeamsBotUnderTest:
     ratebot: Ratebot
     chat: TeamsChat
     teams: Teams
+    clock: FakeClock
 
     @property
     def services(self) -> Services:
@@ -54,17 +44,20 @@ async def teams_bot(
 ) -> AsyncIterator[TeamsBotUnderTest]:
     """The Teams endpoint alone, or (`whole_server`) added to the server's one application."""
     settings = load_settings({"RATEBOT_DATABASE_URL": database_url, **(environ or {})})
-    store = store_class()(create_engine(database_url))
+    store = SqlStore(create_engine(database_url))
     chat = teams_chat(settings, store, clock)
     services = Services(store=store, clock=clock, policy=policy_from(settings), chats=(chat,),
                         rng=random.Random(7))
     ratebot = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
-    app = build_app(ratebot) if whole_server else web.Application()
-    app.router.add_routes(teams_routes(ratebot))
+    if whole_server:
+        app = build_app(ratebot)  # the server adds the Teams routes itself
+    else:
+        app = web.Application()
+        app.router.add_routes(teams_routes(ratebot))
     client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:
-        yield TeamsBotUnderTest(ratebot, chat, Teams(client, connector))
+        yield TeamsBotUnderTest(ratebot, chat, Teams(client, connector), clock)
     finally:
         await client.close()
         await store.close()

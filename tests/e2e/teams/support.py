@@ -108,7 +108,11 @@ class Teams:
         return await self.post(activity)
 
     async def say(self, user: User, text: str, *, channel: str | None = None,
-                  thread: str | None = None, message_id: str | None = None) -> tuple[int, Any]:
+                  thread: str | None = None, message_id: str | None = None,
+                  mention: bool = False) -> tuple[int, Any]:
+        """A message; with `mention`, it @mentions the bot the way Teams marks it up."""
+        if mention:
+            text = f"<at>{BOT['name']}</at> {text}"
         if channel is None:
             activity = self.base("message", user, self.personal(user), text=text)
         else:
@@ -116,6 +120,9 @@ class Teams:
                                  channelData=self.channel_data(channel))
             if message_id is not None:
                 activity["id"] = message_id
+        if mention:
+            activity["entities"].append({"type": "mention", "mentioned": BOT,
+                                         "text": f"<at>{BOT['name']}</at>"})
         return await self.post(activity)
 
     async def execute(self, user: User, action: dict[str, Any],

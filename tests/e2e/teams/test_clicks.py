@@ -117,7 +117,7 @@ async def test_a_reclick_changes_the_score_and_keeps_one_rating(bot: TeamsBotUnd
 
 async def test_an_expired_prompt_records_nothing(bot: TeamsBotUnderTest) -> None:
     _, card = await prompted(bot)
-    bot.services.clock.advance(days=8)
+    bot.clock.advance(days=8)
     status, answer = await bot.teams.execute(JAN, button(card, "8"))
     assert status == 200
     assert "expired" in texts_of(answer["value"])

@@ -31,7 +31,7 @@ async def test_close_in_a_thread_asks_the_thread_starter(bot: TeamsBotUnderTest)
     await help_channel(bot)
     await install(bot, JAN)
     await bot.teams.say(JAN, "My printer is broken", channel=HELP_CHANNEL, thread="700",
-                        message_id="700")
+                        message_id="700", mention=True)
     await bot.teams.say(KLAAS, "Did you turn it off and on?", channel=HELP_CHANNEL,
                         thread="700", message_id="701")
     status, _ = await bot.teams.say(PIET, MENTION + "close", channel=HELP_CHANNEL, thread="700",
@@ -76,13 +76,15 @@ async def test_close_in_a_thread_older_than_the_bot_explains(bot: TeamsBotUnderT
     assert await bot.services.store.get_prompt(1) is None
 
 
-def message_action(bot: TeamsBotUnderTest, author: dict[str, Any]) -> dict[str, Any]:
+def message_action(bot: TeamsBotUnderTest, author: dict[str, Any],
+                   subject: str = "") -> dict[str, Any]:
     activity = bot.teams.base(
         "invoke", PIET, bot.teams.channel(HELP_CHANNEL, "600"),
         name="composeExtension/submitAction",
         channelData=bot.teams.channel_data(HELP_CHANNEL),
         value={
             "commandId": "closeAndAsk", "commandContext": "message",
+            "data": {"subject": subject},
             "messagePayload": {
                 "id": "600", "messageType": "message", "subject": None,
                 "body": {"contentType": "html", "content": "<p>VPN [drops](x) every hour</p>"},
@@ -105,6 +107,17 @@ async def test_the_message_action_closes_and_asks_the_author(bot: TeamsBotUnderT
     prompt = await bot.services.store.get_prompt(1)
     person = await bot.services.store.find_person(email=JAN.email)
     assert prompt is not None and person is not None and prompt.person_id == person.id
+    rendered = await bot.chat._store.rating_prompt(1)
+    assert rendered is not None and rendered.subject == "VPN [drops](x) every hour"
+
+
+async def test_the_subject_typed_in_the_message_action_wins(bot: TeamsBotUnderTest) -> None:
+    await help_channel(bot)
+    await install(bot, JAN)
+    await bot.teams.post(message_action(bot, {"id": JAN.aad, "displayName": JAN.name},
+                                        subject="VPN outage"))
+    rendered = await bot.chat._store.rating_prompt(1)
+    assert rendered is not None and rendered.subject == "VPN outage"
 
 
 async def test_the_message_action_elsewhere_says_how_to_set_it_up(bot: TeamsBotUnderTest) -> None:

@@ -63,3 +63,35 @@ async def test_unknown_words_get_help_and_typed_text_is_escaped(bot: TeamsBotUnd
     answer = await say(bot, PIET, "ratings [stast](https://evil.example)")
     assert "I don't know" in answer
     assert "[stast](" not in answer
+
+
+async def test_in_a_channel_an_at_mention_is_enough_and_other_talk_is_ignored(
+    bot: TeamsBotUnderTest,
+) -> None:
+    await setup_team(bot)
+    channel = "19:it-admins@thread.tacv2"
+    await bot.teams.say(PIET, "stats servicedesk", channel=channel, thread="1",
+                        message_id="1", mention=True)
+    [reply] = bot.teams.connector.of("reply")
+    assert reply.conversation_id == f"{channel};messageid=1"
+    assert "Scores over the last 4 weeks" in reply.body["text"]
+    await bot.teams.say(PIET, "stats are fun", channel=channel, thread="2", message_id="2")
+    assert len(bot.teams.connector.of("reply")) == 1
+
+
+async def test_team_add_here_makes_this_channel_the_digest_channel(
+    bot: TeamsBotUnderTest,
+) -> None:
+    channel = "19:infra@thread.tacv2"
+    await bot.teams.say(PIET, "ratings team add infra here", channel=channel, thread="3",
+                        message_id="3")
+    answer = bot.teams.connector.of("reply")[-1].body["text"]
+    assert "Added the team `infra`" in answer
+    assert "now uses this channel as its digest channel" in answer
+    team = await bot.services.store.get_team("infra")
+    assert team is not None and team.channel("teams", "digest") is not None
+
+
+async def test_help_speaks_of_messages_not_slash_commands(bot: TeamsBotUnderTest) -> None:
+    answer = await say(bot, JAN, "ratings help")
+    assert "`ratings <command>`" in answer and "/ratings" not in answer

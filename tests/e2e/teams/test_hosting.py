@@ -12,11 +12,12 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams.activities import tenant_of
-from adapters.teams.app import check_bind, make_adapter
+from adapters.teams.app import check_bind, make_adapter, teams_enabled
 from bot.settings import SettingsError, load_settings
 from storage.engine import create_engine
+from storage.store import SqlStore
 from storage.teams_queries import teams_conversations
-from tests.e2e.teams.harness import TeamsBotUnderTest, store_class, teams_bot
+from tests.e2e.teams.harness import TeamsBotUnderTest, teams_bot
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, PIET, TEAM_ID, TENANT, fixture
 from tests.fakes.bot_connector import FakeConnector
 from tests.fakes.clock import FakeClock
@@ -31,7 +32,7 @@ async def test_installation_stores_the_personal_reference_with_the_tenant(
     assert status == 200
 
     # A second store on the same database: the reference lives in the database.
-    other = store_class()(create_engine(database_url))
+    other = SqlStore(create_engine(database_url))
     try:
         person = await other.find_person(teams_user_id=activity["from"]["id"])
         assert person is not None
@@ -92,7 +93,7 @@ async def test_cloud_adapter_process_answers_a_card_invoke_with_500_and_ours_wit
                                                  value=InvokeResponse(status=200, body=body)))
 
     async def sdk_handler(request: web.Request) -> web.Response:
-        response = await adapter.process(request, Bot())
+        response: web.Response | None = await adapter.process(request, Bot())
         assert response is not None
         return response
 
@@ -145,6 +146,25 @@ async def test_with_an_app_id_an_unauthenticated_request_is_refused_and_nothing_
         assert count == 0
         assert await bot.services.store.find_person(teams_user_id=JAN.teams_id) is None
     assert connector.calls == []
+
+
+async def test_an_activity_from_another_tenant_is_refused(
+    database_url: str, clock: FakeClock, connector: FakeConnector
+) -> None:
+    async with teams_bot(database_url, clock, connector,
+                         {"MicrosoftAppTenantId": "another-tenant"}) as bot:
+        status, _ = await bot.teams.say(JAN, "ratings stats")
+        assert status == 403
+        assert await bot.services.store.find_person(teams_user_id=JAN.teams_id) is None
+    assert connector.calls == []
+
+
+def test_teams_is_served_with_an_app_id_or_when_slack_is_not_set_up() -> None:
+    slack = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    assert teams_enabled(load_settings({}))
+    assert teams_enabled(load_settings({**slack, "MicrosoftAppId": "id"}))
+    assert not teams_enabled(load_settings(slack))
+    check_bind(load_settings({**slack, "RATEBOT_HOST": "0.0.0.0"}))  # no Teams endpoint
 
 
 def test_without_an_app_id_serving_beyond_loopback_is_refused(

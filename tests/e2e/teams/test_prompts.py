@@ -9,6 +9,7 @@ from bot.asking import conversation_closed
 from bot.delivery import NOT_INSTALLED
 from bot.events import ConversationClosed
 from bot.model import Prompt, PromptStatus
+from bot.ports import PersonIdentity
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, KLAAS, PIET, TENANT, User, buttons, texts_of
 from tests.fakes.bot_connector import card_of
@@ -107,7 +108,7 @@ async def test_without_a_reference_the_roster_finds_the_person_and_a_chat_is_cre
     # The ids are cached: the next prompt needs no lookup and no new chat.
     klaas = await bot.services.store.find_person(email=KLAAS.email)
     assert klaas is not None and klaas.teams_user_id == KLAAS.teams_id
-    bot.services.clock.advance(days=30)  # past the cooldown
+    bot.clock.advance(days=30)  # past the cooldown
     second = await close_for(bot, KLAAS.email, ticket="INC-2")
     assert second.status is PromptStatus.SENT
     assert len(connector.of("create")) == 1 and len(connector.of("member")) == 1
@@ -144,7 +145,21 @@ async def test_a_throttled_send_is_retried_later(bot: TeamsBotUnderTest) -> None
     assert prompt.attempts == 1
     assert prompt.next_attempt_at is not None
     assert (prompt.next_attempt_at - bot.services.clock.now()).total_seconds() >= 120
-    bot.services.clock.advance(seconds=600)
+    bot.clock.advance(seconds=600)
     await bot.ratebot.worker.run_once()
     again = await bot.services.store.get_prompt(prompt.id)
     assert again is not None and again.status is PromptStatus.SENT
+
+
+async def test_a_known_aad_object_id_is_enough_to_create_the_chat(bot: TeamsBotUnderTest) -> None:
+    await setup_team(bot)
+    await bot.teams.add_bot_to_channel(ALERT_CHANNEL, PIET)  # where the service URL comes from
+    await bot.services.store.upsert_person(
+        PersonIdentity(email=KLAAS.email, teams_aad_object_id=KLAAS.aad))
+    prompt = await close_for(bot, KLAAS.email)
+    assert prompt.status is PromptStatus.SENT, prompt.reason
+    connector = bot.teams.connector
+    assert connector.of("member") == []  # no roster lookup needed
+    [created] = connector.of("create")
+    assert created.body["members"] == [{"id": KLAAS.aad}]
+    assert created.body["bot"]["id"] == "28:8d88f59b-ae61-4300-bec0-caace7d28446"
