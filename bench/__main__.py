@@ -11,6 +11,7 @@ from typing import Any
 BENCHMARKS = {
     "intake": "bench.intake",  # webhook intake vs a bare aiohttp handler
     "stats": "bench.stats",  # stats over 1,000,000 ratings vs a bare COUNT
+    "digest": "bench.digest",  # every team's digest, 100 teams, 1,000,000 ratings vs COUNT
     "teams_click": "bench.teams_click",  # Teams card clicks vs a botbuilder no-op bot
 }
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 
 from adapters.teams.app import teams_chat
 from bot.clock import Clock, SystemClock
 from bot.delivery import DeliveryWorker
+from bot.digest_flow import DigestFlow
 from bot.ports import ChatPort
+from bot.scheduling import DigestScheduler
 from bot.services import Policy, Services
 from bot.settings import Settings
 from storage.store import open_store
@@ -32,6 +35,7 @@ class Ratebot:
     settings: Settings
     services: Services
     worker: DeliveryWorker
+    digests: DigestScheduler | None = None  # None: no scheduled digests (tests, tools)
 
     async def aclose(self) -> None:
         await self.services.store.close()
@@ -56,4 +60,8 @@ async def build(
         chats=chats,
         rng=rng or random.Random(),
     )
-    return Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
+    flow = DigestFlow(services, grace=timedelta(hours=settings.digest_grace_hours))
+    return Ratebot(
+        settings=settings, services=services, worker=DeliveryWorker(services),
+        digests=DigestScheduler(services, flow),
+    )

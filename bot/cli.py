@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot import admin, cli_helpdesk
+from bot import admin, cli_digest, cli_helpdesk
 from bot.bootstrap import Ratebot, build
 from bot.errors import SchemaOutdated, StoreUnavailable, UnknownTeam, UserFacingError
 from bot.export import FORMATS, write_export
@@ -416,6 +416,7 @@ def main() -> None:
 
 # Command groups that live in modules of their own.
 cli_helpdesk.register(app, teams_app)
+cli_digest.register(app)
 
 
 if __name__ == "__main__":

@@ -120,9 +120,13 @@ async def _serve_until_stopped(ratebot: Ratebot, stop: asyncio.Event) -> None:
             ratebot.worker.run(stop, interval=settings.delivery_interval),
             name="delivery-worker",
         )
+        if ratebot.digests is not None:
+            await ratebot.digests.start()
         await _until_stopped(stop, worker)
     finally:
         stop.set()
+        if ratebot.digests is not None:
+            ratebot.digests.shutdown()
         # First stop accepting requests (in-flight ones finish), then let the worker
         # end its batch; prompts it did not reach stay pending for the next start.
         await runner.cleanup()

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         WorkingHours.default(), validation_alias="RATEBOT_WORKING_HOURS"
     )
     min_respondents: int = Field(5, ge=1, validation_alias="RATEBOT_MIN_RESPONDENTS")
+    digest_grace_hours: float = Field(
+        24.0, ge=0, le=24 * 14, validation_alias="RATEBOT_DIGEST_GRACE_HOURS"
+    )
     delivery_interval: float = Field(
         2.0, gt=0, le=3600, validation_alias="RATEBOT_DELIVERY_INTERVAL_SECONDS"
     )

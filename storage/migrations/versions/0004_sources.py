@@ -1,7 +1,7 @@
 """Helpdesk sources: which team each helpdesk group (or Jira project) belongs to.
 
 Revision ID: 0004
-Revises: 0005 (for now; see down_revision)
+Revises: 0003
 Create Date: 2026-11-27 04:50:00
 """
 
@@ -15,9 +15,7 @@ from alembic import op
 from storage.types import UtcDateTime
 
 revision: str = "0004"
-# The brief says 0003, which does not exist yet: a missing parent (or a second head) would
-# break every migration. Chained after 0005 until the lead orders the chain at integration.
-down_revision: str | None = "0005"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
