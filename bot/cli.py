@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
@@ -103,9 +104,16 @@ def run_async(work: Callable[[], Awaitable[T]]) -> T:
         return asyncio.run(go())
 
 
+PIPED_WIDTH = 140
+
+
 def console(*, stderr: bool = False) -> Console:
-    # Made per command so COLUMNS and redirection are read when the command runs.
-    return Console(stderr=stderr, highlight=False)
+    # Made per command so COLUMNS and redirection are read when the command runs. Piped
+    # output has no width of its own, and 80 columns would fold the stats table to pieces.
+    made = Console(stderr=stderr, highlight=False)
+    if not made.is_terminal and "COLUMNS" not in os.environ:
+        made = Console(stderr=stderr, highlight=False, width=PIPED_WIDTH)
+    return made
 
 
 def _say(message: str) -> None:
