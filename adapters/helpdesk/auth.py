@@ -7,9 +7,12 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
 
 from adapters.helpdesk.source import Verdict
+from bot.clock import Clock
 
 # A signed request older (or newer) than this is refused: a captured one cannot be replayed.
 REPLAY_WINDOW = timedelta(minutes=5)
@@ -114,3 +117,85 @@ def _basic_password(header: str | None) -> str | None:
 def basic_auth(user: str, password: str) -> str:
     """The `Authorization` header value for basic auth (for tests and `webhook-test`)."""
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+class Proof(Protocol):
+    """How one helpdesk proves a request is its own, and the headers it sends to do so."""
+
+    def check(self, headers: Mapping[str, str], body: bytes, secret: str, clock: Clock) -> Verdict:
+        """The request's proof against the configured secret."""
+        ...
+
+    def headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
+        """What the helpdesk itself would send along with `body`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SharedSecret:
+    """For helpdesks that cannot sign: the secret itself (see `check_shared_secret`)."""
+
+    def check(self, headers: Mapping[str, str], body: bytes, secret: str, clock: Clock) -> Verdict:
+        return check_shared_secret(headers, secret)
+
+    def headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
+        return {TOKEN_HEADER: secret}
+
+
+@dataclass(frozen=True, slots=True)
+class SigningTime:
+    """A header with the time of signing, signed along with the body (against replays)."""
+
+    header: str
+    format: Literal["unix", "iso"]
+    before_body: bool  # signed as time + body, else as body + time
+
+    def message(self, body: bytes, stamp: str) -> bytes:
+        return stamp.encode() + body if self.before_body else body + stamp.encode()
+
+    def write(self, now: datetime) -> str:
+        if self.format == "iso":
+            return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return str(int(now.timestamp()))
+
+    def read(self, stamp: str) -> datetime | None:
+        return iso_time(stamp) if self.format == "iso" else unix_time(stamp)
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A signature header: `prefix` + the HMAC of the body (and the signing time, if any)."""
+
+    header: str
+    prefix: str = ""
+    algorithm: str = "sha256"
+    encoding: Literal["hex", "base64"] = "hex"
+    signing_time: SigningTime | None = None
+    # What a request without the signature header must prove instead (senders that cannot sign).
+    unsigned: Proof | None = None
+
+    def check(self, headers: Mapping[str, str], body: bytes, secret: str, clock: Clock) -> Verdict:
+        if self.unsigned is not None and self.header not in headers:
+            return self.unsigned.check(headers, body, secret, clock)
+        stamp = headers.get(self.signing_time.header, "") if self.signing_time else ""
+        given = headers.get(self.header)
+        if given and self.encoding == "hex":
+            given = given.lower()  # hex digits are the same in either case; base64 is not
+        verdict = check_signature(self.header, given, self._signature(body, secret, stamp))
+        if not verdict.ok or self.signing_time is None:
+            return verdict
+        return check_fresh(self.signing_time.header, self.signing_time.read(stamp), clock.now())
+
+    def headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
+        if self.signing_time is None:
+            return {self.header: self._signature(body, secret, "")}
+        stamp = self.signing_time.write(now)
+        return {
+            self.signing_time.header: stamp,
+            self.header: self._signature(body, secret, stamp),
+        }
+
+    def _signature(self, body: bytes, secret: str, stamp: str) -> str:
+        message = self.signing_time.message(body, stamp) if self.signing_time else body
+        digest = b64_hmac if self.encoding == "base64" else hex_hmac
+        return self.prefix + digest(secret, message, self.algorithm)

@@ -6,20 +6,12 @@ Freshservice does not sign webhooks, so the action sends the secret itself: in a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 
-from adapters.helpdesk.auth import TOKEN_HEADER, check_shared_secret
-from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent
-from adapters.helpdesk.vendor import (
-    Outcome,
-    Reader,
-    VendorWebhook,
-    load_object,
-    outcome_of,
-    pick_agent,
-)
-from bot.events import ConversationClosed, ConversationReopened
+from adapters.helpdesk.auth import SharedSecret
+from adapters.helpdesk.source import Ignored, WebhookEvent, load_object
+from adapters.helpdesk.vendor import CloseFields, Outcome, Reader, VendorWebhook, outcome_of
+from bot.events import ConversationReopened
 
 # Freshservice's built-in statuses, by name and by number (its API uses 2-5).
 STATUSES = {
@@ -33,18 +25,15 @@ STATUSES = {
     "3": Outcome.REOPEN,
 }
 
+CLOSE = CloseFields(agents=(("agent_email", "agent_name"),))
+
 
 class FreshserviceWebhook(VendorWebhook):
     """The `freshservice` source."""
 
     name = "freshservice"
     secret_setting = "RATEBOT_FRESHSERVICE_SECRET"
-
-    def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
-        return check_shared_secret(headers, secret)
-
-    def signed_headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
-        return {TOKEN_HEADER: secret}
+    proof = SharedSecret()
 
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
         fields = Reader(load_object(body), "Freshservice")
@@ -56,20 +45,4 @@ class FreshserviceWebhook(VendorWebhook):
             return ConversationReopened(self.name, ticket, received_at)
         if outcome is Outcome.IGNORE:
             return Ignored(f"Freshservice status '{status}' neither resolves nor reopens a ticket")
-        requester = fields.email("requester_email", required=True)
-        agent_email, agent_name = pick_agent(
-            [(fields.optional_email("agent_email"), fields.text("agent_name"))], requester
-        )
-        closed = ConversationClosed(
-            source=self.name,
-            ticket_id=ticket,
-            requester_email=requester,
-            team=fields.text("group") or "",
-            closed_at=received_at,
-            subject=fields.text("subject", limit=500),
-            agent_email=agent_email,
-            agent_name=agent_name,
-            requester_name=fields.text("requester_name"),
-        )
-        fields.check()
-        return closed
+        return self.closed_from(CLOSE, fields, ticket, received_at)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -21,20 +19,23 @@ from pydantic import (
     ValidationError,
 )
 
-from adapters.helpdesk.source import PayloadError, Verdict, WebhookEvent
+from adapters.helpdesk.source import (
+    PayloadError,
+    SecretSource,
+    Verdict,
+    WebhookEvent,
+    is_email,
+    load_object,
+)
 from bot.events import ConversationClosed, ConversationReopened
 
 SIGNATURE_HEADER = "X-Ratebot-Signature"
 SECRET_SETTING = "RATEBOT_WEBHOOK_SECRET"
 _PREFIX = "sha256="
 
-# Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 parsing
-# accepts addresses no mail system delivers to and would need another dependency.
-_EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\]\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-
 
 def _email(value: str) -> str:
-    if len(value) > 254 or not _EMAIL.match(value):
+    if not is_email(value):
         raise ValueError("not a valid email address")
     # People are matched by email; helpdesks disagree about case.
     return value.lower()
@@ -142,12 +143,7 @@ def check_signature(body: bytes, header: str | None, secret: str) -> Verdict:
 
 def parse_payload(body: bytes, *, received_at: datetime) -> WebhookEvent:
     """Read the generic JSON body into a core event, or raise `PayloadError`."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise PayloadError("body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise PayloadError("body must be a JSON object")
+    data = load_object(body)
     model = ReopenPayload if data.get("event") == "reopened" else ClosePayload
     try:
         payload = model.model_validate(data)
@@ -165,23 +161,14 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
-class GenericWebhook:
+class GenericWebhook(SecretSource):
     """The `generic` source: any helpdesk that can send a signed JSON POST."""
 
     name = "generic"
     secret_setting = SECRET_SETTING
 
-    def __init__(self, secret: str | None) -> None:
-        self._secret = secret or None
-
-    @property
-    def configured(self) -> bool:
-        return self._secret is not None
-
-    def verify(self, headers: Mapping[str, str], body: bytes) -> Verdict:
-        if self._secret is None:
-            return Verdict(False, f"set {SECRET_SETTING} to accept webhooks")
-        return check_signature(body, headers.get(SIGNATURE_HEADER), self._secret)
+    def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
+        return check_signature(body, headers.get(SIGNATURE_HEADER), secret)
 
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
         return parse_payload(body, received_at=received_at)

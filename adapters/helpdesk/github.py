@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from adapters.helpdesk.auth import check_signature, hex_hmac
-from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent
-from adapters.helpdesk.vendor import Reader, VendorWebhook, is_email, load_object, pick_agent
-from bot.events import ConversationClosed, ConversationReopened
+from adapters.helpdesk.auth import Signature
+from adapters.helpdesk.source import Ignored, WebhookEvent, is_email, load_object
+from adapters.helpdesk.vendor import Reader, VendorWebhook, pick_agent
+from bot.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 EVENT_HEADER = "X-GitHub-Event"
@@ -28,14 +28,10 @@ class GitHubWebhook(VendorWebhook):
 
     name = "github"
     secret_setting = "RATEBOT_GITHUB_SECRET"
-
-    def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
-        expected = "sha256=" + hex_hmac(secret, body)
-        given = headers.get(SIGNATURE_HEADER)
-        return check_signature(SIGNATURE_HEADER, given.lower() if given else None, expected)
+    proof = Signature(SIGNATURE_HEADER, prefix="sha256=")
 
     def signed_headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
-        return {SIGNATURE_HEADER: "sha256=" + hex_hmac(secret, body), EVENT_HEADER: "issues"}
+        return {**super().signed_headers(body, secret, now), EVENT_HEADER: "issues"}
 
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
         fields = Reader(load_object(body), "GitHub")
@@ -64,10 +60,10 @@ class GitHubWebhook(VendorWebhook):
         agent_email, agent_name = pick_agent(
             [(None, assignee), (None, closer if closer != author else None)], requester
         )
-        closed = ConversationClosed(
-            source=self.name,
-            ticket_id=ticket,
-            requester_email=requester,
+        return self.closed(
+            fields,
+            ticket,
+            requester=requester,
             team=repository,
             closed_at=fields.moment("issue.closed_at") or received_at,
             subject=fields.text("issue.title", limit=500),
@@ -75,8 +71,6 @@ class GitHubWebhook(VendorWebhook):
             agent_name=agent_name,
             requester_name=author,
         )
-        fields.check()
-        return closed
 
 
 def requester_email(body: str | None) -> str | None:

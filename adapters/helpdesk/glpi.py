@@ -12,18 +12,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from adapters.helpdesk.auth import check_fresh, check_signature, hex_hmac, unix_time
-from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent
-from adapters.helpdesk.vendor import (
-    Outcome,
-    Reader,
-    VendorWebhook,
-    is_email,
-    load_object,
-    outcome_of,
-    pick_agent,
-)
-from bot.events import ConversationClosed, ConversationReopened
+from adapters.helpdesk.auth import Signature, SigningTime
+from adapters.helpdesk.source import Ignored, WebhookEvent, is_email, load_object
+from adapters.helpdesk.vendor import Outcome, Reader, VendorWebhook, outcome_of, pick_agent
+from bot.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-GLPI-signature"
 TIMESTAMP_HEADER = "X-GLPI-timestamp"
@@ -48,19 +40,9 @@ class GlpiWebhook(VendorWebhook):
 
     name = "glpi"
     secret_setting = "RATEBOT_GLPI_SECRET"
-
-    def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
-        stamp = headers.get(TIMESTAMP_HEADER, "")
-        expected = hex_hmac(secret, body + stamp.encode())
-        given = headers.get(SIGNATURE_HEADER)
-        verdict = check_signature(SIGNATURE_HEADER, given.lower() if given else None, expected)
-        if not verdict.ok:
-            return verdict
-        return check_fresh(TIMESTAMP_HEADER, unix_time(stamp), self._clock.now())
-
-    def signed_headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
-        stamp = str(int(now.timestamp()))
-        return {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: hex_hmac(secret, body + stamp.encode())}
+    proof = Signature(
+        SIGNATURE_HEADER, signing_time=SigningTime(TIMESTAMP_HEADER, "unix", before_body=False)
+    )
 
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
         fields = Reader(load_object(body), "GLPI")
@@ -89,19 +71,17 @@ class GlpiWebhook(VendorWebhook):
             [(fields.optional_email("technician_email") or _email_like(technician), technician)],
             requester,
         )
-        closed = ConversationClosed(
-            source=self.name,
-            ticket_id=ticket,
-            requester_email=requester,
-            team=fields.text("group") or team.get(("Group", "assigned")) or "",
+        return self.closed(
+            fields,
+            ticket,
+            requester=requester,
+            team=fields.text("group") or team.get(("Group", "assigned")),
             closed_at=received_at,
             subject=fields.text("item.name", limit=500),
             agent_email=agent_email,
             agent_name=fields.text("technician_name") or agent_name,
             requester_name=fields.text("requester_name"),
         )
-        fields.check()
-        return closed
 
 
 def _team(members: Any) -> dict[tuple[str, str], str]:

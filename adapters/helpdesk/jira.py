@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.helpdesk.auth import check_shared_secret, check_signature, hex_hmac
-from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent
-from adapters.helpdesk.vendor import Reader, VendorWebhook, load_object, pick_agent
-from bot.events import ConversationClosed, ConversationReopened
+from adapters.helpdesk.auth import SharedSecret, Signature
+from adapters.helpdesk.source import Ignored, WebhookEvent, load_object
+from adapters.helpdesk.vendor import CloseFields, Reader, VendorWebhook
+from bot.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-Hub-Signature"
 DONE = "done"  # the status category key of every "finished" status, whatever its name
@@ -23,21 +23,28 @@ NOT_SERVED = frozenset({"declined", "canceled", "cancelled", "won't do", "reject
 # Status names that mark an issue finished, to recognise a move out of them as a reopen.
 FINISHED = frozenset({"done", "resolved", "closed", "completed", "fixed"}) | NOT_SERVED
 
+# The assignee, else whoever made the change.
+WEBHOOK_CLOSE = CloseFields(
+    agents=(
+        ("issue.fields.assignee.emailAddress", "issue.fields.assignee.displayName"),
+        ("user.emailAddress", "user.displayName"),
+    ),
+    requester="issue.fields.reporter.emailAddress",
+    team="issue.fields.project.key",
+    subject="issue.fields.summary",
+    requester_name="issue.fields.reporter.displayName",
+)
+AUTOMATION_CLOSE = CloseFields(
+    agents=(("assignee_email", "assignee_name"), ("actor_email", "actor_name"))
+)
+
 
 class JiraWebhook(VendorWebhook):
     """The `jira` source."""
 
     name = "jira"
     secret_setting = "RATEBOT_JIRA_SECRET"
-
-    def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
-        if SIGNATURE_HEADER in headers:
-            expected = "sha256=" + hex_hmac(secret, body)
-            return check_signature(SIGNATURE_HEADER, headers[SIGNATURE_HEADER].lower(), expected)
-        return check_shared_secret(headers, secret)
-
-    def signed_headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
-        return {SIGNATURE_HEADER: "sha256=" + hex_hmac(secret, body)}
+    proof = Signature(SIGNATURE_HEADER, prefix="sha256=", unsigned=SharedSecret())
 
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
         data = load_object(body)
@@ -62,30 +69,7 @@ class JiraWebhook(VendorWebhook):
             return Ignored(f"status '{status}' is not finished, nor a reopen of a finished issue")
         if status.casefold() in NOT_SERVED:
             return Ignored(f"status '{status}' finishes the issue without serving it")
-        requester = fields.email("issue.fields.reporter.emailAddress", required=True)
-        agent_email, agent_name = pick_agent(
-            [
-                (
-                    fields.optional_email("issue.fields.assignee.emailAddress"),
-                    fields.text("issue.fields.assignee.displayName"),
-                ),
-                (fields.optional_email("user.emailAddress"), fields.text("user.displayName")),
-            ],
-            requester,
-        )
-        closed = ConversationClosed(
-            source=self.name,
-            ticket_id=key,
-            requester_email=requester,
-            team=fields.text("issue.fields.project.key") or "",
-            closed_at=at,
-            subject=fields.text("issue.fields.summary", limit=500),
-            agent_email=agent_email,
-            agent_name=agent_name,
-            requester_name=fields.text("issue.fields.reporter.displayName"),
-        )
-        fields.check()
-        return closed
+        return self.closed_from(WEBHOOK_CLOSE, fields, key, at)
 
     def _automation(self, fields: Reader, received_at: datetime) -> WebhookEvent:
         key, category, status = fields.require("issue_key", "status_category", "status")
@@ -97,27 +81,7 @@ class JiraWebhook(VendorWebhook):
             return Ignored(f"status '{status}' is not finished, nor a reopen of a finished issue")
         if status.casefold() in NOT_SERVED:
             return Ignored(f"status '{status}' finishes the issue without serving it")
-        requester = fields.email("requester_email", required=True)
-        agent_email, agent_name = pick_agent(
-            [
-                (fields.optional_email("assignee_email"), fields.text("assignee_name")),
-                (fields.optional_email("actor_email"), fields.text("actor_name")),
-            ],
-            requester,
-        )
-        closed = ConversationClosed(
-            source=self.name,
-            ticket_id=key,
-            requester_email=requester,
-            team=fields.text("group") or "",
-            closed_at=received_at,
-            subject=fields.text("subject", limit=500),
-            agent_email=agent_email,
-            agent_name=agent_name,
-            requester_name=fields.text("requester_name"),
-        )
-        fields.check()
-        return closed
+        return self.closed_from(AUTOMATION_CLOSE, fields, key, received_at)
 
 
 def _status_change(items: Any) -> Mapping[str, Any] | None:

@@ -7,20 +7,12 @@ Incident states: 1 New, 2 In Progress, 3 On Hold, 6 Resolved, 7 Closed, 8 Cancel
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 
-from adapters.helpdesk.auth import TOKEN_HEADER, check_shared_secret
-from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent
-from adapters.helpdesk.vendor import (
-    Outcome,
-    Reader,
-    VendorWebhook,
-    load_object,
-    outcome_of,
-    pick_agent,
-)
-from bot.events import ConversationClosed, ConversationReopened
+from adapters.helpdesk.auth import SharedSecret
+from adapters.helpdesk.source import Ignored, WebhookEvent, load_object
+from adapters.helpdesk.vendor import CloseFields, Outcome, Reader, VendorWebhook, outcome_of
+from bot.events import ConversationReopened
 
 STATES = {
     "6": Outcome.CLOSE,
@@ -36,18 +28,22 @@ STATES = {
     "on hold": Outcome.REOPEN,
 }
 
+CLOSE = CloseFields(
+    agents=(("assigned_to_email", "assigned_to_name"),),
+    requester="caller_email",
+    team="assignment_group",
+    subject="short_description",
+    requester_name="caller_name",
+    closed_at="resolved_at",
+)
+
 
 class ServiceNowWebhook(VendorWebhook):
     """The `servicenow` source."""
 
     name = "servicenow"
     secret_setting = "RATEBOT_SERVICENOW_SECRET"
-
-    def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
-        return check_shared_secret(headers, secret)
-
-    def signed_headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
-        return {TOKEN_HEADER: secret}
+    proof = SharedSecret()
 
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
         fields = Reader(load_object(body), "ServiceNow")
@@ -61,21 +57,4 @@ class ServiceNowWebhook(VendorWebhook):
             return ConversationReopened(self.name, number, received_at)
         if outcome is Outcome.IGNORE:
             return Ignored(f"ServiceNow state {state} neither resolves nor reopens an incident")
-        requester = fields.email("caller_email", required=True)
-        agent_email, agent_name = pick_agent(
-            [(fields.optional_email("assigned_to_email"), fields.text("assigned_to_name"))],
-            requester,
-        )
-        closed = ConversationClosed(
-            source=self.name,
-            ticket_id=number,
-            requester_email=requester,
-            team=fields.text("assignment_group") or "",
-            closed_at=fields.moment("resolved_at") or received_at,
-            subject=fields.text("short_description", limit=500),
-            agent_email=agent_email,
-            agent_name=agent_name,
-            requester_name=fields.text("caller_name"),
-        )
-        fields.check()
-        return closed
+        return self.closed_from(CLOSE, fields, number, received_at)

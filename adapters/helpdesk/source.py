@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.events import ConversationClosed, ConversationReopened
+
+# Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 parsing
+# accepts addresses no mail system delivers to and would need another dependency.
+_EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\]\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +34,22 @@ class PayloadError(Exception):
         super().__init__(message)
         self.message = message
         self.fields: dict[str, str] = dict(fields or {})
+
+
+def load_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, else `PayloadError`."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise PayloadError("body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise PayloadError("body must be a JSON object")
+    return data
+
+
+def is_email(text: str | None) -> bool:
+    """Whether `text` is an e-mail address by the one rule every source applies."""
+    return text is not None and len(text) <= 254 and _EMAIL.match(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +78,30 @@ class WebhookSource(Protocol):
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
         """Translate the body into a core event. Raise `PayloadError`."""
         ...
+
+
+class SecretSource(ABC):
+    """A source with one secret; without it every request is refused (never open by default)."""
+
+    name: str
+    secret_setting: str
+
+    def __init__(self, secret: str | None) -> None:
+        self._secret = secret or None
+
+    @property
+    def configured(self) -> bool:
+        return self._secret is not None
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> Verdict:
+        if self._secret is None:
+            return Verdict(False, f"set {self.secret_setting} to accept webhooks")
+        return self.check(headers, body, self._secret)
+
+    @abstractmethod
+    def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
+        """The source's own proof of origin, with the configured secret."""
+
+    @abstractmethod
+    def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
+        """Translate the body into a core event. Raise `PayloadError`."""

@@ -1,25 +1,19 @@
-"""What the vendor sources share: a secret, a clock, a field reader and status words."""
+"""What the vendor sources share: a proof of origin, a field reader, status words, the close."""
 
 from __future__ import annotations
 
-import json
-import re
-from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
-from adapters.helpdesk.source import PayloadError, Verdict, WebhookEvent
+from adapters.helpdesk.auth import Proof
+from adapters.helpdesk.source import PayloadError, SecretSource, Verdict, is_email
 from bot.clock import Clock, SystemClock
+from bot.events import ConversationClosed
 
-# One @, no spaces, a dot in the domain: the generic webhook's rule, for vendor payloads.
-_EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\]\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _MISSING = object()
-
-
-def is_email(text: str | None) -> bool:
-    return text is not None and len(text) <= 254 and _EMAIL.match(text) is not None
 
 
 class Outcome(Enum):
@@ -35,16 +29,6 @@ def outcome_of(word: object, table: Mapping[str, Outcome]) -> Outcome:
     if word is None or isinstance(word, bool):
         return Outcome.IGNORE
     return table.get(str(word).strip().casefold(), Outcome.IGNORE)
-
-
-def load_object(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise PayloadError("body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise PayloadError("body must be a JSON object")
-    return data
 
 
 class Reader:
@@ -86,7 +70,7 @@ class Reader:
         found = self.text(path, required=required, limit=254)
         if found is None:
             return None
-        if not _EMAIL.match(found):
+        if not is_email(found):
             self.errors.setdefault(path, "not a valid email address")
             return None
         # People are matched by email; helpdesks disagree about case.
@@ -95,7 +79,7 @@ class Reader:
     def optional_email(self, path: str) -> str | None:
         """An email where a helpdesk may put something else (a login, '-'): None then."""
         found = self.text(path, limit=254)
-        return found.lower() if found is not None and _EMAIL.match(found) else None
+        return found.lower() if found is not None and is_email(found) else None
 
     def moment(self, path: str) -> datetime | None:
         """An ISO-8601 time; one without a timezone is taken as UTC (the vendors' habit)."""
@@ -137,32 +121,32 @@ def pick_agent(
     return None, None
 
 
-class VendorWebhook(ABC):
-    """A source with one secret; without it every request is refused (never open by default)."""
+@dataclass(frozen=True, slots=True)
+class CloseFields:
+    """Where a vendor's payload names what a close needs, as dotted paths.
 
-    name = "vendor"
-    secret_setting = "RATEBOT_VENDOR_SECRET"
+    The defaults are the names in the payload templates of docs/integrations.
+    """
+
+    agents: tuple[tuple[str, str], ...]  # (e-mail, name) paths: the assignee, then fallbacks
+    requester: str = "requester_email"  # required
+    team: str = "group"  # the helpdesk group (or project) that routes the close to a team
+    subject: str = "subject"
+    requester_name: str = "requester_name"
+    closed_at: str | None = None  # without it (or a value there), the time the caller gives
+
+
+class VendorWebhook(SecretSource):
+    """A helpdesk's own webhook: its proof of origin, and its payload as a core event."""
+
+    proof: ClassVar[Proof]
 
     def __init__(self, secret: str | None, *, clock: Clock | None = None) -> None:
-        self._secret = secret or None
+        super().__init__(secret)
         self._clock = clock or SystemClock()
 
-    @property
-    def configured(self) -> bool:
-        return self._secret is not None
-
-    def verify(self, headers: Mapping[str, str], body: bytes) -> Verdict:
-        if self._secret is None:
-            return Verdict(False, f"set {self.secret_setting} to accept webhooks")
-        return self.check(headers, body, self._secret)
-
-    @abstractmethod
     def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
-        """The vendor's own proof of origin, with the configured secret."""
-
-    @abstractmethod
-    def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
-        """The vendor's payload as a core event; raise `PayloadError` naming bad fields."""
+        return self.proof.check(headers, body, secret, self._clock)
 
     def sign(self, body: bytes, *, now: datetime) -> dict[str, str]:
         """The headers this vendor would send with `body` (for tests and `webhook-test`)."""
@@ -170,6 +154,55 @@ class VendorWebhook(ABC):
             raise ValueError(f"{self.secret_setting} is not set")
         return self.signed_headers(body, self._secret, now)
 
-    @abstractmethod
     def signed_headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
         """What the vendor itself would send along with `body`."""
+        return self.proof.headers(body, secret, now)
+
+    def closed(
+        self,
+        fields: Reader,
+        ticket: str,
+        *,
+        requester: str | None,
+        team: str | None,
+        closed_at: datetime,
+        subject: str | None,
+        agent_email: str | None,
+        agent_name: str | None,
+        requester_name: str | None,
+    ) -> ConversationClosed:
+        """The close, unless `fields` met a bad field: then `PayloadError` naming every one."""
+        closed = ConversationClosed(
+            source=self.name,
+            ticket_id=ticket,
+            requester_email=requester,
+            team=team or "",
+            closed_at=closed_at,
+            subject=subject,
+            agent_email=agent_email,
+            agent_name=agent_name,
+            requester_name=requester_name,
+        )
+        fields.check()
+        return closed
+
+    def closed_from(
+        self, layout: CloseFields, fields: Reader, ticket: str, at: datetime
+    ) -> ConversationClosed:
+        """The close read from the paths in `layout`; `at` unless it names the closing time."""
+        requester = fields.email(layout.requester, required=True)
+        agent_email, agent_name = pick_agent(
+            [(fields.optional_email(email), fields.text(name)) for email, name in layout.agents],
+            requester,
+        )
+        return self.closed(
+            fields,
+            ticket,
+            requester=requester,
+            team=fields.text(layout.team),
+            closed_at=(fields.moment(layout.closed_at) if layout.closed_at else None) or at,
+            subject=fields.text(layout.subject, limit=500),
+            agent_email=agent_email,
+            agent_name=agent_name,
+            requester_name=fields.text(layout.requester_name),
+        )

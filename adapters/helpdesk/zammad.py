@@ -6,20 +6,12 @@ sha1=<hex HMAC-SHA1 of the raw body>`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 
-from adapters.helpdesk.auth import check_signature, hex_hmac
-from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent
-from adapters.helpdesk.vendor import (
-    Outcome,
-    Reader,
-    VendorWebhook,
-    load_object,
-    outcome_of,
-    pick_agent,
-)
-from bot.events import ConversationClosed, ConversationReopened
+from adapters.helpdesk.auth import Signature
+from adapters.helpdesk.source import Ignored, WebhookEvent, load_object
+from adapters.helpdesk.vendor import Outcome, Reader, VendorWebhook, outcome_of, pick_agent
+from bot.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-Hub-Signature"
 
@@ -36,14 +28,7 @@ class ZammadWebhook(VendorWebhook):
 
     name = "zammad"
     secret_setting = "RATEBOT_ZAMMAD_SECRET"
-
-    def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
-        expected = "sha1=" + hex_hmac(secret, body, "sha1")
-        given = headers.get(SIGNATURE_HEADER)
-        return check_signature(SIGNATURE_HEADER, given.lower() if given else None, expected)
-
-    def signed_headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
-        return {SIGNATURE_HEADER: "sha1=" + hex_hmac(secret, body, "sha1")}
+    proof = Signature(SIGNATURE_HEADER, prefix="sha1=", algorithm="sha1")
 
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
         fields = Reader(load_object(body), "Zammad")
@@ -70,19 +55,17 @@ class ZammadWebhook(VendorWebhook):
             ],
             requester,
         )
-        closed = ConversationClosed(
-            source=self.name,
-            ticket_id=number,
-            requester_email=requester,
-            team=fields.text("ticket.group.name") or "",
+        return self.closed(
+            fields,
+            number,
+            requester=requester,
+            team=fields.text("ticket.group.name"),
             closed_at=fields.moment("ticket.close_at") or received_at,
             subject=fields.text("ticket.title", limit=500),
             agent_email=agent_email,
             agent_name=agent_name,
             requester_name=_full_name(fields, "ticket.customer"),
         )
-        fields.check()
-        return closed
 
 
 def _full_name(fields: Reader, person: str) -> str | None:

@@ -6,20 +6,12 @@ of the `X-Zendesk-Webhook-Signature-Timestamp` value followed by the raw body.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 
-from adapters.helpdesk.auth import b64_hmac, check_fresh, check_signature, iso_time
-from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent
-from adapters.helpdesk.vendor import (
-    Outcome,
-    Reader,
-    VendorWebhook,
-    load_object,
-    outcome_of,
-    pick_agent,
-)
-from bot.events import ConversationClosed, ConversationReopened
+from adapters.helpdesk.auth import Signature, SigningTime
+from adapters.helpdesk.source import Ignored, WebhookEvent, load_object
+from adapters.helpdesk.vendor import CloseFields, Outcome, Reader, VendorWebhook, outcome_of
+from bot.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
@@ -35,27 +27,22 @@ STATUSES = {
     "on hold": Outcome.REOPEN,
 }
 
+# The assignee, else whoever last updated the ticket.
+CLOSE = CloseFields(
+    agents=(("assignee_email", "assignee_name"), ("updated_by_email", "updated_by_name"))
+)
+
 
 class ZendeskWebhook(VendorWebhook):
     """The `zendesk` source."""
 
     name = "zendesk"
     secret_setting = "RATEBOT_ZENDESK_SECRET"
-
-    def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
-        stamp = headers.get(TIMESTAMP_HEADER, "")
-        expected = b64_hmac(secret, stamp.encode() + body)
-        verdict = check_signature(SIGNATURE_HEADER, headers.get(SIGNATURE_HEADER), expected)
-        if not verdict.ok:
-            return verdict
-        return check_fresh(TIMESTAMP_HEADER, iso_time(stamp), self._clock.now())
-
-    def signed_headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
-        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {
-            TIMESTAMP_HEADER: stamp,
-            SIGNATURE_HEADER: b64_hmac(secret, stamp.encode() + body),
-        }
+    proof = Signature(
+        SIGNATURE_HEADER,
+        encoding="base64",
+        signing_time=SigningTime(TIMESTAMP_HEADER, "iso", before_body=True),
+    )
 
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
         fields = Reader(load_object(body), "Zendesk")
@@ -67,24 +54,4 @@ class ZendeskWebhook(VendorWebhook):
             return ConversationReopened(self.name, ticket, received_at)
         if outcome is Outcome.IGNORE:
             return Ignored(f"Zendesk status '{status}' neither solves nor reopens a ticket")
-        requester = fields.email("requester_email", required=True)
-        agent_email, agent_name = pick_agent(
-            [
-                (fields.optional_email("assignee_email"), fields.text("assignee_name")),
-                (fields.optional_email("updated_by_email"), fields.text("updated_by_name")),
-            ],
-            requester,
-        )
-        closed = ConversationClosed(
-            source=self.name,
-            ticket_id=ticket,
-            requester_email=requester,
-            team=fields.text("group") or "",
-            closed_at=received_at,
-            subject=fields.text("subject", limit=500),
-            agent_email=agent_email,
-            agent_name=agent_name,
-            requester_name=fields.text("requester_name"),
-        )
-        fields.check()
-        return closed
+        return self.closed_from(CLOSE, fields, ticket, received_at)

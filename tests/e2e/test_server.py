@@ -14,47 +14,40 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.helpdesk.generic import sign
 from bot.bootstrap import Ratebot, build
-from bot.delivery import DeliveryWorker
-from bot.server import build_app, serve
-from bot.services import Services
+from bot.server import serve
 from bot.settings import load_settings
-from storage.store import open_store
-from tests.e2e.test_webhook_generic import CLOSE, SECRET, make_ratebot, snapshot
+from tests.e2e.support import (
+    CLOSE,
+    SECRET,
+    generic_ratebot,
+    running,
+    served,
+    snapshot,
+    unchanged,
+    unreachable_ratebot,
+    webhook_count,
+)
 from tests.fakes.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
-UNREACHABLE_POSTGRES = "postgresql://postgres@127.0.0.1:1/ratebot"
 
 
 @pytest.fixture
 async def ratebot(database_url: str, clock: FakeClock) -> AsyncIterator[Ratebot]:
-    ratebot = await make_ratebot(database_url, clock)
-    yield ratebot
-    await ratebot.aclose()
-
-
-@pytest.fixture
-async def client(ratebot: Ratebot) -> AsyncIterator[TestClient[Any, Any]]:
-    async with TestClient(TestServer(build_app(ratebot))) as client:
-        yield client
+    async with running(generic_ratebot(database_url, clock)) as ratebot:
+        yield ratebot
 
 
 @pytest.fixture
 async def unreachable(clock: FakeClock) -> AsyncIterator[Ratebot]:
     """A ratebot whose database server is down: nothing listens on 127.0.0.1:1."""
-    settings = load_settings(
-        {"RATEBOT_DATABASE_URL": UNREACHABLE_POSTGRES, "RATEBOT_WEBHOOK_SECRET": SECRET}
-    )
-    store = await open_store(settings.database_url, check_schema=False)
-    services = Services(store=store, clock=clock)
-    ratebot = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
-    yield ratebot
-    await ratebot.aclose()
+    async with running(unreachable_ratebot(clock, {"RATEBOT_WEBHOOK_SECRET": SECRET})) as down:
+        yield down
 
 
 def signed(payload: Any) -> tuple[bytes, dict[str, str]]:
@@ -80,7 +73,7 @@ async def test_readyz_is_ok_when_the_database_answers(client: TestClient[Any, An
 async def test_readyz_is_503_while_healthz_stays_ok_when_the_database_is_down(
     unreachable: Ratebot,
 ) -> None:
-    async with TestClient(TestServer(build_app(unreachable))) as client:
+    async with served(unreachable) as client:
         ready = await client.get("/readyz")
         assert ready.status == 503
         assert await ready.json() == {"status": "unavailable", "database": "unreachable"}
@@ -90,30 +83,26 @@ async def test_readyz_is_503_while_healthz_stays_ok_when_the_database_is_down(
 async def test_a_webhook_is_503_with_retry_after_when_the_database_is_down(
     unreachable: Ratebot,
 ) -> None:
-    async with TestClient(TestServer(build_app(unreachable))) as client:
+    async with served(unreachable) as client:
         body, headers = signed(CLOSE)
         response = await client.post("/webhooks/generic", data=body, headers=headers)
         assert response.status == 503
         assert response.headers["Retry-After"] == "30"
         assert await response.json() == {"error": "database unavailable, retry later"}
-    metrics = unreachable.services.metrics.registry
-    assert metrics.get_sample_value(
-        "ratebot_webhooks_total", {"source": "generic", "outcome": "unavailable"}
-    ) == 1
+    assert webhook_count(unreachable, "generic", "unavailable") == 1
 
 
 async def test_an_unknown_source_is_404_naming_the_known_ones(
     client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
 ) -> None:
-    before = await snapshot(database_url)
-    body, headers = signed(CLOSE)
-    response = await client.post("/webhooks/no-such-desk", data=body, headers=headers)
-    assert response.status == 404
-    answer = await response.json()
-    assert answer["error"] == "unknown webhook source 'no-such-desk'"
-    assert "generic" in answer["known"]
-    assert answer["known"] == sorted(answer["known"])
-    assert await snapshot(database_url) == before
+    async with unchanged(database_url):
+        body, headers = signed(CLOSE)
+        response = await client.post("/webhooks/no-such-desk", data=body, headers=headers)
+        assert response.status == 404
+        answer = await response.json()
+        assert answer["error"] == "unknown webhook source 'no-such-desk'"
+        assert "generic" in answer["known"]
+        assert answer["known"] == sorted(answer["known"])
 
 
 async def test_metrics_count_webhooks_by_source_and_outcome(
@@ -170,14 +159,21 @@ async def wait_until_healthy(port: int, alive: Any = None) -> None:
 
 async def prepared_database(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'serve.db'}"
-    ratebot = await build(load_settings({"RATEBOT_DATABASE_URL": url}))
-    try:
+    async with running(build(load_settings({"RATEBOT_DATABASE_URL": url}))) as ratebot:
         await ratebot.services.store.add_team(
             "servicedesk", display_name="Service Desk", actor="test", at=FakeClock().now()
         )
-    finally:
-        await ratebot.aclose()
     return url
+
+
+async def post_close(port: int) -> int:
+    """The status a server on `port` answers the signed generic close with."""
+    async with aiohttp.ClientSession() as session:
+        body, headers = signed(CLOSE)
+        async with session.post(
+            f"http://127.0.0.1:{port}/webhooks/generic", data=body, headers=headers
+        ) as response:
+            return response.status
 
 
 async def test_serve_runs_until_stopped_then_releases_the_port(tmp_path: Path) -> None:
@@ -189,12 +185,7 @@ async def test_serve_runs_until_stopped_then_releases_the_port(tmp_path: Path) -
     stop = asyncio.Event()
     server = asyncio.create_task(serve(settings, stop=stop))
     await wait_until_healthy(port, alive=lambda: not server.done())
-    async with aiohttp.ClientSession() as session:
-        body, headers = signed(CLOSE)
-        async with session.post(
-            f"http://127.0.0.1:{port}/webhooks/generic", data=body, headers=headers
-        ) as response:
-            assert response.status == 202
+    assert await post_close(port) == 202
     stop.set()
     await asyncio.wait_for(server, timeout=10)
     with pytest.raises(OSError):  # nothing listens any more
@@ -226,12 +217,7 @@ async def test_ratebot_serve_exits_cleanly_on_a_signal(
     )
     try:
         await wait_until_healthy(port, alive=lambda: process.returncode is None)
-        async with aiohttp.ClientSession() as session:
-            body, headers = signed(CLOSE)
-            async with session.post(
-                f"http://127.0.0.1:{port}/webhooks/generic", data=body, headers=headers
-            ) as response:
-                assert response.status == 202
+        assert await post_close(port) == 202
         process.send_signal(signum)
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=10)
     finally:

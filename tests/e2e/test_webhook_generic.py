@@ -9,74 +9,30 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from adapters.helpdesk.generic import sign
-from bot.bootstrap import Ratebot, build
+from bot.bootstrap import Ratebot
 from bot.ports import PersonIdentity
-from bot.server import build_app
-from bot.settings import load_settings
-from storage.engine import create_engine
-from storage.schema import metadata
+from tests.e2e.support import (
+    ADMIN,
+    CLOSE,
+    SECRET,
+    generic_ratebot,
+    running,
+    served,
+    snapshot,
+    unchanged,
+    webhook_count,
+)
 from tests.fakes.clock import FakeClock
-
-SECRET = "generic-webhook-test-secret"
-ADMIN = "test:admin"
-CLOSE = {
-    "ticket_id": "INC-1042",
-    "requester_email": "jan@example.com",
-    "agent": "piet@example.com",
-    "team": "servicedesk",
-    "subject": "Printer on the third floor",
-    "closed_at": "2026-11-24T09:30:00Z",
-}
-
-Rows = dict[str, list[dict[str, Any]]]
-
-
-async def snapshot(database_url: str) -> Rows:
-    """Every row of every table, in a stable order: the whole database as a value."""
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            rows: Rows = {}
-            for table in metadata.sorted_tables:
-                result = await conn.execute(sa.select(table).order_by(*table.primary_key.columns))
-                rows[table.name] = [dict(row._mapping) for row in result]
-            return rows
-    finally:
-        await engine.dispose()
-
-
-async def make_ratebot(
-    database_url: str, clock: FakeClock, *, secret: str | None = SECRET,
-    rng: random.Random | None = None,
-) -> Ratebot:
-    env = {"RATEBOT_DATABASE_URL": database_url}
-    if secret is not None:
-        env["RATEBOT_WEBHOOK_SECRET"] = secret
-    ratebot = await build(load_settings(env), clock=clock, rng=rng)
-    store = ratebot.services.store
-    if await store.get_team("servicedesk") is None:
-        await store.add_team(
-            "servicedesk", display_name="Service Desk", actor=ADMIN, at=clock.now()
-        )
-    return ratebot
 
 
 @pytest.fixture
 async def ratebot(database_url: str, clock: FakeClock) -> AsyncIterator[Ratebot]:
-    ratebot = await make_ratebot(database_url, clock)
-    yield ratebot
-    await ratebot.aclose()
-
-
-@pytest.fixture
-async def client(ratebot: Ratebot) -> AsyncIterator[TestClient[Any, Any]]:
-    async with TestClient(TestServer(build_app(ratebot))) as client:
-        yield client
+    async with running(generic_ratebot(database_url, clock)) as ratebot:
+        yield ratebot
 
 
 async def post(
@@ -95,13 +51,6 @@ async def post(
     return await client.post("/webhooks/generic", data=body, headers=sent)
 
 
-def webhook_count(ratebot: Ratebot, outcome: str) -> float:
-    value = ratebot.services.metrics.registry.get_sample_value(
-        "ratebot_webhooks_total", {"source": "generic", "outcome": outcome}
-    )
-    return value or 0.0
-
-
 # ---------------------------------------------------------------- success
 
 
@@ -114,19 +63,18 @@ async def test_a_signed_close_is_accepted_and_stored(
     rows = await snapshot(database_url)
     assert len(rows["conversations"]) == 1
     assert len(rows["prompts"]) == 1
-    assert webhook_count(ratebot, "accepted") == 1
+    assert webhook_count(ratebot, "generic", "accepted") == 1
 
 
 async def test_the_same_close_again_answers_duplicate_and_creates_nothing(
     client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
 ) -> None:
     assert (await post(client)).status == 202
-    before = await snapshot(database_url)
-    response = await post(client)
-    assert response.status == 200
-    assert await response.json() == {"status": "duplicate"}
-    assert await snapshot(database_url) == before
-    assert webhook_count(ratebot, "duplicate") == 1
+    async with unchanged(database_url):
+        response = await post(client)
+        assert response.status == 200
+        assert await response.json() == {"status": "duplicate"}
+    assert webhook_count(ratebot, "generic", "duplicate") == 1
 
 
 async def test_a_close_that_will_not_ask_is_accepted_as_skipped_with_its_reason(
@@ -151,7 +99,7 @@ async def test_a_reopen_withdraws_the_pending_prompt(
     assert await response.json() == {"status": "reopened", "found": True, "withdrawn": True}
     (prompt,) = (await snapshot(database_url))["prompts"]
     assert (prompt["status"], prompt["reason"]) == ("skipped", "reopened")
-    assert webhook_count(ratebot, "reopened") == 1
+    assert webhook_count(ratebot, "generic", "reopened") == 1
 
 
 async def test_a_reopen_of_an_unknown_ticket_says_so(client: TestClient[Any, Any]) -> None:
@@ -171,14 +119,13 @@ async def assert_refused(
     outcome: str,
     **request: Any,
 ) -> dict[str, Any]:
-    before = await snapshot(database_url)
-    response = await post(client, **request)
-    assert response.status == status, await response.text()
-    assert response.content_type == "application/json"
-    body: dict[str, Any] = await response.json()
-    assert await snapshot(database_url) == before
-    assert webhook_count(ratebot, outcome) == 1
-    assert webhook_count(ratebot, "accepted") == 0
+    async with unchanged(database_url):
+        response = await post(client, **request)
+        assert response.status == status, await response.text()
+        assert response.content_type == "application/json"
+        body: dict[str, Any] = await response.json()
+    assert webhook_count(ratebot, "generic", outcome) == 1
+    assert webhook_count(ratebot, "generic", "accepted") == 0
     return body
 
 
@@ -211,18 +158,14 @@ async def test_a_signature_over_other_bytes_is_401(
 async def test_without_a_configured_secret_every_request_is_403(
     database_url: str, clock: FakeClock
 ) -> None:
-    ratebot = await make_ratebot(database_url, clock, secret=None)
-    try:
-        async with TestClient(TestServer(build_app(ratebot))) as client:
+    async with running(generic_ratebot(database_url, clock, secret=None)) as ratebot:
+        async with served(ratebot) as client:
             for secret in (None, "", "anything"):
-                before = await snapshot(database_url)
-                response = await post(client, secret=secret)
-                assert response.status == 403
-                assert "RATEBOT_WEBHOOK_SECRET" in (await response.json())["error"]
-                assert await snapshot(database_url) == before
-        assert webhook_count(ratebot, "unauthorized") == 3
-    finally:
-        await ratebot.aclose()
+                async with unchanged(database_url):
+                    response = await post(client, secret=secret)
+                    assert response.status == 403
+                    assert "RATEBOT_WEBHOOK_SECRET" in (await response.json())["error"]
+        assert webhook_count(ratebot, "generic", "unauthorized") == 3
 
 
 async def test_a_body_over_64_kib_is_413(
@@ -242,14 +185,13 @@ async def test_the_size_limit_holds_without_a_content_length(
         for start in range(0, len(big), 8192):
             yield big[start : start + 8192]
 
-    before = await snapshot(database_url)
-    response = await client.post(
-        "/webhooks/generic",
-        data=chunks(),
-        headers={"X-Ratebot-Signature": sign(big, SECRET), "Content-Type": "application/json"},
-    )
-    assert response.status == 413
-    assert await snapshot(database_url) == before
+    async with unchanged(database_url):
+        response = await client.post(
+            "/webhooks/generic",
+            data=chunks(),
+            headers={"X-Ratebot-Signature": sign(big, SECRET), "Content-Type": "application/json"},
+        )
+        assert response.status == 413
 
 
 async def test_a_body_of_exactly_64_kib_is_read(client: TestClient[Any, Any]) -> None:
@@ -318,14 +260,14 @@ class ExplodingRandom(random.Random):
 async def test_an_unexpected_error_is_500_logged_without_personal_data_and_rolled_back(
     database_url: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ratebot = await make_ratebot(database_url, clock, rng=ExplodingRandom(CLOSE["requester_email"]))
-    try:
+    exploding = ExplodingRandom(CLOSE["requester_email"])
+    async with running(generic_ratebot(database_url, clock, rng=exploding)) as ratebot:
         # Sampling makes the store consult the rng mid-transaction, after it has
         # started writing the person and the conversation.
         await ratebot.services.store.update_team(
             "servicedesk", {"sample_percent": 50}, actor=ADMIN, at=clock.now()
         )
-        async with TestClient(TestServer(build_app(ratebot))) as client:
+        async with served(ratebot) as client:
             caplog.set_level(logging.ERROR, logger="adapters.helpdesk.webhook")
             body = await assert_refused(
                 client, ratebot, database_url, 500, "error",
@@ -339,5 +281,3 @@ async def test_an_unexpected_error_is_500_logged_without_personal_data_and_rolle
         assert "jan@example.com" not in logged and "Jan Jansen" not in logged
         assert "Printer" not in logged
         assert record.exc_info is None  # a traceback would print the message
-    finally:
-        await ratebot.aclose()

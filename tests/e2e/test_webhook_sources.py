@@ -9,22 +9,26 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from adapters.helpdesk.generic import sign
 from adapters.helpdesk.vendor import VendorWebhook
 from bot.bootstrap import Ratebot, build
-from bot.delivery import DeliveryWorker
-from bot.server import build_app, helpdesk_sources
-from bot.services import Services
+from bot.server import helpdesk_sources
 from bot.settings import load_settings
-from storage.engine import create_engine
 from storage.store import SqlStore
 from tests.adapters.helpdesk import payloads
-from tests.e2e.test_webhook_generic import snapshot
+from tests.e2e.support import (
+    ADMIN,
+    running,
+    served,
+    snapshot,
+    unchanged,
+    unreachable_ratebot,
+    webhook_count,
+)
 from tests.fakes.clock import FakeClock
 
-ADMIN = "test:admin"
 SECRETS = {
     "zendesk": "zendesk-e2e-secret",
     "jira": "jira-e2e-secret",
@@ -121,15 +125,8 @@ async def make_ratebot(
 
 @pytest.fixture
 async def ratebot(database_url: str, clock: FakeClock) -> AsyncIterator[Ratebot]:
-    ratebot = await make_ratebot(database_url, clock)
-    yield ratebot
-    await ratebot.aclose()
-
-
-@pytest.fixture
-async def client(ratebot: Ratebot) -> AsyncIterator[TestClient[Any, Any]]:
-    async with TestClient(TestServer(build_app(ratebot))) as client:
-        yield client
+    async with running(make_ratebot(database_url, clock)) as ratebot:
+        yield ratebot
 
 
 def signer(case: Case, clock: FakeClock, secret: str | None = None) -> VendorWebhook:
@@ -154,13 +151,6 @@ async def post(
     return await client.post(f"/webhooks/{case.source}", data=raw, headers=sent)
 
 
-def count(ratebot: Ratebot, source: str, outcome: str) -> float:
-    value = ratebot.services.metrics.registry.get_sample_value(
-        "ratebot_webhooks_total", {"source": source, "outcome": outcome}
-    )
-    return value or 0.0
-
-
 async def conversations(database_url: str) -> list[dict[str, Any]]:
     return (await snapshot(database_url))["conversations"]
 
@@ -180,7 +170,7 @@ async def test_a_signed_close_is_stored_in_the_mapped_team(
     assert (conversation["source"], conversation["external_id"]) == (case.source, case.ticket)
     team = await ratebot.services.store.get_team("servicedesk")
     assert team is not None and conversation["team_id"] == team.id
-    assert count(ratebot, case.source, "accepted") == 1
+    assert webhook_count(ratebot, case.source, "accepted") == 1
 
     again = await post(client, case, case.close, clock)
     assert again.status == 200
@@ -199,7 +189,7 @@ async def test_a_reopen_withdraws_the_pending_prompt(
     assert await response.json() == {"status": "reopened", "found": True, "withdrawn": True}
     prompts = (await snapshot(database_url))["prompts"]
     assert [(p["status"], p["reason"]) for p in prompts] == [("skipped", "reopened")]
-    assert count(ratebot, case.source, "reopened") == 1
+    assert webhook_count(ratebot, case.source, "reopened") == 1
 
 
 @by_source
@@ -207,14 +197,13 @@ async def test_an_irrelevant_status_change_is_ignored_and_stores_nothing(
     client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock,
     case: Case,
 ) -> None:
-    before = await snapshot(database_url)
-    response = await post(client, case, case.ignored, clock)
-    assert response.status == 200
-    body = await response.json()
-    assert body["status"] == "ignored"
-    assert body["reason"]
-    assert await snapshot(database_url) == before
-    assert count(ratebot, case.source, "ignored") == 1
+    async with unchanged(database_url):
+        response = await post(client, case, case.ignored, clock)
+        assert response.status == 200
+        body = await response.json()
+        assert body["status"] == "ignored"
+        assert body["reason"]
+    assert webhook_count(ratebot, case.source, "ignored") == 1
     metrics = await (await client.get("/metrics")).text()
     assert f'ratebot_webhooks_total{{outcome="ignored",source="{case.source}"}} 1.0' in metrics
 
@@ -224,14 +213,13 @@ async def test_a_wrong_or_missing_signature_is_401_and_stores_nothing(
     client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock,
     case: Case,
 ) -> None:
-    before = await snapshot(database_url)
-    wrong = await post(client, case, case.close, clock, secret="not-the-configured-secret")
-    assert wrong.status == 401
-    assert (await wrong.json())["error"]
-    missing = await post(client, case, case.close, clock, headers={})
-    assert missing.status == 401
-    assert await snapshot(database_url) == before
-    assert count(ratebot, case.source, "unauthorized") == 2
+    async with unchanged(database_url):
+        wrong = await post(client, case, case.close, clock, secret="not-the-configured-secret")
+        assert wrong.status == 401
+        assert (await wrong.json())["error"]
+        missing = await post(client, case, case.close, clock, headers={})
+        assert missing.status == 401
+    assert webhook_count(ratebot, case.source, "unauthorized") == 2
 
 
 @by_source
@@ -239,58 +227,53 @@ async def test_a_bad_field_is_400_naming_it(
     client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock,
     case: Case,
 ) -> None:
-    before = await snapshot(database_url)
-    response = await post(client, case, case.invalid, clock)
-    assert response.status == 400, await response.text()
-    assert case.bad_field in (await response.json())["fields"]
-    assert await snapshot(database_url) == before
-    assert count(ratebot, case.source, "invalid") == 1
+    async with unchanged(database_url):
+        response = await post(client, case, case.invalid, clock)
+        assert response.status == 400, await response.text()
+        assert case.bad_field in (await response.json())["fields"]
+    assert webhook_count(ratebot, case.source, "invalid") == 1
 
 
 @by_source
 async def test_without_its_secret_a_source_refuses_everything(
     database_url: str, clock: FakeClock, case: Case
 ) -> None:
-    ratebot = await make_ratebot(database_url, clock, configured=False)
-    try:
-        async with TestClient(TestServer(build_app(ratebot))) as client:
-            before = await snapshot(database_url)
-            response = await post(client, case, case.close, clock)
-            assert response.status == 403
-            assert f"RATEBOT_{case.source.upper()}_SECRET" in (await response.json())["error"]
-            assert await snapshot(database_url) == before
-    finally:
-        await ratebot.aclose()
+    async with (
+        running(make_ratebot(database_url, clock, configured=False)) as ratebot,
+        served(ratebot) as client,
+        unchanged(database_url),
+    ):
+        response = await post(client, case, case.close, clock)
+        assert response.status == 403
+        assert f"RATEBOT_{case.source.upper()}_SECRET" in (await response.json())["error"]
 
 
 async def test_an_unmapped_group_is_422_naming_the_group(
     client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock
 ) -> None:
     case = CASES[0]
-    before = await snapshot(database_url)
-    response = await post(client, case, {**case.close, "group": "Facilities Helpdesk"}, clock)
-    assert response.status == 422
-    error = (await response.json())["error"]
-    assert "zendesk group 'Facilities Helpdesk'" in error
-    assert "ratebot teams map <team> zendesk:Facilities Helpdesk" in error
-    assert await snapshot(database_url) == before
-    assert count(ratebot, "zendesk", "unknown_team") == 1
+    async with unchanged(database_url):
+        response = await post(client, case, {**case.close, "group": "Facilities Helpdesk"}, clock)
+        assert response.status == 422
+        error = (await response.json())["error"]
+        assert "zendesk group 'Facilities Helpdesk'" in error
+        assert "ratebot teams map <team> zendesk:Facilities Helpdesk" in error
+    assert webhook_count(ratebot, "zendesk", "unknown_team") == 1
 
 
 async def test_an_unmapped_group_goes_to_the_default_team_when_one_is_set(
     database_url: str, clock: FakeClock
 ) -> None:
-    ratebot = await make_ratebot(database_url, clock, RATEBOT_DEFAULT_TEAM="facilities")
-    try:
-        async with TestClient(TestServer(build_app(ratebot))) as client:
+    async with running(
+        make_ratebot(database_url, clock, RATEBOT_DEFAULT_TEAM="facilities")
+    ) as ratebot:
+        async with served(ratebot) as client:
             case = CASES[0]
             payload = {**case.close, "group": "Facilities Helpdesk"}
             assert (await post(client, case, payload, clock)).status == 202
         (conversation,) = await conversations(database_url)
         team = await ratebot.services.store.get_team("facilities")
         assert team is not None and conversation["team_id"] == team.id
-    finally:
-        await ratebot.aclose()
 
 
 async def test_group_names_match_whatever_their_case_and_spacing(
@@ -311,19 +294,19 @@ async def test_a_replayed_request_older_than_five_minutes_is_401(
     signed = signer(case, clock).sign(raw, now=clock.now())
     headers = {"Content-Type": "application/json", **signed}
     clock.advance(minutes=6)
-    before = await snapshot(database_url)
-    response = await client.post(f"/webhooks/{source}", data=raw, headers=headers)
-    assert response.status == 401
-    assert "replay" in (await response.json())["error"]
-    assert await snapshot(database_url) == before
+    async with unchanged(database_url):
+        response = await client.post(f"/webhooks/{source}", data=raw, headers=headers)
+        assert response.status == 401
+        assert "replay" in (await response.json())["error"]
 
 
 async def test_the_generic_webhook_still_names_its_team_directly(
     database_url: str, clock: FakeClock
 ) -> None:
-    ratebot = await make_ratebot(database_url, clock, RATEBOT_WEBHOOK_SECRET="generic-secret")
-    try:
-        async with TestClient(TestServer(build_app(ratebot))) as client:
+    async with running(
+        make_ratebot(database_url, clock, RATEBOT_WEBHOOK_SECRET="generic-secret")
+    ) as ratebot:
+        async with served(ratebot) as client:
             raw = json.dumps(
                 {"ticket_id": "G-1", "requester_email": "jan@example.com", "team": "facilities"}
             ).encode()
@@ -332,28 +315,16 @@ async def test_the_generic_webhook_still_names_its_team_directly(
         (conversation,) = await conversations(database_url)
         team = await ratebot.services.store.get_team("facilities")
         assert team is not None and conversation["team_id"] == team.id
-    finally:
-        await ratebot.aclose()
 
 
 async def test_a_vendor_close_is_503_with_retry_after_when_the_database_is_down(
     clock: FakeClock,
 ) -> None:
-    # Nothing listens on 127.0.0.1:1: the group lookup itself cannot reach the database.
-    settings = load_settings(
-        {
-            "RATEBOT_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/ratebot",
-            "RATEBOT_ZENDESK_SECRET": SECRETS["zendesk"],
-        }
-    )
-    store = SqlStore(create_engine(settings.database_url))
-    services = Services(store=store, clock=clock)
-    down = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
-    try:
-        async with TestClient(TestServer(build_app(down))) as client:
+    # The group lookup itself cannot reach the database.
+    env = {"RATEBOT_ZENDESK_SECRET": SECRETS["zendesk"]}
+    async with running(unreachable_ratebot(clock, env)) as down:
+        async with served(down) as client:
             response = await post(client, CASES[0], CASES[0].close, clock)
             assert response.status == 503
             assert response.headers["Retry-After"] == "30"
-        assert count(down, "zendesk", "unavailable") == 1
-    finally:
-        await down.aclose()
+        assert webhook_count(down, "zendesk", "unavailable") == 1

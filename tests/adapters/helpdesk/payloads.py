@@ -8,9 +8,15 @@ Jira's webhook, Zammad, GLPI and GitHub send their own documented default payloa
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 Payload = dict[str, Any]
+
+
+def body(payload: object) -> bytes:
+    """The raw request body a helpdesk sends with `payload`."""
+    return json.dumps(payload).encode()
 
 
 def zendesk(status: str = "Solved", **changes: Any) -> Payload:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,13 +11,10 @@ from adapters.helpdesk.freshservice import FreshserviceWebhook
 from adapters.helpdesk.source import Ignored, PayloadError
 from bot.events import ConversationClosed, ConversationReopened
 from tests.adapters.helpdesk import payloads
+from tests.adapters.helpdesk.payloads import body
 
 SECRET = "freshservice-shared-secret"
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-
-
-def body(payload: object) -> bytes:
-    return json.dumps(payload).encode()
 
 
 def test_the_shared_secret_is_required_in_a_header_or_as_basic_auth() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -13,13 +12,10 @@ from adapters.helpdesk.github import SIGNATURE_HEADER, GitHubWebhook, requester_
 from adapters.helpdesk.source import Ignored
 from bot.events import ConversationClosed, ConversationReopened
 from tests.adapters.helpdesk import payloads
+from tests.adapters.helpdesk.payloads import body
 
 SECRET = "It's a Secret to Everybody"
 AT = datetime(2026, 11, 25, 9, 31, tzinfo=UTC)
-
-
-def body(payload: object) -> bytes:
-    return json.dumps(payload).encode()
 
 
 def test_githubs_documented_test_vector_verifies() -> None:

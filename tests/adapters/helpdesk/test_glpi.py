@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -13,14 +12,11 @@ from adapters.helpdesk.glpi import SIGNATURE_HEADER, TIMESTAMP_HEADER, GlpiWebho
 from adapters.helpdesk.source import Ignored, PayloadError
 from bot.events import ConversationClosed, ConversationReopened
 from tests.adapters.helpdesk import payloads
+from tests.adapters.helpdesk.payloads import body
 from tests.fakes.clock import FakeClock
 
 SECRET = "glpi-webhook-secret-0123456789abcdefghij"
 AT = datetime(2026, 11, 25, 9, 31, tzinfo=UTC)
-
-
-def body(payload: object) -> bytes:
-    return json.dumps(payload).encode()
 
 
 def glpi_headers(raw: bytes, when: datetime) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,14 +11,11 @@ from adapters.helpdesk.jira import SIGNATURE_HEADER, JiraWebhook
 from adapters.helpdesk.source import Ignored, PayloadError
 from bot.events import ConversationClosed, ConversationReopened
 from tests.adapters.helpdesk import payloads
+from tests.adapters.helpdesk.payloads import body
 
 SECRET = "jira-webhook-secret"
 AT = datetime(2026, 11, 25, 9, 31, tzinfo=UTC)
 JIRA_SENT_AT = datetime.fromtimestamp(1764063000, UTC)
-
-
-def body(payload: object) -> bytes:
-    return json.dumps(payload).encode()
 
 
 def test_the_webhook_signature_is_sha256_hex_of_the_body() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -13,13 +12,10 @@ from adapters.helpdesk.source import Ignored, PayloadError
 from adapters.helpdesk.zammad import SIGNATURE_HEADER, ZammadWebhook
 from bot.events import ConversationClosed, ConversationReopened
 from tests.adapters.helpdesk import payloads
+from tests.adapters.helpdesk.payloads import body
 
 SECRET = "zammad-hmac-token"
 AT = datetime(2026, 11, 25, 9, 31, tzinfo=UTC)
-
-
-def body(payload: object) -> bytes:
-    return json.dumps(payload).encode()
 
 
 def test_the_hmac_sha1_signature_is_checked() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,14 +11,11 @@ from adapters.helpdesk.source import Ignored, PayloadError
 from adapters.helpdesk.zendesk import SIGNATURE_HEADER, TIMESTAMP_HEADER, ZendeskWebhook
 from bot.events import ConversationClosed, ConversationReopened
 from tests.adapters.helpdesk import payloads
+from tests.adapters.helpdesk.payloads import body
 from tests.fakes.clock import FakeClock
 
 SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-
-
-def body(payload: object) -> bytes:
-    return json.dumps(payload).encode()
 
 
 def test_a_request_signed_as_zendesk_documents_is_accepted(clock: FakeClock) -> None:
