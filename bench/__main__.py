@@ -12,6 +12,7 @@ BENCHMARKS = {
     "intake": "bench.intake",  # webhook intake vs a bare aiohttp handler
     "stats": "bench.stats",  # stats over 1,000,000 ratings vs a bare COUNT
     "digest": "bench.digest",  # every team's digest, 100 teams, 1,000,000 ratings vs COUNT
+    "slack_click": "bench.slack_click",  # Slack clicks vs bolt's own no-op action handler
     "teams_click": "bench.teams_click",  # Teams card clicks vs a botbuilder no-op bot
 }
 

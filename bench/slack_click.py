@@ -38,7 +38,7 @@ from bot.events import ConversationClosed
 from bot.ports import PersonIdentity
 from bot.settings import Settings, load_settings
 from storage.migrate import upgrade
-from tests.e2e.slack.harness import SIGNING_SECRET, close, sign, with_chat_store, with_slack
+from tests.e2e.slack.harness import SIGNING_SECRET, close, sign, with_slack
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -153,8 +153,7 @@ async def prepared(clicks: int, api: FakeSlackApi, database_url: str,
         "SLACK_API_URL": api.base_url,
     })
     bot = await build(settings, clock=FakeClock())  # inside working hours: all go out now
-    with_chat_store(bot)
-    with_slack(bot)
+    with_slack(bot, paced=False)  # the fake Slack has no rate limits to respect
     store, now = bot.services.store, bot.services.clock.now()
     earlier = set(api.messages)  # of another run on the same fake Slack
     await store.add_team("servicedesk", display_name="Service Desk", actor="bench", at=now)

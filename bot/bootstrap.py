@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+from adapters.slack.app import slack_chat, slack_configured
 from adapters.teams.app import teams_chat
 from bot.clock import Clock, SystemClock
 from bot.delivery import DeliveryWorker
@@ -38,6 +39,10 @@ class Ratebot:
     digests: DigestScheduler | None = None  # None: no scheduled digests (tests, tools)
 
     async def aclose(self) -> None:
+        for chat in self.services.chats:
+            closer = getattr(chat, "aclose", None)  # platforms holding an HTTP session
+            if closer is not None:
+                await closer()
         await self.services.store.close()
 
 
@@ -51,6 +56,8 @@ async def build(
     """Open the store (migrating a SQLite file, checking a PostgreSQL schema) and wire it."""
     store = await open_store(settings.database_url)
     clock = clock or SystemClock()
+    if slack_configured(settings) and not any(c.platform == "slack" for c in chats):
+        chats = (*chats, slack_chat(settings, store))
     if settings.microsoft_app_id:
         chats = (*chats, teams_chat(settings, store, clock))
     services = Services(

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from adapters.slack.manifest import slack_manifest
 from bot import admin, cli_digest, cli_helpdesk
 from bot.bootstrap import Ratebot, build
 from bot.errors import SchemaOutdated, StoreUnavailable, UnknownTeam, UserFacingError
@@ -423,6 +424,7 @@ def main() -> None:
 
 
 # Command groups that live in modules of their own.
+app.command("slack-manifest")(slack_manifest)
 cli_helpdesk.register(app, teams_app)
 cli_digest.register(app)
 

@@ -14,6 +14,7 @@ from adapters.helpdesk.generic import GenericWebhook
 from adapters.helpdesk.source import WebhookSource
 from adapters.helpdesk.vendors import vendor_sources
 from adapters.helpdesk.webhook import WebhookEndpoint
+from adapters.slack.app import mount as mount_slack
 from adapters.teams.app import check_bind, teams_enabled, teams_routes
 from bot.bootstrap import Ratebot, build
 from bot.clock import Clock, SystemClock
@@ -55,6 +56,7 @@ def build_app(
     app.router.add_post("/webhooks/{source}", webhooks.handle)
     if teams_enabled(ratebot.settings):
         app.router.add_routes(teams_routes(ratebot))
+    mount_slack(app, ratebot.services, ratebot.settings)
     return app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from slack_bolt.response import BoltResponse
 from adapters.slack import blocks, inbound
 from adapters.slack.interactions import SlackInteractions
 from adapters.slack.outbound import SlackChat, slack_client
+from adapters.slack.pacing import Pacer
 from bot.ports import RatingStore
 from bot.services import Services
 from bot.settings import Settings
@@ -44,6 +45,14 @@ class SlackBinding:
         return await to_aiohttp_response(response)
 
 
+SLACK_BINDING = web.AppKey("slack_binding", SlackBinding)
+
+
+def binding_of(app: web.Application) -> SlackBinding | None:
+    """The Slack wiring `mount` put on `app`, if any (tests drive it directly)."""
+    return app.get(SLACK_BINDING)
+
+
 def slack_configured(settings: Settings) -> bool:
     """A bot token, and a way in: signed HTTP requests or a Socket Mode app token."""
     return settings.slack_bot_token is not None and (
@@ -61,6 +70,7 @@ def mount(app: web.Application, services: Services, settings: Settings) -> Slack
     if chat is None:
         return None
     binding = build_slack(services, settings, chat)
+    app[SLACK_BINDING] = binding
 
     async def finish_work(_: web.Application) -> None:
         # Acknowledged clicks may still be recording: let them end before the store closes.
@@ -85,7 +95,8 @@ def mount(app: web.Application, services: Services, settings: Settings) -> Slack
     return binding
 
 
-def slack_chat(settings: Settings, store: RatingStore) -> SlackChat:
+def slack_chat(settings: Settings, store: RatingStore, *,
+               pacers: Mapping[str, Pacer] | None = None) -> SlackChat:
     """The outbound port, for the composition root to put into `Services.chats`.
 
     Call it inside the event loop: the Web API client keeps one HTTP session (and its
@@ -93,7 +104,7 @@ def slack_chat(settings: Settings, store: RatingStore) -> SlackChat:
     """
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     return SlackChat(slack_client(settings, session=session), store,
-                     default_locale=settings.locale, session=session)
+                     default_locale=settings.locale, session=session, pacers=pacers)
 
 
 def build_slack(services: Services, settings: Settings, chat: SlackChat) -> SlackBinding:

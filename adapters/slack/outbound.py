@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -43,6 +44,7 @@ from bot.texts import locale_for
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
+DM_CACHE = 10_000
 NO_SLACK_USER = "no Slack user has this email"
 DEACTIVATED = "the Slack account is deactivated"
 # Errors that retrying will not cure; anything else Slack answers is worth another try.
@@ -112,6 +114,9 @@ class SlackChat:
         self._default_locale = default_locale
         self._session = session  # owned: closed by `aclose`
         self._pacers = slack_pacers() if pacers is None else pacers
+        # A person's direct message with the bot never changes: asking Slack once per
+        # process spares a Tier 3 call on every prompt.
+        self._dms: OrderedDict[str, str] = OrderedDict()
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -206,9 +211,17 @@ class SlackChat:
     # ------------------------------------------------------------------ Web API
 
     async def open_dm(self, user_id: str) -> str:
+        known = self._dms.get(user_id)
+        if known is not None:
+            self._dms.move_to_end(user_id)
+            return known
         await self._pace("conversations.open")
         opened = await self._call(self.client.conversations_open, users=user_id)
-        return str(opened["channel"]["id"])
+        channel = str(opened["channel"]["id"])
+        self._dms[user_id] = channel
+        if len(self._dms) > DM_CACHE:
+            self._dms.popitem(last=False)
+        return channel
 
     async def post(self, channel: str, message: Message) -> str:
         posted = await self._call(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.slack.app import mount
+from adapters.slack.app import binding_of
 from bot.bootstrap import Ratebot, build
 from bot.ports import PersonIdentity
 from bot.server import build_app
@@ -18,7 +18,6 @@ from tests.e2e.slack.harness import (
     SIGNING_SECRET,
     SlackDriver,
     close,
-    with_chat_store,
     with_slack,
 )
 from tests.fakes.clock import FakeClock
@@ -54,7 +53,6 @@ def slack_env(database_url: str, slack_api: FakeSlackApi) -> dict[str, str]:
 async def ratebot(slack_env: dict[str, str], clock: FakeClock) -> AsyncIterator[Ratebot]:
     settings = load_settings(slack_env)
     ratebot = await build(settings, clock=clock)
-    with_chat_store(ratebot)
     with_slack(ratebot)
     store, now = ratebot.services.store, clock.now()
     await store.add_team("servicedesk", display_name="Service Desk", actor=ADMIN, at=now)
@@ -70,7 +68,7 @@ async def ratebot(slack_env: dict[str, str], clock: FakeClock) -> AsyncIterator[
 async def slack(ratebot: Ratebot, slack_api: FakeSlackApi) -> AsyncIterator[SlackDriver]:
     """The server's own app with Slack mounted on it, as `serve` runs it."""
     app = build_app(ratebot)
-    binding = mount(app, ratebot.services, ratebot.settings)
+    binding = binding_of(app)
     assert binding is not None
     client: TestClient[Any, Any]
     async with TestClient(TestServer(app)) as client:

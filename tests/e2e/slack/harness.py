@@ -17,12 +17,7 @@ from aiohttp.test_utils import TestClient
 from adapters.slack.app import SlackBinding, slack_chat
 from adapters.slack.outbound import SlackChat
 from bot.bootstrap import Ratebot
-from bot.chat_ports import ChatStore
 from bot.delivery import DeliveryWorker
-from bot.digest_ports import DigestStore
-from storage.chat_queries import ChatQueries
-from storage.digest_queries import DigestQueries
-from storage.store import SqlStore
 from tests.fakes.slack_api import Call, FakeSlackApi
 
 SIGNING_SECRET = "slack-signing-secret-for-tests"
@@ -39,24 +34,15 @@ def sign(
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
 
 
-class _FullSqlStore(SqlStore, ChatQueries, DigestQueries):
-    """Until SqlStore mixes ChatQueries (and DigestQueries) in itself: the lead's change."""
-
-
-def with_chat_store(ratebot: Ratebot) -> None:
-    store = ratebot.services.store
-    if not isinstance(store, ChatStore) or not isinstance(store, DigestStore):
-        assert isinstance(store, SqlStore)
-        store = _FullSqlStore(store.engine)
-    ratebot.services = dataclasses.replace(ratebot.services, store=store)
-
-
-def with_slack(ratebot: Ratebot) -> SlackChat:
+def with_slack(ratebot: Ratebot, *, paced: bool = True) -> SlackChat:
     """The Slack port in the services: the composition root's, or one put there as it would."""
     for chat in ratebot.services.chats:
         if isinstance(chat, SlackChat):
+            if not paced:
+                chat._pacers = {}
             return chat
-    chat = slack_chat(ratebot.settings, ratebot.services.store)
+    chat = slack_chat(ratebot.settings, ratebot.services.store,
+                      pacers=None if paced else {})
     services = dataclasses.replace(ratebot.services, chats=(*ratebot.services.chats, chat))
     ratebot.services = services
     ratebot.worker = DeliveryWorker(services)

@@ -93,6 +93,7 @@ async def test_the_slack_id_and_locale_are_kept_so_the_next_prompt_needs_no_look
     assert len(slack_api.called("chat.postMessage")) == 2
     assert len(slack_api.called("users.lookupByEmail")) == 1
     assert len(slack_api.called("users.info")) == 1
+    assert len(slack_api.called("conversations.open")) == 1  # the DM is remembered
 
 
 async def test_a_dutch_slack_user_is_asked_in_dutch(

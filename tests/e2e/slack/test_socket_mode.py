@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.slack.app import SlackBinding, build_slack, mount
+from adapters.slack.app import SlackBinding, binding_of, build_slack
 from adapters.slack.socket_mode import SlackSocket
 from bot.bootstrap import Ratebot
 from bot.server import build_app
@@ -95,9 +95,9 @@ async def test_with_an_app_token_the_server_connects_instead_of_serving_the_endp
     ratebot: Ratebot, slack_env: dict[str, str], slack_api: FakeSlackApi,
     socket_server: FakeSocketModeServer,
 ) -> None:
-    settings = load_settings({**slack_env, "SLACK_APP_TOKEN": APP_TOKEN})
+    ratebot.settings = load_settings({**slack_env, "SLACK_APP_TOKEN": APP_TOKEN})
     app = build_app(ratebot)
-    binding = mount(app, ratebot.services, settings)
+    binding = binding_of(app)
     assert binding is not None
     async with TestClient(TestServer(app)) as client:
         assert socket_server.connected.is_set()
