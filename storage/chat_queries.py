@@ -15,24 +15,15 @@ from storage.base import StoreBase, insert_for
 from storage.lookups import person_by_id, team_by_id
 from storage.rows import follow_up_from, person_from
 from storage.schema import (
+    chat_deliveries,
     conversations,
     follow_ups,
-    metadata,
     people,
     prompts,
     ratings,
     teams,
 )
-from storage.types import UtcDateTime
 
-# Mirrors migration 0002. Slack retries an event for up to about an hour: a day is ample.
-chat_deliveries = sa.Table(
-    "chat_deliveries",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("key", sa.String(200), nullable=False, unique=True),
-    sa.Column("seen_at", UtcDateTime(), nullable=False, index=True),
-)
 DELIVERY_MEMORY = timedelta(days=1)
 
 

@@ -22,8 +22,9 @@ from storage.schema import (
     prompts,
     ratings,
     teams,
+    teams_conversations,
+    teams_threads,
 )
-from storage.teams_queries import teams_conversations, teams_threads
 
 
 class PeopleQueries(StoreBase):

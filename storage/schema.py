@@ -214,3 +214,38 @@ team_sources = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("source", "group_key"),
 )
+
+# Chat deliveries already handled, for de-duplication. Slack retries an event for up to
+# about an hour: remembering them a day is ample.
+chat_deliveries = sa.Table(
+    "chat_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(200), nullable=False, unique=True),
+    sa.Column("seen_at", UtcDateTime(), nullable=False, index=True),
+)
+
+# Microsoft Teams: conversation references (proactive messages need them) and who started
+# each thread in a help channel.
+teams_conversations = sa.Table(
+    "teams_conversations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(400), nullable=False, unique=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("tenant_id", sa.String(64), nullable=True),
+    sa.Column("service_url", sa.Text, nullable=False),
+    sa.Column("reference", sa.Text, nullable=False),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True),
+    sa.Column("team_id", sa.String(400), nullable=True, index=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+teams_threads = sa.Table(
+    "teams_threads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("thread_id", sa.String(400), nullable=False, unique=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)

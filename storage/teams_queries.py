@@ -11,32 +11,7 @@ from adapters.teams.directory import TeamsConversation
 from bot.model import Person
 from storage.base import StoreBase, insert_for
 from storage.lookups import person_by_id
-from storage.schema import metadata
-from storage.types import UtcDateTime
-
-# Both mirror migration 0005.
-teams_conversations = sa.Table(
-    "teams_conversations",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("conversation_id", sa.String(400), nullable=False, unique=True),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("tenant_id", sa.String(64), nullable=True),
-    sa.Column("service_url", sa.Text, nullable=False),
-    sa.Column("reference", sa.Text, nullable=False),
-    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True),
-    sa.Column("team_id", sa.String(400), nullable=True, index=True),
-    sa.Column("updated_at", UtcDateTime(), nullable=False),
-)
-
-teams_threads = sa.Table(
-    "teams_threads",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("thread_id", sa.String(400), nullable=False, unique=True),
-    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
-    sa.Column("created_at", UtcDateTime(), nullable=False),
-)
+from storage.schema import teams_conversations, teams_threads
 
 _NEWEST = (teams_conversations.c.updated_at.desc(), teams_conversations.c.id.desc())
 

@@ -15,8 +15,8 @@ from adapters.teams.activities import tenant_of
 from adapters.teams.app import check_bind, make_adapter, teams_enabled
 from bot.settings import SettingsError, load_settings
 from storage.engine import create_engine
+from storage.schema import teams_conversations
 from storage.store import SqlStore
-from storage.teams_queries import teams_conversations
 from tests.e2e.teams.harness import TeamsBotUnderTest, teams_bot
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, PIET, TEAM_ID, TENANT, fixture
 from tests.fakes.bot_connector import FakeConnector
