@@ -11,7 +11,7 @@ import io
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
-from bot import admin
+from bot import admin, source_mapping
 from bot.commands import (
     USAGE,
     AddAdmin,
@@ -22,15 +22,18 @@ from bot.commands import (
     ListAdmins,
     ListTeams,
     MapAgent,
+    MapGroup,
     OptIn,
     OptOut,
     PreviewDigest,
     RemoveAdmin,
+    SendDigest,
     SetTeamOption,
     ShowHelp,
     ShowStats,
 )
 from bot.digest import weekly_digest
+from bot.digest_flow import DigestFlow
 from bot.digest_text import render_digest
 from bot.errors import InvalidValue, NotAuthorized, UnknownTeam, UserFacingError
 from bot.export import write_export
@@ -38,6 +41,7 @@ from bot.model import Team
 from bot.ports import PersonIdentity
 from bot.reporting import team_stats
 from bot.services import Services
+from bot.weeks import IsoWeek
 
 Escape = Callable[[str], str]
 Resolve = Callable[[str], Awaitable[PersonIdentity]]  # a user id or email -> who that is
@@ -202,6 +206,19 @@ async def _run(ctx: CommandContext, command: Command, caller: Caller) -> Reply:
                 raise UnknownTeam(team_name)
             digest = await weekly_digest(services, found)
             return Reply(render_digest(digest, escape=esc))
+        case SendDigest(team=team_name, week=week):
+            try:
+                period = IsoWeek.parse(week) if week is not None else None
+            except ValueError as problem:
+                raise InvalidValue(str(problem)) from None
+            result = await DigestFlow(services).send_digest(team_name, period)
+            return Reply(f"Posted the digest of `{esc(result.team)}` for {result.period}.")
+        case MapGroup(team=team_name, group=ref):
+            mapping = await source_mapping.map_group(services, team_name, ref, actor=actor)
+            return Reply(
+                f"Tickets of {esc(mapping.source)} group `{esc(mapping.group)}` now rate "
+                f"`{esc(mapping.team)}`."
+            )
         case Export():
             out = io.StringIO()
             count = await write_export(services.store.export_rows(), out, "csv")

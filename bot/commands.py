@@ -94,6 +94,18 @@ class PreviewDigest(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class SendDigest(Command):
+    team: str
+    week: str | None = None  # an ISO week like 2026-W47; None: the last complete week
+
+
+@dataclass(frozen=True, slots=True)
+class MapGroup(Command):
+    team: str
+    group: str  # "<source>:<group>", e.g. "zendesk:Service Desk"
+
+
+@dataclass(frozen=True, slots=True)
 class Export(Command):
     pass
 
@@ -107,12 +119,14 @@ USAGE: dict[str, str] = {
     "help": "help — this list",
     "stats": "stats [team] [weeks] — scores over the last weeks (default 4)",
     "teams": "teams — the teams and their settings",
-    "team": "team add <name> [#channel] | team set <name> <option> <value>",
+    "team": "team add <name> [#channel] | team set <name> <option> <value> | "
+            "team map <name> <source>:<group>",
     "agent": "agent map @user <team> — this person helps in that team",
     "admins": "admins | admins add @user | admins remove @user",
     "optout": "optout — never ask me for ratings",
     "optin": "optin — ask me again",
-    "digest": "digest preview <team> — the next weekly digest, only to you",
+    "digest": "digest preview <team> — the digest, only to you | digest send <team> [week] "
+              "— post it now",
     "export": "export — every rating as a CSV file, in a direct message",
     "forget": "forget @user — erase a person, keep their ratings without a name",
 }
@@ -182,6 +196,9 @@ def _team(args: list[str], rest: str) -> Command:
     action = args[0].lower() if args else ""
     if action == "add" and len(args) in (2, 3):
         return AddTeam(args[1].lower(), args[2] if len(args) == 3 else None)
+    if action == "map" and len(args) >= 3:
+        # A helpdesk group may have spaces in its name: "zendesk:Service Desk".
+        return MapGroup(args[1].lower(), rest.split(None, 2)[2].strip())
     if action == "set" and len(args) >= 4:
         # The value is everything after the option, spacing kept: a question is a sentence.
         value = rest.split(None, 3)[3]
@@ -213,9 +230,12 @@ def _admins(args: list[str], rest: str) -> Command:
 
 
 def _digest(args: list[str], rest: str) -> Command:
-    if len(args) == 2 and args[0].lower() == "preview":
+    action = args[0].lower() if args else ""
+    if len(args) == 2 and action == "preview":
         return PreviewDigest(args[1].lower())
-    raise _Usage("Say which team's digest to preview.")
+    if len(args) in (2, 3) and action == "send":
+        return SendDigest(args[1].lower(), args[2] if len(args) == 3 else None)
+    raise _Usage("Say preview or send, and which team's digest.")
 
 
 def _forget(args: list[str], rest: str) -> Command:

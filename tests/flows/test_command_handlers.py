@@ -51,3 +51,31 @@ def test_is_admin_matches_ids_exactly_and_emails_in_any_case() -> None:
     assert is_admin(PersonIdentity(slack_user_id="U1"), ["U1"])
     assert not is_admin(PersonIdentity(slack_user_id="u1"), ["U1"])
     assert not is_admin(PersonIdentity(), ["U1"])
+
+
+async def test_an_admin_maps_a_helpdesk_group_to_a_team_in_chat(services: Services) -> None:
+    admin = ctx(services, "ada@example.com")
+    reply = await execute(admin, parse("team map servicedesk zendesk:Service Desk"), ADA)
+    assert reply.text == "Tickets of zendesk group `Service Desk` now rate `servicedesk`."
+    mapped = await services.store.team_for_group("zendesk", "service desk")  # type: ignore[attr-defined]
+    assert mapped == "servicedesk"
+    wrong = await execute(admin, parse("team map servicedesk nowhere:X"), ADA)
+    assert "nowhere" in wrong.text
+    refused = await execute(ctx(services, "ada@example.com"),
+                            parse("team map servicedesk zendesk:Other"), JAN)
+    assert refused.text.startswith("Only admins can do that.")
+
+
+async def test_digest_send_posts_once_and_says_why_not_otherwise(services: Services) -> None:
+    admin = ctx(services, "ada@example.com")
+    no_channel = await execute(admin, parse("digest send servicedesk"), ADA)
+    assert "has no digest channel" in no_channel.text
+    await services.store.set_team_channel(
+        "servicedesk", "test", "digest", "CDIGEST", actor="test", at=services.clock.now()
+    )
+    posted = await execute(admin, parse("digest send servicedesk 2026-W47"), ADA)
+    assert posted.text == "Posted the digest of `servicedesk` for 2026-W47."
+    again = await execute(admin, parse("digest send servicedesk 2026-W47"), ADA)
+    assert "posted already" in again.text
+    bad_week = await execute(admin, parse("digest send servicedesk 2026-W99"), ADA)
+    assert "2026-W99" in bad_week.text
