@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from bot.digest import Digest
 from bot.scales import Scale
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 150
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSize:
+    """The picture's pixels and resolution (fonts are in points: a lower dpi shrinks them).
+
+    `colors` asks for a palette PNG of at most that many colours: three times fewer bytes
+    for a line chart, for places that limit a message's size (a Teams card).
+    """
+
+    width_px: int = WIDTH_PX
+    height_px: int = HEIGHT_PX
+    dpi: int = DPI
+    colors: int | None = None
+
+
+FULL_SIZE = ChartSize()
 
 # The y axis spans the whole scale, so a small wobble does not look like a cliff.
 _RANGES = {Scale.NPS: (-100.0, 100.0), Scale.CSAT: (0.0, 100.0),
@@ -30,8 +48,8 @@ def _figure_class() -> Any | None:
     return Figure
 
 
-def render_chart(digest: Digest) -> bytes | None:
-    """The chart as PNG bytes (WIDTH_PX x HEIGHT_PX); None when matplotlib is not installed."""
+def render_chart(digest: Digest, size: ChartSize = FULL_SIZE) -> bytes | None:
+    """The chart as PNG bytes of `size` (1200 x 600 by default); None without matplotlib."""
     figure_class = _figure_class()
     if figure_class is None:
         return None
@@ -40,7 +58,8 @@ def render_chart(digest: Digest) -> bytes | None:
     margins = [_nan(point.score.margin) if point.score.value is not None else math.nan
                for point in digest.history]
     low, high = _RANGES[digest.scale]
-    figure = figure_class(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
+    figure = figure_class(figsize=(size.width_px / size.dpi, size.height_px / size.dpi),
+                          dpi=size.dpi)
     axes = figure.add_subplot(1, 1, 1)
     positions = list(range(len(weeks)))
     band_low = [max(v - m, low) if not math.isnan(m) else math.nan
@@ -61,7 +80,20 @@ def render_chart(digest: Digest) -> bytes | None:
     axes.legend(loc="lower left", fontsize=8, frameon=False)
     buffer = io.BytesIO()
     # No bbox_inches="tight": it would change the size the caller was promised.
-    figure.savefig(buffer, format="png", dpi=DPI)
+    figure.savefig(buffer, format="png", dpi=size.dpi)
+    if size.colors is None:
+        return buffer.getvalue()
+    return _palette_png(buffer.getvalue(), size.colors)
+
+
+def _palette_png(png: bytes, colors: int) -> bytes:
+    # Pillow comes with matplotlib (a required dependency of it), so it is here too.
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as drawn:
+        reduced = drawn.convert("RGB").quantize(colors=colors)
+    buffer = io.BytesIO()
+    reduced.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 

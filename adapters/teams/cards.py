@@ -10,11 +10,15 @@ typed is ever evaluated.
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime
 from typing import Any
 
-from adapters.teams.escape import escape, plain, say
-from bot.ports import DetractorAlert, PromptUpdate, RatingPrompt
+from adapters.teams.escape import escape, plain, say, teams_markdown
+from bot.digest import HISTORY_WEEKS
+from bot.digest_text import render_digest, scale_label
+from bot.ports import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.scales import Scale
 from bot.texts import anonymity_notice, default_question, text
 
@@ -27,6 +31,10 @@ RATE, COMMENT, OPTOUT, CLAIM, RESOLVE = "rate", "comment", "optout", "claim", "r
 COMMENT_INPUT, NOTE_INPUT = "comment", "note"
 MAX_COMMENT, MAX_NOTE = 2000, 500
 BUTTONS_PER_ROW = 6  # Teams shows at most six buttons side by side
+# Teams refuses an activity over about 28 KB; the rest of the activity (addresses, ids,
+# the attachment's wrapper) takes well under 2 KB of the difference.
+MAX_CARD_BYTES = 26_000
+PNG_DATA_URI = "data:image/png;base64,"
 
 
 def card(*body: Card, actions: list[Card] | None = None) -> Card:
@@ -206,3 +214,57 @@ def alert_card(alert: DetractorAlert, locale: str) -> Card:
         buttons.insert(0, action(CLAIM, text("alert.claim", locale), data,
                                  associatedInputs="none"))
     return card(*body, actions=buttons)
+
+
+def card_bytes(content: Card) -> int:
+    """The card's size as the connector receives it (non-ASCII escaped: the larger form)."""
+    return len(json.dumps(content).encode())
+
+
+def data_uri_bytes(png: bytes) -> int:
+    return len(PNG_DATA_URI) + 4 * -(-len(png) // 3)
+
+
+def has_image(content: Card) -> bool:
+    return any(element.get("type") == "Image" for element in content.get("body") or [])
+
+
+def digest_card(message: DigestMessage, chart_png: bytes | None = None) -> Card:
+    """The weekly digest; with its chart as an inline image when the card stays in bounds.
+
+    Without a chart, or when it would make the card too large for Teams, the card is the
+    text alone and says nothing about a picture.
+    """
+    rendered = teams_markdown(
+        render_digest(message.digest, escape=escape, late=message.late)
+    )
+    groups = [group.split("\n") for group in rendered.split("\n\n")]
+    body = [_digest_group(lines, first=index == 0) for index, lines in enumerate(groups)]
+    text_only = card(*body)
+    if chart_png is None:
+        return text_only
+    digest = message.digest
+    image: Card = {
+        "type": "Image", "url": PNG_DATA_URI + base64.b64encode(chart_png).decode("ascii"),
+        "size": "Stretch", "msTeams": {"allowExpand": True},  # click to see it full size
+        "altText": plain(f"{digest.team_display_name}: weekly {scale_label(digest.scale)} "
+                         f"over the last {HISTORY_WEEKS} weeks, with its margin of error"),
+    }
+    # The picture goes under the figures it draws, above the comments.
+    with_chart = card(body[0], image, *body[1:])
+    return with_chart if card_bytes(with_chart) <= MAX_CARD_BYTES else text_only
+
+
+def _digest_group(lines: list[str], *, first: bool) -> Card:
+    """One paragraph of the digest: a line per TextBlock, comments set off as quotes."""
+    blocks: list[Card] = []
+    for line in lines:
+        # Only the core writes a leading "> " (a comment): a person's ">" arrives escaped.
+        if line.startswith("> "):
+            blocks.append({"type": "Container", "style": "emphasis", "spacing": "Small",
+                           "items": [text_block(line[2:])]})
+        else:
+            blocks.append(text_block(line, spacing="None"))
+    if first and blocks:
+        blocks[0].update(size="Medium")
+    return {"type": "Container", "items": blocks, "spacing": "Medium"}

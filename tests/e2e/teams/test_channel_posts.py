@@ -7,6 +7,7 @@ import json
 from adapters.teams.outbound import MessageRef
 from bot.digest import weekly_digest
 from bot.ports import DigestMessage, PromptUpdate, TextMessage
+from tests.adapters.teams.test_digest_card import all_text
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, PIET, texts_of
 from tests.e2e.teams.test_prompts import close_for, install, setup_team
@@ -15,7 +16,7 @@ from tests.fakes.bot_connector import card_of
 MENTION = "<at>ratebot</at> "
 
 
-async def test_the_weekly_digest_is_posted_as_markdown_into_the_channel(
+async def test_the_weekly_digest_is_posted_as_a_card_into_the_channel(
     bot: TeamsBotUnderTest,
 ) -> None:
     await setup_team(bot, display_name="Desk *one*")
@@ -32,9 +33,11 @@ async def test_the_weekly_digest_is_posted_as_markdown_into_the_channel(
 
     post = bot.teams.connector.of("send")[-1]
     assert post.conversation_id == ALERT_CHANNEL  # a new post, not a reply in a thread
-    assert post.body["textFormat"] == "markdown"
-    assert "Desk \\*one\\*" in post.body["text"]  # the team's name is escaped
-    assert "Posted late" in post.body["text"]
+    card = card_of(post.body)
+    text = all_text(card)
+    assert "Desk \\*one\\*" in text  # the team's name is escaped
+    assert "Posted late" in text
+    assert not [el for el in card["body"] if el["type"] == "Image"]  # no chart was given
     assert MessageRef.decode(ref).activity_id
 
 
