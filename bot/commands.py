@@ -125,8 +125,8 @@ USAGE: dict[str, str] = {
     "admins": "admins | admins add @user | admins remove @user",
     "optout": "optout — never ask me for ratings",
     "optin": "optin — ask me again",
-    "digest": "digest preview <team> — the digest, only to you | digest send <team> [week] "
-              "— post it now",
+    "digest": "digest preview <team> | digest send <team> [2026-W47] — see the last "
+              "week's digest yourself, or post a week's digest now",
     "export": "export — every rating as a CSV file, in a direct message",
     "forget": "forget @user — erase a person, keep their ratings without a name",
 }

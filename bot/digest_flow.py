@@ -107,9 +107,14 @@ class DigestFlow:
         Raise `UserFacingError` when it was posted before or there is nowhere to post.
         """
         team = await self._team(team_name)
-        week = week or IsoWeek.last_complete(
-            self._services.clock.now(), team_timezone(team, self._services)
-        )
+        now = self._services.clock.now()
+        last = IsoWeek.last_complete(now, team_timezone(team, self._services))
+        if week is not None and week > last:
+            # Posting a week that has not ended would use up that week's one digest.
+            raise UserFacingError(
+                f"{week} has not ended yet; the last complete week is {last}."
+            )
+        week = week or last
         result = await self._post(team, week, late=False)
         if result.outcome is Outcome.ALREADY:
             raise UserFacingError(

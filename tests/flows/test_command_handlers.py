@@ -79,3 +79,13 @@ async def test_digest_send_posts_once_and_says_why_not_otherwise(services: Servi
     assert "posted already" in again.text
     bad_week = await execute(admin, parse("digest send servicedesk 2026-W99"), ADA)
     assert "2026-W99" in bad_week.text
+
+
+async def test_a_week_that_has_not_ended_cannot_use_up_its_digest(services: Services) -> None:
+    await services.store.set_team_channel(
+        "servicedesk", "test", "digest", "CDIGEST", actor="test", at=services.clock.now()
+    )
+    # The clock stands in 2026-W48 (Tuesday 24 November): W47 is the last complete week.
+    early = await execute(ctx(services, "ada@example.com"),
+                          parse("digest send servicedesk 2026-W48"), ADA)
+    assert early.text == "2026-W48 has not ended yet; the last complete week is 2026-W47."
