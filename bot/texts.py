@@ -82,6 +82,10 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "You may be asked for ratings again.",
         "We kunnen je weer om een beoordeling vragen.",
     ),
+    "command.working": (
+        "Working on it: the answer follows in a moment.",
+        "Bezig: het antwoord volgt zo.",
+    ),
     "apology": (
         "Sorry, something went wrong on our side. Please try again in a minute.",
         "Sorry, er ging bij ons iets mis. Probeer het over een minuut opnieuw.",

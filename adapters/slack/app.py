@@ -187,9 +187,11 @@ def register(app: AsyncApp, handlers: SlackInteractions, services: Services) -> 
         await handlers.boundary("close", body, handlers.close_shortcut(body))
 
     @app.command(COMMAND)
-    async def command(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
+    async def command(
+        ack: Callable[..., Awaitable[Any]], respond: Callable[..., Awaitable[Any]], body: Payload
+    ) -> None:
         once = AckOnce(ack)
-        await handlers.boundary("command", body, handlers.command(once, body))
+        await handlers.boundary("command", body, handlers.command(once, body, respond))
         await once.finish(text=text("apology", services.policy.locale), response_type="ephemeral")
 
     @app.event("reaction_added")

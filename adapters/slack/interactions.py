@@ -48,12 +48,17 @@ def mention(identifier: str) -> str:
     return escape(identifier)
 
 
+# Within Slack's 3 seconds, with room for the round trip back to Slack.
+COMMAND_ACK_BUDGET_SECONDS = 2.0
+
+
 class SlackInteractions:
     def __init__(self, services: Services, chat: SlackChat, *, env_admins: tuple[str, ...]):
         self.services = services
         self.chat = chat
         self.store = chat_store(services.store)
         self.env_admins = env_admins
+        self.ack_budget = COMMAND_ACK_BUDGET_SECONDS
         self._running = 0
         self._settled = asyncio.Condition()
 
@@ -274,7 +279,7 @@ class SlackInteractions:
 
     # ------------------------------------------------------------------ commands and home
 
-    async def command(self, ack: Ack, body: Payload) -> None:
+    async def command(self, ack: Ack, body: Payload, respond: Ack) -> None:
         user = str(body["user_id"])
         try:
             identity = self._identity(await self._person(user))
@@ -285,8 +290,18 @@ class SlackInteractions:
         ctx = CommandContext(self.services, self.env_admins, escape=escape, mention=mention,
                              resolve=self._resolve)
         caller = Caller(identity, actor=f"slack:{user}")
-        reply = await execute(ctx, parse(str(body.get("text") or "")), caller)
-        await ack(text=reply.text, response_type="ephemeral")
+        work = asyncio.ensure_future(execute(ctx, parse(str(body.get("text") or "")), caller))
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(work), timeout=self.ack_budget)
+        except TimeoutError:
+            # Slack gives a command 3 seconds. A slow one (a digest drawn and posted, a big
+            # export) is acknowledged now and answered through the response URL when done.
+            locale = self.chat.locale_of(await self.store.find_person(slack_user_id=user))
+            await ack(text=text("command.working", locale), response_type="ephemeral")
+            reply = await work
+            await respond(text=reply.text, response_type="ephemeral", replace_original=False)
+        else:
+            await ack(text=reply.text, response_type="ephemeral")
         if reply.file is not None:
             file = reply.file
             await self.chat.send_file(user, file.filename, file.content, file.comment)

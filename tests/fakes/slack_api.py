@@ -82,6 +82,7 @@ class FakeSlackApi:
         app.router.add_post("/api/{method}", api._handle)
         app.router.add_get("/api/{method}", api._handle)
         app.router.add_post("/upload/{file_id}", api._upload)
+        app.router.add_post("/respond/{token}", api._respond)
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         api.server = server
@@ -156,6 +157,20 @@ class FakeSlackApi:
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
+
+    @property
+    def response_url(self) -> str:
+        """A slash command's `response_url`, answered here and recorded as "response_url"."""
+        assert self.server is not None
+        return str(self.server.make_url("/respond/T111"))
+
+    async def _respond(self, request: web.Request) -> web.StreamResponse:
+        call = Call("response_url", await request.json(), None)
+        async with self._changed:
+            self.calls.append(call)
+            self._by_method.setdefault("response_url", []).append(call)
+            self._changed.notify_all()
+        return web.Response(text="ok")
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]

@@ -87,7 +87,7 @@ class SlackDriver:
             "channel_id": channel, "channel_name": "helpdesk-admin", "user_id": user,
             "user_name": user.lower(), "command": "/ratings", "text": text, "api_app_id": "A111",
             "is_enterprise_install": "false",
-            "response_url": "https://hooks.slack.com/commands/T111/1/x",
+            "response_url": self.api.response_url,
             "trigger_id": f"{next(self._ids)}.111.x",
         }).encode()
         return await self.post(body, "application/x-www-form-urlencoded")

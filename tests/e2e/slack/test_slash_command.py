@@ -126,3 +126,17 @@ async def test_digest_preview_answers_only_the_admin(
     reply = await say(slack, "UADMIN", "digest preview servicedesk")
     assert "Service Desk" in reply and "No ratings this week." in reply
     assert slack_api.called("chat.postMessage") == []  # nothing posted to the channel
+
+
+async def test_a_slow_command_is_acknowledged_at_once_and_answered_when_done(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi
+) -> None:
+    # No budget at all: every command takes the path of one slower than Slack's 3 seconds.
+    slack.binding.interactions.ack_budget = 0
+    response = await slack.command("UADMIN", "team add infra")
+    assert response.status == 200
+    assert (await response.json())["text"] == "Working on it: the answer follows in a moment."
+    [answer] = await slack_api.wait_for("response_url")
+    assert answer.args["response_type"] == "ephemeral"
+    assert answer.args["text"].startswith("Added the team `infra`")
+    assert await ratebot.services.store.get_team("infra") is not None
