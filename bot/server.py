@@ -136,9 +136,16 @@ async def _serve_until_stopped(ratebot: Ratebot, stop: asyncio.Event) -> None:
             await worker  # a crashed worker re-raises here: exit non-zero, get restarted
 
 
+# Libraries that narrate routine work at INFO (each job added, each migration context).
+_CHATTY_LIBRARIES = ("apscheduler", "alembic")
+
+
 def _configure_logging(level: str) -> None:
     # A no-op when logging is already set up (tests, a host application): theirs wins.
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLevelName(level) > logging.DEBUG:
+        for name in _CHATTY_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 async def _until_stopped(stop: asyncio.Event, worker: asyncio.Task[None]) -> None:
