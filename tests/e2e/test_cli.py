@@ -336,3 +336,28 @@ def test_forget_erases_the_person_but_keeps_the_rating(env: Env, db: Path) -> No
             assert "jan@example.com" not in repr(row), table
     again = cli(env, "forget", "--yes", "--email", "jan@example.com")
     assert again.exit_code == 1
+
+
+@pytest.mark.postgres
+def test_serve_refuses_a_postgresql_schema_that_is_behind(tmp_path: Path) -> None:
+    """Replicas never migrate by themselves: `serve` names the step to take instead."""
+    base = os.environ.get("RATEBOT_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("set RATEBOT_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test "
+                    "to run the PostgreSQL tests")
+    name = f"ratebot_behind_{random.randrange(16**8):08x}"
+    admin = ["psql", base, "-v", "ON_ERROR_STOP=1", "-qc"]
+    subprocess.run([*admin, f'CREATE DATABASE "{name}"'], check=True, timeout=30)
+    try:
+        url = base.rsplit("/", 1)[0] + "/" + name
+        environ = {**os.environ, "RATEBOT_DATABASE_URL": url, "PYTHONPATH": str(ROOT),
+                   "RATEBOT_PORT": "1"}  # never reached: the schema check comes first
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "serve"], env=environ, cwd=tmp_path,
+            capture_output=True, text=True, timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "ratebot migrate" in done.stderr and "Traceback" not in done.stderr
+    finally:
+        subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+                       check=True, timeout=30)
