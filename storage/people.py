@@ -165,78 +165,75 @@ class PeopleQueries(StoreBase):
         return [(row.team_name, person_from(row)) for row in rows]
 
     # admins and exclusions -------------------------------------------------
+    # Both are audited sets of identifiers: one pair of methods serves them.
     async def add_admin(self, identifier: str, *, actor: str, at: datetime) -> bool:
-        value = normalize_identifier(identifier)
-        async with self._write() as connection:
-            added = await connection.execute(
-                insert_for(connection, admins)
-                .values(identifier=value, added_by=actor, added_at=at)
-                .on_conflict_do_nothing(index_elements=[admins.c.identifier])
-                .returning(admins.c.id)
-            )
-            if added.scalar() is None:
-                return False
-            await write_audit(
-                connection, at=at, actor=actor, action="admin.add", detail={"admin": value}
-            )
-            return True
+        return await self._add_listed(
+            admins.c.identifier, identifier, {"added_by": actor, "added_at": at},
+            actor=actor, at=at, action="admin.add", key="admin",
+        )
 
     async def remove_admin(self, identifier: str, *, actor: str, at: datetime) -> bool:
-        value = normalize_identifier(identifier)
-        async with self._write() as connection:
-            removed = await connection.execute(
-                sa.delete(admins).where(admins.c.identifier == value).returning(admins.c.id)
-            )
-            if removed.scalar() is None:
-                return False
-            await write_audit(
-                connection, at=at, actor=actor, action="admin.remove", detail={"admin": value}
-            )
-            return True
+        return await self._remove_listed(
+            admins.c.identifier, identifier, actor=actor, at=at, action="admin.remove",
+            key="admin",
+        )
 
     async def list_admins(self) -> list[str]:
-        async with self._read() as connection:
-            found = await connection.execute(
-                sa.select(admins.c.identifier).order_by(admins.c.identifier)
-            )
-            return list(found.scalars())
+        return await self._listed(admins.c.identifier)
 
     async def add_exclusion(self, pattern: str, *, actor: str, at: datetime) -> bool:
-        value = normalize_identifier(pattern)
+        return await self._add_listed(
+            exclusions.c.pattern, pattern, {"added_at": at},
+            actor=actor, at=at, action="exclusion.add", key="pattern",
+        )
+
+    async def remove_exclusion(self, pattern: str, *, actor: str, at: datetime) -> bool:
+        return await self._remove_listed(
+            exclusions.c.pattern, pattern, actor=actor, at=at, action="exclusion.remove",
+            key="pattern",
+        )
+
+    async def list_exclusions(self) -> list[str]:
+        return await self._listed(exclusions.c.pattern)
+
+    async def _add_listed(
+        self, column: sa.Column[str], entry: str, extra: dict[str, object], *,
+        actor: str, at: datetime, action: str, key: str,
+    ) -> bool:
+        """Add `entry` to the list `column` belongs to; False when it was there already."""
+        value = normalize_identifier(entry)
+        table = column.table
         async with self._write() as connection:
             added = await connection.execute(
-                insert_for(connection, exclusions)
-                .values(pattern=value, added_at=at)
-                .on_conflict_do_nothing(index_elements=[exclusions.c.pattern])
-                .returning(exclusions.c.id)
+                insert_for(connection, table)
+                .values({column.name: value, **extra})
+                .on_conflict_do_nothing(index_elements=[column])
+                .returning(table.c.id)
             )
             if added.scalar() is None:
                 return False
-            await write_audit(
-                connection, at=at, actor=actor, action="exclusion.add", detail={"pattern": value}
-            )
+            await write_audit(connection, at=at, actor=actor, action=action, detail={key: value})
             return True
 
-    async def remove_exclusion(self, pattern: str, *, actor: str, at: datetime) -> bool:
-        value = normalize_identifier(pattern)
+    async def _remove_listed(
+        self, column: sa.Column[str], entry: str, *, actor: str, at: datetime, action: str,
+        key: str,
+    ) -> bool:
+        """Remove `entry` from the list `column` belongs to; False when it was not there."""
+        value = normalize_identifier(entry)
+        table = column.table
         async with self._write() as connection:
             removed = await connection.execute(
-                sa.delete(exclusions).where(exclusions.c.pattern == value)
-                .returning(exclusions.c.id)
+                sa.delete(table).where(column == value).returning(table.c.id)
             )
             if removed.scalar() is None:
                 return False
-            await write_audit(
-                connection, at=at, actor=actor, action="exclusion.remove",
-                detail={"pattern": value},
-            )
+            await write_audit(connection, at=at, actor=actor, action=action, detail={key: value})
             return True
 
-    async def list_exclusions(self) -> list[str]:
+    async def _listed(self, column: sa.Column[str]) -> list[str]:
         async with self._read() as connection:
-            found = await connection.execute(
-                sa.select(exclusions.c.pattern).order_by(exclusions.c.pattern)
-            )
+            found = await connection.execute(sa.select(column).order_by(column))
             return list(found.scalars())
 
     async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
