@@ -13,7 +13,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from bench.support import best_of
 from bot.digest import Digest, weekly_digest
 from bot.model import Team
 from bot.services import Policy, Services
@@ -256,15 +257,6 @@ async def measure(url: str, ratings: int) -> dict[str, float]:
         await store.close()
     return {"count_s": count_s, "digests_s": digest_s, "ratio": digest_s / count_s,
             "digests_together_s": together_s}
-
-
-async def best_of(times: int, job: Callable[[], Awaitable[None]]) -> float:
-    best = float("inf")
-    for _ in range(times):
-        started = time.perf_counter()
-        await job()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 async def run_sqlite(ratings: int) -> dict[str, float]:

@@ -32,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
 from adapters.slack.app import SlackBinding, build_slack
+from bench.support import percentile, serve
 from bot.asking import conversation_closed
 from bot.bootstrap import Ratebot, build
 from bot.events import ConversationClosed
@@ -54,11 +55,6 @@ class Target:
     prompt: int
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def click_body(user: str, channel: str, ts: str, value: str, n: int) -> bytes:
     payload = {
         "type": "block_actions", "user": {"id": user, "name": user.lower()},
@@ -69,15 +65,6 @@ def click_body(user: str, channel: str, ts: str, value: str, n: int) -> bytes:
                      "type": "button", "value": value, "action_ts": f"1700002000.{n:06d}"}],
     }
     return urlencode({"payload": json.dumps(payload)}).encode()
-
-
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}/slack/events"
 
 
 async def load(url: str, bodies: list[bytes], api: FakeSlackApi | None = None,
@@ -134,7 +121,7 @@ async def baseline(clicks: int, api: FakeSlackApi) -> tuple[float, float]:
 
     web_app = web.Application()
     web_app.router.add_post("/slack/events", handle)
-    runner, url = await serve(web_app)
+    runner, url = await serve(web_app, "/slack/events")
     try:
         bodies = [click_body("UX", "DX", "1.1", f"1:{n % 11}:", n) for n in range(clicks)]
         await load(url, bodies[: min(200, clicks)])  # warm up
@@ -191,7 +178,7 @@ async def ratebot(clicks: int, api: FakeSlackApi, database_url: str) -> dict[str
     binding = build_slack(bot.services, settings, bot.services.chats[0])  # type: ignore[arg-type]
     web_app = web.Application()
     web_app.router.add_routes(binding.routes())
-    runner, url = await serve(web_app)
+    runner, url = await serve(web_app, "/slack/events")
     try:
         await clicked(url, api, binding, targets[:WARM_UP], 0)
         seconds, latency = await clicked(url, api, binding, targets[WARM_UP:], WARM_UP)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.support import best_of
 from bot.bootstrap import build
 from bot.reporting import team_stats
 from bot.settings import load_settings
@@ -74,12 +75,3 @@ async def run(ratings: int = 1_000_000, weeks: int = 12) -> dict[str, float]:
             await ratebot.aclose()
     return {"ratings": ratings, "load_s": load_seconds, "count_s": base,
             "stats_s": measured, "ratio": measured / base}
-
-
-async def best_of(times: int, job) -> float:  # type: ignore[no-untyped-def]
-    best = float("inf")
-    for _ in range(times):
-        started = time.perf_counter()
-        await job()
-        best = min(best, time.perf_counter() - started)
-    return best

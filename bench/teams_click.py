@@ -27,6 +27,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from adapters.teams.app import BotFrameworkConfig, teams_chat, teams_routes
 from adapters.teams.directory import TeamsConversation
 from adapters.teams.reuse import ReusingAuthentication
+from bench.support import percentile, serve
 from bot.asking import conversation_closed
 from bot.bootstrap import Ratebot, policy_from
 from bot.delivery import DeliveryWorker
@@ -47,11 +48,6 @@ BOT = {"id": "28:bench-bot", "name": "ratebot"}
 CARD = "application/vnd.microsoft.card.adaptive"
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def invoke(n: int, service_url: str, prompt_id: int, score: int) -> dict[str, Any]:
     user = f"29:user-{n}"
     return {
@@ -66,15 +62,6 @@ def invoke(n: int, service_url: str, prompt_id: int, score: int) -> dict[str, An
                              "data": {"prompt": prompt_id, "score": score}},
                   "trigger": "manual"},
     }
-
-
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}/api/messages"
 
 
 @dataclass
@@ -139,7 +126,7 @@ async def baseline(clicks: int, service_url: str, *, reuse: bool = False) -> tup
 
     app = web.Application()
     app.router.add_post("/api/messages", handle)
-    runner, url = await serve(app)
+    runner, url = await serve(app, "/api/messages")
     try:
         bodies = [invoke(n, service_url, 1, 8) for n in range(clicks)]
         await load(url, bodies[: min(200, clicks)])  # warm up
@@ -182,7 +169,7 @@ async def ratebot(clicks: int, service_url: str, workdir: Path) -> dict[str, flo
         pass
     app = web.Application()
     app.router.add_routes(teams_routes(bot))
-    runner, endpoint = await serve(app)
+    runner, endpoint = await serve(app, "/api/messages")
     try:
         bodies = [invoke(n, service_url, prompt, 8) for n, prompt in enumerate(prompts)]
         done = await load(endpoint, bodies)
