@@ -10,7 +10,6 @@ of click-to-updated-message latency (target < 300 ms).
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import os
 import re
@@ -41,7 +40,7 @@ from bot.settings import Settings, load_settings
 from storage.migrate import upgrade
 from tests.e2e.slack.harness import SIGNING_SECRET, close, sign, with_slack
 from tests.fakes.clock import FakeClock
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import Call, FakeSlackApi
 
 CONCURRENCY = 50  # people clicking at the same moment
 WARM_UP = 100
@@ -75,36 +74,42 @@ async def load(url: str, bodies: list[bytes], api: FakeSlackApi | None = None,
     queue = iter(range(len(bodies)))
     started = [0.0] * len(bodies)
     latency = [0.0] * len(bodies)
-    done: set[str] = set()
+    loop = asyncio.get_running_loop()
+    waiting: dict[str, asyncio.Future[None]] = {}
 
-    seen = 0
-
-    def is_done(ts: str) -> bool:
-        nonlocal seen
-        assert api is not None
-        calls = api._by_method.get("chat.update", [])
-        for call in calls[seen:]:
-            done.add(call.args["ts"])
-        seen = len(calls)
-        return ts in done
+    def observe(call: Call) -> None:
+        if call.method == "chat.update":
+            future = waiting.get(str(call.args.get("ts")))
+            if future is not None and not future.done():
+                future.set_result(None)
 
     async def client(session: aiohttp.ClientSession) -> None:
         for n in queue:
             headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(bodies[n])}
+            if updated is not None:
+                # Set before the click: the update may arrive before the ack does.
+                waiting[updated[n]] = loop.create_future()
             started[n] = time.perf_counter()
             async with session.post(url, data=bodies[n], headers=headers) as response:
                 await response.read()
                 if response.status != 200:
                     raise RuntimeError(f"click {n} answered {response.status}")
-            if updated is not None and api is not None:
-                await api.wait_until(functools.partial(is_done, updated[n]), within=60)
+            if updated is not None:
+                await asyncio.wait_for(waiting[updated[n]], timeout=60)
+                del waiting[updated[n]]
             latency[n] = time.perf_counter() - started[n]
 
+    if api is not None:
+        api.observers.append(observe)
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        begin = time.perf_counter()
-        await asyncio.gather(*(client(session) for _ in range(CONCURRENCY)))
-        return time.perf_counter() - begin, started, latency
+    try:
+        async with aiohttp.ClientSession(connector=connector) as session:
+            begin = time.perf_counter()
+            await asyncio.gather(*(client(session) for _ in range(CONCURRENCY)))
+            return time.perf_counter() - begin, started, latency
+    finally:
+        if api is not None:
+            api.observers.remove(observe)
 
 
 async def baseline(clicks: int, api: FakeSlackApi) -> tuple[float, float]:

@@ -243,6 +243,9 @@ class RatingResult:
     changed: bool  # False when nothing changed (a replayed click)
     receipt: str  # the token that finds this rating again (comment, re-click)
     follow_up_id: int | None  # set when this answer opened a follow-up (a new detractor)
+    # The message's content as read in the same transaction, to redraw it without a
+    # second read; None once the person was forgotten.
+    prompt: RatingPrompt | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,17 +35,16 @@ class StoreBase:
         # On SQLite, writers take the lock at BEGIN; PostgreSQL ignores the option.
         self._writer = engine.execution_options(**WRITE)
         self._inline: Engine | None = None
-        self._inline_writer: Engine | None = None
+        self._held: dict[str, Connection] = {}
         if not self._postgres:
             self._inline = inline_sqlite_engine(engine)
-            self._inline_writer = self._inline.execution_options(**WRITE)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
         with translate_unavailable():
             if self._inline is not None:
-                with self._inline.begin() as connection:
-                    yield _inline(connection)
+                with self._held_connection("DEFERRED").begin() as transaction:
+                    yield _inline(transaction.connection)
                 return
             async with self._engine.begin() as connection:
                 yield connection
@@ -53,14 +52,33 @@ class StoreBase:
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
         with translate_unavailable():
-            if self._inline_writer is not None:
-                with self._inline_writer.begin() as connection:
-                    yield _inline(connection)
+            if self._inline is not None:
+                with self._held_connection("IMMEDIATE").begin() as transaction:
+                    yield _inline(transaction.connection)
                 return
             async with self._writer.begin() as connection:
                 yield connection
 
+    def _held_connection(self, mode: str) -> Connection:
+        """One open SQLite connection per transaction mode, kept for the store's life.
+
+        Transactions never interleave on the event loop (see the class note), so one
+        connection each for readers and writers is enough, and keeping them spares the
+        pool's check-out and reset on every transaction. A transaction that awaited
+        something else and let another one begin here fails at once instead of waiting
+        on SQLite's lock.
+        """
+        held = self._held.get(mode)
+        if held is None or held.closed or held.invalidated:
+            assert self._inline is not None
+            held = self._inline.connect().execution_options(ratebot_begin=mode)
+            self._held[mode] = held
+        return held
+
     async def _dispose(self) -> None:
+        for held in self._held.values():
+            held.close()
+        self._held.clear()
         if self._inline is not None:
             self._inline.dispose()
         await self._engine.dispose()
@@ -98,7 +116,12 @@ def insert_for(
     connection: AsyncConnection, table: sa.Table
 ) -> postgresql.Insert | sqlite.Insert:
     """The dialect's INSERT, which knows ON CONFLICT."""
-    if connection.dialect.name == "postgresql":
+    return insert_on(connection.dialect.name, table)
+
+
+def insert_on(dialect: str, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """`insert_for` by dialect name, for statements built once (`storage.prepared`)."""
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 

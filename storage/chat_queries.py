@@ -13,28 +13,18 @@ from bot.ports import DetractorAlert, FollowUp, RatingPrompt
 from bot.scales import Scale
 from storage.base import StoreBase, insert_for
 from storage.lookups import person_by_id, team_by_id
-from storage.rows import follow_up_from, person_from
+from storage.prompt_view import prompt_view
+from storage.rows import follow_up_from
 from storage.schema import (
     chat_deliveries,
     conversations,
     follow_ups,
-    people,
     prompts,
     ratings,
     teams,
 )
 
 DELIVERY_MEMORY = timedelta(days=1)
-
-
-class _Prefixed:
-    """Attribute access to the `prefix`-labelled columns of a row (an aliased table)."""
-
-    def __init__(self, fields: Any, prefix: str) -> None:
-        self._fields, self._prefix = fields, prefix
-
-    def __getattr__(self, name: str) -> Any:
-        return self._fields[self._prefix + name]
 
 
 def _name(person: Person | None) -> str | None:
@@ -60,45 +50,10 @@ class ChatQueries(StoreBase):
             return inserted.scalar() is not None
 
     async def rating_prompt(self, prompt_id: int) -> RatingPrompt | None:
-        # One query: this runs on every click, between the click and the updated message.
-        recipient, agent = people.alias("recipient"), people.alias("agent")
-        query = (
-            sa.select(
-                prompts.c.id, prompts.c.expires_at, prompts.c.created_at,
-                conversations.c.subject, conversations.c.external_id,
-                teams.c.name.label("team_name"), teams.c.display_name.label("team_display"),
-                teams.c.scale, teams.c.question, teams.c.anonymity, teams.c.expiry_days,
-                agent.c.display_name.label("agent_display"), agent.c.email.label("agent_email"),
-                agent.c.slack_user_id.label("agent_slack"),
-                *(column.label(f"r_{column.name}") for column in recipient.c),
-            )
-            .join(conversations, conversations.c.id == prompts.c.conversation_id)
-            .join(teams, teams.c.id == prompts.c.team_id)
-            .join(recipient, recipient.c.id == prompts.c.person_id)
-            .outerjoin(agent, agent.c.id == conversations.c.agent_id)
-            .where(prompts.c.id == prompt_id)
-        )
+        """The prompt's message content; None for no such prompt or a forgotten person."""
         async with self._read() as connection:
-            row = (await connection.execute(query)).first()
-        if row is None:
-            return None  # no such prompt, or its person was forgotten
-        fields = row._mapping
-        person = person_from(_Prefixed(fields, "r_"))
-        scale = Scale(row.scale)
-        expires_at = row.expires_at or row.created_at + timedelta(days=row.expiry_days)
-        return RatingPrompt(
-            prompt_id=row.id,
-            recipient=person,
-            team_name=row.team_name,
-            team_display_name=row.team_display,
-            question=row.question or scale.spec.question.format(team=row.team_display),
-            scale=scale,
-            anonymity=Anonymity(row.anonymity),
-            expires_at=expires_at,
-            agent_name=row.agent_display or row.agent_email or row.agent_slack,
-            subject=row.subject,
-            ticket_id=row.external_id,
-        )
+            view = await prompt_view(connection, prompt_id)
+        return None if view is None else view.rendered
 
     async def detractor_alert(self, follow_up_id: int) -> tuple[FollowUp, DetractorAlert] | None:
         async with self._read() as connection:

@@ -9,82 +9,83 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.errors import InvalidValue, NotFound, NotRecipient
-from bot.model import Anonymity, FollowUpStatus, Prompt, PromptStatus, Rating, Team
+from bot.model import Anonymity, FollowUpStatus, Person, PromptStatus, Rating, Team
 from bot.ports import Answer, AnswerCheck, AnswerContext, FollowUp, PersonIdentity, RatingResult
-from bot.scales import Category, Scale
-from storage.base import StoreBase, insert_for, receipt_hash
-from storage.lookups import match_person, person_by_id, team_by_id, team_row
-from storage.rows import CATEGORY_VALUES, follow_up_from, person_from, prompt_from, rating_from
-from storage.schema import conversations, follow_ups, prompts, ratings
+from bot.scales import Category
+from storage.base import StoreBase, insert_on, normalize_email, receipt_hash
+from storage.lookups import match_person, team_row
+from storage.prepared import prepared
+from storage.prompt_view import PromptView, prompt_view
+from storage.rows import CATEGORY_VALUES, follow_up_from, person_from, rating_from
+from storage.schema import follow_ups, prompts, ratings
 from storage.types import midnight_utc
 
 
 class RecordingQueries(StoreBase):
     async def answer_prompt(self, answer: Answer, check: AnswerCheck) -> RatingResult:
         async with self._write() as connection:
-            prompt = await self._prompt(connection, answer.prompt_id, lock=True)
-            team = await team_by_id(connection, prompt.team_id)
-            anonymous = team.anonymity is Anonymity.ANONYMOUS
-            clicker_row = await match_person(connection, answer.person)
-            existing = await _rating_for(connection, prompt, team, answer.receipt)
+            view = await _viewed(connection, answer.prompt_id, lock=True)
+            prompt, team = view.prompt, view.team
+            existing = view.rating
+            if team.anonymity is Anonymity.ANONYMOUS:
+                existing = await _anonymous_rating(connection, team, answer.receipt)
             context = AnswerContext(
                 prompt=prompt,
                 team=team,
-                recipient=await person_by_id(connection, prompt.person_id),
-                clicker=None if clicker_row is None else person_from(clicker_row),
-                existing=None if existing is None else rating_from(existing),
+                recipient=view.recipient,
+                clicker=await _clicker(connection, answer.person, view.recipient),
+                existing=existing,
             )
             check(context, answer)
             receipt = answer.receipt or answer.new_receipt
             if existing is None:
-                rating_id = await _insert_rating(connection, prompt, team, answer)
-                if rating_id is not None:
+                rating = await _insert_rating(connection, view, answer)
+                if rating is not None:
                     category = team.scale.classify(answer.score)
                     await connection.execute(
-                        sa.update(prompts)
-                        .where(prompts.c.id == prompt.id)
-                        .values(
-                            status=PromptStatus.ANSWERED.value,
-                            answered_at=None if anonymous else answer.at,
-                            claimed_until=None,
-                            updated_at=_stamp(team, answer.at),
-                        )
-                    )
-                    follow_up_id = await _open_follow_up(
-                        connection, rating_id, team, category, answer.at
+                        _UPDATE_PROMPT(connection),
+                        {
+                            "b_id": prompt.id,
+                            "status": PromptStatus.ANSWERED.value,
+                            "answered_at": None if team.anonymity is Anonymity.ANONYMOUS
+                            else answer.at,
+                            "claimed_until": None,
+                            "updated_at": _stamp(team, answer.at),
+                        },
                     )
                     return RatingResult(
-                        rating=await _rating(connection, rating_id),
+                        rating=rating,
                         category=category,
                         created=True,
                         changed=True,
                         receipt=receipt,
-                        follow_up_id=follow_up_id,
+                        follow_up_id=await _open_follow_up(
+                            connection, rating.id, team, category, answer.at
+                        ),
+                        prompt=view.rendered,
                     )
                 # A concurrent first click stored the rating first: change that one.
-                existing = await _rating_for(connection, prompt, team, answer.receipt)
+                existing = await _stored_rating(connection, view, answer.receipt)
                 assert existing is not None
-            return await _change(connection, existing, team, answer, receipt)
+            return await _change(connection, existing, view, answer, receipt)
 
     async def add_comment(
         self, prompt_id: int, person: PersonIdentity, receipt: str | None, comment: str,
         *, at: datetime,
     ) -> Rating:
         async with self._write() as connection:
-            prompt = await self._prompt(connection, prompt_id, lock=False)
-            team = await team_by_id(connection, prompt.team_id)
-            row = await _rating_for(connection, prompt, team, receipt)
-            if row is None:
+            view = await _viewed(connection, prompt_id, lock=False)
+            rating = await _stored_rating(connection, view, receipt)
+            if rating is None:
                 raise NotFound("There is no rating to comment on yet: choose a score first.")
-            commenter = await match_person(connection, person)
-            if commenter is None or prompt.person_id is None or commenter.id != prompt.person_id:
+            commenter = await _clicker(connection, person, view.recipient)
+            if commenter is None or view.recipient is None or commenter.id != view.recipient.id:
                 raise NotRecipient()
-            await connection.execute(
-                sa.update(ratings)
-                .where(ratings.c.id == row.id)
-                .values(comment=comment, updated_at=_stamp(team, at))
+            updated = await connection.execute(
+                _UPDATE_RATING(connection),
+                {"b_id": rating.id, "comment": comment, "updated_at": _stamp(view.team, at)},
             )
-            return await _rating(connection, row.id)
+            return rating_from(updated.one())
 
     # follow-ups ------------------------------------------------------------
     async def get_follow_up(self, follow_up_id: int) -> FollowUp | None:
@@ -164,93 +165,139 @@ class RecordingQueries(StoreBase):
                 raise NotFound("That follow-up no longer exists.")
             raise InvalidValue("This follow-up is already resolved.")
 
-    async def _prompt(self, connection: AsyncConnection, prompt_id: int, *, lock: bool) -> Prompt:
-        query = sa.select(prompts).where(prompts.c.id == prompt_id)
-        if lock and self._postgres:
-            query = query.with_for_update()
-        row = (await connection.execute(query)).first()
-        if row is None:
-            raise NotFound("This rating request no longer exists.")
-        return prompt_from(row)
-
 
 def _stamp(team: Team, at: datetime) -> datetime:
     """When to say a rating changed: only the day in anonymous teams, so no click is timed."""
     return midnight_utc(at) if team.anonymity is Anonymity.ANONYMOUS else at
 
 
-async def _rating_for(
-    connection: AsyncConnection, prompt: Prompt, team: Team, receipt: str | None
-) -> Any:
-    """The prompt's stored rating: by prompt, or by receipt where nothing links them."""
-    where: sa.ColumnElement[bool]
-    if team.anonymity is Anonymity.ANONYMOUS:
-        if not receipt:
-            return None
-        where = (ratings.c.receipt_hash == receipt_hash(receipt)) & (
-            ratings.c.team_id == team.id
+# Statements of every click, built once (see storage.prepared).
+_UPDATE_PROMPT = prepared(lambda _: sa.update(prompts).where(prompts.c.id == sa.bindparam("b_id")))
+_UPDATE_RATING = prepared(
+    lambda _: sa.update(ratings).where(ratings.c.id == sa.bindparam("b_id")).returning(*ratings.c)
+)
+_RATING_OF_PROMPT = prepared(
+    lambda _: sa.select(ratings).where(ratings.c.prompt_id == sa.bindparam("prompt_id"))
+)
+_RATING_BY_RECEIPT = prepared(
+    lambda _: sa.select(ratings).where(
+        ratings.c.receipt_hash == sa.bindparam("receipt_hash"),
+        ratings.c.team_id == sa.bindparam("team_id"),
+    )
+)
+_INSERT_RATING = prepared(
+    lambda dialect: insert_on(dialect, ratings)
+    # A concurrent first click on the same prompt may win: then nothing comes back.
+    .on_conflict_do_nothing(index_elements=[ratings.c.prompt_id])
+    .returning(*ratings.c)
+)
+_INSERT_ANONYMOUS_RATING = prepared(lambda _: sa.insert(ratings).returning(*ratings.c))
+_OPEN_FOLLOW_UP = prepared(
+    lambda dialect: insert_on(dialect, follow_ups)
+    .on_conflict_do_nothing(index_elements=[follow_ups.c.rating_id])
+    .returning(follow_ups.c.id)
+)
+
+
+async def _viewed(connection: AsyncConnection, prompt_id: int, *, lock: bool) -> PromptView:
+    view = await prompt_view(connection, prompt_id, lock=lock)
+    if view is None:
+        raise NotFound("This rating request no longer exists.")
+    return view
+
+
+async def _clicker(
+    connection: AsyncConnection, identity: PersonIdentity, recipient: Person | None
+) -> Person | None:
+    """The stored person who clicked, found as `match_person` would find them.
+
+    Nearly every click is the recipient's own: when the identity's first id (the one
+    `match_person` tries first) is the recipient's, no query is needed.
+    """
+    first = _first_id(identity)
+    if recipient is not None and first is not None and getattr(recipient, first[0]) == first[1]:
+        return recipient
+    row = await match_person(connection, identity)
+    return None if row is None else person_from(row)
+
+
+def _first_id(identity: PersonIdentity) -> tuple[str, str] | None:
+    for key, value in (
+        ("slack_user_id", identity.slack_user_id),
+        ("teams_user_id", identity.teams_user_id),
+        ("teams_aad_object_id", identity.teams_aad_object_id),
+        ("email", normalize_email(identity.email)),
+    ):
+        if value:
+            return key, value
+    return None
+
+
+async def _anonymous_rating(
+    connection: AsyncConnection, team: Team, receipt: str | None
+) -> Rating | None:
+    """Nothing links an anonymous rating to its prompt: only its receipt finds it."""
+    if not receipt:
+        return None
+    row = (
+        await connection.execute(
+            _RATING_BY_RECEIPT(connection),
+            {"receipt_hash": receipt_hash(receipt), "team_id": team.id},
         )
-    else:
-        where = ratings.c.prompt_id == prompt.id
-    return (await connection.execute(sa.select(ratings).where(where))).first()
+    ).first()
+    return None if row is None else rating_from(row)
 
 
-async def _rating(connection: AsyncConnection, rating_id: int) -> Rating:
-    row = (await connection.execute(sa.select(ratings).where(ratings.c.id == rating_id))).one()
-    return rating_from(row)
+async def _stored_rating(
+    connection: AsyncConnection, view: PromptView, receipt: str | None
+) -> Rating | None:
+    """The prompt's rating as it is now, by prompt or, in anonymous teams, by receipt."""
+    if view.team.anonymity is Anonymity.ANONYMOUS:
+        return await _anonymous_rating(connection, view.team, receipt)
+    row = (
+        await connection.execute(_RATING_OF_PROMPT(connection), {"prompt_id": view.prompt.id})
+    ).first()
+    return None if row is None else rating_from(row)
 
 
 async def _insert_rating(
-    connection: AsyncConnection, prompt: Prompt, team: Team, answer: Answer
-) -> int | None:
+    connection: AsyncConnection, view: PromptView, answer: Answer
+) -> Rating | None:
     """Store a first rating; None when another transaction stored this prompt's first."""
     if not answer.new_receipt:
         raise ValueError("a first rating needs a new receipt")
-    category = CATEGORY_VALUES[team.scale.classify(answer.score)]
+    team = view.team
     values: dict[str, Any] = {
         "team_id": team.id,
         "scale": team.scale.value,
         "score": answer.score,
-        "category": category,
+        "category": CATEGORY_VALUES[team.scale.classify(answer.score)],
+        "comment": None,
         "receipt_hash": receipt_hash(answer.new_receipt),
     }
     if team.anonymity is Anonymity.ANONYMOUS:
         day = midnight_utc(answer.at)
         values.update(prompt_id=None, person_id=None, agent_id=None, rated_at=day, updated_at=day)
-        inserted = await connection.execute(
-            sa.insert(ratings).values(**values).returning(ratings.c.id)
-        )
-        return int(inserted.scalar_one())
-    agent_id = (
-        await connection.execute(
-            sa.select(conversations.c.agent_id).where(
-                conversations.c.id == prompt.conversation_id
-            )
-        )
-    ).scalar()
+        inserted = await connection.execute(_INSERT_ANONYMOUS_RATING(connection), values)
+        return rating_from(inserted.one())
     values.update(
-        prompt_id=prompt.id,
-        person_id=prompt.person_id,
-        agent_id=agent_id,
+        prompt_id=view.prompt.id,
+        person_id=view.prompt.person_id,
+        agent_id=view.agent_id,
         rated_at=answer.at,
         updated_at=answer.at,
     )
-    inserted = await connection.execute(
-        insert_for(connection, ratings)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[ratings.c.prompt_id])
-        .returning(ratings.c.id)
-    )
-    found = inserted.scalar()
-    return None if found is None else int(found)
+    row = (await connection.execute(_INSERT_RATING(connection), values)).first()
+    return None if row is None else rating_from(row)
 
 
 async def _change(
-    connection: AsyncConnection, row: Any, team: Team, answer: Answer, receipt: str
+    connection: AsyncConnection, existing: Rating, view: PromptView, answer: Answer, receipt: str
 ) -> RatingResult:
-    scale = Scale(row.scale)  # the scale it was given on, even if the team changed since
+    team = view.team
+    scale = existing.scale  # the scale it was given on, even if the team changed since
     category = scale.classify(answer.score)
-    changed = row.score != answer.score
+    changed = existing.score != answer.score
     values: dict[str, Any] = {}
     if changed:
         values.update(
@@ -265,16 +312,20 @@ async def _change(
     ):
         # The click carried no receipt: the one returned now must find the rating again.
         values["receipt_hash"] = receipt_hash(answer.new_receipt)
+    rating = existing
     if values:
-        await connection.execute(sa.update(ratings).where(ratings.c.id == row.id).values(**values))
-    follow_up_id = await _open_follow_up(connection, row.id, team, category, answer.at)
+        updated = await connection.execute(
+            _UPDATE_RATING(connection), {"b_id": existing.id, **values}
+        )
+        rating = rating_from(updated.one())
     return RatingResult(
-        rating=await _rating(connection, row.id),
+        rating=rating,
         category=category,
         created=False,
         changed=changed,
         receipt=receipt,
-        follow_up_id=follow_up_id,
+        follow_up_id=await _open_follow_up(connection, rating.id, team, category, answer.at),
+        prompt=view.rendered,
     )
 
 
@@ -285,15 +336,13 @@ async def _open_follow_up(
     if category is not Category.DETRACTOR:
         return None
     inserted = await connection.execute(
-        insert_for(connection, follow_ups)
-        .values(
-            rating_id=rating_id,
-            team_id=team.id,
-            status=FollowUpStatus.OPEN.value,
-            created_at=_stamp(team, at),
-        )
-        .on_conflict_do_nothing(index_elements=[follow_ups.c.rating_id])
-        .returning(follow_ups.c.id)
+        _OPEN_FOLLOW_UP(connection),
+        {
+            "rating_id": rating_id,
+            "team_id": team.id,
+            "status": FollowUpStatus.OPEN.value,
+            "created_at": _stamp(team, at),
+        },
     )
     found = inserted.scalar()
     return None if found is None else int(found)

@@ -128,7 +128,7 @@ class SlackInteractions:
         except UserFacingError as refusal:
             await self._refuse(where, value.prompt_id, refusal)
             return
-        prompt = await self.store.rating_prompt(value.prompt_id)
+        prompt = result.prompt  # read with the answer: no second read before the update
         # A replayed click changed nothing: the message already shows it.
         if prompt is not None and (result.created or result.changed):
             update = PromptUpdate(prompt, score=result.rating.score,

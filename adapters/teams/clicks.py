@@ -51,17 +51,18 @@ class CardClicks:
         receipt = action.string("receipt")
         if prompt_id is None or score is None:
             raise InvalidValue(NOT_OURS)
-        prompt = await self.store.rating_prompt(prompt_id)
         if replay:
+            prompt = await self.store.rating_prompt(prompt_id)
             if prompt is None:
                 return cards.notice_card(text("prompt.not_yours", locale))
             return cards.rated_card(PromptUpdate(prompt, score=score, receipt=receipt), locale)
         try:
             result = await record_rating(self.services, prompt_id, sender, score, receipt)
         except UserFacingError as refusal:
-            return refusal_card(refusal, prompt, locale)
+            return refusal_card(refusal, await self.store.rating_prompt(prompt_id), locale)
         if result.follow_up_id is not None:
             await alerts.alert_detractor(self.services, result.follow_up_id)
+        prompt = result.prompt  # read with the answer: no second read before the card
         if prompt is None:
             return cards.notice_card(text("prompt.thanks", locale, score=score))
         update = PromptUpdate(prompt, score=result.rating.score, comment=result.rating.comment,

@@ -70,6 +70,9 @@ class FakeSlackApi:
     _failures: dict[str, list[Failure]] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # Told of every call as it arrives: a benchmark's fifty clients each wait for their
+    # own message this way, where `wait_until` would wake all fifty on every call.
+    observers: list[Callable[[Call], None]] = field(default_factory=list)
     server: TestServer | None = None
 
     # ------------------------------------------------------------------ setup
@@ -166,21 +169,23 @@ class FakeSlackApi:
 
     async def _respond(self, request: web.Request) -> web.StreamResponse:
         call = Call("response_url", await request.json(), None)
+        await self._record(call)
+        return web.Response(text="ok")
+
+    async def _record(self, call: Call) -> None:
         async with self._changed:
             self.calls.append(call)
-            self._by_method.setdefault("response_url", []).append(call)
+            self._by_method.setdefault(call.method, []).append(call)
             self._changed.notify_all()
-        return web.Response(text="ok")
+        for observe in self.observers:
+            observe(call)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         args = await self._args(request)
         auth = request.headers.get("Authorization", "")
         call = Call(method, args, auth.removeprefix("Bearer ") or args.get("token"))
-        async with self._changed:
-            self.calls.append(call)
-            self._by_method.setdefault(method, []).append(call)
-            self._changed.notify_all()
+        await self._record(call)
         failures = self._failures.get(method)
         if failures:
             failure = failures.pop(0)

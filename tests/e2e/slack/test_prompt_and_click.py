@@ -309,10 +309,10 @@ async def test_an_unexpected_failure_apologises_and_logs_no_personal_data(
 ) -> None:
     await deliver(ratebot)
 
-    async def broken(prompt_id: int) -> None:
+    async def broken(*args: object) -> None:
         raise RuntimeError(PERSONAL)
 
-    slack.binding.interactions.store.rating_prompt = broken  # type: ignore[method-assign]
+    ratebot.services.store.answer_prompt = broken  # type: ignore[method-assign]
     await slack.clicks("UJAN", 9)
     [ephemeral] = slack_api.called("chat.postEphemeral")
     assert ephemeral.args["text"].startswith("Sorry, something went wrong on our side.")

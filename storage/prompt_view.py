@@ -1,0 +1,132 @@
+"""One read of a prompt with everything around it: team, people, ticket and rating.
+
+A click needs all of it twice over: to check the answer, and to redraw the message with
+the score it chose. One prepared query serves both, so a click costs one read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.model import Person, Prompt, Rating, Team
+from bot.ports import RatingPrompt
+from bot.scales import Scale
+from storage.prepared import prepared
+from storage.rows import person_from, prompt_from, rating_from, team_from
+from storage.schema import conversations, people, prompts, ratings, team_channels, teams
+
+_recipient = people.alias("recipient")
+_agent = people.alias("agent")
+
+
+class Prefixed:
+    """Attribute access to the `prefix`-labelled columns of a row (an aliased table)."""
+
+    def __init__(self, fields: Any, prefix: str) -> None:
+        self._fields, self._prefix = fields, prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return self._fields[self._prefix + name]
+
+
+def _labelled(prefix: str, table: sa.FromClause) -> list[sa.Label[Any]]:
+    return [column.label(prefix + column.name) for column in table.c]
+
+
+def _view(dialect: str, *, lock: bool) -> sa.Select[Any]:
+    query = (
+        sa.select(
+            *_labelled("p_", prompts),
+            conversations.c.subject,
+            conversations.c.external_id,
+            conversations.c.agent_id.label("conversation_agent_id"),
+            *_labelled("t_", teams),
+            team_channels.c.platform.label("channel_platform"),
+            team_channels.c.purpose.label("channel_purpose"),
+            team_channels.c.ref.label("channel_ref"),
+            *_labelled("r_", _recipient),
+            _agent.c.display_name.label("agent_display"),
+            _agent.c.email.label("agent_email"),
+            _agent.c.slack_user_id.label("agent_slack"),
+            *_labelled("x_", ratings),
+        )
+        .select_from(
+            prompts.join(conversations, conversations.c.id == prompts.c.conversation_id)
+            .join(teams, teams.c.id == prompts.c.team_id)
+            # One row per channel of the team (or one with NULLs): the team comes whole.
+            .outerjoin(team_channels, team_channels.c.team_id == teams.c.id)
+            .outerjoin(_recipient, _recipient.c.id == prompts.c.person_id)
+            .outerjoin(_agent, _agent.c.id == conversations.c.agent_id)
+            # Anonymous ratings keep no prompt_id, so this finds only the others.
+            .outerjoin(ratings, ratings.c.prompt_id == prompts.c.id)
+        )
+        .where(prompts.c.id == sa.bindparam("prompt_id"))
+    )
+    if lock and dialect == "postgresql":
+        # Two clicks on one prompt take turns; the outer-joined tables stay unlocked.
+        query = query.with_for_update(of=prompts)
+    return query
+
+
+_READ = prepared(lambda dialect: _view(dialect, lock=False))
+_LOCKED = prepared(lambda dialect: _view(dialect, lock=True))
+
+
+@dataclass(frozen=True, slots=True)
+class PromptView:
+    prompt: Prompt
+    team: Team
+    recipient: Person | None  # None once the person was forgotten
+    agent_id: int | None
+    rating: Rating | None  # the stored rating, unless the team is anonymous
+    rendered: RatingPrompt | None  # the message's content; None without a recipient
+
+
+async def prompt_view(
+    connection: AsyncConnection, prompt_id: int, *, lock: bool = False
+) -> PromptView | None:
+    statement = (_LOCKED if lock else _READ)(connection)
+    rows = (await connection.execute(statement, {"prompt_id": prompt_id})).all()
+    if not rows:
+        return None
+    fields = rows[0]._mapping
+    channels = {
+        (row.channel_platform, row.channel_purpose): row.channel_ref
+        for row in rows
+        if row.channel_platform is not None
+    }
+    team = team_from(Prefixed(fields, "t_"), channels)
+    recipient = None if fields["r_id"] is None else person_from(Prefixed(fields, "r_"))
+    rating = None if fields["x_id"] is None else rating_from(Prefixed(fields, "x_"))
+    prompt = prompt_from(Prefixed(fields, "p_"))
+    return PromptView(
+        prompt=prompt,
+        team=team,
+        recipient=recipient,
+        agent_id=fields["conversation_agent_id"],
+        rating=rating,
+        rendered=None if recipient is None else _rendered(fields, prompt, team, recipient),
+    )
+
+
+def _rendered(fields: Any, prompt: Prompt, team: Team, recipient: Person) -> RatingPrompt:
+    scale: Scale = team.scale
+    expires_at = prompt.expires_at or prompt.created_at + timedelta(days=team.expiry_days)
+    return RatingPrompt(
+        prompt_id=prompt.id,
+        recipient=recipient,
+        team_name=team.name,
+        team_display_name=team.display_name,
+        question=team.question or scale.spec.question.format(team=team.display_name),
+        scale=scale,
+        anonymity=team.anonymity,
+        expires_at=expires_at,
+        agent_name=fields["agent_display"] or fields["agent_email"] or fields["agent_slack"],
+        subject=fields["subject"],
+        ticket_id=fields["external_id"],
+    )
