@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import socket
+import sqlite3
 import sys
 import tempfile
 import time
@@ -80,25 +82,67 @@ async def load(
     return requests / elapsed, failures
 
 
-async def measure(mode: str, requests: int, concurrency: int, workdir: Path) -> float:
+def settled_count(database: Path, run: str) -> int:
+    """How many of the run's closes have their decision stored (a prompt), read aside."""
+    with contextlib.closing(sqlite3.connect(database, timeout=5)) as connection:
+        row = connection.execute(
+            "SELECT COUNT(*) FROM prompts JOIN conversations"
+            " ON conversations.id = prompts.conversation_id"
+            " WHERE conversations.external_id LIKE ?",
+            (f"{run}-%",),
+        ).fetchone()
+    return int(row[0])
+
+
+async def wait_settled(database: Path, run: str, requests: int, limit: float = 120) -> float:
+    """Seconds until every accepted close of `run` is settled, polled from outside."""
+    started = time.perf_counter()
+    while settled_count(database, run) < requests:
+        if time.perf_counter() - started > limit:
+            raise RuntimeError(f"closes of {run} not settled after {limit:.0f} s")
+        await asyncio.sleep(0.005)
+    return time.perf_counter() - started
+
+
+async def measure(
+    mode: str, requests: int, concurrency: int, workdir: Path
+) -> tuple[float, float | None]:
+    """(accepted requests/s, seconds from the last 202 until all were settled, or None)."""
     port = free_port()
+    database = workdir / f"intake-{mode}.db"
     command = [sys.executable, "-m", "bench.servers", mode, "--port", str(port),
-               "--database", f"sqlite:///{workdir / 'intake.db'}", "--secret", SECRET]
+               "--database", f"sqlite:///{database}", "--secret", SECRET]
     process = await asyncio.create_subprocess_exec(*command)
     try:
         await wait_until_up(port, process)
         await load(port, min(200, requests), concurrency, f"warm-{mode}")  # warm up
-        rate, failures = await load(port, requests, concurrency, f"run-{mode}")
+        run = f"run-{mode}"
+        rate, failures = await load(port, requests, concurrency, run)
         if failures:
             raise RuntimeError(f"{mode}: requests not accepted, by status: {failures}")
-        return rate
+        lag = await wait_settled(database, run, requests) if mode == "ratebot" else None
+        return rate, lag
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), timeout=10)
 
 
 async def run(requests: int = 3000, concurrency: int = 16) -> dict[str, float]:
+    """The ratio of accepted webhooks/s, and how fast the worker settles them meanwhile.
+
+    `settled_rps` counts from the first request to the last close settled, so it is the
+    rate the server decides at while taking that load; `settle_lag_s` is how long after
+    the last 202 the last decision was stored (about 0 when settling keeps up).
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        bare = await measure("bare", requests, concurrency, Path(tmp))
-        ratebot = await measure("ratebot", requests, concurrency, Path(tmp))
-    return {"bare_rps": bare, "intake_rps": ratebot, "ratio": ratebot / bare}
+        bare, _ = await measure("bare", requests, concurrency, Path(tmp))
+        ratebot, lag = await measure("ratebot", requests, concurrency, Path(tmp))
+    assert lag is not None
+    load_seconds = requests / ratebot
+    return {
+        "bare_rps": bare,
+        "intake_rps": ratebot,
+        "ratio": ratebot / bare,
+        "settled_rps": requests / (load_seconds + lag),
+        "settle_lag_s": lag,
+    }

@@ -1,13 +1,14 @@
-"""The servers the intake benchmark loads: ratebot's real app, and a bare aiohttp baseline."""
+"""The servers the intake benchmark loads: `ratebot serve` itself, and a bare aiohttp baseline."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import Any
 
 from aiohttp import web
+
+TEAMS = ("servicedesk", "infra", "appdev")
 
 
 async def bare_app() -> web.Application:
@@ -20,19 +21,31 @@ async def bare_app() -> web.Application:
     return app
 
 
-async def ratebot_app(database_url: str, secret: str) -> web.Application:
+async def serve_ratebot(database_url: str, secret: str, port: int) -> None:
+    """What `ratebot serve` runs (HTTP, the delivery worker that settles closes, digests).
+
+    The log level is WARNING, as the bare baseline writes no access log either.
+    """
     from bot.bootstrap import build
-    from bot.server import build_app
+    from bot.server import serve
     from bot.settings import load_settings
 
-    settings = load_settings({"RATEBOT_DATABASE_URL": database_url,
-                              "RATEBOT_WEBHOOK_SECRET": secret})
-    ratebot = await build(settings)
-    for team in ("servicedesk", "infra", "appdev"):
-        if await ratebot.services.store.get_team(team) is None:
-            now = ratebot.services.clock.now()
-            await ratebot.services.store.add_team(team, actor="bench", at=now)
-    return build_app(ratebot)
+    settings = load_settings({
+        "RATEBOT_DATABASE_URL": database_url,
+        "RATEBOT_WEBHOOK_SECRET": secret,
+        "RATEBOT_HOST": "127.0.0.1",
+        "RATEBOT_PORT": str(port),
+        "RATEBOT_LOG_LEVEL": "WARNING",
+    })
+    setup = await build(settings)
+    try:
+        for team in TEAMS:
+            if await setup.services.store.get_team(team) is None:
+                now = setup.services.clock.now()
+                await setup.services.store.add_team(team, actor="bench", at=now)
+    finally:
+        await setup.aclose()
+    await serve(settings)  # until SIGTERM
 
 
 def main() -> None:
@@ -43,11 +56,10 @@ def main() -> None:
     parser.add_argument("--secret", default="bench-secret")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    app: Coroutine[Any, Any, web.Application] = (
-        bare_app() if args.mode == "bare" else ratebot_app(args.database, args.secret)
-    )
-    web.run_app(app, host="127.0.0.1", port=args.port,
-                print=None, access_log=None)
+    if args.mode == "bare":
+        web.run_app(bare_app(), host="127.0.0.1", port=args.port, print=None, access_log=None)
+    else:
+        asyncio.run(serve_ratebot(args.database, args.secret, args.port))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import random
 from datetime import timedelta
 
 from bot.events import ConversationClosed, ConversationReopened
-from bot.model import PromptStatus, SkipReason
+from bot.model import Prompt, PromptStatus, SkipReason
 from bot.ports import AskContext, CloseOutcome, Decider, Decision, ReopenOutcome
 from bot.services import Policy, Services
 
@@ -51,22 +51,44 @@ def make_decider(policy: Policy, rng: random.Random) -> Decider:
 
 
 async def conversation_closed(services: Services, event: ConversationClosed) -> CloseOutcome:
-    """Store the conversation and whether (and when) its requester will be asked.
+    """Store the conversation and whether (and when) its requester will be asked, at once.
 
-    Raise `UnknownTeam` for a team that does not exist: teams are never created on the fly.
+    For closes made in chat, whose adapters answer with the decision. Raise `UnknownTeam`
+    for a team that does not exist: teams are never created on the fly.
     """
     outcome = await services.store.close_conversation(
         event, make_decider(services.policy, services.rng), now=services.clock.now()
     )
     if outcome.created:
-        prompt = outcome.prompt
-        services.metrics.prompts.labels(prompt.status.value, prompt.reason or "").inc()
+        count_prompt(services, outcome.prompt)
     return outcome
+
+
+async def close_accepted(services: Services, event: ConversationClosed) -> bool:
+    """Store the close durably and leave the decision to the worker, moments later.
+
+    False when it is the same close again (nothing is stored). The worker is woken at
+    once, so the requester's prompt is normally decided within milliseconds. Raise
+    `UnknownTeam` as `conversation_closed` does.
+    """
+    accepted = await services.store.accept_close(event, now=services.clock.now())
+    if accepted:
+        services.wakeup.set()
+    return accepted
 
 
 async def conversation_reopened(services: Services, event: ConversationReopened) -> ReopenOutcome:
     """Withdraw the ticket's unanswered prompt; a later close may ask again."""
-    outcome = await services.store.reopen_conversation(event)
+    outcome = await services.store.reopen_conversation(
+        event, make_decider(services.policy, services.rng)
+    )
+    if outcome.settled is not None:
+        count_prompt(services, outcome.settled)
     if outcome.withdrawn is not None:
         services.metrics.prompts.labels(PromptStatus.SKIPPED.value, SkipReason.REOPENED).inc()
     return outcome
+
+
+def count_prompt(services: Services, prompt: Prompt) -> None:
+    """Count a decision as it is stored (ratebot_prompts_total)."""
+    services.metrics.prompts.labels(prompt.status.value, prompt.reason or "").inc()

@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent
 from adapters.helpdesk.vendor import VendorWebhook
 from bot import source_mapping
+from bot.asking import make_decider
 from bot.bootstrap import Ratebot, build
 from bot.clock import SystemClock
 from bot.events import ConversationClosed, ConversationReopened
@@ -102,14 +103,19 @@ def webhook_test(
     if not chosen.configured:
         raise cli._fail(f"Set {chosen.secret_setting} first: it signs the test request.", 2)
     body = file.read_bytes()
-    status, answer = cli.run_async(lambda: _replay(settings, chosen, body))
+    status, answer, decision = cli.run_async(lambda: _replay(settings, chosen, body))
     _describe(chosen, body)
     cli._say(f"POST /webhooks/{source} -> {status} {json.dumps(answer)}")
+    if decision is not None:
+        cli._say(f"  decision: {decision}")
     if status >= 400:
         raise typer.Exit(1)
 
 
-async def _replay(settings: Settings, source: VendorWebhook, body: bytes) -> tuple[int, Any]:
+async def _replay(
+    settings: Settings, source: VendorWebhook, body: bytes
+) -> tuple[int, Any, str | None]:
+    """The answer to the signed request, and the decision the worker then takes on it."""
     with tempfile.TemporaryDirectory(prefix="ratebot-webhook-test-") as folder:
         scratch = settings.model_copy(
             update={"database_url": f"sqlite:///{Path(folder) / 'scratch.db'}"}
@@ -125,11 +131,27 @@ async def _replay(settings: Settings, source: VendorWebhook, body: bytes) -> tup
                     response = await client.post(
                         f"/webhooks/{source.name}", data=body, headers=headers
                     )
-                    return response.status, await response.json()
+                    answer = await response.json()
+                return response.status, answer, await _decision(copy)
             finally:
                 await copy.aclose()
         finally:
             await real.aclose()
+
+
+async def _decision(copy: Ratebot) -> str | None:
+    """What the worker decides about the close just accepted, if one was."""
+    services = copy.services
+    report = await services.store.settle_closes(
+        make_decider(services.policy, services.rng), now=services.clock.now(), limit=1,
+        max_attempts=1,
+    )
+    if report.failures:
+        return "could not be decided (see the log)"
+    if not report.prompts:
+        return None
+    prompt = report.prompts[0]
+    return prompt.status.value + (f" ({prompt.reason})" if prompt.reason else "")
 
 
 async def _copy_teams(real: Ratebot, copy: Ratebot) -> None:

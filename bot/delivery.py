@@ -5,29 +5,39 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import traceback
 from datetime import datetime, timedelta
 
-from bot.asking import make_decider
+from bot.asking import count_prompt, make_decider
 from bot.model import PromptStatus
 from bot.ports import (
     DeliveryError,
     DuePrompt,
+    Postponed,
     RatingPrompt,
     RecipientUnreachable,
+    SettleFailure,
 )
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 NOT_INSTALLED = "the ratebot app is not installed for this person"
+SETTLE_BATCH = 100
+# How long a wake-up waits for more closes to settle with it: short against "ask while it
+# is fresh", long enough that a busy server settles batches rather than single closes.
+GATHER_SECONDS = 0.02
+# Failed attempts at settling one close before it is stored as a failed prompt.
+SETTLE_ATTEMPTS = 5
 NO_PLATFORM = "no chat platform is configured"
 
 
 class DeliveryWorker:
-    """Delivers stored prompts. Safe to run in several replicas at once.
+    """Settles accepted closes, then delivers stored prompts. Safe in several replicas at once.
 
     Claims are leases: a worker that dies after claiming leaves the prompt pending, and
-    any worker picks it up once the lease has run out.
+    any worker picks it up once the lease has run out. Settling claims closes inside its
+    transaction (SKIP LOCKED on PostgreSQL), so a close is never decided twice.
     """
 
     def __init__(
@@ -35,45 +45,109 @@ class DeliveryWorker:
         services: Services,
         *,
         batch_size: int = 25,
+        settle_batch: int = SETTLE_BATCH,
+        settle_attempts: int = SETTLE_ATTEMPTS,
+        gather_for: float = GATHER_SECONDS,
         lease: timedelta = timedelta(minutes=2),
         backoff_base: timedelta = timedelta(seconds=30),
         backoff_cap: timedelta = timedelta(hours=1),
     ) -> None:
         self._services = services
         self._batch_size = batch_size
+        self._settle_batch = settle_batch
+        self._settle_attempts = settle_attempts
+        self._gather_for = gather_for
         self._lease = lease
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._decide = make_decider(services.policy, services.rng)
 
     async def run_once(self) -> int:
-        """Expire old prompts and deliver one batch of due ones; return how many were handled."""
+        """Settle accepted closes, expire old prompts and deliver one batch of due ones.
+
+        Return how many prompts were delivered or expired (closes settled do not count).
+        """
+        handled, _ = await self._round()
+        return handled
+
+    async def settle(self) -> int:
+        """Decide one batch of accepted closes; return how many were taken up."""
+        services = self._services
+        report = await services.store.settle_closes(
+            self._decide, now=services.clock.now(), limit=self._settle_batch,
+            max_attempts=self._settle_attempts,
+        )
+        for prompt in report.prompts:
+            count_prompt(services, prompt)
+        for failure in report.failures:
+            _log_settle_failure(failure)
+        return report.claimed
+
+    async def settle_remaining(self, *, max_batches: int = 20) -> None:
+        """On the way out: decide what was accepted; the rest waits for the next start."""
+        try:
+            for _ in range(max_batches):
+                if await self.settle() < self._settle_batch:
+                    return
+        except Exception as error:
+            _log_without_message("settling accepted closes on shutdown failed", error)
+
+    async def run(self, stop: asyncio.Event, *, interval: float = 2.0) -> None:
+        """Work until `stop` is set. The batch in flight always finishes first.
+
+        Between rounds the worker sleeps `interval` seconds, or less when a webhook
+        wakes it (`Services.wakeup`) because a close was accepted.
+        """
+        wakeup = self._services.wakeup
+        waking = asyncio.create_task(self._wake_on(stop), name="delivery-wake-on-stop")
+        try:
+            while not stop.is_set():
+                wakeup.clear()  # a close accepted from here on wakes the next wait
+                more = False
+                try:
+                    _, more = await self._round()
+                except Exception:
+                    # One error boundary per job: log with context, keep the loop alive.
+                    log.exception("delivery round failed; retrying in %.0f s", interval)
+                if not more and await wakeup.wait(interval) and not stop.is_set():
+                    # Woken by a close: let the closes of the next few milliseconds join
+                    # it, so a busy server settles batches rather than one close a round.
+                    await asyncio.sleep(self._gather_for)
+        finally:
+            waking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waking
+
+    async def _wake_on(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._services.wakeup.set()
+
+    async def _round(self) -> tuple[int, bool]:
+        """One round: (prompts handled, whether more work is waiting already)."""
+        settled = 0
+        try:
+            settled = await self.settle()
+        except Exception as error:
+            # Delivery goes on: prompts already decided do not wait for settling.
+            _log_without_message("settling accepted closes failed", error)
         store, now = self._services.store, self._services.clock.now()
         expired = await store.expire_prompts(now=now)
         for _ in expired:
             self._services.metrics.prompts.labels(PromptStatus.EXPIRED.value, "").inc()
         due = await store.claim_due_prompts(now=now, limit=self._batch_size, lease=self._lease)
+        postponed: list[Postponed] = []
         for item in due:
-            await self._deliver(item)
-        return len(expired) + len(due)
+            await self._deliver(item, postponed)
+        if postponed:
+            # One transaction for them all: after hours, a whole batch waits for morning.
+            await store.postpone_prompts(postponed)
+        more = settled >= self._settle_batch or len(due) >= self._batch_size
+        return len(expired) + len(due), more
 
-    async def run(self, stop: asyncio.Event, *, interval: float = 2.0) -> None:
-        """Deliver until `stop` is set. The batch in flight always finishes first."""
-        while not stop.is_set():
-            handled = 0
-            try:
-                handled = await self.run_once()
-            except Exception:
-                # One error boundary per job: log with context, keep the loop alive.
-                log.exception("delivery round failed; retrying in %.0f s", interval)
-            if handled >= self._batch_size:
-                continue  # more work is waiting: no pause
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-
-    async def _deliver(self, item: DuePrompt) -> None:
+    async def _deliver(self, item: DuePrompt, postponed: list[Postponed]) -> None:
+        """Send, finish, or add to `postponed` what cannot go out yet."""
         services, prompt = self._services, item.prompt
-        store, now, ctx = services.store, item.context.now, item.context
+        now, ctx = item.context.now, item.context
         decision = self._decide(ctx)
         if not decision.asks:
             reason = decision.reason.value if decision.reason else "skipped"
@@ -85,19 +159,14 @@ class DeliveryWorker:
             await self._finish(prompt.id, PromptStatus.EXPIRED, "not delivered in time", now)
             return
         if not services.chats:
-            await store.reschedule_prompt(
-                prompt.id, next_attempt_at=now + timedelta(minutes=5),
-                failed_attempt=False, reason=NO_PLATFORM,
-            )
+            postponed.append(Postponed(prompt.id, now + timedelta(minutes=5), NO_PLATFORM))
             return
         person = ctx.requester
         assert person is not None  # the decider skips forgotten people
         timezone = person.timezone or team.timezone or services.policy.timezone
         opens = services.policy.working_hours.next_working_time(now, timezone)
         if opens > now:
-            await store.reschedule_prompt(
-                prompt.id, next_attempt_at=opens, failed_attempt=False, reason=None
-            )
+            postponed.append(Postponed(prompt.id, opens, None))
             return
         await self._send(item, now)
 
@@ -183,3 +252,19 @@ class DeliveryWorker:
     ) -> None:
         await self._services.store.finish_prompt(prompt_id, status, reason=reason, at=at)
         self._services.metrics.prompts.labels(status.value, reason).inc()
+
+
+def _log_settle_failure(failure: SettleFailure) -> None:
+    outcome = "given up, stored as failed" if failure.gave_up else "retried later"
+    _log_without_message(
+        f"settling close failed (source {failure.source}, ticket {failure.ticket_id}, "
+        f"attempt {failure.attempts}, {outcome})",
+        failure.error,
+    )
+
+
+def _log_without_message(what: str, error: BaseException) -> None:
+    # The message is left out: database errors quote their parameters, which hold the
+    # emails and names of a pending close. The frames say where; the type says what.
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error("%s: %s; message withheld\n%s", what, type(error).__qualname__, frames)

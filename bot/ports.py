@@ -6,7 +6,7 @@ objects here are what crosses those boundaries: plain frozen data, no SDK object
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -180,9 +180,34 @@ class CloseOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class SettleFailure:
+    """A close whose settling raised: rolled back alone, retried later, then given up.
+
+    `error` is the exception itself, for its type and frames; its message may quote
+    personal data (a database error quotes its parameters), so it is never logged.
+    """
+
+    source: str
+    ticket_id: str
+    attempts: int  # how many times settling it has failed, this one included
+    gave_up: bool  # True: it is now stored as a failed prompt and no longer retried
+    error: BaseException
+
+
+@dataclass(frozen=True, slots=True)
+class SettleReport:
+    """One batch of accepted closes, settled by the worker."""
+
+    claimed: int  # closes taken up in this batch, settled or not
+    prompts: list[Prompt]  # the decisions stored (a close given up on is a failed prompt)
+    failures: list[SettleFailure]
+
+
+@dataclass(frozen=True, slots=True)
 class ReopenOutcome:
     found: bool
     withdrawn: Prompt | None  # the prompt that was skipped with reason `reopened`, if any
+    settled: Prompt | None = None  # the decision on a close still pending, taken first
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +218,15 @@ class DuePrompt:
     context: AskContext
     subject: str | None
     ticket_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Postponed:
+    """A claimed prompt that cannot go out yet: released, to be tried again later."""
+
+    prompt_id: int
+    next_attempt_at: datetime
+    reason: str | None  # shown to admins while it waits; None keeps the stored one
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,12 +424,34 @@ class RatingStore(Protocol):
     ) -> CloseOutcome:
         """Store the conversation and the decision about asking, atomically.
 
-        One prompt per (source, ticket, round): the same close again returns the
-        stored prompt with `created=False`. Raise `UnknownTeam`.
+        `accept_close` and settling in one transaction. One prompt per (source, ticket,
+        round): the same close again returns the stored prompt with `created=False`.
+        Raise `UnknownTeam`.
         """
         ...
 
-    async def reopen_conversation(self, event: ConversationReopened) -> ReopenOutcome: ...
+    async def accept_close(self, event: ConversationClosed, *, now: datetime) -> bool:
+        """Store the close durably, undecided, for `settle_closes`; one statement.
+
+        False when it is the same close again (nothing is written). Raise `UnknownTeam`.
+        """
+        ...
+
+    async def settle_closes(
+        self, decide: Decider, *, now: datetime, limit: int, max_attempts: int
+    ) -> SettleReport:
+        """Claim up to `limit` accepted closes (SKIP LOCKED) and store each decision.
+
+        A close whose settling raises is rolled back alone and retried in a later call;
+        after `max_attempts` failures it is stored as a failed prompt.
+        """
+        ...
+
+    async def reopen_conversation(
+        self, event: ConversationReopened, decide: Decider
+    ) -> ReopenOutcome:
+        """Withdraw the round's unanswered prompt; a close still pending is settled first."""
+        ...
 
     # delivery --------------------------------------------------------------
     async def claim_due_prompts(
@@ -418,6 +474,10 @@ class RatingStore(Protocol):
         self, prompt_id: int, *, next_attempt_at: datetime, failed_attempt: bool, reason: str | None
     ) -> None:
         """Release the claim and try again later; count an attempt when one failed."""
+        ...
+
+    async def postpone_prompts(self, postponed: Sequence[Postponed]) -> None:
+        """`reschedule_prompt` without a failed attempt, for many prompts in one go."""
         ...
 
     async def finish_prompt(

@@ -85,8 +85,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     """Serve HTTP and deliver prompts until SIGTERM / SIGINT (or `stop` is set).
 
     On stop the server stops accepting requests and finishes those in flight, the
-    worker finishes its batch (un-sent prompts stay pending for the next start), and
-    the store is closed.
+    worker finishes its batch (un-sent prompts stay pending for the next start) and
+    settles the closes accepted meanwhile, and the store is closed.
     """
     _configure_logging(settings.log_level)
     check_bind(settings)
@@ -134,6 +134,8 @@ async def _serve_until_stopped(ratebot: Ratebot, stop: asyncio.Event) -> None:
         await runner.cleanup()
         if worker is not None:
             await worker  # a crashed worker re-raises here: exit non-zero, get restarted
+            # Closes accepted by the last requests are decided now, not at the next start.
+            await ratebot.worker.settle_remaining()
 
 
 # Libraries that narrate routine work at INFO (each job added, each migration context).

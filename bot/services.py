@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 from dataclasses import dataclass, field
 
@@ -23,6 +25,30 @@ class Policy:
     min_respondents: int = 5
 
 
+class Wakeup:
+    """Wakes the delivery worker before its interval is up: a close waits to be settled.
+
+    Setting it twice before the worker looks is one wake-up: the worker settles
+    everything pending each time it runs.
+    """
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def clear(self) -> None:
+        self._event.clear()
+
+    async def wait(self, seconds: float) -> bool:
+        """Until set (True), or `seconds` have passed (False)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._event.wait()
+        return self._event.is_set()
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     store: RatingStore
@@ -31,3 +57,4 @@ class Services:
     chats: tuple[ChatPort, ...] = ()
     rng: random.Random = field(default_factory=random.Random)
     metrics: Metrics = field(default_factory=Metrics)
+    wakeup: Wakeup = field(default_factory=Wakeup)

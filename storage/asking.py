@@ -1,148 +1,159 @@
-"""Conversations and the life of a prompt: decided at close, claimed, sent, expired."""
+"""Conversations and the life of a prompt: accepted, settled, claimed, sent, expired."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.errors import StoreUnavailable, UnknownTeam
 from bot.events import ConversationClosed, ConversationReopened
-from bot.model import ConversationState, Person, Prompt, PromptStatus, SkipReason
-from bot.ports import CloseOutcome, Decider, DuePrompt, PersonIdentity, ReopenOutcome
-from storage.base import StoreBase, insert_for
-from storage.lookups import (
-    ask_context,
-    has_identity,
-    person_by_id,
-    team_by_id,
-    team_named,
-    upsert_person,
+from bot.model import ConversationState, Prompt, PromptStatus, SkipReason
+from bot.ports import (
+    CloseOutcome,
+    Decider,
+    DuePrompt,
+    Postponed,
+    ReopenOutcome,
+    SettleReport,
 )
+from storage.base import StoreBase
+from storage.batch_facts import gather
+from storage.prepared import prepared
 from storage.rows import prompt_from
 from storage.schema import conversations, prompts
+from storage.settling import accept, claim_batch, claim_one, prompt_of_round, settle
+from storage.types import UtcDateTime
 
 _WITHDRAWABLE = (PromptStatus.PENDING.value, PromptStatus.SENT.value)
+# Group commits in flight: the event loop keeps only weak references to tasks.
+_running: set[asyncio.Future[None]] = set()
+
+
+@dataclass(frozen=True, slots=True)
+class _Accept:
+    event: ConversationClosed
+    now: datetime
+    future: asyncio.Future[bool]
+
+    def settle(self, outcome: bool | UnknownTeam) -> None:
+        if self.future.done():  # the request went away; its close is stored all the same
+            return
+        if isinstance(outcome, UnknownTeam):
+            self.future.set_exception(outcome)
+        else:
+            self.future.set_result(outcome)
+
+    def fail(self, error: BaseException) -> None:
+        if not self.future.done():
+            self.future.set_exception(error)
 
 
 class AskingQueries(StoreBase):
+    # Accepts waiting for the next group commit (see `accept_close`); None until first used.
+    _accepts: list[_Accept] | None = None
+
+    async def accept_close(self, event: ConversationClosed, *, now: datetime) -> bool:
+        """Stored durably when this returns: it waits for the commit of its group.
+
+        Webhooks arriving together are written in one transaction, whose commit is most
+        of what storing a close costs; each request still answers only once it is
+        committed. An unexpected error in one makes the group try again one by one, so
+        that only that one fails and nothing of it is written.
+        """
+        waiting = self._accepts
+        if waiting is None:
+            waiting = self._accepts = []
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        waiting.append(_Accept(event, now, future))
+        if len(waiting) == 1:
+            # After the requests already ready to run have added theirs.
+            asyncio.get_running_loop().call_soon(self._start_group)
+        return await future
+
+    def _start_group(self) -> None:
+        group, self._accepts = self._accepts or [], []
+        task = asyncio.ensure_future(self._commit_group(group))
+        _running.add(task)
+        task.add_done_callback(_running.discard)
+
+    async def _commit_group(self, group: list[_Accept]) -> None:
+        try:
+            outcomes = await self._accept_all(group)
+        except StoreUnavailable as error:
+            for item in group:
+                item.fail(error)
+            return
+        except Exception:
+            for item in group:
+                await self._accept_alone(item)
+            return
+        for item, outcome in zip(group, outcomes, strict=True):
+            item.settle(outcome)
+
+    async def _accept_all(self, group: list[_Accept]) -> list[bool | UnknownTeam]:
+        outcomes: list[bool | UnknownTeam] = []
+        async with self._write() as connection:
+            for item in group:
+                try:
+                    outcomes.append(await accept(connection, item.event, item.now) is not None)
+                except UnknownTeam as refused:  # nothing was written for it
+                    outcomes.append(refused)
+        return outcomes
+
+    async def _accept_alone(self, item: _Accept) -> None:
+        try:
+            async with self._write() as connection:
+                accepted = await accept(connection, item.event, item.now) is not None
+        except Exception as error:
+            item.fail(error)
+            return
+        item.settle(accepted)
+
+    async def settle_closes(
+        self, decide: Decider, *, now: datetime, limit: int, max_attempts: int
+    ) -> SettleReport:
+        async with self._write() as connection:
+            rows = await claim_batch(connection, now=now, limit=limit)
+            if not rows:
+                return SettleReport(claimed=0, prompts=[], failures=[])
+            settled = await settle(connection, rows, decide, now=now, max_attempts=max_attempts)
+            return SettleReport(
+                claimed=len(rows), prompts=settled.prompts, failures=settled.failures
+            )
+
     async def close_conversation(
         self, event: ConversationClosed, decide: Decider, *, now: datetime
     ) -> CloseOutcome:
+        # Accept and settle in one transaction: the worker's code, for one close.
         async with self._write() as connection:
-            team = await team_named(connection, event.team)
+            row = await accept(connection, event, now)
+            if row is not None:
+                settled = await settle(connection, [row], decide, now=now, max_attempts=None)
+                return CloseOutcome(True, settled.prompts[0])
             conversation = await self._conversation(connection, event.source, event.ticket_id)
-            if conversation is not None and conversation.state == ConversationState.CLOSED:
-                return CloseOutcome(False, await _prompt_of(connection, conversation))
-            requester = await _upsert(
-                connection,
-                PersonIdentity(
-                    email=event.requester_email,
-                    display_name=event.requester_name,
-                    slack_user_id=event.requester_slack_id,
-                    teams_user_id=event.requester_teams_id,
-                ),
-                now,
-            )
-            agent = await _upsert(
-                connection,
-                PersonIdentity(
-                    email=event.agent_email,
-                    display_name=event.agent_name,
-                    slack_user_id=event.agent_slack_id,
-                    teams_user_id=event.agent_teams_id,
-                ),
-                now,
-            )
-            if conversation is None:
-                inserted = await connection.execute(
-                    insert_for(connection, conversations)
-                    .values(
-                        source=event.source,
-                        external_id=event.ticket_id,
-                        team_id=team.id,
-                        requester_id=requester and requester.id,
-                        agent_id=agent and agent.id,
-                        subject=event.subject,
-                        state=ConversationState.CLOSED.value,
-                        round=1,
-                        always_ask=event.always_ask,
-                        closed_at=event.closed_at,
-                        created_at=now,
-                    )
-                    # A concurrent identical close won the race: its prompt is the answer.
-                    .on_conflict_do_nothing(
-                        index_elements=[conversations.c.source, conversations.c.external_id]
-                    )
-                    .returning(*conversations.c)
-                )
-                conversation = inserted.first()
-                if conversation is None:
-                    conversation = await self._conversation(
-                        connection, event.source, event.ticket_id
-                    )
-                    assert conversation is not None
-                    return CloseOutcome(False, await _prompt_of(connection, conversation))
-            else:
-                updated = await connection.execute(
-                    sa.update(conversations)
-                    .where(conversations.c.id == conversation.id)
-                    .values(
-                        state=ConversationState.CLOSED.value,
-                        round=conversation.round + 1,
-                        team_id=team.id,
-                        requester_id=requester.id if requester else conversation.requester_id,
-                        agent_id=agent.id if agent else conversation.agent_id,
-                        subject=event.subject or conversation.subject,
-                        always_ask=event.always_ask,
-                        closed_at=event.closed_at,
-                    )
-                    .returning(*conversations.c)
-                )
-                conversation = updated.one()
-                requester = await person_by_id(connection, conversation.requester_id)
-                agent = await person_by_id(connection, conversation.agent_id)
-            assert conversation is not None
-            context = await ask_context(
-                connection,
-                now=now,
-                team=team,
-                requester=requester,
-                agent=agent,
-                always_ask=event.always_ask,
-                at_send_time=False,
-            )
-            decision = decide(context)
-            inserted = await connection.execute(
-                insert_for(connection, prompts)
-                .values(
-                    conversation_id=conversation.id,
-                    round=conversation.round,
-                    team_id=team.id,
-                    person_id=requester and requester.id,
-                    status=decision.status.value,
-                    reason=decision.reason.value if decision.reason else None,
-                    attempts=0,
-                    next_attempt_at=decision.due_at if decision.asks else None,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(
-                    index_elements=[prompts.c.conversation_id, prompts.c.round]
-                )
-                .returning(*prompts.c)
-            )
-            new_prompt = inserted.first()
-            if new_prompt is None:
-                return CloseOutcome(False, await _prompt_of(connection, conversation))
-            return CloseOutcome(True, prompt_from(new_prompt))
+            assert conversation is not None  # a duplicate of a stored close
+            # The earlier close may still wait for the worker: its decision is the answer.
+            await _settle_if_pending(connection, conversation.id, decide, now)
+            return CloseOutcome(False, await _prompt_of(connection, conversation))
 
-    async def reopen_conversation(self, event: ConversationReopened) -> ReopenOutcome:
+    async def reopen_conversation(
+        self, event: ConversationReopened, decide: Decider
+    ) -> ReopenOutcome:
         async with self._write() as connection:
             conversation = await self._conversation(connection, event.source, event.ticket_id)
             if conversation is None:
                 return ReopenOutcome(found=False, withdrawn=None)
+            # A close the worker has not decided yet is decided first, then withdrawn like
+            # any other: every decision stays on record.
+            settled = await _settle_if_pending(
+                connection, conversation.id, decide, event.reopened_at
+            )
             await connection.execute(
                 sa.update(conversations)
                 .where(conversations.c.id == conversation.id)
@@ -166,42 +177,32 @@ class AskingQueries(StoreBase):
                 )
             ).first()
             return ReopenOutcome(
-                found=True, withdrawn=None if withdrawn is None else prompt_from(withdrawn)
+                found=True,
+                withdrawn=None if withdrawn is None else prompt_from(withdrawn),
+                settled=settled,
             )
 
     async def claim_due_prompts(
         self, *, now: datetime, limit: int, lease: timedelta
     ) -> list[DuePrompt]:
-        claimable = sa.and_(
-            prompts.c.status == PromptStatus.PENDING.value,
-            prompts.c.next_attempt_at <= now,
-            sa.or_(prompts.c.claimed_until.is_(None), prompts.c.claimed_until <= now),
-        )
         async with self._write() as connection:
             candidates = list(
                 (
                     await connection.execute(
-                        sa.select(prompts.c.id)
-                        .where(claimable)
-                        .order_by(prompts.c.next_attempt_at, prompts.c.id)
-                        .limit(limit)
-                        .with_for_update(skip_locked=True)
+                        _due_candidates(connection), {"b_now": now, "b_limit": limit}
                     )
                 ).scalars()
             )
             if not candidates:
                 return []
-            # The claimable condition again: only rows this UPDATE changed are ours.
             claimed = (
                 await connection.execute(
-                    sa.update(prompts)
-                    .where(prompts.c.id.in_(candidates), claimable)
-                    .values(claimed_until=now + lease, updated_at=now)
-                    .returning(*prompts.c)
+                    _CLAIM_DUE(connection),
+                    {"b_ids": candidates, "b_now": now, "b_until": now + lease},
                 )
             ).all()
             ordered = sorted(claimed, key=lambda row: (row.next_attempt_at, row.id))
-            return [await _due(connection, row, now) for row in ordered]
+            return await _due(connection, ordered, now)
 
     async def mark_sent(
         self,
@@ -243,19 +244,32 @@ class AskingQueries(StoreBase):
     async def reschedule_prompt(
         self, prompt_id: int, *, next_attempt_at: datetime, failed_attempt: bool, reason: str | None
     ) -> None:
-        values: dict[str, Any] = {
-            "next_attempt_at": next_attempt_at,
-            "claimed_until": None,
-            "attempts": prompts.c.attempts + (1 if failed_attempt else 0),
-        }
-        if reason is not None:
-            values["reason"] = reason
+        statement = _RESCHEDULE if reason is None else _RESCHEDULE_WITH_REASON
         async with self._write() as connection:
             await connection.execute(
-                sa.update(prompts)
-                .where(prompts.c.id == prompt_id, prompts.c.status == PromptStatus.PENDING.value)
-                .values(**values)
+                statement(connection),
+                {
+                    "b_id": prompt_id,
+                    "b_next": next_attempt_at,
+                    "b_failed": 1 if failed_attempt else 0,
+                    "b_reason": reason,
+                },
             )
+
+    async def postpone_prompts(self, postponed: Sequence[Postponed]) -> None:
+        kept = [item for item in postponed if item.reason is None]
+        changed = [item for item in postponed if item.reason is not None]
+        async with self._write() as connection:
+            for statement, items in ((_RESCHEDULE, kept), (_RESCHEDULE_WITH_REASON, changed)):
+                if items:
+                    await connection.execute(
+                        statement(connection),
+                        [
+                            {"b_id": item.prompt_id, "b_next": item.next_attempt_at,
+                             "b_failed": 0, "b_reason": item.reason}
+                            for item in items
+                        ],
+                    )
 
     async def finish_prompt(
         self, prompt_id: int, status: PromptStatus, *, reason: str, at: datetime
@@ -272,12 +286,7 @@ class AskingQueries(StoreBase):
 
     async def expire_prompts(self, *, now: datetime) -> list[Prompt]:
         async with self._write() as connection:
-            rows = await connection.execute(
-                sa.update(prompts)
-                .where(prompts.c.status == PromptStatus.SENT.value, prompts.c.expires_at <= now)
-                .values(status=PromptStatus.EXPIRED.value, updated_at=now)
-                .returning(*prompts.c)
-            )
+            rows = await connection.execute(_EXPIRE(connection), {"b_now": now})
             return sorted((prompt_from(row) for row in rows), key=lambda prompt: prompt.id)
 
     async def get_prompt(self, prompt_id: int) -> Prompt | None:
@@ -297,44 +306,152 @@ class AskingQueries(StoreBase):
         return (await connection.execute(query)).first()
 
 
-async def _upsert(
-    connection: AsyncConnection, identity: PersonIdentity, now: datetime
-) -> Person | None:
-    return await upsert_person(connection, identity, now) if has_identity(identity) else None
+async def _settle_if_pending(
+    connection: AsyncConnection, conversation_id: int, decide: Decider, now: datetime
+) -> Prompt | None:
+    """Settle the conversation's close here if the worker has not; its prompt, else None."""
+    row = await claim_one(connection, conversation_id)
+    if row is None:
+        return None
+    settled = await settle(connection, [row], decide, now=now, max_attempts=None)
+    return settled.prompts[0]
 
 
 async def _prompt_of(connection: AsyncConnection, conversation: Any) -> Prompt:
-    row = (
-        await connection.execute(
-            sa.select(prompts).where(
-                prompts.c.conversation_id == conversation.id,
-                prompts.c.round == conversation.round,
-            )
-        )
-    ).one()
+    row = await prompt_of_round(connection, conversation.id, conversation.round)
+    assert row is not None, "a settled close has its prompt"
     return prompt_from(row)
 
 
-async def _due(connection: AsyncConnection, row: Any, now: datetime) -> DuePrompt:
-    prompt = prompt_from(row)
-    conversation = (
-        await connection.execute(
-            sa.select(conversations).where(conversations.c.id == prompt.conversation_id)
-        )
-    ).one()
-    context = await ask_context(
+async def _due(connection: AsyncConnection, rows: list[Any], now: datetime) -> list[DuePrompt]:
+    """Every claimed prompt with what re-checking the rules at send time needs.
+
+    One set of reads for the whole claim (`storage.batch_facts`), not one per prompt.
+    """
+    found = await connection.execute(
+        _CONVERSATIONS(connection), {"b_ids": sorted({row.conversation_id for row in rows})}
+    )
+    conversations_by_id = {conversation.id: conversation for conversation in found}
+    facts = await gather(
         connection,
-        now=now,
-        team=await team_by_id(connection, prompt.team_id),
-        requester=await person_by_id(connection, prompt.person_id),
-        agent=await person_by_id(connection, conversation.agent_id),
-        always_ask=bool(conversation.always_ask),
-        at_send_time=True,
-        prompt_id=prompt.id,
+        team_ids={row.team_id for row in rows},
+        person_ids={
+            person_id
+            for row in rows
+            for person_id in (row.person_id, conversations_by_id[row.conversation_id].agent_id)
+            if person_id is not None
+        },
+        identities=(),
+        skip_prompts=[row.id for row in rows],
     )
-    return DuePrompt(
-        prompt=prompt,
-        context=context,
-        subject=conversation.subject,
-        ticket_id=conversation.external_id,
+    due: list[DuePrompt] = []
+    for row in rows:
+        prompt = prompt_from(row)
+        conversation = conversations_by_id[prompt.conversation_id]
+        context = await facts.context(
+            connection,
+            team=facts.teams[prompt.team_id],
+            requester=facts.person(prompt.person_id),
+            agent=facts.person(conversation.agent_id),
+            always_ask=bool(conversation.always_ask),
+            now=now,
+            at_send_time=True,
+            prompt_id=prompt.id,
+            also_asked=_newest_other(rows, row),
+        )
+        due.append(
+            DuePrompt(
+                prompt=prompt,
+                context=context,
+                subject=conversation.subject,
+                ticket_id=conversation.external_id,
+            )
+        )
+    return due
+
+
+def _newest_other(rows: list[Any], row: Any) -> datetime | None:
+    """The newest other claimed prompt to the same person: they count as asked too."""
+    if row.person_id is None:
+        return None
+    times = [
+        other.sent_at or other.created_at
+        for other in rows
+        if other.person_id == row.person_id and other.id != row.id
+    ]
+    return max(times, default=None)
+
+
+# The hot statements of the worker's every round, built once (see storage.prepared).
+
+
+def _claimable() -> sa.ColumnElement[bool]:
+    now = sa.bindparam("b_now", type_=UtcDateTime())
+    return sa.and_(
+        prompts.c.status == PromptStatus.PENDING.value,
+        prompts.c.next_attempt_at <= now,
+        sa.or_(prompts.c.claimed_until.is_(None), prompts.c.claimed_until <= now),
     )
+
+
+@prepared
+def _due_candidates(dialect: str) -> Any:
+    query = (
+        sa.select(prompts.c.id)
+        .where(_claimable())
+        .order_by(prompts.c.next_attempt_at, prompts.c.id)
+        .limit(sa.bindparam("b_limit", type_=sa.Integer))
+    )
+    return query.with_for_update(skip_locked=True) if dialect == "postgresql" else query
+
+
+# The claimable condition again: only rows this UPDATE changed are ours.
+_CLAIM_DUE = prepared(
+    lambda _: sa.update(prompts)
+    .where(prompts.c.id.in_(sa.bindparam("b_ids", expanding=True)), _claimable())
+    .values(
+        claimed_until=sa.bindparam("b_until", type_=UtcDateTime()),
+        updated_at=sa.bindparam("b_now", type_=UtcDateTime()),
+    )
+    .returning(*prompts.c)
+)
+_CONVERSATIONS = prepared(
+    lambda _: sa.select(
+        conversations.c.id, conversations.c.subject, conversations.c.external_id,
+        conversations.c.agent_id, conversations.c.always_ask,
+    ).where(conversations.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+)
+
+
+def _reschedule(with_reason: bool) -> Any:
+    values: dict[str, Any] = {
+        "next_attempt_at": sa.bindparam("b_next", type_=UtcDateTime()),
+        "claimed_until": None,
+        "attempts": prompts.c.attempts + sa.bindparam("b_failed", type_=sa.Integer),
+    }
+    if with_reason:
+        values["reason"] = sa.bindparam("b_reason", type_=sa.Text)
+    return (
+        sa.update(prompts)
+        .where(
+            prompts.c.id == sa.bindparam("b_id"),
+            prompts.c.status == PromptStatus.PENDING.value,
+        )
+        .values(**values)
+    )
+
+
+_RESCHEDULE = prepared(lambda _: _reschedule(with_reason=False))
+_RESCHEDULE_WITH_REASON = prepared(lambda _: _reschedule(with_reason=True))
+_EXPIRE = prepared(
+    lambda _: sa.update(prompts)
+    .where(
+        prompts.c.status == PromptStatus.SENT.value,
+        prompts.c.expires_at <= sa.bindparam("b_now", type_=UtcDateTime()),
+    )
+    .values(
+        status=PromptStatus.EXPIRED.value,
+        updated_at=sa.bindparam("b_now", type_=UtcDateTime()),
+    )
+    .returning(*prompts.c)
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.errors import NotFound
 from bot.model import Person, PromptStatus, SkipReason
@@ -25,6 +26,7 @@ from storage.schema import (
     teams_conversations,
     teams_threads,
 )
+from storage.settling import scrub_payload
 
 
 class PeopleQueries(StoreBase):
@@ -74,6 +76,19 @@ class PeopleQueries(StoreBase):
             row = (
                 await connection.execute(sa.select(people).where(people.c.email == address))
             ).first()
+            identity = PersonIdentity(
+                email=address,
+                slack_user_id=row.slack_user_id if row is not None else None,
+                teams_user_id=row.teams_user_id if row is not None else None,
+            )
+            scrubbed = await _scrub_pending(connection, identity) if address else 0
+            if row is None and scrubbed:
+                # Known only from closes not yet settled: those no longer name them.
+                await write_audit(
+                    connection, at=at, actor=actor, action="person.forget",
+                    detail={"person_id": None, "pending_closes": scrubbed},
+                )
+                return 0
             if row is None or address is None:
                 raise NotFound("Nobody with that email is known, so there is nothing to forget.")
             kept = (
@@ -247,3 +262,28 @@ class PeopleQueries(StoreBase):
                 AuditEntry(at=row.at, actor=row.actor, action=row.action, detail=row.detail)
                 for row in rows
             ]
+
+
+async def _scrub_pending(connection: AsyncConnection, identity: PersonIdentity) -> int:
+    """Remove the person from closes accepted but not yet settled; how many named them.
+
+    Those closes are then decided as for a forgotten person, and their emails and names
+    do not outlive the erasure in a payload.
+    """
+    waiting = await connection.execute(
+        sa.select(conversations.c.id, conversations.c.pending).where(
+            conversations.c.pending.is_not(None)
+        )
+    )
+    scrubbed = 0
+    for conversation_id, payload in waiting.all():
+        cleaned = scrub_payload(payload, identity)
+        if cleaned is None:
+            continue
+        await connection.execute(
+            sa.update(conversations)
+            .where(conversations.c.id == conversation_id)
+            .values(pending=cleaned)
+        )
+        scrubbed += 1
+    return scrubbed

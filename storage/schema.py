@@ -109,7 +109,20 @@ conversations = sa.Table(
     sa.Column("always_ask", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("closed_at", UtcDateTime(), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    # A close accepted but not yet settled: JSON of what settling needs (storage.settling).
+    # It holds emails and names, so it is cleared once the decision is stored.
+    sa.Column("pending", sa.Text, nullable=True),
+    sa.Column("pending_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("pending_retry_at", UtcDateTime(), nullable=True),
     sa.UniqueConstraint("source", "external_id"),
+    # Only the few closes waiting to be settled are indexed: the worker's claim stays a
+    # short index scan however many conversations there are.
+    sa.Index(
+        "ix_conversations_pending",
+        "id",
+        sqlite_where=sa.text("pending IS NOT NULL"),
+        postgresql_where=sa.text("pending IS NOT NULL"),
+    ),
 )
 
 prompts = sa.Table(

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent, WebhookSource
-from bot.asking import conversation_closed, conversation_reopened
+from bot.asking import close_accepted, conversation_reopened
 from bot.errors import StoreUnavailable, UnknownTeam
 from bot.events import ConversationClosed
 from bot.services import Services
@@ -107,12 +107,10 @@ class WebhookEndpoint:
         if isinstance(event, ConversationClosed):
             if self._route is not None:
                 event = await self._route(event)
-            closed = await conversation_closed(self._services, event)
-            if not closed.created:
+            # Stored durably before the 202; the worker decides moments later.
+            if not await close_accepted(self._services, event):
                 return "duplicate", web.json_response({"status": "duplicate"})
-            prompt = closed.prompt
-            accepted = {"status": "accepted", "prompt": prompt.status, "reason": prompt.reason}
-            return "accepted", web.json_response(accepted, status=202)
+            return "accepted", web.json_response({"status": "accepted"}, status=202)
         reopened = await conversation_reopened(self._services, event)
         body: dict[str, object] = {
             "status": "reopened",

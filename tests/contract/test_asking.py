@@ -130,7 +130,7 @@ async def test_reopen_withdraws_a_sent_prompt_and_a_later_close_asks_again(
 ) -> None:
     await team(store)
     sent = await sent_prompt(store, "T-1")
-    outcome = await store.reopen_conversation(reopened("T-1"))
+    outcome = await store.reopen_conversation(reopened("T-1"), ask_now)
     assert outcome.found
     assert outcome.withdrawn is not None and outcome.withdrawn.id == sent.id
     assert (outcome.withdrawn.status, outcome.withdrawn.reason) == (
@@ -142,7 +142,7 @@ async def test_reopen_withdraws_a_sent_prompt_and_a_later_close_asks_again(
     assert again.prompt.round == 2 and again.prompt.id != sent.id
     assert (await store.get_prompt(sent.id)).status is PromptStatus.SKIPPED  # type: ignore[union-attr]
     # Reopening again withdraws the new round's prompt (it is pending).
-    second = await store.reopen_conversation(reopened("T-1"))
+    second = await store.reopen_conversation(reopened("T-1"), ask_now)
     assert second.withdrawn is not None and second.withdrawn.id == again.prompt.id
 
 
@@ -152,10 +152,10 @@ async def test_reopen_keeps_an_answered_prompt_and_ignores_unknown_tickets(
     await team(store)
     sent = await sent_prompt(store, "T-1")
     await store.answer_prompt(answer(sent, 10), accept)
-    outcome = await store.reopen_conversation(reopened("T-1"))
+    outcome = await store.reopen_conversation(reopened("T-1"), ask_now)
     assert outcome.found and outcome.withdrawn is None
     assert (await store.get_prompt(sent.id)).status is PromptStatus.ANSWERED  # type: ignore[union-attr]
-    assert await store.reopen_conversation(reopened("T-404")) == type(outcome)(False, None)
+    assert await store.reopen_conversation(reopened("T-404"), ask_now) == type(outcome)(False, None)
 
 
 async def test_a_close_without_any_requester_id_stores_no_person(store: SqlStore) -> None:

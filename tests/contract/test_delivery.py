@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.model import PromptStatus
-from bot.ports import AskContext, Decision
+from bot.ports import AskContext, Decision, Postponed
 from storage.store import SqlStore
 from tests.conftest import StoreFactory
 from tests.contract.support import JAN, T0, ask_now, closed, sent_prompt, team
@@ -121,7 +121,7 @@ async def test_a_prompt_withdrawn_while_sending_stays_withdrawn(store: SqlStore)
     await team(store)
     prompt = (await store.close_conversation(closed("T-1"), ask_now, now=T0)).prompt
     await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)
-    await store.reopen_conversation(ConversationReopened("generic", "T-1", T0))
+    await store.reopen_conversation(ConversationReopened("generic", "T-1", T0), ask_now)
     await store.mark_sent(prompt.id, platform="test", message_ref="m1", sent_at=T0,
                           expires_at=T0 + timedelta(days=7))
     stored = await store.get_prompt(prompt.id)
@@ -129,3 +129,27 @@ async def test_a_prompt_withdrawn_while_sending_stays_withdrawn(store: SqlStore)
     assert (stored.status, stored.reason, stored.message_ref) == (
         PromptStatus.SKIPPED, "reopened", "m1",
     )
+
+
+async def test_postponed_prompts_are_released_for_later_without_counting_an_attempt(
+    store: SqlStore,
+) -> None:
+    await team(store)
+    first, second = [
+        (await store.close_conversation(closed(f"T-{n}", f"p{n}@example.com"), ask_now,
+                                        now=T0)).prompt
+        for n in (1, 2)
+    ]
+    assert len(await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)) == 2
+    morning, soon = T0 + timedelta(hours=12), T0 + timedelta(minutes=5)
+    await store.postpone_prompts([
+        Postponed(first.id, morning, None), Postponed(second.id, soon, "no chat platform"),
+    ])
+    waiting = [await store.get_prompt(prompt.id) for prompt in (first, second)]
+    assert [(p.status, p.attempts, p.reason, p.next_attempt_at) for p in waiting if p] == [
+        (PromptStatus.PENDING, 0, None, morning),
+        (PromptStatus.PENDING, 0, "no chat platform", soon),
+    ]
+    # The claims are released: each is claimed again once it is due.
+    (again,) = await store.claim_due_prompts(now=soon, limit=5, lease=LEASE)
+    assert again.prompt.id == second.id

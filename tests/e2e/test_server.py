@@ -106,10 +106,11 @@ async def test_an_unknown_source_is_404_naming_the_known_ones(
 
 
 async def test_metrics_count_webhooks_by_source_and_outcome(
-    client: TestClient[Any, Any],
+    client: TestClient[Any, Any], ratebot: Ratebot
 ) -> None:
     body, headers = signed(CLOSE)
     assert (await client.post("/webhooks/generic", data=body, headers=headers)).status == 202
+    await ratebot.worker.settle()  # the decision, and its count, come from the worker
     assert (await client.post("/webhooks/generic", data=body, headers=headers)).status == 200
     assert (await client.post("/webhooks/generic", data=body)).status == 401
     response = await client.get("/metrics")

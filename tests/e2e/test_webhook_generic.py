@@ -29,6 +29,13 @@ from tests.e2e.support import (
 from tests.fakes.clock import FakeClock
 
 
+def prompt_count(ratebot: Ratebot, status: str, reason: str) -> float:
+    value = ratebot.services.metrics.registry.get_sample_value(
+        "ratebot_prompts_total", {"status": status, "reason": reason}
+    )
+    return value or 0.0
+
+
 @pytest.fixture
 async def ratebot(database_url: str, clock: FakeClock) -> AsyncIterator[Ratebot]:
     async with running(generic_ratebot(database_url, clock)) as ratebot:
@@ -54,52 +61,88 @@ async def post(
 # ---------------------------------------------------------------- success
 
 
-async def test_a_signed_close_is_accepted_and_stored(
+async def test_a_202_means_the_close_is_stored_and_the_worker_decides_moments_later(
     client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
 ) -> None:
     response = await post(client)
     assert response.status == 202
-    assert await response.json() == {"status": "accepted", "prompt": "pending", "reason": None}
+    assert await response.json() == {"status": "accepted"}
+    # Durable before the answer: another connection sees the close, not yet decided.
     rows = await snapshot(database_url)
-    assert len(rows["conversations"]) == 1
-    assert len(rows["prompts"]) == 1
+    (conversation,) = rows["conversations"]
+    assert (conversation["external_id"], conversation["state"]) == ("INC-1042", "closed")
+    assert conversation["pending"] is not None
+    assert rows["prompts"] == []
     assert webhook_count(ratebot, "generic", "accepted") == 1
+    # The webhook woke the worker, which settles it.
+    assert await ratebot.services.wakeup.wait(0)
+    assert await ratebot.worker.settle() == 1
+    rows = await snapshot(database_url)
+    (prompt,) = rows["prompts"]
+    assert (prompt["status"], prompt["reason"]) == ("pending", None)
+    assert rows["conversations"][0]["pending"] is None
+    assert prompt_count(ratebot, "pending", "") == 1
 
 
 async def test_the_same_close_again_answers_duplicate_and_creates_nothing(
     client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
 ) -> None:
     assert (await post(client)).status == 202
-    async with unchanged(database_url):
-        response = await post(client)
-        assert response.status == 200
-        assert await response.json() == {"status": "duplicate"}
-    assert webhook_count(ratebot, "generic", "duplicate") == 1
+    for settled in (False, True):  # before and after the worker has decided
+        if settled:
+            await ratebot.worker.settle()
+        async with unchanged(database_url):
+            response = await post(client)
+            assert response.status == 200
+            assert await response.json() == {"status": "duplicate"}
+    assert webhook_count(ratebot, "generic", "duplicate") == 2
 
 
-async def test_a_close_that_will_not_ask_is_accepted_as_skipped_with_its_reason(
-    client: TestClient[Any, Any], ratebot: Ratebot, clock: FakeClock
+async def test_a_close_that_will_not_ask_is_decided_as_skipped_with_its_reason(
+    client: TestClient[Any, Any], ratebot: Ratebot, clock: FakeClock, database_url: str
 ) -> None:
     await ratebot.services.store.add_agent(
         "servicedesk", PersonIdentity(email="piet@example.com"), actor=ADMIN, at=clock.now()
     )
     response = await post(client, {**CLOSE, "requester_email": "piet@example.com", "agent": None})
     assert response.status == 202
-    assert await response.json() == {
-        "status": "accepted", "prompt": "skipped", "reason": "is_agent",
-    }
+    assert await response.json() == {"status": "accepted"}
+    await ratebot.worker.run_once()
+    (prompt,) = (await snapshot(database_url))["prompts"]
+    assert (prompt["status"], prompt["reason"]) == ("skipped", "is_agent")
+    assert prompt_count(ratebot, "skipped", "is_agent") == 1
 
 
 async def test_a_reopen_withdraws_the_pending_prompt(
     client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
 ) -> None:
     assert (await post(client)).status == 202
+    await ratebot.worker.settle()
     response = await post(client, {"event": "reopened", "ticket_id": "INC-1042"})
     assert response.status == 200
     assert await response.json() == {"status": "reopened", "found": True, "withdrawn": True}
     (prompt,) = (await snapshot(database_url))["prompts"]
     assert (prompt["status"], prompt["reason"]) == ("skipped", "reopened")
     assert webhook_count(ratebot, "generic", "reopened") == 1
+
+
+async def test_a_reopen_before_the_worker_decided_records_the_decision_then_withdraws_it(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str
+) -> None:
+    assert (await post(client)).status == 202
+    response = await post(client, {"event": "reopened", "ticket_id": "INC-1042"})
+    assert await response.json() == {"status": "reopened", "found": True, "withdrawn": True}
+    rows = await snapshot(database_url)
+    (prompt,) = rows["prompts"]
+    assert (prompt["status"], prompt["reason"]) == ("skipped", "reopened")
+    assert rows["conversations"][0]["pending"] is None
+    assert prompt_count(ratebot, "pending", "") == 1  # it was decided: asked
+    assert prompt_count(ratebot, "skipped", "reopened") == 1
+    assert await ratebot.worker.settle() == 0
+    # Closed again: a new round, accepted and decided again.
+    assert (await post(client)).status == 202
+    assert await ratebot.worker.settle() == 1
+    assert [p["round"] for p in (await snapshot(database_url))["prompts"]] == [1, 2]
 
 
 async def test_a_reopen_of_an_unknown_ticket_says_so(client: TestClient[Any, Any]) -> None:
@@ -243,8 +286,32 @@ async def test_an_unknown_team_is_422_with_the_cores_message(
     }
 
 
+async def test_an_unexpected_error_while_accepting_is_500_logged_without_personal_data(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def failing_accept(event: Any, *, now: Any) -> bool:
+        # The message carries personal data, as a database error quoting its parameters would.
+        raise RuntimeError(f"could not store the close of {event.requester_email}")
+
+    monkeypatch.setattr(ratebot.services.store, "accept_close", failing_accept)
+    caplog.set_level(logging.ERROR, logger="adapters.helpdesk.webhook")
+    body = await assert_refused(
+        client, ratebot, database_url, 500, "error",
+        payload={**CLOSE, "requester_name": "Jan Jansen"},
+    )
+    assert body == {"error": "internal error"}
+    (record,) = [r for r in caplog.records if r.name == "adapters.helpdesk.webhook"]
+    logged = record.getMessage()
+    assert "webhook generic failed" in logged
+    assert "RuntimeError" in logged and "INC-1042" in logged
+    assert "jan@example.com" not in logged and "Jan Jansen" not in logged
+    assert "Printer" not in logged
+    assert record.exc_info is None  # a traceback would print the message
+
+
 class ExplodingRandom(random.Random):
-    """Fails the sampling roll, which the store runs inside its close transaction.
+    """Fails the sampling roll, which runs while the worker settles a close.
 
     The message carries personal data, as a database error quoting its parameters would.
     """
@@ -257,27 +324,41 @@ class ExplodingRandom(random.Random):
         raise RuntimeError(f"sampling broke while asking {self.leaked}")
 
 
-async def test_an_unexpected_error_is_500_logged_without_personal_data_and_rolled_back(
+async def test_a_close_that_cannot_be_settled_is_retried_then_failed_never_blocking_others(
     database_url: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     exploding = ExplodingRandom(CLOSE["requester_email"])
     async with running(generic_ratebot(database_url, clock, rng=exploding)) as ratebot:
-        # Sampling makes the store consult the rng mid-transaction, after it has
-        # started writing the person and the conversation.
-        await ratebot.services.store.update_team(
-            "servicedesk", {"sample_percent": 50}, actor=ADMIN, at=clock.now()
-        )
+        store = ratebot.services.store
+        await store.add_team("infra", display_name="Infra", actor=ADMIN, at=clock.now())
+        # Sampling makes settling consult the rng, after it has written the people.
+        await store.update_team("infra", {"sample_percent": 50}, actor=ADMIN, at=clock.now())
         async with served(ratebot) as client:
-            caplog.set_level(logging.ERROR, logger="adapters.helpdesk.webhook")
-            body = await assert_refused(
-                client, ratebot, database_url, 500, "error",
-                payload={**CLOSE, "requester_name": "Jan Jansen"},
-            )
-        assert body == {"error": "internal error"}
-        (record,) = [r for r in caplog.records if r.name == "adapters.helpdesk.webhook"]
-        logged = record.getMessage()
-        assert "webhook generic failed" in logged
-        assert "RuntimeError" in logged and "INC-1042" in logged
-        assert "jan@example.com" not in logged and "Jan Jansen" not in logged
-        assert "Printer" not in logged
-        assert record.exc_info is None  # a traceback would print the message
+            poison = {**CLOSE, "team": "infra", "requester_name": "Jan Jansen"}
+            assert (await post(client, poison)).status == 202
+            other = {**CLOSE, "ticket_id": "INC-2000", "requester_email": "kim@example.com"}
+            assert (await post(client, other)).status == 202
+        caplog.set_level(logging.ERROR, logger="bot.delivery")
+        for _ in range(5):
+            await ratebot.worker.run_once()
+            clock.advance(minutes=10)  # past the back-off
+        rows = await snapshot(database_url)
+    by_ticket = {c["id"]: c["external_id"] for c in rows["conversations"]}
+    decided = {by_ticket[p["conversation_id"]]: (p["status"], p["reason"]) for p in rows["prompts"]}
+    assert decided == {
+        "INC-1042": ("failed", "could not be processed"),
+        # Decided at once, then waiting for a chat platform (none is configured here).
+        "INC-2000": ("pending", "no chat platform is configured"),
+    }
+    assert all(c["pending"] is None for c in rows["conversations"])
+    # The poison's requester was rolled back with it; the other close's people are stored.
+    assert [p["email"] for p in rows["people"]] == ["kim@example.com", "piet@example.com"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "bot.delivery"]
+    assert len(logged) == 5
+    assert "ticket INC-1042, attempt 1, retried later" in logged[0]
+    assert "attempt 5, given up, stored as failed" in logged[-1]
+    for message in logged:
+        assert "RuntimeError" in message and "message withheld" in message
+        assert "jan@example.com" not in message and "Jan Jansen" not in message
+        assert "Printer" not in message
+    assert all(r.exc_info is None for r in caplog.records if r.name == "bot.delivery")

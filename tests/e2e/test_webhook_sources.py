@@ -165,12 +165,16 @@ async def test_a_signed_close_is_stored_in_the_mapped_team(
 ) -> None:
     response = await post(client, case, case.close, clock)
     assert response.status == 202, await response.text()
-    assert await response.json() == {"status": "accepted", "prompt": "pending", "reason": None}
+    assert await response.json() == {"status": "accepted"}
     (conversation,) = await conversations(database_url)
     assert (conversation["source"], conversation["external_id"]) == (case.source, case.ticket)
     team = await ratebot.services.store.get_team("servicedesk")
     assert team is not None and conversation["team_id"] == team.id
     assert webhook_count(ratebot, case.source, "accepted") == 1
+    # The worker takes the decision moments later.
+    await ratebot.worker.settle()
+    (prompt,) = (await snapshot(database_url))["prompts"]
+    assert (prompt["status"], prompt["team_id"]) == ("pending", team.id)
 
     again = await post(client, case, case.close, clock)
     assert again.status == 200

@@ -1,0 +1,271 @@
+"""Accept, then settle: a close is stored by one statement and decided later, in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import storage.asking
+from bot.asking import make_decider
+from bot.errors import UnknownTeam
+from bot.events import ConversationReopened
+from bot.model import PromptStatus, SkipReason
+from bot.ports import AskContext, Decision, PersonIdentity, SettleReport
+from bot.services import Policy
+from storage.schema import conversations, prompts
+from storage.store import SqlStore
+from tests.conftest import StoreFactory
+from tests.contract.support import ADMIN, JAN, PIET, T0, Recorder, ask_now, closed, team
+
+# The core's own rules, for the tests whose outcome is the rule's.
+RULES = make_decider(Policy(), random.Random(1))
+
+
+async def settle(store: SqlStore, decide: Any = ask_now, **extra: Any) -> SettleReport:
+    options = {"now": T0, "limit": 100, "max_attempts": 5, **extra}
+    return await store.settle_closes(decide, **options)
+
+
+async def rows(store: SqlStore, table: sa.Table) -> list[Any]:
+    async with store.engine.connect() as connection:
+        found = await connection.execute(sa.select(table).order_by(table.c.id))
+        return list(found.all())
+
+
+async def test_an_accepted_close_is_stored_undecided_until_settled(store: SqlStore) -> None:
+    await team(store)
+    assert await store.accept_close(closed("T-1", requester_name="Jan"), now=T0)
+    (conversation,) = await rows(store, conversations)
+    assert (conversation.state, conversation.round, conversation.requester_id) == (
+        "closed", 1, None,
+    )
+    assert conversation.pending is not None and JAN in conversation.pending
+    assert await rows(store, prompts) == []
+    assert await store.find_person(email=JAN) is None  # people come with the decision
+
+    report = await settle(store)
+    assert report.claimed == 1 and report.failures == []
+    (prompt,) = report.prompts
+    assert (prompt.status, prompt.created_at, prompt.next_attempt_at) == (
+        PromptStatus.PENDING, T0, T0,
+    )
+    (conversation,) = await rows(store, conversations)
+    assert conversation.pending is None  # no emails or names left behind
+    jan = await store.find_person(email=JAN)
+    assert jan is not None and jan.display_name == "Jan"
+    assert (conversation.requester_id, prompt.person_id) == (jan.id, jan.id)
+    assert (await settle(store)).claimed == 0
+
+
+async def test_the_same_close_again_is_refused_whether_settled_or_not(store: SqlStore) -> None:
+    await team(store)
+    assert await store.accept_close(closed("T-1"), now=T0)
+    assert not await store.accept_close(closed("T-1", requester_name="Other"), now=T0)
+    await settle(store)
+    assert not await store.accept_close(closed("T-1"), now=T0 + timedelta(hours=1))
+    assert len(await rows(store, conversations)) == 1
+    assert len(await rows(store, prompts)) == 1
+
+
+async def test_an_unknown_team_is_refused_and_nothing_is_stored(store: SqlStore) -> None:
+    await team(store)
+    with pytest.raises(UnknownTeam):
+        await store.accept_close(closed("T-1", team="facilities"), now=T0)
+    assert await rows(store, conversations) == []
+    # A duplicate whose team has gone is still an unknown team, as before.
+    await store.accept_close(closed("T-2"), now=T0)
+    with pytest.raises(UnknownTeam):
+        await store.accept_close(closed("T-2", team="facilities"), now=T0)
+
+
+async def test_reopen_settles_a_pending_close_first_then_withdraws_it(store: SqlStore) -> None:
+    await team(store)
+    await store.accept_close(closed("T-1"), now=T0)
+    outcome = await store.reopen_conversation(
+        ConversationReopened("generic", "T-1", T0 + timedelta(minutes=1)), ask_now
+    )
+    assert outcome.found and outcome.settled is not None and outcome.withdrawn is not None
+    assert outcome.withdrawn.id == outcome.settled.id
+    assert outcome.settled.status is PromptStatus.PENDING  # the decision, on record
+    assert (outcome.withdrawn.status, outcome.withdrawn.reason) == (
+        PromptStatus.SKIPPED, SkipReason.REOPENED.value,
+    )
+    # Closing again is a new round, which may ask again.
+    assert await store.accept_close(closed("T-1"), now=T0 + timedelta(days=1))
+    (prompt,) = (await settle(store, now=T0 + timedelta(days=1))).prompts
+    assert prompt.round == 2 and prompt.status is PromptStatus.PENDING
+    unknown = ConversationReopened("generic", "T-404", T0)
+    assert not (await store.reopen_conversation(unknown, ask_now)).found
+
+
+async def test_a_batch_sees_what_earlier_closes_of_the_batch_decided(store: SqlStore) -> None:
+    await team(store)
+    await store.add_agent("servicedesk", PersonIdentity(email=PIET), actor=ADMIN, at=T0)
+    await store.add_exclusion("@vendor.com", actor=ADMIN, at=T0)
+    later = T0 + timedelta(minutes=5)
+    await store.accept_close(closed("T-1"), now=T0)
+    await store.accept_close(closed("T-2", agent=None), now=later)  # Jan again
+    await store.accept_close(closed("T-3", PIET, agent=None), now=later)
+    await store.accept_close(closed("T-4", "sales@vendor.com"), now=later)
+    await store.accept_close(closed("T-5", "new@example.com", agent="new@example.com"),
+                             now=later)
+    decide = Recorder()
+    report = await settle(store, decide, now=later)
+    assert report.claimed == 5
+    first, again, agent, excluded, own = decide.contexts
+    assert first.last_asked_at is None and again.last_asked_at == T0
+    assert (again.now, again.agent) == (later, None)
+    assert agent.requester_is_agent and not first.requester_is_agent
+    assert excluded.requester_excluded and not first.requester_excluded
+    assert own.agent is not None and own.requester is not None
+    assert own.agent.id == own.requester.id
+    assert all(ctx.team.name == "servicedesk" and not ctx.at_send_time for ctx in decide.contexts)
+
+
+async def test_a_batch_decides_exactly_as_a_single_close_does(
+    store: SqlStore, store_factory: StoreFactory
+) -> None:
+    await team(store)
+    await store.add_agent("servicedesk", PersonIdentity(email=PIET), actor=ADMIN, at=T0)
+    single = await store_factory()
+    events = [closed(f"T-{n}", f"p{n % 4}@example.com", agent=[PIET, None][n % 2])
+              for n in range(12)]
+    batch_contexts, single_contexts = Recorder(), Recorder()
+    for event in events:
+        await store.accept_close(event, now=T0)
+    await settle(store, batch_contexts)
+    # The same closes again under other ticket ids, one transaction each.
+    for number, event in enumerate(events):
+        renamed = closed(f"S-{number}", event.requester_email, agent=event.agent_email)
+        await single.close_conversation(renamed, single_contexts, now=T0)
+
+    def facts(ctx: AskContext) -> tuple[Any, ...]:
+        return (ctx.requester_is_agent, ctx.requester_excluded, ctx.agent is None,
+                ctx.requester and ctx.requester.email)
+
+    assert [facts(c) for c in batch_contexts.contexts] == [
+        facts(c) for c in single_contexts.contexts
+    ]
+
+
+async def test_a_poison_close_is_rolled_back_alone_retried_then_recorded_failed(
+    store: SqlStore,
+) -> None:
+    await team(store)
+    for ticket, email in (("T-1", JAN), ("T-2", "poison@example.com"), ("T-3", PIET)):
+        await store.accept_close(closed(ticket, email, agent=None), now=T0)
+
+    def decide(context: AskContext) -> Decision:
+        assert context.requester is not None
+        if context.requester.email == "poison@example.com":
+            raise RuntimeError("cannot decide about poison@example.com")
+        return ask_now(context)
+
+    report = await settle(store, decide)
+    assert sorted(p.conversation_id for p in report.prompts) == [1, 3]
+    (failure,) = report.failures
+    assert (failure.ticket_id, failure.attempts, failure.gave_up) == ("T-2", 1, False)
+    assert isinstance(failure.error, RuntimeError)
+    # The poison's person was rolled back with it; the others are stored.
+    assert await store.find_person(email="poison@example.com") is None
+    assert await store.find_person(email=JAN) is not None
+    # Retried only once its back-off has passed, then given up on at the cap.
+    assert (await settle(store, decide)).claimed == 0
+    now = T0
+    for attempt in range(2, 6):
+        now += timedelta(hours=1)
+        report = await settle(store, decide, now=now)
+        (failure,) = report.failures
+        assert failure.attempts == attempt
+    assert failure.gave_up
+    (given_up,) = report.prompts
+    assert (given_up.status, given_up.reason) == (PromptStatus.FAILED, "could not be processed")
+    assert (await settle(store, decide, now=now + timedelta(days=1))).claimed == 0
+    poisoned = (await rows(store, conversations))[1]
+    assert poisoned.pending is None
+
+
+async def test_forget_scrubs_a_person_from_closes_not_yet_settled(store: SqlStore) -> None:
+    await team(store)
+    await store.accept_close(closed("T-1", JAN, requester_name="Jan Jansen"), now=T0)
+    await store.accept_close(closed("T-2", "kim@example.com", agent=JAN), now=T0)
+    # Jan is known only from the pending closes: forgetting still works.
+    assert await store.forget_person("JAN@example.com", actor=ADMIN, at=T0) == 0
+    payloads = [row.pending for row in await rows(store, conversations)]
+    assert all("jan" not in payload.lower() for payload in payloads)
+    assert "kim@example.com" in payloads[1]
+    report = await settle(store, RULES)
+    first, second = report.prompts
+    assert (first.status, first.reason) == (PromptStatus.SKIPPED, SkipReason.FORGOTTEN.value)
+    assert second.status is PromptStatus.PENDING
+    assert await store.find_person(email=JAN) is None
+    audit = await store.audit_log()
+    assert audit[0].action == "person.forget" and "jan" not in str(audit[0].detail).lower()
+
+
+async def test_forget_of_a_known_person_scrubs_their_pending_closes_too(
+    store: SqlStore,
+) -> None:
+    await team(store)
+    await store.close_conversation(closed("T-1"), ask_now, now=T0)  # Jan is stored
+    await store.accept_close(closed("T-2", requester_name="Jan J."), now=T0)
+    await store.forget_person(JAN, actor=ADMIN, at=T0)
+    assert all(
+        row.pending is None or "jan" not in row.pending.lower()
+        for row in await rows(store, conversations)
+    )
+    (prompt,) = (await settle(store, RULES)).prompts
+    assert prompt.reason == SkipReason.FORGOTTEN.value
+
+
+async def test_two_workers_never_settle_one_close_twice(
+    store: SqlStore, store_factory: StoreFactory
+) -> None:
+    await team(store)
+    for number in range(60):
+        await store.accept_close(closed(f"T-{number}", f"p{number}@example.com"), now=T0)
+    replicas = [store, await store_factory(), await store_factory()]
+    claimed: list[int] = []
+    while True:
+        reports = await asyncio.gather(
+            *(settle(replica, limit=7) for replica in replicas)
+        )
+        if not any(report.claimed for report in reports):
+            break
+        for report in reports:
+            assert report.failures == []
+            claimed.extend(prompt.conversation_id for prompt in report.prompts)
+    assert sorted(claimed) == list(range(1, 61))
+    assert len(await rows(store, prompts)) == 60
+
+
+async def test_closes_accepted_together_share_a_commit_yet_each_gets_its_own_answer(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await team(store)
+    real_accept = storage.asking.accept
+
+    async def accept(connection: Any, event: Any, now: Any) -> Any:
+        if event.ticket_id == "T-bad":
+            raise RuntimeError("cannot store this close")
+        return await real_accept(connection, event, now)
+
+    monkeypatch.setattr(storage.asking, "accept", accept)
+    answers = await asyncio.gather(
+        store.accept_close(closed("T-1"), now=T0),
+        store.accept_close(closed("T-1"), now=T0),  # the same close in the same group
+        store.accept_close(closed("T-2", team="facilities"), now=T0),
+        store.accept_close(closed("T-bad"), now=T0),
+        store.accept_close(closed("T-3"), now=T0),
+        return_exceptions=True,
+    )
+    assert answers[:2] == [True, False]
+    assert isinstance(answers[2], UnknownTeam)
+    assert isinstance(answers[3], RuntimeError)
+    assert answers[4] is True
+    assert [row.external_id for row in await rows(store, conversations)] == ["T-1", "T-3"]

@@ -1,0 +1,49 @@
+"""The worker settles what webhooks accepted: woken by the webhook, not by its interval."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.asking import close_accepted
+from bot.delivery import DeliveryWorker
+from bot.events import ConversationClosed
+from bot.services import Services
+from tests.fakes.clock import FakeClock
+
+
+def closed(ticket: str, clock: FakeClock) -> ConversationClosed:
+    return ConversationClosed(
+        source="generic", ticket_id=ticket, requester_email="jan@example.com",
+        team="servicedesk", closed_at=clock.now(), agent_email="piet@example.com",
+    )
+
+
+async def test_an_accepted_close_is_decided_moments_later_not_at_the_next_interval(
+    services: Services, clock: FakeClock
+) -> None:
+    stop = asyncio.Event()
+    worker = asyncio.create_task(DeliveryWorker(services).run(stop, interval=60))
+    try:
+        await asyncio.sleep(0.05)  # the worker's first round finds nothing and waits
+        started = time.monotonic()
+        assert await close_accepted(services, closed("T-1", clock))
+        while await services.store.get_prompt(1) is None:
+            assert time.monotonic() - started < 5, "not settled: the wake-up was lost"
+            await asyncio.sleep(0.005)
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, timeout=5)
+    value = services.metrics.registry.get_sample_value(
+        "ratebot_prompts_total", {"status": "pending", "reason": ""}
+    )
+    assert value == 1  # counted when it was decided
+
+
+async def test_the_same_close_again_does_not_wake_the_worker(
+    services: Services, clock: FakeClock
+) -> None:
+    assert await close_accepted(services, closed("T-1", clock))
+    services.wakeup.clear()
+    assert not await close_accepted(services, closed("T-1", clock))
+    assert not await services.wakeup.wait(0)
