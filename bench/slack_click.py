@@ -1,7 +1,8 @@
 """Slack clicks: signed `block_actions` through `/slack/events` to a stored rating and a
 `chat.update` on the fake Slack API, against bolt's own no-op action handler in the same run.
 
-Fifty people click at once, each clicking again as soon as their message is updated.
+Fifty people click at once, each clicking again as soon as their message is updated. The
+no-op and ratebot take turns for three rounds of 1,000 clicks; the best round of each counts.
 Figures: clicks/s end to end (request sent -> rating stored and message updated) as a ratio
 to the no-op handler's requests/s under the same fifty clients (target >= 0.5), and the p99
 of click-to-updated-message latency (target < 300 ms).
@@ -10,13 +11,14 @@ of click-to-updated-message latency (target < 300 ms).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import re
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ from bot.asking import conversation_closed
 from bot.bootstrap import Ratebot, build
 from bot.events import ConversationClosed
 from bot.ports import PersonIdentity
+from bot.runtime import tune_garbage_collector
 from bot.settings import Settings, load_settings
 from storage.migrate import upgrade
 from tests.e2e.slack.harness import SIGNING_SECRET, close, sign, with_slack
@@ -43,6 +46,8 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import Call, FakeSlackApi
 
 CONCURRENCY = 50  # people clicking at the same moment
+# One measurement: clicks -> (clicks/s, latency of each click).
+Measure = Callable[[int], Awaitable[tuple[float, list[float]]]]
 WARM_UP = 100
 
 
@@ -112,8 +117,9 @@ async def load(url: str, bodies: list[bytes], api: FakeSlackApi | None = None,
             api.observers.remove(observe)
 
 
-async def baseline(clicks: int, api: FakeSlackApi) -> tuple[float, float]:
-    """bolt's own no-op action handler: (requests/s, p99 ack latency)."""
+@asynccontextmanager
+async def baseline(api: FakeSlackApi) -> AsyncIterator[Measure]:
+    """bolt's own no-op action handler; each measurement: (requests/s, ack latencies)."""
     app = AsyncApp(client=AsyncWebClient(token="xoxb-bench", base_url=api.base_url),
                    signing_secret=SIGNING_SECRET)
 
@@ -127,11 +133,18 @@ async def baseline(clicks: int, api: FakeSlackApi) -> tuple[float, float]:
     web_app = web.Application()
     web_app.router.add_post("/slack/events", handle)
     runner, url = await serve(web_app, "/slack/events")
-    try:
-        bodies = [click_body("UX", "DX", "1.1", f"1:{n % 11}:", n) for n in range(clicks)]
-        await load(url, bodies[: min(200, clicks)])  # warm up
+    rounds = itertools.count()
+
+    async def measure(clicks: int) -> tuple[float, list[float]]:
+        first = next(rounds) * clicks
+        bodies = [click_body("UX", "DX", "1.1", f"1:{n % 11}:", first + n)
+                  for n in range(clicks)]
         seconds, _, acked = await load(url, bodies)
-        return clicks / seconds, percentile(acked, 0.99)
+        return clicks / seconds, acked
+
+    try:
+        await measure(WARM_UP)
+        yield measure
     finally:
         await runner.cleanup()
 
@@ -178,19 +191,53 @@ async def clicked(url: str, api: FakeSlackApi, binding: SlackBinding,
     return seconds, latency
 
 
-async def ratebot(clicks: int, api: FakeSlackApi, database_url: str) -> dict[str, float]:
+@asynccontextmanager
+async def ratebot(clicks: int, api: FakeSlackApi, database_url: str
+                  ) -> AsyncIterator[Measure]:
+    """ratebot's `/slack/events` with prompts for `clicks` first clicks, in rounds."""
     bot, settings, targets = await prepared(clicks + WARM_UP, api, database_url)
     binding = build_slack(bot.services, settings, bot.services.chats[0])  # type: ignore[arg-type]
     web_app = web.Application()
     web_app.router.add_routes(binding.routes())
     runner, url = await serve(web_app, "/slack/events")
+    done = 0
+
+    async def measure(count: int) -> tuple[float, list[float]]:
+        nonlocal done
+        batch = targets[done:done + count]
+        if len(batch) < count:
+            raise RuntimeError(f"only {len(targets) - done} prompts left to click")
+        seconds, latency = await clicked(url, api, binding, batch, done)
+        done += count
+        return count / seconds, latency
+
     try:
-        await clicked(url, api, binding, targets[:WARM_UP], 0)
-        seconds, latency = await clicked(url, api, binding, targets[WARM_UP:], WARM_UP)
-        return {"rps": clicks / seconds, "p99_update_ms": percentile(latency, 0.99) * 1000}
+        await measure(WARM_UP)
+        yield measure
     finally:
         await runner.cleanup()
         await close(bot)
+
+
+async def compare(clicks: int, rounds: int, api: FakeSlackApi, database_url: str,
+                  noop: Measure) -> dict[str, float]:
+    """Rounds of the no-op and of ratebot in turn; the best of each, as `best_of` does.
+
+    Taking turns gives both the same share of whatever else the machine is doing.
+    """
+    best_noop: tuple[float, list[float]] = (0.0, [])
+    best: tuple[float, list[float]] = (0.0, [])
+    async with ratebot(clicks * rounds, api, database_url) as clicking:
+        for _ in range(rounds):
+            best_noop = max(best_noop, await noop(clicks), key=lambda m: m[0])
+            best = max(best, await clicking(clicks), key=lambda m: m[0])
+    return {
+        "noop_rps": best_noop[0],
+        "noop_p99_ms": percentile(best_noop[1], 0.99) * 1000,
+        "rps": best[0],
+        "ratio": best[0] / best_noop[0],
+        "p99_update_ms": percentile(best[1], 0.99) * 1000,
+    }
 
 
 @asynccontextmanager
@@ -212,21 +259,24 @@ async def scratch_postgres(base_url: str) -> AsyncIterator[str]:
         await admin.close()
 
 
-async def run(clicks: int = 1000) -> dict[str, float]:
+async def run(clicks: int = 1000, rounds: int = 3) -> dict[str, float]:
     """SQLite always; PostgreSQL too when RATEBOT_TEST_POSTGRES_URL is set."""
     figures: dict[str, float] = {}
-    async with FakeSlackApi.running() as api:
-        bolt_rps, bolt_p99 = await baseline(clicks, api)
-        figures.update(noop_rps=bolt_rps, noop_p99_ms=bolt_p99 * 1000)
+    # As `ratebot serve` runs; the baseline shares the process, so it runs with it too.
+    tune_garbage_collector()
+    async with FakeSlackApi.running() as api, baseline(api) as noop:
         with tempfile.TemporaryDirectory() as tmp:
-            sqlite = await ratebot(clicks, api, f"sqlite:///{Path(tmp) / 'click.db'}")
-        figures.update(sqlite_click_rps=sqlite["rps"], sqlite_ratio=sqlite["rps"] / bolt_rps,
+            sqlite = await compare(clicks, rounds, api, f"sqlite:///{Path(tmp) / 'click.db'}",
+                                   noop)
+        figures.update(noop_rps=sqlite["noop_rps"], noop_p99_ms=sqlite["noop_p99_ms"],
+                       sqlite_click_rps=sqlite["rps"], sqlite_ratio=sqlite["ratio"],
                        sqlite_p99_click_to_update_ms=sqlite["p99_update_ms"])
         postgres = os.environ.get("RATEBOT_TEST_POSTGRES_URL")
         if postgres:
             async with scratch_postgres(postgres) as url:
-                pg = await ratebot(clicks, api, url)
-            figures.update(postgres_click_rps=pg["rps"], postgres_ratio=pg["rps"] / bolt_rps,
+                pg = await compare(clicks, rounds, api, url, noop)
+            figures.update(postgres_noop_rps=pg["noop_rps"], postgres_click_rps=pg["rps"],
+                           postgres_ratio=pg["ratio"],
                            postgres_p99_click_to_update_ms=pg["p99_update_ms"])
     return figures
 
