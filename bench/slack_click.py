@@ -1,22 +1,25 @@
 """Slack clicks: signed `block_actions` through `/slack/events` to a stored rating and a
 `chat.update` on the fake Slack API, against bolt's own no-op action handler in the same run.
 
-Fifty people click at once, each clicking again as soon as their message is updated.
-Figures: clicks/s end to end (request sent -> rating stored and message updated) as a ratio
-to the no-op handler's requests/s under the same fifty clients (target >= 0.5), and the p99
-of click-to-updated-message latency (target < 300 ms).
+Fifty people click at once, each clicking again as soon as their message is updated. The
+baselines and ratebot take turns for three rounds of 1,000 clicks; the best round of each
+counts. Figures: clicks/s end to end (request sent -> rating stored and message updated) as
+a ratio to the no-op handler's requests/s under the same fifty clients (target >= 0.5), the
+p99 of click-to-updated-message latency (target < 300 ms), and the ratio to a bolt handler
+that only sends the same `chat.update` (what any click costs before ratebot does anything).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import re
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +39,7 @@ from bot.asking import conversation_closed
 from bot.bootstrap import Ratebot, build
 from bot.events import ConversationClosed
 from bot.ports import PersonIdentity
+from bot.runtime import tune_garbage_collector
 from bot.settings import Settings, load_settings
 from storage.migrate import upgrade
 from tests.e2e.slack.harness import SIGNING_SECRET, close, sign, with_slack
@@ -43,6 +47,9 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import Call, FakeSlackApi
 
 CONCURRENCY = 50  # people clicking at the same moment
+Payload = dict[str, Any]
+# One measurement: clicks -> (clicks/s, latency of each click).
+Measure = Callable[[int], Awaitable[tuple[float, list[float]]]]
 WARM_UP = 100
 
 
@@ -112,14 +119,25 @@ async def load(url: str, bodies: list[bytes], api: FakeSlackApi | None = None,
             api.observers.remove(observe)
 
 
-async def baseline(clicks: int, api: FakeSlackApi) -> tuple[float, float]:
-    """bolt's own no-op action handler: (requests/s, p99 ack latency)."""
+@asynccontextmanager
+async def baseline(api: FakeSlackApi, *, update: bool = False) -> AsyncIterator[Measure]:
+    """bolt's own action handler: a no-op, or (`update`) one that only updates the message.
+
+    The second does what every click must do on Slack's side, with nothing of ratebot's
+    own: the gap between it and ratebot is what storing and rendering cost.
+    """
     app = AsyncApp(client=AsyncWebClient(token="xoxb-bench", base_url=api.base_url),
                    signing_secret=SIGNING_SECRET)
+    # The message ratebot shows after a click, so both send the same bytes.
+    rated = api.last("chat.update").args if update else {}
 
     @app.action(re.compile("^rate:"))
-    async def noop(ack: Any) -> None:
+    async def handler(ack: Any, body: Payload, client: AsyncWebClient) -> None:
         await ack()
+        if update:
+            where = body["container"]
+            await client.chat_update(channel=where["channel_id"], ts=where["message_ts"],
+                                     text=rated["text"], blocks=rated["blocks"])
 
     async def handle(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
@@ -127,11 +145,20 @@ async def baseline(clicks: int, api: FakeSlackApi) -> tuple[float, float]:
     web_app = web.Application()
     web_app.router.add_post("/slack/events", handle)
     runner, url = await serve(web_app, "/slack/events")
+    rounds = itertools.count()
+
+    async def measure(clicks: int) -> tuple[float, list[float]]:
+        first = next(rounds) * clicks
+        messages = [api.post_message_as("DX", "UX", "a prompt") for _ in range(clicks)]
+        bodies = [click_body("UX", "DX", ts, f"1:{n % 11}:", first + n)
+                  for n, ts in enumerate(messages)]
+        seconds, _, latency = await load(url, bodies, api if update else None,
+                                         messages if update else None)
+        return clicks / seconds, latency
+
     try:
-        bodies = [click_body("UX", "DX", "1.1", f"1:{n % 11}:", n) for n in range(clicks)]
-        await load(url, bodies[: min(200, clicks)])  # warm up
-        seconds, _, acked = await load(url, bodies)
-        return clicks / seconds, percentile(acked, 0.99)
+        await measure(WARM_UP)
+        yield measure
     finally:
         await runner.cleanup()
 
@@ -178,19 +205,61 @@ async def clicked(url: str, api: FakeSlackApi, binding: SlackBinding,
     return seconds, latency
 
 
-async def ratebot(clicks: int, api: FakeSlackApi, database_url: str) -> dict[str, float]:
+@asynccontextmanager
+async def ratebot(clicks: int, api: FakeSlackApi, database_url: str
+                  ) -> AsyncIterator[Measure]:
+    """ratebot's `/slack/events` with prompts for `clicks` first clicks, in rounds."""
     bot, settings, targets = await prepared(clicks + WARM_UP, api, database_url)
     binding = build_slack(bot.services, settings, bot.services.chats[0])  # type: ignore[arg-type]
     web_app = web.Application()
     web_app.router.add_routes(binding.routes())
     runner, url = await serve(web_app, "/slack/events")
+    done = 0
+
+    async def measure(count: int) -> tuple[float, list[float]]:
+        nonlocal done
+        batch = targets[done:done + count]
+        if len(batch) < count:
+            raise RuntimeError(f"only {len(targets) - done} prompts left to click")
+        seconds, latency = await clicked(url, api, binding, batch, done)
+        done += count
+        return count / seconds, latency
+
     try:
-        await clicked(url, api, binding, targets[:WARM_UP], 0)
-        seconds, latency = await clicked(url, api, binding, targets[WARM_UP:], WARM_UP)
-        return {"rps": clicks / seconds, "p99_update_ms": percentile(latency, 0.99) * 1000}
+        await measure(WARM_UP)
+        yield measure
     finally:
         await runner.cleanup()
         await close(bot)
+
+
+async def compare(clicks: int, rounds: int, api: FakeSlackApi, database_url: str,
+                  noop: Measure) -> dict[str, float]:
+    """Rounds of each baseline and of ratebot in turn; the best of each, as `best_of` does.
+
+    Taking turns gives all of them the same share of whatever else the machine is doing.
+    """
+    best: dict[str, tuple[float, list[float]]] = {}
+
+    def keep(name: str, measured: tuple[float, list[float]]) -> None:
+        if measured[0] > best.get(name, (0.0, []))[0]:
+            best[name] = measured
+
+    async with ratebot(clicks * rounds, api, database_url) as clicking, \
+            baseline(api, update=True) as update_only:
+        for _ in range(rounds):
+            keep("noop", await noop(clicks))
+            keep("update_only", await update_only(clicks))
+            keep("ratebot", await clicking(clicks))
+    return {
+        "noop_rps": best["noop"][0],
+        "noop_p99_ms": percentile(best["noop"][1], 0.99) * 1000,
+        "update_only_rps": best["update_only"][0],
+        "rps": best["ratebot"][0],
+        "ratio": best["ratebot"][0] / best["noop"][0],
+        "ratio_to_update_only": best["ratebot"][0] / best["update_only"][0],
+        "p99_update_ms": percentile(best["ratebot"][1], 0.99) * 1000,
+    }
 
 
 @asynccontextmanager
@@ -212,21 +281,27 @@ async def scratch_postgres(base_url: str) -> AsyncIterator[str]:
         await admin.close()
 
 
-async def run(clicks: int = 1000) -> dict[str, float]:
+async def run(clicks: int = 1000, rounds: int = 3) -> dict[str, float]:
     """SQLite always; PostgreSQL too when RATEBOT_TEST_POSTGRES_URL is set."""
     figures: dict[str, float] = {}
-    async with FakeSlackApi.running() as api:
-        bolt_rps, bolt_p99 = await baseline(clicks, api)
-        figures.update(noop_rps=bolt_rps, noop_p99_ms=bolt_p99 * 1000)
+    # As `ratebot serve` runs; the baseline shares the process, so it runs with it too.
+    tune_garbage_collector()
+    async with FakeSlackApi.running() as api, baseline(api) as noop:
         with tempfile.TemporaryDirectory() as tmp:
-            sqlite = await ratebot(clicks, api, f"sqlite:///{Path(tmp) / 'click.db'}")
-        figures.update(sqlite_click_rps=sqlite["rps"], sqlite_ratio=sqlite["rps"] / bolt_rps,
+            sqlite = await compare(clicks, rounds, api, f"sqlite:///{Path(tmp) / 'click.db'}",
+                                   noop)
+        figures.update(noop_rps=sqlite["noop_rps"], noop_p99_ms=sqlite["noop_p99_ms"],
+                       update_only_rps=sqlite["update_only_rps"],
+                       sqlite_click_rps=sqlite["rps"], sqlite_ratio=sqlite["ratio"],
+                       sqlite_ratio_to_update_only=sqlite["ratio_to_update_only"],
                        sqlite_p99_click_to_update_ms=sqlite["p99_update_ms"])
         postgres = os.environ.get("RATEBOT_TEST_POSTGRES_URL")
         if postgres:
             async with scratch_postgres(postgres) as url:
-                pg = await ratebot(clicks, api, url)
-            figures.update(postgres_click_rps=pg["rps"], postgres_ratio=pg["rps"] / bolt_rps,
+                pg = await compare(clicks, rounds, api, url, noop)
+            figures.update(postgres_noop_rps=pg["noop_rps"], postgres_click_rps=pg["rps"],
+                           postgres_ratio=pg["ratio"],
+                           postgres_ratio_to_update_only=pg["ratio_to_update_only"],
                            postgres_p99_click_to_update_ms=pg["p99_update_ms"])
     return figures
 

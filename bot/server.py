@@ -18,6 +18,7 @@ from adapters.slack.app import mount as mount_slack
 from adapters.teams.app import check_bind, teams_enabled, teams_routes
 from bot.bootstrap import Ratebot, build
 from bot.clock import Clock, SystemClock
+from bot.runtime import tune_garbage_collector
 from bot.settings import Settings
 from bot.source_mapping import TeamRouter
 
@@ -94,6 +95,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     # Installed before anything starts: a signal during start-up still stops cleanly.
     with _stop_on_signals(stop):
         ratebot = await build(settings)
+        tune_garbage_collector()
         try:
             await _serve_until_stopped(ratebot, stop)
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,14 +25,19 @@ _recipient = people.alias("recipient")
 _agent = people.alias("agent")
 
 
-class Prefixed:
-    """Attribute access to the `prefix`-labelled columns of a row (an aliased table)."""
+class _Part:
+    """One table's columns within the view's rows, read by position.
 
-    def __init__(self, fields: Any, prefix: str) -> None:
-        self._fields, self._prefix = fields, prefix
+    Looking values up by label costs more than the query itself on a click; the
+    positions are fixed when the statement is built.
+    """
 
-    def __getattr__(self, name: str) -> Any:
-        return self._fields[self._prefix + name]
+    def __init__(self, table: sa.FromClause, start: int) -> None:
+        self.names = [column.name for column in table.c]
+        self.start, self.stop = start, start + len(self.names)
+
+    def of(self, row: tuple[Any, ...]) -> SimpleNamespace:
+        return SimpleNamespace(**dict(zip(self.names, row[self.start:self.stop], strict=True)))
 
 
 def _labelled(prefix: str, table: sa.FromClause) -> list[sa.Label[Any]]:
@@ -67,11 +73,21 @@ def _view(dialect: str, *, lock: bool) -> sa.Select[Any]:
         )
         .where(prompts.c.id == sa.bindparam("prompt_id"))
     )
+    assert len(query.selected_columns) == _RATING.stop, "the view's columns moved"
     if lock and dialect == "postgresql":
         # Two clicks on one prompt take turns; the outer-joined tables stay unlocked.
         query = query.with_for_update(of=prompts)
     return query
 
+
+# Where each table's columns sit in a row of `_view`, in its select order.
+_PROMPT = _Part(prompts, 0)
+_TICKET = _PROMPT.stop  # subject, external_id, the conversation's agent_id
+_TEAM = _Part(teams, _TICKET + 3)
+_CHANNEL = _TEAM.stop  # platform, purpose, ref
+_RECIPIENT = _Part(people, _CHANNEL + 3)
+_AGENT = _RECIPIENT.stop  # display name, email, Slack id
+_RATING = _Part(ratings, _AGENT + 3)
 
 _READ = prepared(lambda dialect: _view(dialect, lock=False))
 _LOCKED = prepared(lambda dialect: _view(dialect, lock=True))
@@ -91,32 +107,35 @@ async def prompt_view(
     connection: AsyncConnection, prompt_id: int, *, lock: bool = False
 ) -> PromptView | None:
     statement = (_LOCKED if lock else _READ)(connection)
-    rows = (await connection.execute(statement, {"prompt_id": prompt_id})).all()
+    rows = [tuple(row) for row in await connection.execute(statement, {"prompt_id": prompt_id})]
     if not rows:
         return None
-    fields = rows[0]._mapping
+    first = rows[0]
     channels = {
-        (row.channel_platform, row.channel_purpose): row.channel_ref
+        (row[_CHANNEL], row[_CHANNEL + 1]): row[_CHANNEL + 2]
         for row in rows
-        if row.channel_platform is not None
+        if row[_CHANNEL] is not None
     }
-    team = team_from(Prefixed(fields, "t_"), channels)
-    recipient = None if fields["r_id"] is None else person_from(Prefixed(fields, "r_"))
-    rating = None if fields["x_id"] is None else rating_from(Prefixed(fields, "x_"))
-    prompt = prompt_from(Prefixed(fields, "p_"))
+    team = team_from(_TEAM.of(first), channels)
+    prompt = prompt_from(_PROMPT.of(first))
+    recipient = None if first[_RECIPIENT.start] is None else person_from(_RECIPIENT.of(first))
+    rating = None if first[_RATING.start] is None else rating_from(_RATING.of(first))
     return PromptView(
         prompt=prompt,
         team=team,
         recipient=recipient,
-        agent_id=fields["conversation_agent_id"],
+        agent_id=first[_TICKET + 2],
         rating=rating,
-        rendered=None if recipient is None else _rendered(fields, prompt, team, recipient),
+        rendered=None if recipient is None else _rendered(first, prompt, team, recipient),
     )
 
 
-def _rendered(fields: Any, prompt: Prompt, team: Team, recipient: Person) -> RatingPrompt:
+def _rendered(
+    row: tuple[Any, ...], prompt: Prompt, team: Team, recipient: Person
+) -> RatingPrompt:
     scale: Scale = team.scale
     expires_at = prompt.expires_at or prompt.created_at + timedelta(days=team.expiry_days)
+    display, email, slack_id = row[_AGENT:_AGENT + 3]
     return RatingPrompt(
         prompt_id=prompt.id,
         recipient=recipient,
@@ -126,7 +145,7 @@ def _rendered(fields: Any, prompt: Prompt, team: Team, recipient: Person) -> Rat
         scale=scale,
         anonymity=team.anonymity,
         expires_at=expires_at,
-        agent_name=fields["agent_display"] or fields["agent_email"] or fields["agent_slack"],
-        subject=fields["subject"],
-        ticket_id=fields["external_id"],
+        agent_name=display or email or slack_id,
+        subject=row[_TICKET],
+        ticket_id=row[_TICKET + 1],
     )
