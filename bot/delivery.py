@@ -26,10 +26,9 @@ NOT_INSTALLED = "the ratebot app is not installed for this person"
 SETTLE_BATCH = 100
 # How long a wake-up waits for more closes to settle with it: short against "ask while it
 # is fresh", long enough that a busy server settles batches rather than single closes.
-GATHER_SECONDS = 0.02
+GATHER_SECONDS = 0.1
 # Failed attempts at settling one close before it is stored as a failed prompt.
 SETTLE_ATTEMPTS = 5
-NO_PLATFORM = "no chat platform is configured"
 
 
 class DeliveryWorker:
@@ -134,6 +133,11 @@ class DeliveryWorker:
         expired = await store.expire_prompts(now=now)
         for _ in expired:
             self._services.metrics.prompts.labels(PromptStatus.EXPIRED.value, "").inc()
+        if not self._services.chats:
+            # Nothing could deliver them: prompts stay pending, due, until Slack or Teams
+            # is configured (`serve` says so at start), instead of being claimed and put
+            # back every few minutes.
+            return len(expired), settled >= self._settle_batch
         due = await store.claim_due_prompts(now=now, limit=self._batch_size, lease=self._lease)
         postponed: list[Postponed] = []
         for item in due:
@@ -157,9 +161,6 @@ class DeliveryWorker:
         if now - prompt.created_at >= timedelta(days=team.expiry_days):
             # Asking weeks after the conversation defeats "ask while it is fresh".
             await self._finish(prompt.id, PromptStatus.EXPIRED, "not delivered in time", now)
-            return
-        if not services.chats:
-            postponed.append(Postponed(prompt.id, now + timedelta(minutes=5), NO_PLATFORM))
             return
         person = ctx.requester
         assert person is not None  # the decider skips forgotten people

@@ -95,6 +95,11 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     # Installed before anything starts: a signal during start-up still stops cleanly.
     with _stop_on_signals(stop):
         ratebot = await build(settings)
+        if not ratebot.services.chats:
+            log.warning(
+                "no chat platform is configured (Slack or Teams): closes are accepted and "
+                "decided, and prompts wait, pending, until one is"
+            )
         tune_garbage_collector()
         try:
             await _serve_until_stopped(ratebot, stop)

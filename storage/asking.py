@@ -27,7 +27,7 @@ from storage.batch_facts import gather
 from storage.prepared import prepared
 from storage.rows import prompt_from
 from storage.schema import conversations, prompts
-from storage.settling import accept, claim_batch, claim_one, prompt_of_round, settle
+from storage.settling import accept, accept_many, claim_batch, claim_one, prompt_of_round, settle
 from storage.types import UtcDateTime
 
 _WITHDRAWABLE = (PromptStatus.PENDING.value, PromptStatus.SENT.value)
@@ -97,14 +97,13 @@ class AskingQueries(StoreBase):
             item.settle(outcome)
 
     async def _accept_all(self, group: list[_Accept]) -> list[bool | UnknownTeam]:
-        outcomes: list[bool | UnknownTeam] = []
         async with self._write() as connection:
-            for item in group:
-                try:
-                    outcomes.append(await accept(connection, item.event, item.now) is not None)
-                except UnknownTeam as refused:  # nothing was written for it
-                    outcomes.append(refused)
-        return outcomes
+            stored = await accept_many(connection, [(item.event, item.now) for item in group])
+        # A row means a new close; None a duplicate; an UnknownTeam wrote nothing.
+        return [
+            outcome if isinstance(outcome, UnknownTeam) else outcome is not None
+            for outcome in stored
+        ]
 
     async def _accept_alone(self, item: _Accept) -> None:
         try:

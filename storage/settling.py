@@ -9,6 +9,7 @@ synchronous `close_conversation` is the same two steps in one transaction.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,29 +54,56 @@ _SETTLE_COLUMNS = (
 )
 
 
-@prepared
-def _accept(dialect: str) -> Any:
-    """Insert the close, or re-close a reopened conversation; a closed one is left alone.
+# What an accepted close stores, as bind parameters: (name, type).
+_CLOSE_VALUES: tuple[tuple[str, Any], ...] = (
+    ("source", sa.String),
+    ("external_id", sa.String),
+    ("team", sa.String),
+    ("subject", sa.Text),
+    ("always_ask", sa.Boolean),
+    ("closed_at", UtcDateTime()),
+    ("created_at", UtcDateTime()),
+    ("pending", sa.Text),
+)
+# Closes stored by one statement at most; a larger group takes several.
+MANY_AT_ONCE = 32
 
-    The values come from a SELECT on the team by name, so an unknown team inserts
-    nothing, and a row back means a new close: one statement both stores the close and
-    says whether it is new. A closed conversation's row is only updated from a state
-    other than closed, so the same close twice is a duplicate even between replicas
+
+def _statement_for(dialect: str, *, count: int) -> Any:
+    """Insert `count` closes, or re-close reopened conversations; closed ones are left alone.
+
+    The values are joined to their team by name, so a close for an unknown team inserts
+    nothing, and a row back means a new close: one statement both stores the closes and
+    says which are new. A closed conversation's row is only updated from a state other
+    than closed, so the same close twice is a duplicate even between replicas
     (PostgreSQL makes the second upsert wait for the first and re-checks the WHERE).
+    Parameters are named `<value>_<n>` for the n-th close.
     """
-    source = sa.select(
-        sa.bindparam("source", type_=sa.String),
-        sa.bindparam("external_id", type_=sa.String),
-        teams.c.id,
-        sa.bindparam("subject", type_=sa.Text),
-        sa.literal(_CLOSED, sa.String),
-        sa.literal(1, sa.Integer),
-        sa.bindparam("always_ask", type_=sa.Boolean),
-        sa.bindparam("closed_at", type_=UtcDateTime()),
-        sa.bindparam("created_at", type_=UtcDateTime()),
-        sa.bindparam("pending", type_=sa.Text),
-        sa.literal(0, sa.Integer),
-    ).where(teams.c.name == sa.bindparam("team", type_=sa.String))
+    each = [
+        sa.select(
+            *(sa.bindparam(f"{name}_{n}", type_=type_).label(name) for name, type_ in _CLOSE_VALUES)
+        )
+        for n in range(count)
+    ]
+    rows = (sa.union_all(*each) if count > 1 else each[0]).subquery("closes")
+    source = (
+        sa.select(
+            rows.c.source,
+            rows.c.external_id,
+            teams.c.id,
+            rows.c.subject,
+            sa.literal(_CLOSED, sa.String),
+            sa.literal(1, sa.Integer),
+            rows.c.always_ask,
+            rows.c.closed_at,
+            rows.c.created_at,
+            rows.c.pending,
+            sa.literal(0, sa.Integer),
+        )
+        .select_from(rows.join(teams, teams.c.name == rows.c.team))
+        # SQLite reads "ON CONFLICT" after a join as the join's ON without a WHERE.
+        .where(sa.true())
+    )
     insert = insert_on(dialect, conversations).from_select(
         [
             "source", "external_id", "team_id", "subject", "state", "round", "always_ask",
@@ -101,6 +129,13 @@ def _accept(dialect: str) -> Any:
     ).returning(*_SETTLE_COLUMNS)
 
 
+# One statement per dialect and number of closes, built on first use.
+_ACCEPTS = {
+    count: prepared(functools.partial(_statement_for, count=count))
+    for count in range(1, MANY_AT_ONCE + 1)
+}
+
+
 _TEAM_EXISTS = prepared(
     lambda _: sa.select(teams.c.id).where(teams.c.name == sa.bindparam("team"))
 )
@@ -112,26 +147,64 @@ async def accept(connection: AsyncConnection, event: ConversationClosed, now: da
     Raise `UnknownTeam`, checked only when nothing was stored: the one statement of a
     new close already proved the team exists.
     """
-    row = (
-        await connection.execute(
-            _accept(connection),
-            {
-                "source": event.source,
-                "external_id": event.ticket_id,
-                "subject": event.subject,
-                "always_ask": event.always_ask,
-                "closed_at": event.closed_at,
-                "created_at": now,
-                "pending": _payload(event, now),
-                "team": event.team,
-            },
-        )
-    ).first()
-    if row is None:
-        found = await connection.execute(_TEAM_EXISTS(connection), {"team": event.team})
-        if found.first() is None:
-            raise UnknownTeam(event.team)
-    return row
+    (outcome,) = await accept_many(connection, [(event, now)])
+    if isinstance(outcome, UnknownTeam):
+        raise outcome
+    return outcome
+
+
+async def accept_many(
+    connection: AsyncConnection, closes: Sequence[tuple[ConversationClosed, datetime]]
+) -> list[Any]:
+    """`accept` for closes that arrived together, in as few statements as their number
+    allows: for each, its row when new, None for a duplicate, or an `UnknownTeam`.
+
+    The same ticket twice in one group is the second time a duplicate of the first, as
+    if they had come one after the other: the repeats are stored after the others.
+    """
+    outcomes: list[Any] = [None] * len(closes)
+    first: dict[tuple[str, str], int] = {}
+    repeats: list[int] = []
+    for index, (event, _) in enumerate(closes):
+        key = (event.source, event.ticket_id)
+        if key in first:
+            repeats.append(index)
+        else:
+            first[key] = index
+    # In key order: two replicas storing overlapping groups lock their rows alike.
+    unique = sorted(first.items())
+    for start in range(0, len(unique), MANY_AT_ONCE):
+        chunk = [index for _, index in unique[start:start + MANY_AT_ONCE]]
+        parameters: dict[str, Any] = {}
+        for n, index in enumerate(chunk):
+            event, now = closes[index]
+            parameters.update(_close_parameters(event, now, n))
+        stored = await connection.execute(_ACCEPTS[len(chunk)](connection), parameters)
+        by_key = {(row.source, row.external_id): row for row in stored}
+        for index in chunk:
+            event = closes[index][0]
+            outcomes[index] = by_key.get((event.source, event.ticket_id))
+    for index in repeats:
+        outcomes[index] = (await accept_many(connection, [closes[index]]))[0]
+    for index, (event, _) in enumerate(closes):
+        if outcomes[index] is None and index not in repeats:
+            found = await connection.execute(_TEAM_EXISTS(connection), {"team": event.team})
+            if found.first() is None:
+                outcomes[index] = UnknownTeam(event.team)
+    return outcomes
+
+
+def _close_parameters(event: ConversationClosed, now: datetime, n: int) -> dict[str, Any]:
+    return {
+        f"source_{n}": event.source,
+        f"external_id_{n}": event.ticket_id,
+        f"team_{n}": event.team,
+        f"subject_{n}": event.subject,
+        f"always_ask_{n}": event.always_ask,
+        f"closed_at_{n}": event.closed_at,
+        f"created_at_{n}": now,
+        f"pending_{n}": _payload(event, now),
+    }
 
 
 # --------------------------------------------------------------------------- the payload

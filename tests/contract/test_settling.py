@@ -248,14 +248,20 @@ async def test_closes_accepted_together_share_a_commit_yet_each_gets_its_own_ans
     store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await team(store)
-    real_accept = storage.asking.accept
+    real_accept, real_accept_many = storage.asking.accept, storage.asking.accept_many
 
     async def accept(connection: Any, event: Any, now: Any) -> Any:
         if event.ticket_id == "T-bad":
             raise RuntimeError("cannot store this close")
         return await real_accept(connection, event, now)
 
+    async def accept_many(connection: Any, closes: Any) -> Any:
+        if any(event.ticket_id == "T-bad" for event, _ in closes):
+            raise RuntimeError("cannot store this close")
+        return await real_accept_many(connection, closes)
+
     monkeypatch.setattr(storage.asking, "accept", accept)
+    monkeypatch.setattr(storage.asking, "accept_many", accept_many)
     answers = await asyncio.gather(
         store.accept_close(closed("T-1"), now=T0),
         store.accept_close(closed("T-1"), now=T0),  # the same close in the same group
@@ -269,3 +275,36 @@ async def test_closes_accepted_together_share_a_commit_yet_each_gets_its_own_ans
     assert isinstance(answers[3], RuntimeError)
     assert answers[4] is True
     assert [row.external_id for row in await rows(store, conversations)] == ["T-1", "T-3"]
+
+
+async def test_a_large_group_is_stored_in_few_statements_each_close_answered_as_alone(
+    store: SqlStore,
+) -> None:
+    await team(store)
+    assert await store.accept_close(closed("T-old"), now=T0)
+    assert await store.accept_close(closed("T-reopened"), now=T0)
+    await settle(store)
+    await store.reopen_conversation(
+        ConversationReopened(source="generic", ticket_id="T-reopened", reopened_at=T0), RULES
+    )
+    fresh = [f"T-{n:02d}" for n in range(40)]  # more than one statement's worth
+    group = [
+        *fresh,
+        "T-old",  # already closed: a duplicate
+        "T-reopened",  # closed again after a reopen: a new round
+        "T-05",  # twice in this group: the second is a duplicate of the first
+    ]
+    answers = await asyncio.gather(
+        *(store.accept_close(closed(ticket), now=T0) for ticket in group),
+        store.accept_close(closed("T-x", team="facilities"), now=T0),
+        return_exceptions=True,
+    )
+    assert answers[:40] == [True] * 40
+    assert answers[40:43] == [False, True, False]
+    assert isinstance(answers[43], UnknownTeam)
+    stored = {row.external_id: row for row in await rows(store, conversations)}
+    assert set(stored) == {*fresh, "T-old", "T-reopened"}
+    assert (stored["T-reopened"].round, stored["T-reopened"].state) == (2, "closed")
+    assert stored["T-old"].pending is None  # the duplicate left the settled close alone
+    report = await settle(store)
+    assert report.claimed == 41 and report.failures == []
