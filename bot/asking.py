@@ -68,7 +68,7 @@ async def close_accepted(services: Services, event: ConversationClosed) -> bool:
     """Store the close durably and leave the decision to the worker, moments later.
 
     False when it is the same close again (nothing is stored). The worker is woken at
-    once, so the requester's prompt is normally decided within milliseconds. Raise
+    once, so the requester's prompt is normally decided within a tenth of a second. Raise
     `UnknownTeam` as `conversation_closed` does.
     """
     accepted = await services.store.accept_close(event, now=services.clock.now())

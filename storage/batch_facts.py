@@ -22,10 +22,11 @@ from bot.model import Person, Team
 from bot.ports import AskContext, PersonIdentity
 from storage.base import insert_on, normalize_email
 from storage.lookups import (
-    _FILLED_IDS,
-    _KEPT_CURRENT,
     ASKED,
+    FILLED_IDS,
+    KEPT_CURRENT,
     ask_context,
+    given_values,
     has_identity,
     upsert_person,
 )
@@ -225,23 +226,10 @@ class BatchFacts:
         )
 
 
-def given_values(identity: PersonIdentity) -> dict[str, str | None]:
-    # The same normalisation `lookups.upsert_person` applies.
-    return {
-        "email": normalize_email(identity.email),
-        "slack_user_id": identity.slack_user_id or None,
-        "teams_user_id": identity.teams_user_id or None,
-        "teams_aad_object_id": identity.teams_aad_object_id or None,
-        "display_name": identity.display_name or None,
-        "locale": identity.locale or None,
-        "timezone": identity.timezone or None,
-    }
-
-
 def _would_change(person: Person, given: dict[str, str | None]) -> bool:
     """Whether `upsert_person` might change this person: only then is it called."""
-    return any(given[key] and getattr(person, key) is None for key in _FILLED_IDS) or any(
-        given[key] and getattr(person, key) != given[key] for key in _KEPT_CURRENT
+    return any(given[key] and getattr(person, key) is None for key in FILLED_IDS) or any(
+        given[key] and getattr(person, key) != given[key] for key in KEPT_CURRENT
     )
 
 

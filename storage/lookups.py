@@ -142,15 +142,14 @@ def has_identity(identity: PersonIdentity) -> bool:
 
 
 _UNIQUE_IDS = ("email", "slack_user_id", "teams_user_id")
-_FILLED_IDS = (*_UNIQUE_IDS, "teams_aad_object_id")
-_KEPT_CURRENT = ("display_name", "locale", "timezone")
+# An upsert fills these when the stored person lacks them, and keeps those current.
+FILLED_IDS = (*_UNIQUE_IDS, "teams_aad_object_id")
+KEPT_CURRENT = ("display_name", "locale", "timezone")
 
 
-async def upsert_person(
-    connection: AsyncConnection, identity: PersonIdentity, at: datetime
-) -> Person:
-    """Find the person by any id and fill the gaps, or insert them."""
-    given: dict[str, str | None] = {
+def given_values(identity: PersonIdentity) -> dict[str, str | None]:
+    """The identity's values as a person row stores them (emails lower case, "" as None)."""
+    return {
         "email": normalize_email(identity.email),
         "slack_user_id": identity.slack_user_id or None,
         "teams_user_id": identity.teams_user_id or None,
@@ -159,6 +158,13 @@ async def upsert_person(
         "locale": identity.locale or None,
         "timezone": identity.timezone or None,
     }
+
+
+async def upsert_person(
+    connection: AsyncConnection, identity: PersonIdentity, at: datetime
+) -> Person:
+    """Find the person by any id and fill the gaps, or insert them."""
+    given = given_values(identity)
     row = await match_person(connection, identity)
     if row is None:
         inserted = await connection.execute(
@@ -175,11 +181,11 @@ async def upsert_person(
         if row is None:
             raise RuntimeError("a person vanished while being stored")
     changes: dict[str, object] = {}
-    for key in _FILLED_IDS:
+    for key in FILLED_IDS:
         value = given[key]
         if value and getattr(row, key) is None and not await _taken(connection, key, value):
             changes[key] = value
-    for key in _KEPT_CURRENT:
+    for key in KEPT_CURRENT:
         value = given[key]
         if value and getattr(row, key) != value:
             changes[key] = value
