@@ -109,9 +109,13 @@ class DeliveryWorker:
                 except Exception:
                     # One error boundary per job: log with context, keep the loop alive.
                     log.exception("delivery round failed; retrying in %.0f s", interval)
-                if not more and await wakeup.wait(interval) and not stop.is_set():
-                    # Woken by a close: let the closes of the next moment join
-                    # it, so a busy server settles batches rather than one close a round.
+                if more:
+                    # SQLite statements run inline: without this, a backlog would hold the
+                    # event loop, and the requests waiting on it, until it is worked off.
+                    await asyncio.sleep(0)
+                elif await wakeup.wait(interval) and not stop.is_set():
+                    # Woken by a close: let the closes of the next moment join it, so a
+                    # busy server settles batches rather than one close a round.
                     await asyncio.sleep(self._gather_for)
         finally:
             waking.cancel()
