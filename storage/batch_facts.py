@@ -25,6 +25,7 @@ from storage.lookups import (
     ASKED,
     FILLED_IDS,
     KEPT_CURRENT,
+    MATCH_ORDER,
     ask_context,
     given_values,
     has_identity,
@@ -89,8 +90,6 @@ _INSERT_PEOPLE = prepared(
     lambda dialect: insert_on(dialect, people).on_conflict_do_nothing().returning(*people.c)
 )
 
-# The order `lookups.match_person` tries a person's ids in: platform ids, then the email.
-_MATCH_ORDER = ("slack_user_id", "teams_user_id", "teams_aad_object_id", "email")
 _MISSING = object()
 
 
@@ -135,14 +134,14 @@ class BatchFacts:
         self.journal.set(self.people, person.id, person)
         if person.id not in self.covered:
             self.journal.set(self.covered, person.id, covered)
-        for key in _MATCH_ORDER:
+        for key in MATCH_ORDER:
             value = getattr(person, key)
             # Rows arrive in id order: the first holder of an id is the one matched.
             if value and (key, value) not in self.by_key:
                 self.journal.set(self.by_key, (key, value), person.id)
 
     def match(self, given: dict[str, str | None]) -> Person | None:
-        for key in _MATCH_ORDER:
+        for key in MATCH_ORDER:
             value = given.get(key)
             if value and (key, value) in self.by_key:
                 return self.people[self.by_key[(key, value)]]
@@ -165,7 +164,7 @@ class BatchFacts:
             given = given_values(identity)
             if self.match(given) is None:
                 rows.setdefault(
-                    tuple(given[key] for key in _MATCH_ORDER),
+                    tuple(given[key] for key in MATCH_ORDER),
                     {**given, "opted_out": False, "created_at": at, "updated_at": at},
                 )
         if not rows:

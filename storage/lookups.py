@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from bot.errors import UnknownTeam
 from bot.model import Person, PromptStatus, Team
 from bot.ports import AskContext, PersonIdentity
 from storage.base import insert_for, normalize_email
+from storage.prepared import prepared
 from storage.rows import person_from, team_from
 from storage.schema import (
     agents,
@@ -109,22 +111,31 @@ async def person_by_id(connection: AsyncConnection, person_id: int | None) -> Pe
     return None if row is None else person_from(row)
 
 
+# The order a person's ids are tried in: platform ids first, the email last.
+MATCH_ORDER = ("slack_user_id", "teams_user_id", "teams_aad_object_id", "email")
+
+
+def _match_by(_: str, *, key: str) -> Any:
+    return (
+        sa.select(people)
+        .where(people.c[key] == sa.bindparam("value"))
+        .order_by(people.c.id)
+        .limit(1)
+    )
+
+
+_MATCH_BY = {key: prepared(functools.partial(_match_by, key=key)) for key in MATCH_ORDER}
+
+
 async def match_person(connection: AsyncConnection, identity: PersonIdentity) -> Any:
-    """The stored person for `identity`: platform ids first, the email last."""
-    keys: list[tuple[sa.Column[Any], str | None]] = [
-        (people.c.slack_user_id, identity.slack_user_id),
-        (people.c.teams_user_id, identity.teams_user_id),
-        (people.c.teams_aad_object_id, identity.teams_aad_object_id),
-        (people.c.email, normalize_email(identity.email)),
-    ]
-    for column, value in keys:
+    """The stored person for `identity`: its ids in `MATCH_ORDER`, the first one found."""
+    given = given_values(identity)
+    for key in MATCH_ORDER:
+        value = given[key]
         if not value:
             continue
-        row = (
-            await connection.execute(
-                sa.select(people).where(column == value).order_by(people.c.id).limit(1)
-            )
-        ).first()
+        found = await connection.execute(_MATCH_BY[key](connection), {"value": value})
+        row = found.first()
         if row is not None:
             return row
     return None

@@ -12,8 +12,8 @@ from bot.errors import InvalidValue, NotFound, NotRecipient
 from bot.model import Anonymity, FollowUpStatus, Person, PromptStatus, Rating, Team
 from bot.ports import Answer, AnswerCheck, AnswerContext, FollowUp, PersonIdentity, RatingResult
 from bot.scales import Category
-from storage.base import StoreBase, insert_on, normalize_email, receipt_hash
-from storage.lookups import match_person, team_row
+from storage.base import StoreBase, insert_on, receipt_hash
+from storage.lookups import MATCH_ORDER, given_values, match_person, team_row
 from storage.prepared import prepared
 from storage.prompt_view import PromptView, prompt_view
 from storage.rows import CATEGORY_VALUES, follow_up_from, person_from, rating_from
@@ -26,9 +26,7 @@ class RecordingQueries(StoreBase):
         async with self._write() as connection:
             view = await _viewed(connection, answer.prompt_id, lock=True)
             prompt, team = view.prompt, view.team
-            existing = view.rating
-            if team.anonymity is Anonymity.ANONYMOUS:
-                existing = await _anonymous_rating(connection, team, answer.receipt)
+            existing = await _existing(connection, view, answer.receipt)
             context = AnswerContext(
                 prompt=prompt,
                 team=team,
@@ -75,7 +73,7 @@ class RecordingQueries(StoreBase):
     ) -> Rating:
         async with self._write() as connection:
             view = await _viewed(connection, prompt_id, lock=False)
-            rating = await _stored_rating(connection, view, receipt)
+            rating = await _existing(connection, view, receipt)
             if rating is None:
                 raise NotFound("There is no rating to comment on yet: choose a score first.")
             commenter = await _clicker(connection, person, view.recipient)
@@ -214,23 +212,12 @@ async def _clicker(
     Nearly every click is the recipient's own: when the identity's first id (the one
     `match_person` tries first) is the recipient's, no query is needed.
     """
-    first = _first_id(identity)
-    if recipient is not None and first is not None and getattr(recipient, first[0]) == first[1]:
+    given = given_values(identity)
+    first = next((key for key in MATCH_ORDER if given[key]), None)
+    if recipient is not None and first is not None and getattr(recipient, first) == given[first]:
         return recipient
     row = await match_person(connection, identity)
     return None if row is None else person_from(row)
-
-
-def _first_id(identity: PersonIdentity) -> tuple[str, str] | None:
-    for key, value in (
-        ("slack_user_id", identity.slack_user_id),
-        ("teams_user_id", identity.teams_user_id),
-        ("teams_aad_object_id", identity.teams_aad_object_id),
-        ("email", normalize_email(identity.email)),
-    ):
-        if value:
-            return key, value
-    return None
 
 
 async def _anonymous_rating(
@@ -248,10 +235,19 @@ async def _anonymous_rating(
     return None if row is None else rating_from(row)
 
 
+async def _existing(
+    connection: AsyncConnection, view: PromptView, receipt: str | None
+) -> Rating | None:
+    """The prompt's rating as the view read it; in anonymous teams, found by its receipt."""
+    if view.team.anonymity is Anonymity.ANONYMOUS:
+        return await _anonymous_rating(connection, view.team, receipt)
+    return view.rating
+
+
 async def _stored_rating(
     connection: AsyncConnection, view: PromptView, receipt: str | None
 ) -> Rating | None:
-    """The prompt's rating as it is now, by prompt or, in anonymous teams, by receipt."""
+    """The prompt's rating read again, after a concurrent first click stored it."""
     if view.team.anonymity is Anonymity.ANONYMOUS:
         return await _anonymous_rating(connection, view.team, receipt)
     row = (
