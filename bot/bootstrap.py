@@ -69,6 +69,8 @@ async def build(
     )
     flow = DigestFlow(services, grace=timedelta(hours=settings.digest_grace_hours))
     return Ratebot(
-        settings=settings, services=services, worker=DeliveryWorker(services),
+        settings=settings, services=services, worker=DeliveryWorker(
+            services, lease=timedelta(seconds=settings.delivery_lease)
+        ),
         digests=DigestScheduler(services, flow),
     )

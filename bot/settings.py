@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         2.0, gt=0, le=3600, validation_alias="RATEBOT_DELIVERY_INTERVAL_SECONDS"
     )
     max_delivery_attempts: int = Field(8, ge=1, le=100, validation_alias="RATEBOT_MAX_ATTEMPTS")
+    delivery_lease: float = Field(
+        60.0, ge=1, le=3600, validation_alias="RATEBOT_DELIVERY_LEASE_SECONDS"
+    )
     log_level: str = Field("INFO", validation_alias="RATEBOT_LOG_LEVEL")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
