@@ -90,31 +90,6 @@ _INSERT_PEOPLE = prepared(
     lambda dialect: insert_on(dialect, people).on_conflict_do_nothing().returning(*people.c)
 )
 
-_MISSING = object()
-
-
-@dataclass
-class Journal:
-    """What one close changed in the batch's facts, to undo when its savepoint rolls back."""
-
-    entries: list[tuple[dict[Any, Any], Any, Any]] = field(default_factory=list)
-
-    def set(self, target: dict[Any, Any], key: Any, value: Any) -> None:
-        self.entries.append((target, key, target.get(key, _MISSING)))
-        target[key] = value
-
-    def undo(self) -> None:
-        for target, key, previous in reversed(self.entries):
-            if previous is _MISSING:
-                target.pop(key, None)
-            else:
-                target[key] = previous
-        self.entries.clear()
-
-    def clear(self) -> None:
-        self.entries.clear()
-
-
 @dataclass
 class BatchFacts:
     teams: dict[int, Team]
@@ -125,20 +100,19 @@ class BatchFacts:
     last_asked: dict[int, datetime] = field(default_factory=dict)
     patterns_read: set[str] = field(default_factory=set)
     excluded: set[str] = field(default_factory=set)
-    journal: Journal = field(default_factory=Journal)
 
     def person(self, person_id: int | None) -> Person | None:
         return None if person_id is None else self.people.get(person_id)
 
     def remember(self, person: Person, *, covered: bool) -> None:
-        self.journal.set(self.people, person.id, person)
+        self.people[person.id] = person
         if person.id not in self.covered:
-            self.journal.set(self.covered, person.id, covered)
+            self.covered[person.id] = covered
         for key in MATCH_ORDER:
             value = getattr(person, key)
             # Rows arrive in id order: the first holder of an id is the one matched.
             if value and (key, value) not in self.by_key:
-                self.journal.set(self.by_key, (key, value), person.id)
+                self.by_key[(key, value)] = person.id
 
     def match(self, given: dict[str, str | None]) -> Person | None:
         for key in MATCH_ORDER:
@@ -151,7 +125,7 @@ class BatchFacts:
         """A prompt that asks was just stored for the person: later closes see it."""
         previous = self.last_asked.get(person_id)
         if previous is None or previous < at:
-            self.journal.set(self.last_asked, person_id, at)
+            self.last_asked[person_id] = at
 
     async def insert_new(
         self, connection: AsyncConnection, identities: Iterable[tuple[PersonIdentity, datetime]]
@@ -281,7 +255,6 @@ async def gather(
         patterns = sorted(facts.patterns_read)
         found_patterns = await connection.execute(_EXCLUDED(connection), {"patterns": patterns})
         facts.excluded = set(found_patterns.scalars())
-    facts.journal.clear()
     return facts
 
 

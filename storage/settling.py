@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from bot.model import ConversationState, Prompt, PromptStatus
 from bot.ports import Decider, PersonIdentity, SettleFailure
 from storage.base import insert_on, normalize_email
 from storage.batch_facts import BatchFacts, gather
+from storage.guard import is_unavailable
 from storage.prepared import prepared
 from storage.rows import prompt_from
 from storage.schema import conversations, prompts, teams
@@ -356,64 +358,67 @@ async def settle(
     savepoint (a few statements for all of it); if that raises, the batch is settled
     again close by close, each in a savepoint of its own, so that one bad close is
     rolled back alone and counted (`SettleFailure`) while the others go on.
+
+    Everything a close's values can break is inside the savepoints, the batch's reads of
+    people included: PostgreSQL refuses a whole transaction after an error outside one.
+    An outage is no fault of a close: it propagates uncounted, for the round to retry.
     """
-    facts, payloads = await _gather_for(connection, rows)
     if max_attempts is None:
-        return Settled(await _settle_rows(connection, rows, payloads, decide, facts, now), [])
-    await connection.execute(_SAVEPOINT)
+        return Settled(await _settle_rows(connection, rows, decide, now), [])
     try:
-        settled = await _settle_rows(connection, rows, payloads, decide, facts, now)
-    except Exception:
-        await connection.execute(_ROLLBACK_TO)
-        await connection.execute(_RELEASE)
-        facts, payloads = await _gather_for(connection, rows)
-        return await _settle_each(connection, rows, payloads, decide, facts, now, max_attempts)
-    await connection.execute(_RELEASE)
+        async with _savepoint(connection):
+            settled = await _settle_rows(connection, rows, decide, now)
+    except Exception as error:
+        if is_unavailable(error):
+            raise
+        return await _settle_each(connection, rows, decide, now, max_attempts)
     return Settled(settled, [])
 
 
+@asynccontextmanager
+async def _savepoint(connection: AsyncConnection) -> AsyncIterator[None]:
+    """What runs inside is rolled back alone when it raises; the error goes on."""
+    await connection.execute(_SAVEPOINT)
+    try:
+        yield
+    except Exception:
+        await connection.execute(_ROLLBACK_TO)
+        await connection.execute(_RELEASE)
+        raise
+    await connection.execute(_RELEASE)
+
+
 async def _settle_each(
-    connection: AsyncConnection, rows: Sequence[Any], payloads: dict[int, Payload],
-    decide: Decider, facts: BatchFacts, now: datetime, max_attempts: int,
+    connection: AsyncConnection, rows: Sequence[Any], decide: Decider, now: datetime,
+    max_attempts: int,
 ) -> Settled:
+    """Each close with facts of its own: the batch's facts may be what failed."""
     settled: list[Prompt] = []
     failures: list[SettleFailure] = []
     for row in rows:
-        await connection.execute(_SAVEPOINT)
-        facts.journal.clear()
         try:
-            prompts_ = await _settle_rows(connection, [row], payloads, decide, facts, now)
+            async with _savepoint(connection):
+                settled.extend(await _settle_rows(connection, [row], decide, now))
         except Exception as error:
-            await connection.execute(_ROLLBACK_TO)
-            await connection.execute(_RELEASE)
-            facts.journal.undo()
+            if is_unavailable(error):
+                raise
             failure, given_up = await _failed(connection, row, error, now, max_attempts)
             failures.append(failure)
             if given_up is not None:
                 settled.append(given_up)
-            continue
-        await connection.execute(_RELEASE)
-        settled.extend(prompts_)
     return Settled(settled, failures)
 
 
 async def _gather_for(
     connection: AsyncConnection, rows: Sequence[Any]
-) -> tuple[BatchFacts, dict[int, Payload]]:
-    """The batch's facts, and each readable payload by conversation id."""
-    payloads: dict[int, Payload] = {}
-    for row in rows:
-        try:
-            payloads[row.id] = parse_payload(row.pending)
-        except (ValueError, KeyError, TypeError):
-            continue  # settling that close fails, alone, and says so
+) -> tuple[BatchFacts, list[Payload]]:
+    """The rows' facts and payloads; a payload that cannot be read raises its error."""
+    payloads = [parse_payload(row.pending) for row in rows]
     facts = await gather(
         connection,
         team_ids={row.team_id for row in rows},
         person_ids={i for row in rows for i in (row.requester_id, row.agent_id) if i},
-        identities=[
-            who for payload in payloads.values() for who in (payload.requester, payload.agent)
-        ],
+        identities=[who for payload in payloads for who in (payload.requester, payload.agent)],
     )
     return facts, payloads
 
@@ -449,12 +454,10 @@ async def prompt_of_round(connection: AsyncConnection, conversation_id: int, rou
 
 
 async def _settle_rows(
-    connection: AsyncConnection, rows: Sequence[Any], parsed: dict[int, Payload],
-    decide: Decider, facts: BatchFacts, now: datetime,
+    connection: AsyncConnection, rows: Sequence[Any], decide: Decider, now: datetime
 ) -> list[Prompt]:
-    """Decide every row in memory, then store them all: two statements for the batch."""
-    # A payload that could not be read is read again here, to fail with its error.
-    payloads = [parsed.get(row.id) or parse_payload(row.pending) for row in rows]
+    """Read the rows' facts, decide every row in memory, then store them all at once."""
+    facts, payloads = await _gather_for(connection, rows)
     await facts.insert_new(
         connection,
         [(who, payload.accepted_at) for payload in payloads
