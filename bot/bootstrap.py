@@ -57,7 +57,7 @@ async def build(
     store = await open_store(settings.database_url)
     clock = clock or SystemClock()
     if slack_configured(settings) and not any(c.platform == "slack" for c in chats):
-        chats = (*chats, slack_chat(settings, store))
+        chats = (*chats, slack_chat(settings, store, clock=clock))
     if settings.microsoft_app_id:
         chats = (*chats, teams_chat(settings, store, clock))
     services = Services(

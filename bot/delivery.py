@@ -5,18 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import traceback
 from datetime import datetime, timedelta
 
 from bot.asking import count_prompt, make_decider
 from bot.model import PromptStatus
 from bot.ports import (
+    ClaimLost,
     DeliveryError,
     DuePrompt,
     Postponed,
+    RateLimited,
     RatingPrompt,
     RecipientUnreachable,
+    SendBegins,
     SettleFailure,
+    TransientDeliveryError,
 )
 from bot.services import Services
 
@@ -35,9 +40,19 @@ SETTLE_ATTEMPTS = 5
 class DeliveryWorker:
     """Settles accepted closes, then delivers stored prompts. Safe in several replicas at once.
 
-    Claims are leases: a worker that dies after claiming leaves the prompt pending, and
-    any worker picks it up once the lease has run out. Settling claims closes inside its
-    transaction (SKIP LOCKED on PostgreSQL), so a close is never decided twice.
+    Exactly once, whatever breaks:
+    - A claim is a lease under a token. While a batch is being sent, the worker renews
+      its lease, so a slow or rate-limiting platform never lets it run out under a live
+      worker; a worker that dies leaves its prompts to be claimed once the lease is over.
+    - Right before the one call that delivers, the prompt is marked in flight, and only
+      if the claim is still this worker's (`begin_send`): a worker that lost its claim
+      never sends.
+    - A prompt found in flight was being sent when its worker died or timed out: the
+      platform is asked whether it arrived (`find_prompt`) before it is sent again.
+    - A platform's "slow down" is kept for its whole window (the adapter's gate): the
+      prompt waits without counting an attempt.
+    Settling claims closes inside its transaction (SKIP LOCKED on PostgreSQL), so a close
+    is never decided twice, and it runs apart from sending, so it never waits for it.
     """
 
     def __init__(
@@ -48,7 +63,7 @@ class DeliveryWorker:
         settle_batch: int = SETTLE_BATCH,
         settle_attempts: int = SETTLE_ATTEMPTS,
         gather_for: float = GATHER_SECONDS,
-        lease: timedelta = timedelta(minutes=2),
+        lease: timedelta = timedelta(minutes=1),
         backoff_base: timedelta = timedelta(seconds=30),
         backoff_cap: timedelta = timedelta(hours=1),
     ) -> None:
@@ -61,13 +76,17 @@ class DeliveryWorker:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._decide = make_decider(services.policy, services.rng)
+        # Set when settling made prompts that may be due: the sender need not wait its
+        # interval for them.
+        self._prompts_ready = asyncio.Event()
 
     async def run_once(self) -> int:
         """Settle accepted closes, expire old prompts and deliver one batch of due ones.
 
         Return how many prompts were delivered or expired (closes settled do not count).
         """
-        handled, _ = await self._round()
+        await self._settle_logged()
+        handled, _ = await self._send_round()
         return handled
 
     async def settle(self) -> int:
@@ -81,6 +100,8 @@ class DeliveryWorker:
             count_prompt(services, prompt)
         for failure in report.failures:
             _log_settle_failure(failure)
+        if report.prompts:
+            self._prompts_ready.set()
         return report.claimed
 
     async def settle_remaining(self, *, max_batches: int = 20) -> None:
@@ -95,45 +116,70 @@ class DeliveryWorker:
     async def run(self, stop: asyncio.Event, *, interval: float = 2.0) -> None:
         """Work until `stop` is set. The batch in flight always finishes first.
 
-        Between rounds the worker sleeps `interval` seconds, or less when a webhook
-        wakes it (`Services.wakeup`) because a close was accepted.
+        Settling and sending run side by side: a close accepted while a slow platform
+        takes its time over a batch is decided at once all the same. Settling sleeps
+        `interval` seconds between rounds, or less when a webhook wakes it
+        (`Services.wakeup`) because a close was accepted; sending wakes when settling
+        made prompts, or after `interval`.
         """
-        wakeup = self._services.wakeup
         waking = asyncio.create_task(self._wake_on(stop), name="delivery-wake-on-stop")
+        sending = asyncio.create_task(self._send_until(stop, interval), name="delivery-send")
         try:
-            while not stop.is_set():
-                wakeup.clear()  # a close accepted from here on wakes the next wait
-                more = False
-                try:
-                    _, more = await self._round()
-                except Exception:
-                    # One error boundary per job: log with context, keep the loop alive.
-                    log.exception("delivery round failed; retrying in %.0f s", interval)
-                if more:
-                    # SQLite statements run inline: without this, a backlog would hold the
-                    # event loop, and the requests waiting on it, until it is worked off.
-                    await asyncio.sleep(0)
-                elif await wakeup.wait(interval) and not stop.is_set():
-                    # Woken by a close: let the closes of the next moment join it, so a
-                    # busy server settles batches rather than one close a round.
-                    await asyncio.sleep(self._gather_for)
+            await self._settle_until(stop, interval)
         finally:
+            stop.set()
+            # A crashed sender re-raises here: `serve` exits non-zero and is restarted.
+            await sending
             waking.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await waking
 
+    async def _settle_until(self, stop: asyncio.Event, interval: float) -> None:
+        wakeup = self._services.wakeup
+        while not stop.is_set():
+            wakeup.clear()  # a close accepted from here on wakes the next wait
+            more = await self._settle_logged() >= self._settle_batch
+            if more:
+                # SQLite statements run inline: without this, a backlog would hold the
+                # event loop, and the requests waiting on it, until it is worked off.
+                await asyncio.sleep(0)
+            elif await wakeup.wait(interval) and not stop.is_set():
+                # Woken by a close: let the closes of the next moment join it, so a
+                # busy server settles batches rather than one close a round.
+                await asyncio.sleep(self._gather_for)
+
+    async def _send_until(self, stop: asyncio.Event, interval: float) -> None:
+        ready = self._prompts_ready
+        while not stop.is_set():
+            ready.clear()
+            more = False
+            try:
+                _, more = await self._send_round()
+            except Exception:
+                # One error boundary per job: log with context, keep the loop alive.
+                log.exception("delivery round failed; retrying in %.0f s", interval)
+            if more:
+                await asyncio.sleep(0)
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval):
+                    await ready.wait()
+
     async def _wake_on(self, stop: asyncio.Event) -> None:
         await stop.wait()
         self._services.wakeup.set()
+        self._prompts_ready.set()
 
-    async def _round(self) -> tuple[int, bool]:
-        """One round: (prompts handled, whether more work is waiting already)."""
-        settled = 0
+    async def _settle_logged(self) -> int:
         try:
-            settled = await self.settle()
+            return await self.settle()
         except Exception as error:
             # Delivery goes on: prompts already decided do not wait for settling.
             _log_without_message("settling accepted closes failed", error)
+            return 0
+
+    async def _send_round(self) -> tuple[int, bool]:
+        """Expire, then send one batch: (prompts handled, whether more are waiting)."""
         store, now = self._services.store, self._services.clock.now()
         expired = await store.expire_prompts(now=now)
         for _ in expired:
@@ -142,21 +188,49 @@ class DeliveryWorker:
             # Nothing could deliver them: prompts stay pending, due, until Slack or Teams
             # is configured (`serve` says so at start), instead of being claimed and put
             # back every few minutes.
-            return len(expired), settled >= self._settle_batch
-        due = await store.claim_due_prompts(now=now, limit=self._batch_size, lease=self._lease)
+            return len(expired), False
+        token = secrets.token_hex(16)
+        due = await store.claim_due_prompts(
+            now=now, limit=self._batch_size, lease=self._lease, token=token
+        )
+        if due:
+            await self._send_batch(due, token)
+        return len(expired) + len(due), len(due) >= self._batch_size
+
+    async def _send_batch(self, due: list[DuePrompt], token: str) -> None:
         postponed: list[Postponed] = []
-        for item in due:
-            await self._deliver(item, postponed)
+        renewing = asyncio.create_task(self._renew(token), name="delivery-lease")
+        try:
+            for item in due:
+                await self._deliver(item, postponed)
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
         if postponed:
             # One transaction for them all: after hours, a whole batch waits for morning.
-            await store.postpone_prompts(postponed)
-        more = settled >= self._settle_batch or len(due) >= self._batch_size
-        return len(expired) + len(due), more
+            await self._services.store.postpone_prompts(postponed)
+
+    async def _renew(self, token: str) -> None:
+        """Keep the batch's lease while it is being sent (a slow platform, a 429)."""
+        every = max(self._lease.total_seconds() / 3, 0.05)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self._services.store.renew_claims(
+                    token, now=self._services.clock.now(), lease=self._lease
+                )
+            except Exception as error:
+                # The next renewal tries again; `begin_send` refuses a lapsed claim.
+                _log_without_message("renewing the delivery lease failed", error)
 
     async def _deliver(self, item: DuePrompt, postponed: list[Postponed]) -> None:
         """Send, finish, or add to `postponed` what cannot go out yet."""
         services, prompt = self._services, item.prompt
-        now, ctx = item.context.now, item.context
+        ctx = item.context
+        now = services.clock.now()
+        if prompt.sending_since is not None and await self._arrived_before(item, now):
+            return
         decision = self._decide(ctx)
         if not decision.asks:
             reason = decision.reason.value if decision.reason else "skipped"
@@ -176,73 +250,137 @@ class DeliveryWorker:
             return
         await self._send(item, now)
 
-    async def _send(self, item: DuePrompt, now: datetime) -> None:
-        services, prompt, ctx = self._services, item.prompt, item.context
+    def _rendered(self, item: DuePrompt, now: datetime) -> RatingPrompt:
+        ctx = item.context
         team = ctx.team
         assert ctx.requester is not None
-        expires_at = now + timedelta(days=team.expiry_days)
-        question = team.question or team.scale.spec.question.format(team=team.display_name)
         agent = ctx.agent
-        rendered = RatingPrompt(
-            prompt_id=prompt.id,
+        return RatingPrompt(
+            prompt_id=item.prompt.id,
             recipient=ctx.requester,
             team_name=team.name,
             team_display_name=team.display_name,
-            question=question,
+            question=team.question or team.scale.spec.question.format(team=team.display_name),
             scale=team.scale,
             anonymity=team.anonymity,
-            expires_at=expires_at,
+            expires_at=now + timedelta(days=team.expiry_days),
             agent_name=(agent.display_name or agent.email) if agent else None,
             subject=item.subject,
             ticket_id=item.ticket_id,
         )
+
+    async def _arrived_before(self, item: DuePrompt, now: datetime) -> bool:
+        """A send of this prompt was in flight when it last stopped: did it arrive?
+
+        When it did, it is recorded as sent and True is returned; otherwise it goes out
+        (again) through the usual path.
+        """
+        prompt, services = item.prompt, self._services
+        assert prompt.sending_since is not None
+        chat = next((c for c in services.chats if c.platform == prompt.platform), None)
+        if chat is None or item.context.requester is None:
+            return False
+        rendered = self._rendered(item, now)
+        try:
+            ref = await chat.find_prompt(rendered, since=prompt.sending_since)
+        except DeliveryError as error:
+            # Cannot tell now: ask again later rather than risk sending twice.
+            await self._retry(item, now, error, in_doubt=True)
+            return True
+        if ref is None:
+            return False
+        log.info("prompt %s had arrived before its worker stopped; recorded as sent", prompt.id)
+        await self._mark_sent(item, chat.platform, ref, now, rendered.expires_at)
+        return True
+
+    async def _send(self, item: DuePrompt, now: datetime) -> None:
+        services, prompt = self._services, item.prompt
+        rendered = self._rendered(item, now)
         unreachable: list[str] = []
         for chat in services.chats:
             try:
-                ref = await chat.send_prompt(rendered)
+                ref = await chat.send_prompt(rendered, begin=self._begin(item, chat.platform))
+            except ClaimLost:
+                log.info("prompt %s was claimed by another worker; left to it", prompt.id)
+                return
             except RecipientUnreachable as error:
                 unreachable.append(error.reason)
                 continue
             except DeliveryError as error:
-                services.metrics.delivery_errors.labels(
-                    chat.platform, "transient" if error.transient else "permanent"
-                ).inc()
-                if error.transient:
-                    await self._retry(item, now, error.reason, error.retry_after)
-                else:
-                    await self._finish(prompt.id, PromptStatus.FAILED, error.reason, now)
+                await self._failed(item, chat.platform, error, now)
                 return
             except Exception:
                 log.exception("sending prompt %s through %s failed", prompt.id, chat.platform)
                 services.metrics.delivery_errors.labels(chat.platform, "unexpected").inc()
-                await self._retry(item, now, "unexpected error while sending", None)
+                # Whether it arrived is unknown: the next attempt asks first.
+                await self._retry(
+                    item, now, TransientDeliveryError("unexpected error while sending"),
+                    in_doubt=True,
+                )
                 return
-            await services.store.mark_sent(
-                prompt.id, platform=chat.platform, message_ref=ref,
-                sent_at=now, expires_at=expires_at,
-            )
-            services.metrics.prompts.labels(PromptStatus.SENT.value, "").inc()
-            services.metrics.delivery_latency.observe((now - prompt.created_at).total_seconds())
+            await self._mark_sent(item, chat.platform, ref, now, rendered.expires_at)
             return
         # Every platform said it does not know the person.
         reason = NOT_INSTALLED if all(r == NOT_INSTALLED for r in unreachable) else unreachable[0]
         await self._finish(prompt.id, PromptStatus.FAILED, reason, now)
 
-    async def _retry(
-        self, item: DuePrompt, now: datetime, reason: str, retry_after: float | None
+    def _begin(self, item: DuePrompt, platform: str) -> SendBegins:
+        async def begin() -> None:
+            services = self._services
+            held = await services.store.begin_send(
+                item.prompt.id, item.claim_token, platform=platform, now=services.clock.now()
+            )
+            if not held:
+                raise ClaimLost(item.prompt.id)
+
+        return begin
+
+    async def _failed(
+        self, item: DuePrompt, platform: str, error: DeliveryError, now: datetime
     ) -> None:
-        attempts = item.prompt.attempts + 1
-        if attempts >= self._services.policy.max_delivery_attempts:
-            await self._finish(
-                item.prompt.id, PromptStatus.FAILED,
-                f"{reason} (gave up after {attempts} attempts)", now,
+        kind = "rate_limited" if isinstance(error, RateLimited) else (
+            "transient" if error.transient else "permanent"
+        )
+        self._services.metrics.delivery_errors.labels(platform, kind).inc()
+        if error.transient:
+            await self._retry(item, now, error, in_doubt=error.in_doubt)
+        else:
+            await self._finish(item.prompt.id, PromptStatus.FAILED, error.reason, now)
+
+    async def _mark_sent(
+        self, item: DuePrompt, platform: str, ref: str, now: datetime, expires_at: datetime
+    ) -> None:
+        services, prompt = self._services, item.prompt
+        await services.store.mark_sent(
+            prompt.id, platform=platform, message_ref=ref, sent_at=now, expires_at=expires_at,
+        )
+        services.metrics.prompts.labels(PromptStatus.SENT.value, "").inc()
+        services.metrics.delivery_latency.observe((now - prompt.created_at).total_seconds())
+
+    async def _retry(
+        self, item: DuePrompt, now: datetime, error: DeliveryError, *, in_doubt: bool
+    ) -> None:
+        store = self._services.store
+        if isinstance(error, RateLimited):
+            # Not the prompt's fault: it waits out the window without using an attempt.
+            await store.reschedule_prompt(
+                item.prompt.id, next_attempt_at=now + timedelta(seconds=error.retry_after or 1),
+                failed_attempt=False, reason=error.reason, in_doubt=in_doubt,
             )
             return
-        await self._services.store.reschedule_prompt(
+        attempts = item.prompt.attempts + 1
+        if attempts >= self._services.policy.max_delivery_attempts and not in_doubt:
+            await self._finish(
+                item.prompt.id, PromptStatus.FAILED,
+                f"{error.reason} (gave up after {attempts} attempts)", now,
+            )
+            return
+        await store.reschedule_prompt(
             item.prompt.id,
-            next_attempt_at=now + self.backoff(attempts, retry_after),
+            next_attempt_at=now + self.backoff(attempts, error.retry_after),
             failed_attempt=True,
-            reason=reason,
+            reason=error.reason,
+            in_doubt=in_doubt,
         )
 
     def backoff(self, attempts: int, retry_after: float | None) -> timedelta:

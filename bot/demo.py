@@ -24,7 +24,7 @@ from bot.clock import SystemClock
 from bot.errors import AlreadyExists, UserFacingError
 from bot.events import ConversationClosed, ConversationReopened
 from bot.model import Anonymity, PromptStatus
-from bot.ports import ChannelMessage, PersonIdentity, PromptUpdate, RatingPrompt
+from bot.ports import ChannelMessage, PersonIdentity, PromptUpdate, RatingPrompt, SendBegins
 from bot.recording import add_comment, record_rating
 from bot.reporting import TeamStats, team_stats
 from bot.scales import Category, Scale
@@ -61,9 +61,16 @@ class DemoChat:
     posts: list[tuple[str, ChannelMessage]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def send_prompt(self, prompt: RatingPrompt) -> str:
+    async def send_prompt(
+        self, prompt: RatingPrompt, *, begin: SendBegins | None = None
+    ) -> str:
+        if begin is not None:
+            await begin()
         self.sent.append(prompt)
         return f"demo-{next(self._ids)}"
+
+    async def find_prompt(self, prompt: RatingPrompt, *, since: datetime) -> str | None:
+        return None  # nothing is ever in doubt in a demo: it runs in one process
 
     async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
         self.updates.append((message_ref, update))

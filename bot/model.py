@@ -107,6 +107,8 @@ class Prompt:
     expires_at: datetime | None = None
     platform: str | None = None
     message_ref: str | None = None
+    # When a send began that never reported back: it may have arrived (see delivery).
+    sending_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ objects here are what crosses those boundaries: plain frozen data, no SDK object
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -103,14 +103,31 @@ class DeliveryError(Exception):
 
     transient: bool = False
 
-    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, in_doubt: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after  # seconds, when the platform said (Retry-After)
+        # The call may have reached the platform all the same (a time-out, a dropped
+        # connection): before trying again, ask whether it arrived.
+        self.in_doubt = in_doubt
 
 
 class TransientDeliveryError(DeliveryError):
     transient = True
+
+
+class RateLimited(TransientDeliveryError):
+    """The platform asked to slow down: nothing was sent, and no attempt is counted.
+
+    The whole window (`retry_after`) is kept by every sender of the process and, through
+    the store, of every replica.
+    """
+
+
+class ClaimLost(Exception):
+    """The prompt's claim went to another worker before it could be sent: leave it."""
 
 
 class PermanentDeliveryError(DeliveryError):
@@ -121,13 +138,32 @@ class RecipientUnreachable(PermanentDeliveryError):
     """This platform does not know the person; another platform may."""
 
 
+SendBegins = Callable[[], Awaitable[None]]
+
+
 class ChatPort(Protocol):
     """A chat platform, as the core sees it."""
 
     platform: str  # "slack", "teams", "test"
 
-    async def send_prompt(self, prompt: RatingPrompt) -> str:
-        """Deliver the question to the recipient; return the platform's message reference."""
+    async def send_prompt(
+        self, prompt: RatingPrompt, *, begin: SendBegins | None = None
+    ) -> str:
+        """Deliver the question to the recipient; return the platform's message reference.
+
+        Everything that can be done before (finding the person, opening the chat) is done
+        first; then `begin()` is awaited right before the one call that delivers, so the
+        time in which a crash leaves the delivery in doubt is that call alone. `begin`
+        raises `ClaimLost` when the prompt must not be sent after all.
+        """
+        ...
+
+    async def find_prompt(self, prompt: RatingPrompt, *, since: datetime) -> str | None:
+        """The reference of this prompt's message if an earlier send of it arrived.
+
+        None when it did not arrive, or when the platform cannot tell (then the prompt
+        is sent again: at least once).
+        """
         ...
 
     async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
@@ -218,6 +254,7 @@ class DuePrompt:
     context: AskContext
     subject: str | None
     ticket_id: str
+    claim_token: str = ""  # the claim it was taken under: sends only while it holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,9 +492,33 @@ class RatingStore(Protocol):
 
     # delivery --------------------------------------------------------------
     async def claim_due_prompts(
-        self, *, now: datetime, limit: int, lease: timedelta
+        self, *, now: datetime, limit: int, lease: timedelta, token: str | None = None
     ) -> list[DuePrompt]:
-        """Atomically claim pending prompts due by `now` for `lease` (SKIP LOCKED)."""
+        """Atomically claim pending prompts due by `now` for `lease` (SKIP LOCKED).
+
+        The claim carries `token` (a fresh one when None), which `renew_claims` and
+        `begin_send` check.
+        """
+        ...
+
+    async def renew_claims(self, token: str, *, now: datetime, lease: timedelta) -> int:
+        """Extend the lease of every prompt still held under `token`; return how many."""
+        ...
+
+    async def begin_send(
+        self, prompt_id: int, token: str, *, platform: str, now: datetime
+    ) -> bool:
+        """Mark the prompt as in flight, if `token` still holds it; False when it does not."""
+        ...
+
+    async def pause_platform(self, platform: str, method: str, *, until: datetime) -> None:
+        """Remember a platform's "retry after" for one method, for every replica."""
+        ...
+
+    async def platform_paused_until(
+        self, platform: str, method: str, *, now: datetime
+    ) -> datetime | None:
+        """The end of the method's pause, if one is still running at `now`."""
         ...
 
     async def mark_sent(
@@ -471,9 +532,13 @@ class RatingStore(Protocol):
     ) -> None: ...
 
     async def reschedule_prompt(
-        self, prompt_id: int, *, next_attempt_at: datetime, failed_attempt: bool, reason: str | None
+        self, prompt_id: int, *, next_attempt_at: datetime, failed_attempt: bool,
+        reason: str | None, in_doubt: bool = False,
     ) -> None:
-        """Release the claim and try again later; count an attempt when one failed."""
+        """Release the claim and try again later; count an attempt when one failed.
+
+        `in_doubt`: the failed send may have arrived, so the next attempt asks first.
+        """
         ...
 
     async def postpone_prompts(self, postponed: Sequence[Postponed]) -> None:

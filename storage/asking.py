@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,13 +23,18 @@ from bot.ports import (
     ReopenOutcome,
     SettleReport,
 )
-from storage.base import StoreBase
+from storage.base import StoreBase, insert_for
 from storage.batch_facts import gather
 from storage.prepared import prepared
 from storage.rows import prompt_from
-from storage.schema import conversations, prompts
+from storage.schema import conversations, platform_pauses, prompts
 from storage.settling import accept, accept_many, claim_batch, claim_one, prompt_of_round, settle
 from storage.types import UtcDateTime
+
+
+def new_claim_token() -> str:
+    return secrets.token_hex(16)
+
 
 _WITHDRAWABLE = (PromptStatus.PENDING.value, PromptStatus.SENT.value)
 # Group commits in flight: the event loop keeps only weak references to tasks.
@@ -182,8 +188,9 @@ class AskingQueries(StoreBase):
             )
 
     async def claim_due_prompts(
-        self, *, now: datetime, limit: int, lease: timedelta
+        self, *, now: datetime, limit: int, lease: timedelta, token: str | None = None
     ) -> list[DuePrompt]:
+        token = token or new_claim_token()
         async with self._write() as connection:
             candidates = list(
                 (
@@ -197,11 +204,57 @@ class AskingQueries(StoreBase):
             claimed = (
                 await connection.execute(
                     _CLAIM_DUE(connection),
-                    {"b_ids": candidates, "b_now": now, "b_until": now + lease},
+                    {"b_ids": candidates, "b_now": now, "b_until": now + lease,
+                     "b_token": token},
                 )
             ).all()
             ordered = sorted(claimed, key=lambda row: (row.next_attempt_at, row.id))
-            return await _due(connection, ordered, now)
+            return await _due(connection, ordered, now, token)
+
+    async def renew_claims(self, token: str, *, now: datetime, lease: timedelta) -> int:
+        async with self._write() as connection:
+            renewed = await connection.execute(
+                _RENEW(connection), {"b_token": token, "b_now": now, "b_until": now + lease}
+            )
+            return int(renewed.rowcount)
+
+    async def begin_send(
+        self, prompt_id: int, token: str, *, platform: str, now: datetime
+    ) -> bool:
+        async with self._write() as connection:
+            began = await connection.execute(
+                _BEGIN_SEND(connection),
+                {"b_id": prompt_id, "b_token": token, "b_now": now, "b_platform": platform},
+            )
+            return bool(began.rowcount)
+
+    async def pause_platform(self, platform: str, method: str, *, until: datetime) -> None:
+        async with self._write() as connection:
+            insert = insert_for(connection, platform_pauses).values(
+                platform=platform, method=method[:64], until=until
+            )
+            excluded = insert.excluded.until
+            await connection.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[platform_pauses.c.platform, platform_pauses.c.method],
+                    # A later, shorter Retry-After never shortens a window already announced.
+                    set_={"until": sa.case(
+                        (excluded > platform_pauses.c.until, excluded),
+                        else_=platform_pauses.c.until,
+                    )},
+                )
+            )
+
+    async def platform_paused_until(
+        self, platform: str, method: str, *, now: datetime
+    ) -> datetime | None:
+        async with self._read() as connection:
+            until = (
+                await connection.execute(
+                    _PAUSE(connection), {"b_platform": platform, "b_method": method[:64]}
+                )
+            ).scalar()
+            return until if until is not None and until > now else None
 
     async def mark_sent(
         self,
@@ -236,12 +289,15 @@ class AskingQueries(StoreBase):
                     expires_at=expires_at,
                     attempts=prompts.c.attempts + 1,
                     claimed_until=None,
+                    claim_token=None,
+                    sending_since=None,
                     updated_at=sent_at,
                 )
             )
 
     async def reschedule_prompt(
-        self, prompt_id: int, *, next_attempt_at: datetime, failed_attempt: bool, reason: str | None
+        self, prompt_id: int, *, next_attempt_at: datetime, failed_attempt: bool,
+        reason: str | None, in_doubt: bool = False,
     ) -> None:
         statement = _RESCHEDULE if reason is None else _RESCHEDULE_WITH_REASON
         async with self._write() as connection:
@@ -252,6 +308,7 @@ class AskingQueries(StoreBase):
                     "b_next": next_attempt_at,
                     "b_failed": 1 if failed_attempt else 0,
                     "b_reason": reason,
+                    "b_doubt": in_doubt,
                 },
             )
 
@@ -265,7 +322,7 @@ class AskingQueries(StoreBase):
                         statement(connection),
                         [
                             {"b_id": item.prompt_id, "b_next": item.next_attempt_at,
-                             "b_failed": 0, "b_reason": item.reason}
+                             "b_failed": 0, "b_reason": item.reason, "b_doubt": False}
                             for item in items
                         ],
                     )
@@ -280,7 +337,10 @@ class AskingQueries(StoreBase):
             await connection.execute(
                 sa.update(prompts)
                 .where(prompts.c.id == prompt_id, prompts.c.status == PromptStatus.PENDING.value)
-                .values(status=status.value, reason=reason, claimed_until=None, updated_at=at)
+                .values(
+                    status=status.value, reason=reason, claimed_until=None, claim_token=None,
+                    sending_since=None, updated_at=at,
+                )
             )
 
     async def expire_prompts(self, *, now: datetime) -> list[Prompt]:
@@ -322,7 +382,9 @@ async def _prompt_of(connection: AsyncConnection, conversation: Any) -> Prompt:
     return prompt_from(row)
 
 
-async def _due(connection: AsyncConnection, rows: list[Any], now: datetime) -> list[DuePrompt]:
+async def _due(
+    connection: AsyncConnection, rows: list[Any], now: datetime, token: str
+) -> list[DuePrompt]:
     """Every claimed prompt with what re-checking the rules at send time needs.
 
     One set of reads for the whole claim (`storage.batch_facts`), not one per prompt.
@@ -364,6 +426,7 @@ async def _due(connection: AsyncConnection, rows: list[Any], now: datetime) -> l
                 context=context,
                 subject=conversation.subject,
                 ticket_id=conversation.external_id,
+                claim_token=token,
             )
         )
     return due
@@ -410,9 +473,42 @@ _CLAIM_DUE = prepared(
     .where(prompts.c.id.in_(sa.bindparam("b_ids", expanding=True)), _claimable())
     .values(
         claimed_until=sa.bindparam("b_until", type_=UtcDateTime()),
+        claim_token=sa.bindparam("b_token", type_=sa.String),
         updated_at=sa.bindparam("b_now", type_=UtcDateTime()),
     )
     .returning(*prompts.c)
+)
+
+
+def _held_by_token() -> sa.ColumnElement[bool]:
+    """Still this claim's: pending, its token, its lease not run out."""
+    return sa.and_(
+        prompts.c.claim_token == sa.bindparam("b_token", type_=sa.String),
+        prompts.c.status == PromptStatus.PENDING.value,
+        prompts.c.claimed_until > sa.bindparam("b_now", type_=UtcDateTime()),
+    )
+
+
+# A worker alive renews what it holds, so a slow platform never lets its lease run out.
+_RENEW = prepared(
+    lambda _: sa.update(prompts)
+    .where(_held_by_token())
+    .values(claimed_until=sa.bindparam("b_until", type_=UtcDateTime()))
+)
+# The moment of sending: only while the claim is still ours, and remembered as in flight.
+_BEGIN_SEND = prepared(
+    lambda _: sa.update(prompts)
+    .where(prompts.c.id == sa.bindparam("b_id", type_=sa.Integer), _held_by_token())
+    .values(
+        sending_since=sa.bindparam("b_now", type_=UtcDateTime()),
+        platform=sa.bindparam("b_platform", type_=sa.String),
+    )
+)
+_PAUSE = prepared(
+    lambda _: sa.select(platform_pauses.c.until).where(
+        platform_pauses.c.platform == sa.bindparam("b_platform", type_=sa.String),
+        platform_pauses.c.method == sa.bindparam("b_method", type_=sa.String),
+    )
 )
 _CONVERSATIONS = prepared(
     lambda _: sa.select(
@@ -426,6 +522,13 @@ def _reschedule(with_reason: bool) -> Any:
     values: dict[str, Any] = {
         "next_attempt_at": sa.bindparam("b_next", type_=UtcDateTime()),
         "claimed_until": None,
+        "claim_token": None,
+        # Kept when the failed send may still have arrived (a time-out): the next attempt
+        # asks the platform first. Otherwise it is known not to have arrived.
+        "sending_since": sa.case(
+            (sa.bindparam("b_doubt", type_=sa.Boolean), prompts.c.sending_since),
+            else_=sa.null(),
+        ),
         "attempts": prompts.c.attempts + sa.bindparam("b_failed", type_=sa.Integer),
     }
     if with_reason:

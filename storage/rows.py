@@ -65,6 +65,7 @@ def prompt_from(row: Any) -> Prompt:
         expires_at=row.expires_at,
         platform=row.platform,
         message_ref=row.message_ref,
+        sending_since=row.sending_since,
     )
 
 

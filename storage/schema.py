@@ -140,6 +140,11 @@ prompts = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", UtcDateTime(), nullable=True),
     sa.Column("claimed_until", UtcDateTime(), nullable=True),
+    # Which claim holds the prompt: a worker sends only while its token is still there.
+    sa.Column("claim_token", sa.String(32), nullable=True, index=True),
+    # Set just before the platform is called, cleared with the outcome: a prompt found
+    # with it set was in flight when its worker died, and may have arrived.
+    sa.Column("sending_since", UtcDateTime(), nullable=True),
     sa.Column("platform", sa.String(16), nullable=True),
     sa.Column("message_ref", sa.Text, nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
@@ -150,6 +155,15 @@ prompts = sa.Table(
     sa.UniqueConstraint("conversation_id", "round"),
     sa.Index("ix_prompts_due", "status", "next_attempt_at"),
     sa.Index("ix_prompts_team_created", "team_id", "created_at"),
+)
+
+# A platform's "slow down" (Slack's 429 and Retry-After), kept where every replica sees it.
+platform_pauses = sa.Table(
+    "platform_pauses",
+    metadata,
+    sa.Column("platform", sa.String(16), primary_key=True),
+    sa.Column("method", sa.String(64), primary_key=True),
+    sa.Column("until", UtcDateTime(), nullable=False),
 )
 
 ratings = sa.Table(

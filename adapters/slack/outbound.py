@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
@@ -25,6 +25,8 @@ from adapters.slack.blocks import (
     prompt_message,
 )
 from adapters.slack.pacing import Pacer, slack_pacers
+from adapters.slack.ratelimit import DEFAULT_WINDOW_SECONDS, RateLimitGate
+from bot.clock import SystemClock
 from bot.model import Person
 from bot.ports import (
     ChannelMessage,
@@ -33,9 +35,11 @@ from bot.ports import (
     PermanentDeliveryError,
     PersonIdentity,
     PromptUpdate,
+    RateLimited,
     RatingPrompt,
     RatingStore,
     RecipientUnreachable,
+    SendBegins,
     TransientDeliveryError,
 )
 from bot.settings import Settings
@@ -55,20 +59,35 @@ PERMANENT = frozenset({
     "restricted_action", "org_login_required", "ekm_access_denied", "team_access_not_granted",
 })
 UNREACHABLE = frozenset({"users_not_found"})
+RATE_LIMITED = "slack: ratelimited"
+# Every prompt's message carries this metadata event with its prompt id: after a crash
+# mid-send, the worker finds out from the DM's history whether the post arrived.
+PROMPT_EVENT = "ratebot_prompt"
+HISTORY_MARGIN = timedelta(minutes=10)  # for the clocks of ratebot and Slack
+HISTORY_PAGE_SIZE = 100
+HISTORY_PAGES = 5
+# A click's update waits out a rate-limit window up to this long (the SDK's own retry
+# used to); beyond it the call fails at once.
+MAX_WAIT_SECONDS = 10.0
+# Set while the delivery worker sends: a rate-limit window then postpones the prompt.
+_DELIVERING: ContextVar[bool] = ContextVar("slack_delivering", default=False)
 
 
 def slack_client(settings: Settings, *, session: aiohttp.ClientSession | None = None,
-                 rate_limit_retries: int = 1) -> AsyncWebClient:
-    """The Web API client: `SLACK_API_URL`, and retries the SDK does not add by itself."""
+                 retry_connection_errors: bool = True) -> AsyncWebClient:
+    """The Web API client at `SLACK_API_URL`.
+
+    A 429 is not retried by the SDK: `RateLimitGate` keeps its window for every caller.
+    A dropped connection is retried, except where a repeat could post twice
+    (`retry_connection_errors=False`, the client that posts prompts).
+    """
     assert settings.slack_bot_token is not None
+    handlers: list[AsyncRetryHandler] = [AsyncConnectionErrorRetryHandler(max_retry_count=2)]
     return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url or DEFAULT_API_URL,
         session=session,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-        ],
+        retry_handlers=handlers if retry_connection_errors else [],
     )
 
 
@@ -83,22 +102,53 @@ def split_ref(ref: str) -> tuple[str, str]:
     return channel, ts
 
 
+def retry_after_of(exc: Exception) -> float | None:
+    """Seconds of a 429's `Retry-After`; None when `exc` is not Slack saying "slow down"."""
+    if not isinstance(exc, SlackApiError):
+        return None
+    response = exc.response
+    if response.status_code != 429 and response.get("error") != "ratelimited":
+        return None
+    header = response.headers.get("Retry-After") or response.headers.get("retry-after")
+    value = header[0] if isinstance(header, list) else header
+    try:
+        return float(value) if value else DEFAULT_WINDOW_SECONDS
+    except ValueError:
+        return DEFAULT_WINDOW_SECONDS
+
+
 def delivery_error(exc: Exception) -> PermanentDeliveryError | TransientDeliveryError:
     """What a failed Web API call means for the delivery worker."""
     if isinstance(exc, SlackApiError):
         response = exc.response
         error = str(response.get("error") or "unknown_error")
-        if response.status_code == 429 or error == "ratelimited":
-            header = response.headers.get("Retry-After") or response.headers.get("retry-after")
-            value = header[0] if isinstance(header, list) else header
-            retry_after = float(value) if value else None
-            return TransientDeliveryError(f"slack: {error}", retry_after=retry_after)
+        retry_after = retry_after_of(exc)
+        if retry_after is not None:
+            return RateLimited(f"slack: {error}", retry_after=retry_after)
         if error in UNREACHABLE:
             return RecipientUnreachable(NO_SLACK_USER)
         if error in PERMANENT:
             return PermanentDeliveryError(f"slack: {error}")
-        return TransientDeliveryError(f"slack: {error}")
-    return TransientDeliveryError(f"slack: {type(exc).__name__}")
+        # Slack failed on its side: the call may have been carried out all the same.
+        return TransientDeliveryError(f"slack: {error}", in_doubt=response.status_code >= 500)
+    # A time-out or a dropped connection may come after Slack got the call; only a
+    # connection that was never made is known not to have arrived.
+    in_doubt = not isinstance(exc, aiohttp.ClientConnectorError)
+    return TransientDeliveryError(f"slack: {type(exc).__name__}", in_doubt=in_doubt)
+
+
+def api_name(method: Callable[..., Any]) -> str:
+    """The Web API method a client function calls: `chat_postMessage` is chat.postMessage."""
+    return getattr(method, "__name__", "unknown").replace("_", ".", 1)
+
+
+def _is_prompt(message: Mapping[str, Any], prompt_id: int) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return bool(
+        metadata.get("event_type") == PROMPT_EVENT
+        and str(payload.get("prompt_id")) == str(prompt_id)
+    )
 
 
 class SlackChat:
@@ -108,9 +158,15 @@ class SlackChat:
 
     def __init__(self, client: AsyncWebClient, store: RatingStore, *, default_locale: str,
                  session: aiohttp.ClientSession | None = None,
-                 pacers: Mapping[str, Pacer] | None = None) -> None:
+                 pacers: Mapping[str, Pacer] | None = None,
+                 gate: RateLimitGate | None = None,
+                 poster: AsyncWebClient | None = None) -> None:
         self.client = client
+        # Posts prompts without the SDK's retry on a dropped connection: the post may
+        # have arrived, and the delivery worker asks Slack before it posts again.
+        self._poster = poster or client
         self._store = store
+        self.gate = gate or RateLimitGate(store, SystemClock(), shared=False)
         self._default_locale = default_locale
         self._session = session  # owned: closed by `aclose`
         self._pacers = slack_pacers() if pacers is None else pacers
@@ -124,12 +180,55 @@ class SlackChat:
 
     # ------------------------------------------------------------------ ChatPort
 
-    async def send_prompt(self, prompt: RatingPrompt) -> str:
-        person = await self._slack_person(prompt.recipient)
-        assert person.slack_user_id is not None
-        channel = await self.open_dm(person.slack_user_id)
-        message = prompt_message(prompt, self.locale_of(person))
-        return await self.post(channel, message)
+    async def send_prompt(
+        self, prompt: RatingPrompt, *, begin: SendBegins | None = None
+    ) -> str:
+        token = _DELIVERING.set(True)
+        try:
+            person = await self._slack_person(prompt.recipient)
+            assert person.slack_user_id is not None
+            channel = await self.open_dm(person.slack_user_id)
+            message = prompt_message(prompt, self.locale_of(person))
+            # Waiting out a window here, not after `begin`: the doubt is the post alone.
+            await self._open_gate("chat.postMessage")
+            if begin is not None:
+                await begin()
+            posted = await self._call(
+                self._poster.chat_postMessage, channel=channel, text=message.text,
+                blocks=message.blocks, unfurl_links=False, unfurl_media=False,
+                metadata={
+                    "event_type": PROMPT_EVENT,
+                    "event_payload": {"prompt_id": str(prompt.prompt_id)},
+                },
+            )
+            return message_ref(str(posted["channel"]), str(posted["ts"]))
+        finally:
+            _DELIVERING.reset(token)
+
+    async def find_prompt(self, prompt: RatingPrompt, *, since: datetime) -> str | None:
+        """Look for the prompt's message in the person's DM, by its metadata."""
+        user_id = prompt.recipient.slack_user_id
+        if user_id is None:
+            return None  # never looked up in Slack, so never posted there
+        token = _DELIVERING.set(True)
+        try:
+            channel = await self.open_dm(user_id)
+            oldest = (since - HISTORY_MARGIN).timestamp()
+            cursor: str | None = None
+            for _ in range(HISTORY_PAGES):
+                found = await self._call(
+                    self.client.conversations_history, channel=channel, oldest=f"{oldest:.6f}",
+                    include_all_metadata=True, limit=HISTORY_PAGE_SIZE, cursor=cursor,
+                )
+                for message in found.get("messages") or []:
+                    if _is_prompt(message, prompt.prompt_id):
+                        return message_ref(channel, str(message["ts"]))
+                cursor = (found.get("response_metadata") or {}).get("next_cursor") or None
+                if cursor is None:
+                    return None
+            return None
+        finally:
+            _DELIVERING.reset(token)
 
     async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
         channel, ts = split_ref(message_ref)
@@ -261,11 +360,33 @@ class SlackChat:
         if pacer is not None:
             await pacer.turn()
 
+    async def _open_gate(self, name: str) -> None:
+        """Wait out the method's rate-limit window, or, while delivering, give way.
+
+        A person's click waits (a short window) for its update; the delivery worker
+        does not: its prompt waits for the window's end without using an attempt.
+        """
+        remaining = await self.gate.remaining(name)
+        if remaining <= 0:
+            return
+        if _DELIVERING.get() or remaining > MAX_WAIT_SECONDS:
+            raise RateLimited(RATE_LIMITED, retry_after=remaining)
+        await self.gate.sleep(remaining)
+
     async def _call(self, method: Callable[..., Awaitable[AsyncSlackResponse]],
                     **kwargs: Any) -> AsyncSlackResponse:
-        try:
-            return await method(**kwargs)
-        except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
-            error = delivery_error(exc)
-            log.warning("slack call failed: %s", error.reason)
-            raise error from exc
+        name = api_name(method)
+        for _ in range(2):  # once more after waiting out a window Slack announced
+            await self._open_gate(name)
+            try:
+                return await method(**kwargs)
+            except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
+                retry_after = retry_after_of(exc)
+                if retry_after is not None:
+                    await self.gate.pause(name, retry_after)
+                    log.warning("slack asked to slow down: %s for %.1f s", name, retry_after)
+                    continue
+                error = delivery_error(exc)
+                log.warning("slack call failed: %s", error.reason)
+                raise error from exc
+        raise RateLimited(RATE_LIMITED, retry_after=await self.gate.remaining(name) or None)

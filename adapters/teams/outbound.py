@@ -37,6 +37,7 @@ from bot.digest_text import title
 from bot.model import Person
 from bot.ports import (
     ChannelMessage,
+    ClaimLost,
     DeliveryError,
     DetractorAlert,
     DigestMessage,
@@ -45,6 +46,7 @@ from bot.ports import (
     PromptUpdate,
     RatingPrompt,
     RecipientUnreachable,
+    SendBegins,
     TransientDeliveryError,
 )
 from bot.texts import locale_for, text
@@ -153,14 +155,21 @@ class TeamsChat:
         self._locale = default_locale
 
     # ------------------------------------------------------------------ ChatPort
-    async def send_prompt(self, prompt: RatingPrompt) -> str:
+    async def send_prompt(
+        self, prompt: RatingPrompt, *, begin: SendBegins | None = None
+    ) -> str:
         reference = await self._personal_reference(prompt.recipient)
         locale = locale_for(prompt.recipient.locale, self._locale)
         summary = text("prompt.fallback", locale, team=prompt.team_display_name,
                        question=cards.question_for(prompt, locale))
         activity = card_activity(cards.prompt_card(prompt, locale), summary)
-        activity_id = await self._send(reference, activity, personal=True)
+        activity_id = await self._send(reference, activity, personal=True, begin=begin)
         return MessageRef(reference, activity_id).encode()
+
+    async def find_prompt(self, prompt: RatingPrompt, *, since: datetime) -> str | None:
+        # A bot cannot read back a chat through the Bot Framework: a send in doubt goes
+        # out again (at least once). The doubt is kept to the one POST of the activity.
+        return None
 
     async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
         ref = MessageRef.decode(message_ref)
@@ -221,18 +230,29 @@ class TeamsChat:
         await self._continue(ref.reference, update)
 
     async def _send(
-        self, reference: dict[str, Any], activity: Activity, *, personal: bool = False
+        self, reference: dict[str, Any], activity: Activity, *, personal: bool = False,
+        begin: SendBegins | None = None,
     ) -> str:
         sent: list[str] = []
+        lost: list[ClaimLost] = []
 
         async def send(context: TurnContext) -> None:
             # The continuation activity has a made-up id; the SDK would "reply" to it. A
             # proactive message is a new message (a new thread in a channel).
             context.activity.id = None
+            if begin is not None:
+                try:
+                    await begin()  # after the token and the conversation: only the POST left
+                except ClaimLost as error:
+                    # Raised outside the SDK's pipeline, whose turn-error handler would eat it.
+                    lost.append(error)
+                    return
             response = await context.send_activity(activity)
             sent.append(response.id if response and response.id else "")
 
         await self._continue(reference, send, personal=personal)
+        if lost:
+            raise lost[0]
         return sent[0]
 
     async def _continue(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.ports import (
     ChannelMessage,
@@ -11,6 +12,7 @@ from bot.ports import (
     PromptUpdate,
     RatingPrompt,
     RecipientUnreachable,
+    SendBegins,
 )
 
 
@@ -21,6 +23,9 @@ class FakeChat:
     updates: list[tuple[str, PromptUpdate]] = field(default_factory=list)
     posts: list[tuple[str, ChannelMessage]] = field(default_factory=list)
     unknown_emails: set[str] = field(default_factory=set)
+    arrived: dict[int, str] = field(default_factory=dict)  # prompt id -> message reference
+    lookups: list[int] = field(default_factory=list)  # prompts asked about by `find_prompt`
+    can_find: bool = True  # False: like a platform that cannot say what arrived
     _failures: list[DeliveryError] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -31,13 +36,26 @@ class FakeChat:
     def sent_to(self, email: str) -> list[RatingPrompt]:
         return [p for p in self.sent if p.recipient.email == email]
 
-    async def send_prompt(self, prompt: RatingPrompt) -> str:
+    async def send_prompt(
+        self, prompt: RatingPrompt, *, begin: SendBegins | None = None
+    ) -> str:
         if prompt.recipient.email in self.unknown_emails:
             raise RecipientUnreachable("the ratebot app is not installed for this person")
-        if self._failures:
-            raise self._failures.pop(0)
-        self.sent.append(prompt)
-        return f"{self.platform}-msg-{next(self._ids)}"
+        if begin is not None:
+            await begin()
+        failure = self._failures.pop(0) if self._failures else None
+        if failure is not None and not failure.in_doubt:
+            raise failure
+        self.sent.append(prompt)  # a failure in doubt arrived, but its answer was lost
+        ref = f"{self.platform}-msg-{next(self._ids)}"
+        self.arrived[prompt.prompt_id] = ref
+        if failure is not None:
+            raise failure
+        return ref
+
+    async def find_prompt(self, prompt: RatingPrompt, *, since: datetime) -> str | None:
+        self.lookups.append(prompt.prompt_id)
+        return self.arrived.get(prompt.prompt_id) if self.can_find else None
 
     async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
         self.updates.append((message_ref, update))

@@ -1,0 +1,76 @@
+"""Slack's "slow down", kept: after a 429, no call of that method until its window ends.
+
+Slack limits each Web API method per workspace, and a 429's `Retry-After` covers every
+caller of that method, not only the call that got it. The gate remembers each window for
+every sender of the process and, through the store, for every replica of a PostgreSQL
+deployment, so a second sender does not walk into a window the first one was told of.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+# Slack always sends Retry-After with a 429; this covers a proxy that drops it.
+DEFAULT_WINDOW_SECONDS = 30.0
+
+
+class PauseStore(Protocol):
+    async def pause_platform(self, platform: str, method: str, *, until: datetime) -> None: ...
+
+    async def platform_paused_until(
+        self, platform: str, method: str, *, now: datetime
+    ) -> datetime | None: ...
+
+
+class RateLimitGate:
+    """Per-method windows. `shared`: read the other replicas' windows from the store too."""
+
+    def __init__(
+        self,
+        store: PauseStore,
+        clock: Clock,
+        *,
+        shared: bool,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._shared = shared
+        self.sleep = sleep
+        self._until: dict[str, datetime] = {}
+
+    async def remaining(self, method: str) -> float:
+        """Seconds until `method` may be called again; 0 when it may be called now."""
+        now = self._clock.now()
+        until = self._until.get(method)
+        if (until is None or until <= now) and self._shared:
+            # Another replica may have been told to slow down: one indexed read.
+            until = await self._store.platform_paused_until(PLATFORM, method, now=now)
+            if until is not None:
+                self._until[method] = until
+        if until is None or until <= now:
+            return 0.0
+        return (until - now).total_seconds()
+
+    async def pause(self, method: str, retry_after: float | None) -> float:
+        """Slack answered 429: keep `method` quiet for the window; return its length."""
+        seconds = DEFAULT_WINDOW_SECONDS if retry_after is None else max(retry_after, 0.0)
+        until = self._clock.now() + timedelta(seconds=seconds)
+        known = self._until.get(method)
+        if known is None or until > known:
+            self._until[method] = until
+        try:
+            await self._store.pause_platform(PLATFORM, method, until=until)
+        except Exception as error:
+            # This process keeps the window all the same; only other replicas miss it.
+            log.warning("could not share a Slack rate-limit window: %s", type(error).__name__)
+        return seconds
