@@ -153,3 +153,70 @@ async def test_postponed_prompts_are_released_for_later_without_counting_an_atte
     # The claims are released: each is claimed again once it is due.
     (again,) = await store.claim_due_prompts(now=soon, limit=5, lease=LEASE)
     assert again.prompt.id == second.id
+
+
+async def test_a_renewed_claim_is_not_taken_by_another_worker(store: SqlStore) -> None:
+    await team(store)
+    await store.close_conversation(closed("T-1"), ask_now, now=T0)
+    (mine,) = await store.claim_due_prompts(now=T0, limit=5, lease=LEASE, token="a" * 32)
+    assert mine.claim_token == "a" * 32
+    assert await store.renew_claims("a" * 32, now=T0 + LEASE / 2, lease=LEASE) == 1
+    assert await store.claim_due_prompts(now=T0 + LEASE, limit=5, lease=LEASE) == []
+    assert await store.begin_send(mine.prompt.id, "a" * 32, platform="slack",
+                                  now=T0 + LEASE)
+
+
+async def test_a_lapsed_claim_can_neither_send_nor_be_renewed(store: SqlStore) -> None:
+    await team(store)
+    await store.close_conversation(closed("T-1"), ask_now, now=T0)
+    (first,) = await store.claim_due_prompts(now=T0, limit=5, lease=LEASE, token="a" * 32)
+    (second,) = await store.claim_due_prompts(now=T0 + LEASE, limit=5, lease=LEASE,
+                                              token="b" * 32)
+    assert second.prompt.id == first.prompt.id
+    assert await store.renew_claims("a" * 32, now=T0 + LEASE, lease=LEASE) == 0
+    assert not await store.begin_send(first.prompt.id, "a" * 32, platform="slack",
+                                      now=T0 + LEASE)
+    assert await store.begin_send(second.prompt.id, "b" * 32, platform="slack",
+                                  now=T0 + LEASE)
+
+
+async def test_a_send_in_flight_is_remembered_until_its_outcome(store: SqlStore) -> None:
+    await team(store)
+    prompt = (await store.close_conversation(closed("T-1"), ask_now, now=T0)).prompt
+    (due,) = await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)
+    assert due.prompt.sending_since is None
+    assert await store.begin_send(prompt.id, due.claim_token, platform="slack", now=T0)
+    # The worker died here: the next claim sees the send in doubt, and where it went.
+    (again,) = await store.claim_due_prompts(now=T0 + LEASE, limit=5, lease=LEASE)
+    assert (again.prompt.sending_since, again.prompt.platform) == (T0, "slack")
+    # A failure known to have arrived nowhere clears the doubt; one in doubt keeps it.
+    await store.reschedule_prompt(prompt.id, next_attempt_at=T0 + LEASE, failed_attempt=True,
+                                  reason="slack: timeout", in_doubt=True)
+    (kept,) = await store.claim_due_prompts(now=T0 + LEASE, limit=5, lease=LEASE)
+    assert kept.prompt.sending_since == T0
+    await store.reschedule_prompt(prompt.id, next_attempt_at=T0 + LEASE, failed_attempt=True,
+                                  reason="slack: invalid_blocks")
+    (cleared,) = await store.claim_due_prompts(now=T0 + LEASE, limit=5, lease=LEASE)
+    assert cleared.prompt.sending_since is None
+    assert await store.begin_send(prompt.id, cleared.claim_token, platform="slack",
+                                  now=T0 + LEASE)
+    await store.mark_sent(prompt.id, platform="slack", message_ref="D1:1.0",
+                          sent_at=T0 + LEASE, expires_at=T0 + LEASE * 10)
+    sent = await store.get_prompt(prompt.id)
+    assert sent is not None and sent.sending_since is None
+
+
+async def test_a_platform_pause_is_shared_and_never_shortened(
+    store: SqlStore, store_factory: StoreFactory
+) -> None:
+    other = await store_factory()  # another replica on the same database
+    assert await other.platform_paused_until("slack", "chat.postMessage", now=T0) is None
+    await store.pause_platform("slack", "chat.postMessage", until=T0 + timedelta(seconds=30))
+    await store.pause_platform("slack", "chat.postMessage", until=T0 + timedelta(seconds=5))
+    assert await other.platform_paused_until("slack", "chat.postMessage", now=T0) == (
+        T0 + timedelta(seconds=30)
+    )
+    assert await other.platform_paused_until("slack", "chat.update", now=T0) is None
+    assert await other.platform_paused_until(
+        "slack", "chat.postMessage", now=T0 + timedelta(seconds=30)
+    ) is None
