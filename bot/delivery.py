@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
+import socket
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.asking import count_prompt, make_decider
@@ -76,6 +79,8 @@ class DeliveryWorker:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._decide = make_decider(services.policy, services.rng)
+        # Every claim token starts with it: a successor on this host can tell our claims.
+        self.instance = secrets.token_hex(8)
         # Set when settling made prompts that may be due: the sender need not wait its
         # interval for them.
         self._prompts_ready = asyncio.Event()
@@ -122,6 +127,7 @@ class DeliveryWorker:
         (`Services.wakeup`) because a close was accepted; sending wakes when settling
         made prompts, or after `interval`.
         """
+        await self.take_over_from_the_dead()
         waking = asyncio.create_task(self._wake_on(stop), name="delivery-wake-on-stop")
         sending = asyncio.create_task(self._send_until(stop, interval), name="delivery-send")
         try:
@@ -133,6 +139,34 @@ class DeliveryWorker:
             waking.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await waking
+
+    async def take_over_from_the_dead(
+        self, *, host: str | None = None, pid: int | None = None,
+        alive: Callable[[int], bool] | None = None,
+    ) -> int:
+        """Register this worker; free at once what a dead predecessor on this host held.
+
+        A worker killed mid-batch leaves its claims to run out their lease. When it is
+        restarted on the same host, its successor can tell that it is gone (its process
+        no longer exists, or has the successor's own pid) and need not wait. Workers on
+        other hosts cannot be checked: their claims run out. Return how many were freed.
+        """
+        services, pid = self._services, pid or os.getpid()
+        alive = alive or _process_exists
+        try:
+            others = await services.store.register_worker(
+                self.instance, host=host or _host_identity(), pid=pid,
+                now=services.clock.now(),
+            )
+            dead = [w.instance for w in others if w.pid == pid or not alive(w.pid)]
+            released = await services.store.release_claims_of(dead)
+        except Exception as error:
+            # Not fatal: their leases run out all the same.
+            _log_without_message("taking over from dead workers failed", error)
+            return 0
+        if released:
+            log.info("released %d prompts claimed by a worker that died", released)
+        return released
 
     async def _settle_until(self, stop: asyncio.Event, interval: float) -> None:
         wakeup = self._services.wakeup
@@ -189,7 +223,7 @@ class DeliveryWorker:
             # is configured (`serve` says so at start), instead of being claimed and put
             # back every few minutes.
             return len(expired), False
-        token = secrets.token_hex(16)
+        token = self.instance + secrets.token_hex(8)
         due = await store.claim_due_prompts(
             now=now, limit=self._batch_size, lease=self._lease, token=token
         )
@@ -396,6 +430,29 @@ class DeliveryWorker:
     ) -> None:
         await self._services.store.finish_prompt(prompt_id, status, reason=reason, at=at)
         self._services.metrics.prompts.labels(status.value, reason).inc()
+
+
+def _host_identity() -> str:
+    """The host and its process-id namespace: where a pid means one process.
+
+    Containers sharing a host name (host networking) each have their own pids; telling
+    them apart keeps one from taking another's pid for its own dead predecessor's.
+    """
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}/{namespace}"
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def _log_settle_failure(failure: SettleFailure) -> None:

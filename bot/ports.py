@@ -258,6 +258,14 @@ class DuePrompt:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkerSeen:
+    """Another delivery worker registered on this host: alive, or a dead predecessor."""
+
+    instance: str
+    pid: int
+
+
+@dataclass(frozen=True, slots=True)
 class Postponed:
     """A claimed prompt that cannot go out yet: released, to be tried again later."""
 
@@ -509,6 +517,16 @@ class RatingStore(Protocol):
         self, prompt_id: int, token: str, *, platform: str, now: datetime
     ) -> bool:
         """Mark the prompt as in flight, if `token` still holds it; False when it does not."""
+        ...
+
+    async def register_worker(
+        self, instance: str, *, host: str, pid: int, now: datetime
+    ) -> list[WorkerSeen]:
+        """Record a starting delivery worker; return the others registered on `host`."""
+        ...
+
+    async def release_claims_of(self, instances: Sequence[str]) -> int:
+        """Free the prompts claimed by these workers, which are known dead; forget them."""
         ...
 
     async def pause_platform(self, platform: str, method: str, *, until: datetime) -> None:

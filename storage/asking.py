@@ -22,12 +22,13 @@ from bot.ports import (
     Postponed,
     ReopenOutcome,
     SettleReport,
+    WorkerSeen,
 )
 from storage.base import StoreBase, insert_for
 from storage.batch_facts import gather
 from storage.prepared import prepared
 from storage.rows import prompt_from
-from storage.schema import conversations, platform_pauses, prompts
+from storage.schema import conversations, delivery_workers, platform_pauses, prompts
 from storage.settling import accept, accept_many, claim_batch, claim_one, prompt_of_round, settle
 from storage.types import UtcDateTime
 
@@ -36,6 +37,7 @@ def new_claim_token() -> str:
     return secrets.token_hex(16)
 
 
+WORKER_MEMORY = timedelta(days=30)
 _WITHDRAWABLE = (PromptStatus.PENDING.value, PromptStatus.SENT.value)
 # Group commits in flight: the event loop keeps only weak references to tasks.
 _running: set[asyncio.Future[None]] = set()
@@ -227,6 +229,51 @@ class AskingQueries(StoreBase):
                 {"b_id": prompt_id, "b_token": token, "b_now": now, "b_platform": platform},
             )
             return bool(began.rowcount)
+
+    async def register_worker(
+        self, instance: str, *, host: str, pid: int, now: datetime
+    ) -> list[WorkerSeen]:
+        async with self._write() as connection:
+            # A row only serves its own host's restarts: old ones of other hosts go.
+            await connection.execute(
+                sa.delete(delivery_workers).where(
+                    delivery_workers.c.host != host,
+                    delivery_workers.c.started_at < now - WORKER_MEMORY,
+                )
+            )
+            await connection.execute(
+                sa.insert(delivery_workers).values(
+                    instance=instance, host=host[:255], pid=pid, started_at=now
+                )
+            )
+            rows = await connection.execute(
+                sa.select(delivery_workers.c.instance, delivery_workers.c.pid).where(
+                    delivery_workers.c.host == host[:255],
+                    delivery_workers.c.instance != instance,
+                )
+            )
+            return [WorkerSeen(row.instance, row.pid) for row in rows]
+
+    async def release_claims_of(self, instances: Sequence[str]) -> int:
+        if not instances:
+            return 0
+        async with self._write() as connection:
+            released = 0
+            for instance in instances:
+                result = await connection.execute(
+                    sa.update(prompts)
+                    .where(
+                        prompts.c.status == PromptStatus.PENDING.value,
+                        prompts.c.claim_token.startswith(instance, autoescape=True),
+                    )
+                    # A send in flight stays marked: it is checked before it goes again.
+                    .values(claimed_until=None, claim_token=None)
+                )
+                released += int(result.rowcount)
+            await connection.execute(
+                sa.delete(delivery_workers).where(delivery_workers.c.instance.in_(instances))
+            )
+            return released
 
     async def pause_platform(self, platform: str, method: str, *, until: datetime) -> None:
         async with self._write() as connection:

@@ -157,6 +157,17 @@ prompts = sa.Table(
     sa.Index("ix_prompts_team_created", "team_id", "created_at"),
 )
 
+# Delivery workers and where they run: a claim token starts with its worker's instance, so
+# a worker restarted on the same host can release what its dead predecessor held.
+delivery_workers = sa.Table(
+    "delivery_workers",
+    metadata,
+    sa.Column("instance", sa.String(16), primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+)
+
 # A platform's "slow down" (Slack's 429 and Retry-After), kept where every replica sees it.
 platform_pauses = sa.Table(
     "platform_pauses",

@@ -1,5 +1,8 @@
 """Exactly-once delivery: claims carry a token, a send in doubt is marked, 429s are shared.
 
+Workers register where they run, so a restarted one can release what its dead
+predecessor held at once instead of waiting for the lease.
+
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06 10:00:00
@@ -26,6 +29,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("sending_since", UtcDateTime(), nullable=True))
     op.create_index("ix_prompts_claim_token", "prompts", ["claim_token"])
     op.create_table(
+        "delivery_workers",
+        sa.Column("instance", sa.String(16), primary_key=True),
+        sa.Column("host", sa.String(255), nullable=False),
+        sa.Column("pid", sa.Integer(), nullable=False),
+        sa.Column("started_at", UtcDateTime(), nullable=False),
+    )
+    op.create_table(
         "platform_pauses",
         sa.Column("platform", sa.String(16), primary_key=True),
         sa.Column("method", sa.String(64), primary_key=True),
@@ -35,6 +45,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("platform_pauses")
+    op.drop_table("delivery_workers")
     op.drop_index("ix_prompts_claim_token", table_name="prompts")
     with op.batch_alter_table("prompts") as batch:
         batch.drop_column("sending_since")
