@@ -76,9 +76,10 @@ def iso_time(value: str | None) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        # Near year 1 or 9999 the conversion overflows: not a time a sender signs at.
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
 def check_shared_secret(headers: Mapping[str, str], secret: str) -> Verdict:

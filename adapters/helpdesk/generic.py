@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from adapters.helpdesk.source import (
+    OUT_OF_RANGE,
     PayloadError,
     SecretSource,
     Verdict,
@@ -69,7 +70,13 @@ def _closed_event(value: str) -> str:
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:59:59-05:00 is a valid text for a time no datetime can hold in UTC.
+        raise ValueError(OUT_OF_RANGE) from None
 
 
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]

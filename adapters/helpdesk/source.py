@@ -11,10 +11,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.events import ConversationClosed, ConversationReopened
+from bot.untrusted import describe, may_hold_unstorable, unstorable_fields
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 parsing
 # accepts addresses no mail system delivers to and would need another dependency.
 _EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\]\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+# Why a time is refused that is written correctly but falls outside years 1-9999 in UTC.
+OUT_OF_RANGE = "out of range: in UTC it falls outside the years 1 to 9999"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +41,22 @@ class PayloadError(Exception):
 
 
 def load_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object, else `PayloadError`."""
+    """The body as a JSON object whose every text can be stored, else `PayloadError`.
+
+    Every source decodes its body here, so NUL and unpaired surrogates are refused at the
+    door for all of them, in any field, naming where: PostgreSQL cannot store either, and
+    a close accepted with one would fail later, in the worker, with nobody to tell.
+    """
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise PayloadError("body is not valid JSON") from None
     if not isinstance(data, dict):
         raise PayloadError("body must be a JSON object")
+    if may_hold_unstorable(body):
+        refused = unstorable_fields(data)
+        if refused:
+            raise PayloadError(describe(refused), refused)
     return data
 
 

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any, ClassVar
 
 from adapters.helpdesk.auth import Proof
-from adapters.helpdesk.source import PayloadError, SecretSource, Verdict, is_email
+from adapters.helpdesk.source import OUT_OF_RANGE, PayloadError, SecretSource, Verdict, is_email
 from bot.clock import Clock, SystemClock
 from bot.events import ConversationClosed
 
@@ -91,7 +91,13 @@ class Reader:
         except ValueError:
             self.errors.setdefault(path, "not an ISO-8601 date-time")
             return None
-        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            self.errors.setdefault(path, OUT_OF_RANGE)
+            return None
 
     def require(self, *paths: str) -> list[str]:
         """Every field in `paths` as text; raise naming each one missing (and earlier errors)."""

@@ -14,6 +14,7 @@ from bot.asking import close_accepted, conversation_reopened
 from bot.errors import StoreUnavailable, UnknownTeam
 from bot.events import ConversationClosed
 from bot.services import Services
+from bot.untrusted import loggable
 
 log = logging.getLogger(__name__)
 
@@ -132,13 +133,14 @@ def _unconfigured(source: WebhookSource) -> str:
 def _log_failure(source: str, event: WebhookEvent | None, exc: BaseException) -> None:
     # The exception's message is left out: database errors quote their parameters,
     # which hold emails and names. The frames say where it failed; the type says what.
+    # The ticket id is the sender's text: escaped and cut short, it cannot forge log lines.
     ticket = getattr(event, "ticket_id", None)
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error(
         "webhook %s failed (event %s, ticket %s): %s; message withheld\n%s",
         source,
         type(event).__name__ if event is not None else "unparsed",
-        ticket,
+        loggable(ticket),
         type(exc).__qualname__,
         frames,
     )

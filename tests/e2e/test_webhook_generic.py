@@ -362,3 +362,84 @@ async def test_a_close_that_cannot_be_settled_is_retried_then_failed_never_block
         assert "jan@example.com" not in message and "Jan Jansen" not in message
         assert "Printer" not in message
     assert all(r.exc_info is None for r in caplog.records if r.name == "bot.delivery")
+
+
+# ---------------------------------------------------------------- hostile text and times
+
+NUL = "contains a NUL character, which cannot be stored"
+SURROGATE = (
+    "contains an unpaired surrogate (U+D800), which is not valid Unicode and cannot be stored"
+)
+TEXT_FIELDS = [
+    "ticket_id", "requester_email", "agent", "team", "subject", "requester_name", "agent_name",
+]
+
+
+def poisoned(field: str, bad: str) -> dict[str, Any]:
+    value = str({**CLOSE, "requester_name": "Jan Jansen", "agent_name": "Piet"}[field])
+    return {**CLOSE, field: value[:1] + bad + value[1:]}
+
+
+@pytest.mark.parametrize("field", TEXT_FIELDS)
+async def test_text_the_database_cannot_store_is_400_naming_the_field(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, field: str
+) -> None:
+    async with unchanged(database_url):
+        for bad, reason in (("\x00", NUL), ("\ud800", SURROGATE)):
+            response = await post(client, poisoned(field, bad))
+            assert response.status == 400, await response.text()
+            body = await response.json()
+            assert body == {"error": f"{field}: {reason}", "fields": {field: reason}}
+    assert webhook_count(ratebot, "generic", "invalid") == 2
+    # Nothing was left behind to poison the worker: the next close is stored and decided.
+    assert (await post(client)).status == 202
+    assert await ratebot.worker.settle() == 1
+
+
+async def test_a_nul_in_a_reopen_or_an_unused_field_is_400_too(
+    client: TestClient[Any, Any], database_url: str
+) -> None:
+    async with unchanged(database_url):
+        reopen = await post(client, {"event": "reopened", "ticket_id": "INC\x00-1042"})
+        assert reopen.status == 400
+        assert (await reopen.json())["fields"] == {"ticket_id": NUL}
+        extra = await post(client, {**CLOSE, "custom": {"notes": ["fine", "bad\x00"]}})
+        assert extra.status == 400
+        assert (await extra.json())["fields"] == {"custom.notes.1": NUL}
+
+
+@pytest.mark.parametrize(
+    "moment", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"]
+)
+async def test_a_time_that_overflows_in_utc_is_400_naming_the_field(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, moment: str
+) -> None:
+    async with unchanged(database_url):
+        close = await post(client, {**CLOSE, "closed_at": moment})
+        assert close.status == 400, await close.text()
+        assert set((await close.json())["fields"]) == {"closed_at"}
+        reopen = await post(client, {"event": "reopened", "ticket_id": "X", "reopened_at": moment})
+        assert reopen.status == 400, await reopen.text()
+        assert set((await reopen.json())["fields"]) == {"reopened_at"}
+    assert webhook_count(ratebot, "generic", "invalid") == 2
+
+
+async def test_a_failing_webhook_logs_its_ticket_id_escaped_and_cut_short(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def failing_accept(event: Any, *, now: Any) -> bool:
+        raise RuntimeError("the store broke")
+
+    monkeypatch.setattr(ratebot.services.store, "accept_close", failing_accept)
+    caplog.set_level(logging.ERROR, logger="adapters.helpdesk.webhook")
+    # A forged log line after a newline, a terminal escape, and far too much of it.
+    ticket = "INC-1\n2026-11-24 ERROR forged: all is lost \x1b[2J" + "x" * 190
+    response = await post(client, {**CLOSE, "ticket_id": ticket[:200]})
+    assert response.status == 500
+    (record,) = [r for r in caplog.records if r.name == "adapters.helpdesk.webhook"]
+    first_line = record.getMessage().splitlines()[0]
+    assert "ticket INC-1\\n2026-11-24 ERROR forged: all is lost \\x1b[2J" in first_line
+    assert "\x1b" not in record.getMessage()
+    assert "x" * 100 not in first_line and "…" in first_line
+    assert "RuntimeError" in first_line

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
+from adapters.helpdesk.auth import Signature
 from adapters.helpdesk.generic import sign
 from adapters.helpdesk.vendor import VendorWebhook
 from bot.bootstrap import Ratebot, build
@@ -332,3 +333,96 @@ async def test_a_vendor_close_is_503_with_retry_after_when_the_database_is_down(
             assert response.status == 503
             assert response.headers["Retry-After"] == "30"
         assert webhook_count(down, "zendesk", "unavailable") == 1
+
+
+# ---------------------------------------------------------------- hostile text and times
+
+NUL = "contains a NUL character, which cannot be stored"
+SURROGATE = (
+    "contains an unpaired surrogate (U+DC00), which is not valid Unicode and cannot be stored"
+)
+
+
+def text_leaves(payload: Any, path: str = "") -> Iterator[str]:
+    """The dotted path of every text value in `payload`."""
+    if isinstance(payload, str):
+        yield path
+    elif isinstance(payload, dict):
+        for key, value in payload.items():
+            yield from text_leaves(value, f"{path}.{key}" if path else key)
+    elif isinstance(payload, list):
+        for index, value in enumerate(payload):
+            yield from text_leaves(value, f"{path}.{index}" if path else str(index))
+
+
+def with_text(payload: dict[str, Any], path: str, bad: str) -> dict[str, Any]:
+    copy: Any = json.loads(json.dumps(payload))
+    *parents, last = path.split(".")
+    target = copy
+    for part in parents:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    key: Any = int(last) if isinstance(target, list) else last
+    target[key] = target[key][:1] + bad + target[key][1:]
+    return dict(copy)
+
+
+@by_source
+async def test_text_the_database_cannot_store_is_400_in_every_field_naming_it(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock,
+    case: Case,
+) -> None:
+    paths = list(text_leaves(case.close))
+    async with unchanged(database_url):
+        for path in paths:
+            for bad, reason in (("\x00", NUL), ("\udc00", SURROGATE)):
+                response = await post(client, case, with_text(case.close, path, bad), clock)
+                assert response.status == 400, (path, await response.text())
+                assert await response.json() == {"error": f"{path}: {reason}",
+                                                  "fields": {path: reason}}
+    assert webhook_count(ratebot, case.source, "invalid") == 2 * len(paths)
+    # Nothing was left behind to poison the worker: the real close is stored and decided.
+    assert (await post(client, case, case.close, clock)).status == 202
+    assert await ratebot.worker.settle() == 1
+
+
+TIMED = [
+    pytest.param(CASES[3], "resolved_at", id="servicenow"),
+    pytest.param(CASES[4], "ticket.close_at", id="zammad"),
+    pytest.param(CASES[6], "issue.closed_at", id="github"),
+]
+
+
+@pytest.mark.parametrize(("case", "path"), TIMED)
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+async def test_a_closing_time_that_overflows_in_utc_is_400_naming_it(
+    client: TestClient[Any, Any], database_url: str, clock: FakeClock,
+    case: Case, path: str, moment: str,
+) -> None:
+    payload: Any = json.loads(json.dumps(case.close))
+    *parents, last = path.split(".")
+    target = payload
+    for part in parents:
+        target = target[part]
+    target[last] = moment
+    async with unchanged(database_url):
+        response = await post(client, case, payload, clock)
+        assert response.status == 400, await response.text()
+        assert set((await response.json())["fields"]) == {path}
+
+
+@pytest.mark.parametrize("stamp", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+async def test_a_signed_signing_time_that_overflows_is_401(
+    client: TestClient[Any, Any], database_url: str, clock: FakeClock, stamp: str
+) -> None:
+    case = CASES[0]
+    raw = json.dumps(case.close).encode()
+    source = signer(case, clock)
+    proof = source.proof
+    assert isinstance(proof, Signature) and proof.signing_time is not None
+    # Signed correctly over the absurd time: only the time itself is wrong.
+    signature = proof._signature(raw, SECRETS["zendesk"], stamp)
+    headers = {proof.signing_time.header: stamp, proof.header: signature}
+    async with unchanged(database_url):
+        response = await post(client, case, case.close, clock, headers=headers)
+        assert response.status == 401, await response.text()
+        assert "unreadable" in (await response.json())["error"]
