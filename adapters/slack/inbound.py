@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.slack.blocks import (
     COMMENT_BLOCK,
@@ -16,14 +21,80 @@ from adapters.slack.blocks import (
 )
 from bot.events import ConversationClosed
 from bot.ports import PersonIdentity
+from bot.untrusted import describe, loggable, may_hold_unstorable, unstorable_fields
 
 SOURCE = "slack"
 MAX_SUBJECT = 200
 Payload = dict[str, Any]
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+SIGNATURE_HEADER = "X-Slack-Signature"
+# Slack's (and bolt's) limit on how far a request's timestamp may be from now.
+SIGNATURE_WINDOW_SECONDS = 300
 
 
 class BadPayload(ValueError):
     """A payload this app did not produce (tampered values, a stale message layout)."""
+
+
+def signed_by_slack(
+    secret: str, headers: Mapping[str, str], body: bytes, *, now: float
+) -> bool:
+    """Whether the request carries Slack's v0 signature over `body`, made in the last 5 minutes.
+
+    The same test bolt applies, done on the raw bytes: slack-sdk's `SignatureVerifier`
+    decodes the body as UTF-8 and int()s the timestamp first, and raises on a body or a
+    timestamp that is neither, which would answer 500 to anyone before any signature
+    was checked.
+    """
+    stamp = headers.get(TIMESTAMP_HEADER, "")
+    given = headers.get(SIGNATURE_HEADER, "")
+    if not (stamp.isascii() and stamp.isdigit()):
+        return False
+    if abs(now - int(stamp)) > SIGNATURE_WINDOW_SECONDS:
+        return False
+    message = b"v0:" + stamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    # compare_digest takes bytes of any content; str would raise on non-ASCII input.
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", errors="replace"))
+
+
+def bolt_request(body: bytes, query: str, headers: Mapping[str, str]) -> AsyncBoltRequest:
+    """A signed body as bolt's request, or `BadPayload` saying why it cannot be one."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadPayload("the body is not UTF-8 text") from None
+    request = _readable(lambda: AsyncBoltRequest(body=text, query=query, headers=dict(headers)))
+    if may_hold_unstorable(body):
+        _check_storable(request.body)
+    return request
+
+
+def check_socket_payload(payload: object) -> None:
+    """Raise `BadPayload` unless bolt can read a Socket Mode envelope's payload."""
+    if not isinstance(payload, dict):
+        raise BadPayload("the payload is not an object")
+    _check_storable(payload)
+    _readable(lambda: AsyncBoltRequest(body=payload, mode="socket_mode"))
+
+
+def _readable(build: Callable[[], AsyncBoltRequest]) -> AsyncBoltRequest:
+    try:
+        request = build()
+    except Exception as exc:
+        # Bolt parses the body and reads its ids while building the request, and raises
+        # whatever a malformed body makes it raise (JSON errors, attribute and type
+        # errors from a list or a number where it expects an object).
+        raise BadPayload(f"the body is not a Slack payload ({type(exc).__name__})") from None
+    if not isinstance(request.body, dict):
+        raise BadPayload("the body is not a Slack payload (not an object)")
+    return request
+
+
+def _check_storable(payload: object) -> None:
+    refused = unstorable_fields(payload)
+    if refused:
+        raise BadPayload(describe(refused))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +177,7 @@ def click(body: Payload) -> Click:
     try:
         value = RateValue.decode(_action_value(body))
     except ValueError as exc:
-        raise BadPayload(f"not a score button: {exc}") from None
+        raise BadPayload(f"not a score button: {loggable(exc, 80)}") from None
     return Click(_where(body), value)
 
 
@@ -164,17 +235,23 @@ def delivery_key(body: Payload) -> str | None:
     """What identifies one delivery, so Slack's retries are handled once.
 
     Events carry `event_id` (retries, also over Socket Mode with retry number 0, keep it);
-    a modal submission is its view's id and hash. Clicks are not looked up: Slack does
-    not redeliver them, and recording one again changes nothing (the core compares the
-    score), which keeps a database write off every click.
+    a modal submission is its view's id and hash; a slash command its `trigger_id`.
+    Clicks are not looked up: Slack does not redeliver them, and recording one again
+    changes nothing (the core compares the score), which keeps a database write off
+    every click.
     """
     kind = body.get("type")
     if kind == "event_callback" and body.get("event_id"):
         return "slack:event:" + str(body["event_id"])
     if kind == "view_submission":
-        view = body.get("view") or {}
-        if view.get("id") and view.get("hash"):
+        view = body.get("view")
+        if isinstance(view, dict) and view.get("id") and view.get("hash"):
             return f"slack:view:{view['id']}:{view['hash']}"
+    if body.get("command") and body.get("trigger_id"):
+        # Slack never sends a slash command twice; a signed one seen again is a replay
+        # (within the signature's 5 minutes). Its trigger_id is unique per invocation.
+        digest = hashlib.sha256(str(body["trigger_id"]).encode(errors="surrogatepass")).hexdigest()
+        return "slack:command:" + digest[:48]
     return None
 
 

@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
+from adapters.slack import inbound
 from adapters.slack.app import SlackBinding
+from bot.untrusted import loggable
 
 log = logging.getLogger(__name__)
+
+
+class CheckedSocketModeHandler(AsyncSocketModeHandler):
+    """Bolt's handler, refusing envelopes bolt cannot read before they reach the app.
+
+    Bolt would raise on them with a traceback and leave them unacknowledged, so Slack
+    would send them again. Refused ones are acknowledged empty and logged in one line.
+    """
+
+    async def handle(self, client: Any, req: SocketModeRequest) -> None:
+        try:
+            inbound.check_socket_payload(req.payload)
+        except inbound.BadPayload as exc:
+            log.warning("slack: refused a Socket Mode envelope: %s", loggable(exc))
+            await client.send_socket_mode_response(SocketModeResponse(req.envelope_id))
+            return
+        await super().handle(client, req)
 
 
 class SlackSocket:
@@ -16,7 +38,7 @@ class SlackSocket:
 
     def __init__(self, binding: SlackBinding, app_token: str, *, ping_interval: float = 10) -> None:
         self._binding = binding
-        self._handler = AsyncSocketModeHandler(
+        self._handler = CheckedSocketModeHandler(
             binding.app, app_token, web_client=binding.chat.client, ping_interval=ping_interval
         )
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
 import time
 from pathlib import Path
 
-from tests.e2e.slack.harness import SlackDriver, sign
+import pytest
+
+from tests.e2e.slack.harness import SIGNING_SECRET, SlackDriver, sign
 from tests.fakes.slack_api import FakeSlackApi
 
 FIXTURES = Path("/work/shared/fixtures")
@@ -58,3 +63,72 @@ async def test_a_retried_event_is_handled_once(slack: SlackDriver, slack_api: Fa
     await slack.event({**payload, "event_id": "Ev222"})
     await slack_api.wait_for("views.publish", 2)
     assert len(slack_api.called("views.publish")) == 2
+
+
+# ---------------------------------------------------------------- garbage at the door
+
+GARBAGE = [
+    pytest.param(b"{not json", "application/json", id="not-json"),
+    pytest.param(b"[]", "application/json", id="a-list"),
+    pytest.param(b"null", "application/json", id="null"),
+    pytest.param(b'{"type": "event_callback", "x": "\xff\xfe"}', "application/json",
+                 id="invalid-utf8"),
+    pytest.param(b"payload=%7B", "application/x-www-form-urlencoded", id="form-broken-json"),
+    pytest.param(b"payload=%5B1%5D", "application/x-www-form-urlencoded", id="form-json-list"),
+    pytest.param(b'{"type": "event_callback", "enterprise": 5}', "application/json",
+                 id="wrong-types"),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type"), GARBAGE)
+async def test_garbage_without_a_valid_signature_is_401_before_it_is_read(
+    slack: SlackDriver, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture,
+    body: bytes, content_type: str,
+) -> None:
+    for headers in ({}, sign(body, secret="not-the-secret")):
+        response = await slack.post(body, content_type, headers=headers, signed=False)
+        assert response.status == 401
+        assert await response.json() == {"error": "invalid request"}
+    assert slack_api.calls == []
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(("body", "content_type"), GARBAGE)
+async def test_a_signed_body_that_cannot_be_read_is_400_with_one_log_line(
+    slack: SlackDriver, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture,
+    body: bytes, content_type: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+    response = await slack.post(body, content_type)
+    assert response.status == 400
+    assert (await response.json())["error"]
+    assert slack_api.calls == []
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    (line,) = [r for r in caplog.records if r.name == "adapters.slack.app"]
+    assert "\n" not in line.getMessage()
+
+
+@pytest.mark.parametrize("stamp", ["", "soon", "1e9", "-5", "12 34", "１２３"])
+async def test_a_signature_over_a_timestamp_that_is_not_a_number_is_401(
+    slack: SlackDriver, slack_api: FakeSlackApi, stamp: str
+) -> None:
+    body = json.dumps(fixture("slack_app_home_opened.json")).encode()
+    base = b"v0:" + stamp.encode() + b":" + body
+    digest = hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+    headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+    response = await slack.post(body, "application/json", headers=headers, signed=False)
+    assert response.status == 401
+    assert slack_api.calls == []
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800"])
+async def test_a_signed_event_with_text_the_database_cannot_store_is_400_naming_it(
+    slack: SlackDriver, slack_api: FakeSlackApi, bad: str
+) -> None:
+    payload = fixture("slack_app_home_opened.json")
+    payload["event"] = {**payload["event"], "user": "U1" + bad}  # type: ignore[dict-item]
+    slack_api.add_user("U111", "u111@example.com", "Someone")
+    response = await slack.event(payload)
+    assert response.status == 400
+    assert (await response.json())["error"].startswith("event.user: contains ")
+    assert slack_api.calls == []

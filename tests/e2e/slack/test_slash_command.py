@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from bot.bootstrap import Ratebot
 from tests.e2e.slack.harness import SlackDriver
 from tests.e2e.slack.test_prompt_and_click import deliver
 from tests.fakes.slack_api import FakeSlackApi
+
+FORM = "application/x-www-form-urlencoded"
 
 
 async def say(slack: SlackDriver, user: str, words: str) -> str:
@@ -140,3 +143,34 @@ async def test_a_slow_command_is_acknowledged_at_once_and_answered_when_done(
     assert answer.args["response_type"] == "ephemeral"
     assert answer.args["text"].startswith("Added the team `infra`")
     assert await ratebot.services.store.get_team("infra") is not None
+
+
+def command_body(slack: SlackDriver, user: str, text: str, trigger_id: str) -> bytes:
+    """A slash command exactly as Slack posts it (see `SlackDriver.command`)."""
+    return urlencode({
+        "token": "legacy", "team_id": "T111", "team_domain": "example",
+        "channel_id": "C0ADMIN", "channel_name": "helpdesk-admin", "user_id": user,
+        "user_name": user.lower(), "command": "/ratings", "text": text, "api_app_id": "A111",
+        "is_enterprise_install": "false", "response_url": slack.api.response_url,
+        "trigger_id": trigger_id,
+    }).encode()
+
+
+async def test_a_replayed_command_is_acknowledged_and_does_nothing(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi
+) -> None:
+    audited = len(await ratebot.services.store.audit_log())
+    body = command_body(slack, "UADMIN", "team add infra", "7001.111.replayed")
+    first = await slack.post(body, FORM)
+    assert first.status == 200
+    assert (await first.json())["text"].startswith("Added the team `infra`")
+    # The same signed request again, well within the signature's 5 minutes.
+    replay = await slack.post(body, FORM)
+    assert replay.status == 200
+    assert await replay.read() == b""
+    assert len(await ratebot.services.store.audit_log()) == audited + 1
+    assert slack_api.called("response_url") == []
+    # A genuine second invocation (its own trigger_id) runs: the team is there already.
+    again = await slack.post(command_body(slack, "UADMIN", "team add infra", "7002.111.x"), FORM)
+    assert "infra" in (await again.json())["text"]
+    assert "Added the team" not in (await again.json())["text"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from adapters.slack.socket_mode import SlackSocket
 from bot.bootstrap import Ratebot
 from bot.server import build_app
 from bot.settings import load_settings
+from tests.e2e.support import unchanged
 from tests.fakes.slack_api import FakeSlackApi, FakeSocketModeServer
 
 ENVELOPES: list[dict[str, Any]] = json.loads(
@@ -108,3 +110,40 @@ async def test_with_an_app_token_the_server_connects_instead_of_serving_the_endp
         await socket_server.send(command)
         ack = await next_ack(socket_server, command["envelope_id"])
         assert "*Usage:*" in ack["payload"]["text"]
+
+
+async def test_garbage_envelopes_neither_crash_the_connection_nor_reach_the_app(
+    connected: SlackBinding, slack_api: FakeSlackApi, socket_server: FakeSocketModeServer,
+    database_url: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="adapters.slack.socket_mode")
+    socket = socket_server._socket
+    assert socket is not None
+    # Frames that are not even envelopes: the SDK reads and drops them.
+    for frame in ("not json", "[]", "null", '{"type": "events_api"}'):
+        await socket.send_str(frame)
+    command = envelope("slash_commands")
+    hostile = [
+        {**command, "envelope_id": "list", "payload": [1, 2]},
+        {**command, "envelope_id": "types", "payload": {**command["payload"], "enterprise": 5}},
+        {**command, "envelope_id": "nul",
+         "payload": {**command["payload"], "command": "/ratings", "text": "team add a\x00b"}},
+        {**command, "envelope_id": "surrogate",
+         "payload": {**command["payload"], "command": "/ratings", "user_id": "U\ud800"}},
+    ]
+    async with unchanged(database_url):
+        for each in hostile:
+            await socket_server.send(each)
+        # Refused envelopes are acknowledged empty, so Slack does not send them again.
+        for envelope_id in ("types", "nul", "surrogate"):
+            ack = await next_ack(socket_server, envelope_id)
+            assert "payload" not in ack
+    refused = [r.getMessage() for r in caplog.records if r.name == "adapters.slack.socket_mode"
+               and "refused" in r.getMessage()]
+    assert len(refused) == 3
+    assert "text: contains a NUL character, which cannot be stored" in " ".join(refused)
+    # Still connected, still answering.
+    command["payload"] = {**command["payload"], "command": "/ratings", "text": "statz"}
+    await socket_server.send(command)
+    ack = await next_ack(socket_server, command["envelope_id"])
+    assert "Did you mean `stats`?" in ack["payload"]["text"]
