@@ -2,6 +2,11 @@
 
 It also serves the upload URL of `files_upload_v2` and a Socket Mode WebSocket, so the
 real slack-sdk and slack-bolt talk to it over HTTP exactly as they talk to Slack.
+
+For fault injection it can be slow (`delay`), rate-limit like Slack (`throttle`: 429 with
+Retry-After, every window recorded and every call inside one counted as a violation), hold
+a post that took effect without answering it (`hold`), and count what reached each person
+per rating prompt (`deliveries`), from the prompt's message metadata or its buttons.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +24,17 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
+
+from tests.fakes.slack_faults import (
+    Hold,
+    RateLimits,
+    Throttle,
+    Violation,
+    Window,
+    metadata_of,
+    prompt_id_of,
+    retry_after_header,
+)
 
 BOT_USER = "UBOT"
 
@@ -74,13 +91,21 @@ class FakeSlackApi:
     # own message this way, where `wait_until` would wake all fifty on every call.
     observers: list[Callable[[Call], None]] = field(default_factory=list)
     server: TestServer | None = None
+    # Message timestamps from the real clock, as Slack's are, so a client may ask for the
+    # history since a moment it knows; else 1700000000.000001, .000002, ... (repeatable).
+    real_time: bool = False
+    posts: list[tuple[str, str]] = field(default_factory=list)  # chat.postMessage, in order
+    limits: RateLimits = field(default_factory=RateLimits)
+    _delays: dict[str, float] = field(default_factory=dict)
+    _holds: list[Hold] = field(default_factory=list)
+    _last_ts: float = 0.0
 
     # ------------------------------------------------------------------ setup
 
     @classmethod
     @asynccontextmanager
-    async def running(cls) -> AsyncIterator[FakeSlackApi]:
-        api = cls()
+    async def running(cls, *, real_time: bool = False) -> AsyncIterator[FakeSlackApi]:
+        api = cls(real_time=real_time)
         app = web.Application()
         app.router.add_post("/api/{method}", api._handle)
         app.router.add_get("/api/{method}", api._handle)
@@ -92,6 +117,8 @@ class FakeSlackApi:
         try:
             yield api
         finally:
+            for hold in api._holds:
+                hold.release()
             await server.close()
 
     @property
@@ -115,6 +142,50 @@ class FakeSlackApi:
 
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 0) -> None:
         self.fail(method, "ratelimited", times=times, status=429, retry_after=retry_after)
+
+    def throttle(self, method: str, *, share: float = 0.0, calls: Collection[int] = (),
+                 retry_after: int | tuple[int, int] = 1, budget: int | None = None,
+                 seed: int = 0) -> Throttle:
+        """From now on answer some calls of `method` 429 with Retry-After, as Slack does.
+
+        `calls` numbers them (1 = the next call), or `share` of them are drawn with `seed`;
+        at most `budget` in all. Every 429 opens a window of its Retry-After, counted from
+        when it is answered; a call of `method` arriving inside one is a violation (see
+        `violations`). It is still answered as usual: the test sees every call made there.
+        """
+        wait = (retry_after, retry_after) if isinstance(retry_after, int) else retry_after
+        throttle = Throttle(share=share, calls=frozenset(calls), retry_after=wait,
+                            budget=budget, seed=seed)
+        self.limits.throttles[method] = throttle
+        return throttle
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` `seconds` late (after it took effect): a slow Slack."""
+        self._delays[method] = seconds
+
+    def hold(self, method: str = "chat.postMessage", *, after: int = 0) -> Hold:
+        """Let `after` calls of `method` through, then hold the next that succeeds.
+
+        The held call takes effect (a message is in the channel's history) and its answer
+        waits for `Hold.release()`, or for the client to disconnect (a killed process).
+        """
+        hold = Hold(method, after)
+        self._holds.append(hold)
+        return hold
+
+    # ------------------------------------------------------------------ fault counts
+
+    @property
+    def windows(self) -> list[Window]:
+        return list(self.limits.windows)
+
+    @property
+    def violations(self) -> list[Violation]:
+        return list(self.limits.violations)
+
+    def deliveries(self) -> Counter[str | None]:
+        """How many messages were posted for each rating prompt id (None: not a prompt)."""
+        return Counter(prompt_id_of(self.messages[key]) for key in self.posts)
 
     # ------------------------------------------------------------------ reading
 
@@ -146,7 +217,10 @@ class FakeSlackApi:
     # ------------------------------------------------------------------ serving
 
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
+        if not self.real_time:
+            return f"1700000000.{next(self._ts):06d}"
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
 
     async def _args(self, request: web.Request) -> dict[str, Any]:
         args: dict[str, Any] = dict(request.query)
@@ -159,6 +233,8 @@ class FakeSlackApi:
         for key in ("blocks", "view", "files"):  # form posts send these as JSON strings
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
+        if "metadata" in args:
+            args["metadata"] = metadata_of(args["metadata"])
         return args
 
     @property
@@ -185,13 +261,20 @@ class FakeSlackApi:
         args = await self._args(request)
         auth = request.headers.get("Authorization", "")
         call = Call(method, args, auth.removeprefix("Bearer ") or args.get("token"))
+        self.limits.arrived(method, time.monotonic())
         await self._record(call)
         failures = self._failures.get(method)
-        if failures:
-            failure = failures.pop(0)
+        failure = failures.pop(0) if failures else None
+        if failure is None:
+            limited = self.limits.decide(method)
+            if limited is not None:
+                failure = Failure("ratelimited", 429, limited)
+        if failure is not None:
             headers = {}
             if failure.retry_after is not None:
-                headers["Retry-After"] = str(failure.retry_after)
+                headers["Retry-After"] = retry_after_header(failure.retry_after)
+                if failure.status == 429:
+                    self.limits.answered(method, failure.retry_after)
             return web.json_response({"ok": False, "error": failure.error},
                                      status=failure.status, headers=headers)
         if not call.token:
@@ -200,8 +283,24 @@ class FakeSlackApi:
         if answer is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         body: dict[str, Any] = answer(args, request)
-        return web.json_response({"ok": True, **body} if "error" not in body else
-                                 {"ok": False, **body})
+        if "error" in body:
+            return web.json_response({"ok": False, **body})
+        hold = self._hold_for(method)
+        if hold is not None:
+            hold.args = args
+            await hold.keep(lambda: request.transport is None or request.transport.is_closing())
+        if self._delays.get(method):
+            await asyncio.sleep(self._delays[method])
+        return web.json_response({"ok": True, **body})
+
+    def _hold_for(self, method: str) -> Hold | None:
+        """The hold this successful call of `method` meets, if any (each holds one call)."""
+        waiting = [h for h in self._holds if h.method == method and not h.arrived.is_set()]
+        chosen = next((h for h in waiting if h.countdown == 0), None)
+        for hold in waiting:
+            if hold is not chosen and hold.countdown > 0:
+                hold.countdown -= 1
+        return chosen
 
     # ------------------------------------------------------------------ methods
 
@@ -235,7 +334,10 @@ class FakeSlackApi:
         ts = self._next_ts()
         message = {"type": "message", "user": BOT_USER, "bot_id": "B111", "ts": ts,
                    "text": args.get("text", ""), "blocks": args.get("blocks", [])}
+        if args.get("metadata"):
+            message["metadata"] = args["metadata"]
         self.messages[(channel, ts)] = message
+        self.posts.append((channel, ts))
         return {"channel": channel, "ts": ts, "message": message}
 
     def _chat_update(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
@@ -257,15 +359,43 @@ class FakeSlackApi:
         return {"view": {"id": f"V{next(self._ts)}", **args["view"]}}
 
     def _conversations_history(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
-        channel, latest = str(args.get("channel")), str(args.get("latest", ""))
-        found = [m for (c, ts), m in self.messages.items() if c == channel and ts == latest]
-        return {"messages": found, "has_more": False}
+        """A channel's messages newest first, between `oldest` and `latest`, paged by `limit`.
+
+        Message metadata is only shown with `include_all_metadata`, as Slack does.
+        """
+        channel = str(args.get("channel", ""))
+        if not channel:
+            return {"error": "channel_not_found"}
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or "inf")
+        inclusive = _flag(args.get("inclusive"))
+        limit = min(max(int(args.get("limit") or 100), 1), 999)
+        offset = int(args.get("cursor") or 0)
+
+        def within(ts: str) -> bool:
+            at = float(ts)
+            if inclusive:
+                return oldest <= at <= latest
+            return oldest < at < latest
+
+        found = sorted(((ts, m) for (c, ts), m in self.messages.items()
+                        if c == channel and within(ts)), key=lambda item: -float(item[0]))
+        page = found[offset:offset + limit]
+        with_metadata = _flag(args.get("include_all_metadata"))
+        answer: dict[str, Any] = {
+            "messages": [_shown(m, with_metadata=with_metadata) for _, m in page],
+            "has_more": offset + limit < len(found),
+        }
+        if answer["has_more"]:
+            answer["response_metadata"] = {"next_cursor": str(offset + limit)}
+        return answer
 
     def _conversations_replies(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
         message = self.messages.get((str(args.get("channel")), str(args.get("ts"))))
         if message is None:
             return {"error": "thread_not_found"}
-        return {"messages": [message], "has_more": False}
+        shown = _shown(message, with_metadata=_flag(args.get("include_all_metadata")))
+        return {"messages": [shown], "has_more": False}
 
     def _files_getUploadURLExternal(self, args: dict[str, Any],
                                     request: web.Request) -> dict[str, Any]:
@@ -286,6 +416,17 @@ class FakeSlackApi:
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()
         return web.Response(text="OK")
+
+
+def _flag(value: Any) -> bool:
+    """A boolean argument as slack-sdk sends it: `1` in a query, `true` or true elsewhere."""
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _shown(message: dict[str, Any], *, with_metadata: bool) -> dict[str, Any]:
+    if with_metadata or "metadata" not in message:
+        return message
+    return {key: value for key, value in message.items() if key != "metadata"}
 
 
 class FakeSocketModeServer:
