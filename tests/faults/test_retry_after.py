@@ -1,0 +1,40 @@
+"""Slack's 429 closes a method for its Retry-After: nothing calls it again before then.
+
+Not the call that was refused, not the next prompt's post, not another sender of the same
+process. The fake Slack answers some posts 429, including the retry that follows the first
+window, and counts every call of the method that arrives while a window is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.faults.harness import Fleet, fleet_on
+
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
+
+
+@pytest.fixture
+async def fleet(tmp_path: Path, database_url: str) -> AsyncIterator[Fleet]:
+    async with fleet_on(tmp_path, database_url) as made:
+        yield made
+
+
+@pytest.mark.timeout(120)
+async def test_no_post_reaches_slack_inside_a_retry_after_window(fleet: Fleet) -> None:
+    # Posts 2 and 3 are refused with Retry-After 2: the third comes after the first window
+    # and is refused again. Posts 9 and 10 the same. Each post takes Slack 0.3 s, so what
+    # comes next would land well inside the window, not just as it opens.
+    fleet.slack.delay("chat.postMessage", 0.3)
+    fleet.slack.throttle("chat.postMessage", calls={2, 3, 9, 10}, retry_after=2)
+    replica = fleet.replica()
+    await replica.start()
+
+    await fleet.close(replica, fleet.new_tickets(12))
+    tally = await fleet.settle(within=80)
+
+    fleet.assert_retry_after_obeyed(tally)
+    fleet.assert_exactly_once(tally)
