@@ -34,6 +34,7 @@ from bot.errors import StoreUnavailable
 from bot.ports import PersonIdentity, RatingStore
 from bot.services import Services
 from bot.settings import Settings, SettingsError
+from bot.untrusted import describe, loggable, may_hold_unstorable, unstorable_fields
 
 if TYPE_CHECKING:
     from bot.bootstrap import Ratebot
@@ -166,8 +167,38 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
     if isinstance(error, StoreUnavailable):
         raise error
     # SDK calls (a reply, an update) failed after the core did its work: log, no retry.
-    log.error("teams %s turn failed: %s", context.activity.type, type(error).__qualname__,
+    log.error("teams %s turn failed: %s", loggable(context.activity.type),
+              type(error).__qualname__,
               exc_info=error)
+
+
+class NotAnActivity(ValueError):
+    """The body is not a Bot Framework activity; the message says why."""
+
+
+def read_activity(raw: bytes) -> tuple[dict[str, Any], Activity]:
+    """The body as JSON and as an `Activity`, or `NotAnActivity`."""
+    try:
+        body: Any = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise NotAnActivity("the body is not JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+        raise NotAnActivity("expected an activity")
+    try:
+        activity = Activity().deserialize(body)
+    except ValueError:  # msrest's DeserializationError
+        raise NotAnActivity(f"expected an activity: {_misfit(body)} has the wrong shape") from None
+    return body, activity
+
+
+def _misfit(body: dict[str, Any]) -> str:
+    """The first field the schema cannot read (msrest's own message does not name it)."""
+    for name, value in body.items():
+        try:
+            Activity().deserialize({"type": body["type"], name: value})
+        except ValueError:
+            return loggable(name, 60)
+    return "a field"
 
 
 class TeamsEndpoint:
@@ -181,17 +212,14 @@ class TeamsEndpoint:
         adapter.on_turn_error = _on_turn_error
 
     async def handle(self, request: web.Request) -> web.Response:
-        if "application/json" not in request.headers.get("Content-Type", ""):
+        if request.content_type != "application/json":
             return web.json_response({"error": "expected application/json"}, status=415)
+        # Over the app's client_max_size (1 MiB) this raises, and aiohttp answers 413.
+        raw = await request.read()
         try:
-            body: Any = await request.json()
-        except (ValueError, UnicodeDecodeError):
-            return web.json_response({"error": "the body is not JSON"}, status=400)
-        if not isinstance(body, dict):
-            return web.json_response({"error": "expected an activity"}, status=400)
-        activity = Activity().deserialize(body)
-        if not activity.type:
-            return web.json_response({"error": "expected an activity"}, status=400)
+            body, activity = read_activity(raw)
+        except NotAnActivity as error:
+            return web.json_response({"error": str(error)}, status=400)
         tenant = activities.tenant_of(activity)
         if activity.conversation is not None:
             activity.conversation.tenant_id = tenant
@@ -208,11 +236,17 @@ class TeamsEndpoint:
             # A multi-tenant registration can be reached from any tenant; this org's only.
             log.warning("refused an activity from another Microsoft 365 tenant")
             return web.json_response({"error": "this bot serves another tenant"}, status=403)
+        # Checked once the sender is known to be the Bot Framework: a stranger learns nothing.
+        refused = unstorable_fields(body) if may_hold_unstorable(raw) else {}
+        if refused:
+            log.warning("refused a Teams %s activity: %s", loggable(activity.type),
+                        loggable(describe(refused)))
+            return web.json_response({"error": describe(refused), "fields": refused}, status=400)
         try:
             response = await self._adapter.process_activity(authenticated, activity,
                                                             self._bot.on_turn)
         except StoreUnavailable as error:
-            log.warning("teams %s: the database is unavailable (%s)", activity.type,
+            log.warning("teams %s: the database is unavailable (%s)", loggable(activity.type),
                         type(error.__cause__).__qualname__)
             return web.json_response({"error": "try again later"}, status=503,
                                      headers={"Retry-After": "5"})

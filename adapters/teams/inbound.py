@@ -27,6 +27,7 @@ from bot.model import Person
 from bot.ports import PersonIdentity
 from bot.services import Services
 from bot.texts import locale_for, text
+from bot.untrusted import loggable
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ class TeamsInbound:
         except UserFacingError as error:
             return self._answer(activity, str(error))
         except Exception:
-            log.exception("teams %s activity failed", activity.type)
+            log.exception("teams %s activity failed", loggable(activity.type))
             return self._answer(activity, text("apology", self._locale(activity)))
 
     def _answer(self, activity: Activity, message: str) -> TurnResult:

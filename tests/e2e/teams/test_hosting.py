@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +20,7 @@ from bot.settings import SettingsError, load_settings
 from storage.engine import create_engine
 from storage.schema import teams_conversations
 from storage.store import SqlStore
+from tests.e2e.support import unchanged
 from tests.e2e.teams.harness import TeamsBotUnderTest, teams_bot
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, PIET, TEAM_ID, TENANT, fixture
 from tests.fakes.bot_connector import FakeConnector
@@ -177,3 +181,85 @@ def test_without_an_app_id_serving_beyond_loopback_is_refused(
     check_bind(load_settings({"RATEBOT_HOST": "::1"}))
     check_bind(load_settings({"RATEBOT_HOST": "0.0.0.0", "MicrosoftAppId": "id"}))
 
+
+
+# ---------------------------------------------------------------- garbage at the door
+
+JSON = "application/json"
+APP_ID = {"MicrosoftAppId": "8d88f59b-ae61-4300-bec0-caace7d28446",
+          "MicrosoftAppPassword": "secret"}
+NOT_ACTIVITIES = [
+    pytest.param(b"\xff\xfe{}", id="invalid-utf8"),
+    pytest.param(b'{"type": "message", "text": "\xc3\x28"}', id="invalid-utf8-in-a-string"),
+    pytest.param(b"{not json", id="not-json"),
+    pytest.param(b"[]", id="a-list"),
+    pytest.param(b"null", id="null"),
+    pytest.param(b'"message"', id="a-string"),
+    pytest.param(b"[" * 100_000, id="deeply-nested"),
+    pytest.param(b'{"text": "no type"}', id="no-type"),
+    pytest.param(b'{"type": ""}', id="empty-type"),
+    pytest.param(b'{"type": 5}', id="numeric-type"),
+    pytest.param(b'{"type": "message", "from": "x"}', id="from-a-string"),
+    pytest.param(b'{"type": "message", "conversation": []}', id="conversation-a-list"),
+    pytest.param(b'{"type": "message", "timestamp": "soon"}', id="timestamp-not-a-time"),
+    pytest.param(b'{"type": "message", "entities": "x"}', id="entities-not-a-list"),
+    pytest.param(b'{"type": "message", "membersAdded": [1]}', id="members-not-accounts"),
+]
+
+
+async def refused_with(client: TestClient[Any, Any], body: bytes, content_type: str = JSON,
+                       headers: dict[str, str] | None = None) -> int:
+    # aiohttp's client warns about sending large raw bytes from the event loop.
+    data = io.BytesIO(body) if len(body) > 1024 * 1024 else body
+    response = await client.post("/api/messages", data=data,
+                                 headers={"Content-Type": content_type, **(headers or {})})
+    await response.read()
+    return response.status
+
+
+@pytest.mark.parametrize("body", NOT_ACTIVITIES)
+async def test_a_body_that_is_not_an_activity_is_400_never_500(
+    bot: TeamsBotUnderTest, database_url: str, connector: FakeConnector,
+    caplog: pytest.LogCaptureFixture, body: bytes,
+) -> None:
+    async with unchanged(database_url):
+        assert await refused_with(bot.teams.client, body) == 400
+    assert connector.calls == []
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("body", NOT_ACTIVITIES)
+async def test_with_an_app_id_garbage_is_refused_and_the_auth_still_holds(
+    database_url: str, clock: FakeClock, connector: FakeConnector, body: bytes
+) -> None:
+    async with teams_bot(database_url, clock, connector, APP_ID) as bot, unchanged(database_url):
+        assert await refused_with(bot.teams.client, body) in (400, 401)
+        assert await refused_with(bot.teams.client, body,
+                                  headers={"Authorization": "Bearer forged"}) in (400, 401)
+    assert connector.calls == []
+
+
+async def test_a_huge_body_is_413_and_a_wrong_content_type_415(
+    bot: TeamsBotUnderTest, database_url: str
+) -> None:
+    huge = json.dumps({"type": "message", "text": "x" * (2 * 1024 * 1024)}).encode()
+    async with unchanged(database_url):
+        assert await refused_with(bot.teams.client, huge) == 413
+        assert await refused_with(bot.teams.client, b"{}", "text/plain") == 415
+        assert await refused_with(bot.teams.client, b"{}", "application/jsonp") == 415
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800"])
+async def test_an_activity_with_text_the_database_cannot_store_is_400_naming_it(
+    bot: TeamsBotUnderTest, database_url: str, connector: FakeConnector, bad: str
+) -> None:
+    activity = bot.teams.base("message", JAN, bot.teams.personal(JAN), text="ratings optout")
+    activity["from"] = {**activity["from"], "name": "Jan" + bad}
+    async with unchanged(database_url):
+        response = await bot.teams.client.post("/api/messages", json=activity)
+        assert response.status == 400
+        assert (await response.json())["error"].startswith("from.name: contains ")
+    assert connector.calls == []
+    # A real message from the same person is handled as ever.
+    status, _ = await bot.teams.say(JAN, "ratings optout")
+    assert status == 200
