@@ -54,7 +54,15 @@ class PromptClosed(UserFacingError):
 
 
 class StoreUnavailable(RatebotError):
-    """The database could not be reached; the caller should ask the sender to retry."""
+    """The database could not be reached; the caller should ask the sender to retry.
+
+    `reason` says what failed in terms fit for a log (an error type, a SQLSTATE): the
+    chained driver error's message can quote a query's parameters, emails among them.
+    """
+
+    def __init__(self, message: str, *, reason: str = "unknown") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class SchemaOutdated(RatebotError):

@@ -18,6 +18,7 @@ from adapters.slack.app import mount as mount_slack
 from adapters.teams.app import check_bind, teams_enabled, teams_routes
 from bot.bootstrap import Ratebot, build
 from bot.clock import Clock, SystemClock
+from bot.errors import StoreUnavailable
 from bot.runtime import tune_garbage_collector
 from bot.settings import Settings
 from bot.source_mapping import TeamRouter
@@ -66,13 +67,15 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """Ready when the database takes writes: a read-only one (a standby) refuses every close."""
     store = request.app[RATEBOT].services.store
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
             await store.ping()
     except Exception as exc:
         # The reason stays in the log: a probe's caller only needs ready or not.
-        log.warning("not ready: database unreachable (%s)", type(exc).__qualname__)
+        reason = exc.reason if isinstance(exc, StoreUnavailable) else type(exc).__qualname__
+        log.warning("not ready: database unavailable (%s)", reason)
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "reachable"})
 

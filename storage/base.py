@@ -9,11 +9,11 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.engine import WRITE, inline_sqlite_engine
-from storage.guard import translate_unavailable
+from storage.engine import LOCK_WAIT_MS, WRITE, inline_sqlite_engine, waiting_sqlite_engine
+from storage.guard import is_busy, translate_unavailable
 
 
 class StoreBase:
@@ -25,19 +25,27 @@ class StoreBase:
     statement itself), which made a webhook's ten-statement transaction the slowest part
     of the server by far. A transaction body only awaits its own statements, so nothing
     else runs while it holds the connection, and writers of this process never wait on
-    SQLite's lock: only another process (a `ratebot` command beside `serve`) can make a
-    statement wait, for at most the busy timeout. The query code is the same on both.
+    each other's lock. The query code is the same on both.
+
+    Another process (a `ratebot` command beside `serve`, a backup, an admin's `sqlite3`)
+    can hold SQLite's write lock, and a statement waiting for it on the event loop would
+    stop every request. So the event loop never waits: inline connections have no busy
+    timeout, readers never need the lock (WAL), and a writer that finds it taken runs
+    its transaction on the `waiting` engine instead, whose statements wait in a thread
+    for `lock_wait_ms` at most before the store reports itself unavailable.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, lock_wait_ms: int = LOCK_WAIT_MS) -> None:
         self._engine = engine
         self._postgres = engine.dialect.name == "postgresql"
         # On SQLite, writers take the lock at BEGIN; PostgreSQL ignores the option.
         self._writer = engine.execution_options(**WRITE)
         self._inline: Engine | None = None
+        self._waiting: AsyncEngine | None = None
         self._held: dict[str, Connection] = {}
         if not self._postgres:
             self._inline = inline_sqlite_engine(engine)
+            self._waiting = waiting_sqlite_engine(engine, lock_wait_ms=lock_wait_ms)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -52,12 +60,27 @@ class StoreBase:
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
         with translate_unavailable():
-            if self._inline is not None:
-                with self._held_connection("IMMEDIATE").begin() as transaction:
-                    yield _inline(transaction.connection)
+            if self._inline is None:
+                async with self._writer.begin() as connection:
+                    yield connection
                 return
-            async with self._writer.begin() as connection:
-                yield connection
+            transaction = self._begin_inline_write()
+            if transaction is None:
+                assert self._waiting is not None
+                async with self._waiting.execution_options(**WRITE).begin() as connection:
+                    yield connection
+                return
+            with transaction:
+                yield _inline(transaction.connection)
+
+    def _begin_inline_write(self) -> RootTransaction | None:
+        """BEGIN IMMEDIATE on the event loop; None when another connection holds the lock."""
+        try:
+            return self._held_connection("IMMEDIATE").begin()
+        except Exception as error:
+            if is_busy(error):
+                return None
+            raise
 
     def _held_connection(self, mode: str) -> Connection:
         """One open SQLite connection per transaction mode, kept for the store's life.
@@ -81,6 +104,8 @@ class StoreBase:
         self._held.clear()
         if self._inline is not None:
             self._inline.dispose()
+        if self._waiting is not None:
+            await self._waiting.dispose()
         await self._engine.dispose()
 
 

@@ -6,12 +6,17 @@ from typing import Any
 
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from storage.guard import is_unavailable
 
 # A write transaction on SQLite takes the write lock at BEGIN: a read-check-write (answer a
 # prompt, close a conversation) then cannot interleave with another writer.
 WRITE = {"ratebot_begin": "IMMEDIATE"}
+# How long a SQLite write waits for a lock another process holds, in a thread, before the
+# request is answered "retry later": short of Slack's three seconds with room to spare.
+LOCK_WAIT_MS = 1000
 
 
 def async_url(url: str) -> str:
@@ -36,20 +41,49 @@ def create_engine(url: str, *, busy_timeout_ms: int = 5000) -> AsyncEngine:
     """An engine for `url`; SQLite connections get WAL, a busy timeout and foreign keys."""
     full = async_url(url)
     if not is_sqlite(full):
-        return create_async_engine(full, pool_pre_ping=True)
+        postgres = create_async_engine(full, pool_pre_ping=True)
+        event.listen(postgres.sync_engine, "handle_error", _discard_after_outage)
+        return postgres
     engine = create_async_engine(full)
     configure_sqlite(engine.sync_engine, busy_timeout_ms)
     return engine
 
 
-def inline_sqlite_engine(engine: AsyncEngine, *, busy_timeout_ms: int = 5000) -> Engine:
+def _discard_after_outage(context: ExceptionContext) -> None:
+    """An outage's error drops the pool's connections, not only the one that saw it.
+
+    They may be as stale as it is: opened while the database was read-only (and so
+    read-only for their whole session), or cut off by the same restart. Reconnecting
+    costs a few milliseconds once it is back; a kept connection could fail until
+    ratebot itself is restarted.
+    """
+    if is_unavailable(context.original_exception):
+        context.is_disconnect = True
+
+
+def inline_sqlite_engine(engine: AsyncEngine) -> Engine:
     """A blocking pysqlite engine on the same file as `engine`, for `storage.base`.
 
-    See `StoreBase` for why SQLite statements run inline on the event loop.
+    See `StoreBase` for why SQLite statements run inline on the event loop. Its busy
+    timeout is zero: a statement on the event loop must never wait for a lock, which
+    would stop every request and the health checks with it.
     """
     sync = sa_create_engine(engine.url.set(drivername="sqlite+pysqlite"))
-    configure_sqlite(sync, busy_timeout_ms)
+    configure_sqlite(sync, 0)
     return sync
+
+
+def waiting_sqlite_engine(engine: AsyncEngine, *, lock_wait_ms: int = LOCK_WAIT_MS) -> AsyncEngine:
+    """An aiosqlite engine on `engine`'s file whose statements wait for a lock in a thread.
+
+    Its connections wait at most `lock_wait_ms` for a lock, and a transaction waits as
+    long again at most for a free connection: either way the caller hears back soon.
+    """
+    waiting = create_async_engine(
+        engine.url.set(drivername="sqlite+aiosqlite"), pool_timeout=lock_wait_ms / 1000
+    )
+    configure_sqlite(waiting.sync_engine, lock_wait_ms)
+    return waiting
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -9,14 +9,25 @@ from sqlalchemy import exc as sa_exc
 
 from bot.errors import StoreUnavailable
 
-# PostgreSQL SQLSTATEs meaning the server or the connection is gone, not the query wrong:
-# class 08 (connection exception), shutdowns, "cannot connect now", too many connections.
-_PG_UNAVAILABLE_PREFIXES = ("08", "57P", "53300")
+# PostgreSQL SQLSTATEs meaning the database cannot do the work now, not that the query is
+# wrong: connection exceptions (08), insufficient resources (53: disk full, out of memory,
+# too many connections), shutdowns and "cannot connect now" (57P), I/O errors (58), a
+# read-only transaction (a standby after a failover, or `default_transaction_read_only`),
+# a database that does not exist (dropped, or not yet restored), refused credentials
+# (28), and a lock not granted in time.
+_PG_UNAVAILABLE_PREFIXES = ("08", "53", "57P", "58", "25006", "3D000", "28", "55P03")
+# "Not in prerequisite state" is a query's own error too; with no statement running it is
+# the database refusing connections (`ALTER DATABASE ... ALLOW_CONNECTIONS false`).
+_PG_REFUSED_CONNECTION = "55000"
 
-# SQLite reports these as OperationalError, like its genuine query errors ("no such table").
-_SQLITE_UNAVAILABLE = (
-    "database is locked",
-    "database is busy",
+# SQLite's primary result codes for the same: busy, locked, read-only, I/O error, full,
+# cannot open. Its genuine query errors ("no such table") share the exception class.
+_SQLITE_BUSY = (5, 6)
+_SQLITE_UNAVAILABLE = (*_SQLITE_BUSY, 8, 10, 13, 14)
+# For an error that carries no result code, its message.
+_SQLITE_BUSY_TEXT = ("database is locked", "database is busy", "database table is locked")
+_SQLITE_UNAVAILABLE_TEXT = (
+    *_SQLITE_BUSY_TEXT,
     "unable to open database file",
     "disk i/o error",
     "database or disk is full",
@@ -25,33 +36,65 @@ _SQLITE_UNAVAILABLE = (
 
 
 def is_unavailable(error: BaseException) -> bool:
-    """Whether `error` means the database could not be reached or is busy."""
+    """Whether `error` means the database could not be reached, or cannot work now."""
+    return any(_unavailable_here(each, statement) for each, statement in _chain(error))
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether `error` is SQLite saying another connection holds the lock it needs."""
+    return any(
+        _sqlite_says(each, _SQLITE_BUSY, _SQLITE_BUSY_TEXT) for each, _ in _chain(error)
+    )
+
+
+def sqlstate_of(error: BaseException) -> str | None:
+    """The PostgreSQL SQLSTATE somewhere in `error`'s causes: safe to log, unlike messages."""
+    for each, _ in _chain(error):
+        sqlstate = getattr(each, "sqlstate", None) or getattr(each, "pgcode", None)
+        if isinstance(sqlstate, str):
+            return sqlstate
+    return None
+
+
+def _chain(error: BaseException) -> Iterator[tuple[BaseException, bool]]:
+    """`error` and its causes, each with whether a statement was running when it came."""
     seen: set[int] = set()
     current: BaseException | None = error
+    running = True
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if _unavailable_here(current):
-            return True
+        if isinstance(current, sa_exc.StatementError):
+            running = running and current.statement is not None
+        yield current, running
         orig = getattr(current, "orig", None)
         current = orig if isinstance(orig, BaseException) else current.__cause__
-    return False
 
 
-def _unavailable_here(error: BaseException) -> bool:
-    if isinstance(error, OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
+def _unavailable_here(error: BaseException, statement_running: bool) -> bool:
+    if isinstance(error, StoreUnavailable | OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
         return True
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
     sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
-    if isinstance(sqlstate, str) and sqlstate.startswith(_PG_UNAVAILABLE_PREFIXES):
-        return True
+    if isinstance(sqlstate, str):
+        if sqlstate.startswith(_PG_UNAVAILABLE_PREFIXES):
+            return True
+        if sqlstate == _PG_REFUSED_CONNECTION and not statement_running:
+            return True
     name = type(error).__name__
     if name in ("ConnectionDoesNotExistError", "InterfaceError", "InternalClientError"):
         return True  # asyncpg's own, without importing the optional driver
-    if name == "OperationalError":
-        message = str(error).lower()
-        return any(text in message for text in _SQLITE_UNAVAILABLE)
-    return False
+    return _sqlite_says(error, _SQLITE_UNAVAILABLE, _SQLITE_UNAVAILABLE_TEXT)
+
+
+def _sqlite_says(error: BaseException, codes: tuple[int, ...], texts: tuple[str, ...]) -> bool:
+    if type(error).__name__ != "OperationalError":
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in codes  # the primary code; the extended one adds detail above
+    message = str(error).lower()
+    return any(text in message for text in texts)
 
 
 @contextmanager
@@ -62,6 +105,19 @@ def translate_unavailable() -> Iterator[None]:
         raise
     except Exception as error:
         if is_unavailable(error):
-            # The driver's text may hold a host or a path; the cause keeps it for the logs.
-            raise StoreUnavailable("the database could not be reached") from error
+            # The driver's text may hold a host, a path or a query's parameters (emails):
+            # the cause keeps it for debugging; what is safe to log travels separately.
+            raise StoreUnavailable(
+                "the database could not be reached", reason=_loggable(error)
+            ) from error
         raise
+
+
+def _loggable(error: BaseException) -> str:
+    """What went wrong without the message: the innermost error's type and any SQLSTATE."""
+    innermost = error
+    for each, _ in _chain(error):
+        innermost = each
+    sqlstate = sqlstate_of(error)
+    kind = type(innermost).__qualname__
+    return f"{kind} (SQLSTATE {sqlstate})" if sqlstate else kind

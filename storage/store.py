@@ -13,9 +13,12 @@ from storage.migrate import check_current, upgrade
 from storage.people import PeopleQueries
 from storage.recording import RecordingQueries
 from storage.reporting import ReportingQueries
+from storage.schema import teams
 from storage.source_queries import SourceQueries
 from storage.teams import TeamQueries
 from storage.teams_queries import TeamsQueries
+
+_NO_OP_WRITE = sa.update(teams).where(sa.false()).values(name=teams.c.name)
 
 
 class SqlStore(
@@ -37,8 +40,14 @@ class SqlStore(
         return self._engine
 
     async def ping(self) -> None:
-        async with self._read() as connection:
-            await connection.execute(sa.select(1))
+        """Raise `StoreUnavailable` unless the database would take a write right now.
+
+        Reaching it is not enough: a standby after a failover, or a database set
+        read-only, answers every read and refuses every close. A write that matches no
+        row is still refused by those, and takes SQLite's write lock, yet changes nothing.
+        """
+        async with self._write() as connection:
+            await connection.execute(_NO_OP_WRITE)
 
     async def close(self) -> None:
         await self._dispose()

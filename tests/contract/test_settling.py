@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 import storage.asking
 from bot.asking import make_decider
-from bot.errors import UnknownTeam
+from bot.errors import StoreUnavailable, UnknownTeam
 from bot.events import ConversationReopened
 from bot.model import PromptStatus, SkipReason
 from bot.ports import AskContext, Decision, PersonIdentity, SettleReport
@@ -188,6 +188,25 @@ async def test_a_poison_close_is_rolled_back_alone_retried_then_recorded_failed(
     assert (await settle(store, decide, now=now + timedelta(days=1))).claimed == 0
     poisoned = (await rows(store, conversations))[1]
     assert poisoned.pending is None
+
+
+async def test_an_outage_while_settling_fails_the_round_and_counts_no_attempt(
+    store: SqlStore,
+) -> None:
+    await team(store)
+    for ticket, email in (("T-1", JAN), ("T-2", PIET)):
+        await store.accept_close(closed(ticket, email, agent=None), now=T0)
+
+    def connection_lost(context: AskContext) -> Decision:
+        raise ConnectionResetError("the connection went away mid-batch")
+
+    with pytest.raises(StoreUnavailable):
+        await settle(store, connection_lost)
+    # No close is to blame: none is counted, none is put off, both are decided next round.
+    assert [(row.pending_attempts, row.pending_retry_at) for row in
+            await rows(store, conversations)] == [(0, None), (0, None)]
+    report = await settle(store)
+    assert (report.claimed, len(report.prompts), report.failures) == (2, 2, [])
 
 
 async def test_forget_scrubs_a_person_from_closes_not_yet_settled(store: SqlStore) -> None:

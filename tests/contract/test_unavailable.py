@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 
 from bot.errors import StoreUnavailable
 from storage.engine import create_engine
-from storage.guard import is_unavailable
+from storage.guard import is_busy, is_unavailable
 from storage.migrate import check_current
 from storage.store import SqlStore
 from tests.contract.support import ADMIN, T0
@@ -47,13 +49,73 @@ async def test_a_locked_sqlite_database(database_url: str, engine_name: str) -> 
         pytest.skip("SQLite locking")
     holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
-    store = SqlStore(create_engine(database_url, busy_timeout_ms=50))
+    store = SqlStore(create_engine(database_url), lock_wait_ms=50)
     try:
-        with pytest.raises(StoreUnavailable):
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable) as raised:
             await store.add_admin("x@example.com", actor=ADMIN, at=T0)
+        with pytest.raises(StoreUnavailable):
+            await store.ping()  # ready means able to write
+        # The waits were the store's own, short and in a thread; reads need no lock.
+        assert time.monotonic() - started < 1.0
+        assert raised.value.reason == "OperationalError"
+        assert await store.list_teams() == []
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+    try:
+        await store.add_admin("x@example.com", actor=ADMIN, at=T0)
+        await store.ping()
+    finally:
+        await store.close()
+
+
+async def test_a_lock_held_only_briefly_is_waited_for_off_the_event_loop(
+    database_url: str, engine_name: str
+) -> None:
+    if engine_name != "sqlite":
+        pytest.skip("SQLite locking")
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    store = SqlStore(create_engine(database_url), lock_wait_ms=5000)
+    try:
+        writing = asyncio.ensure_future(store.add_admin("x@example.com", actor=ADMIN, at=T0))
+        # The write waits in a thread: the event loop runs this while it waits.
+        await asyncio.sleep(0)
+        assert not writing.done()
+        holder.execute("ROLLBACK")
+        await asyncio.wait_for(writing, timeout=5)
+    finally:
+        holder.close()
+        await store.close()
+    reopened = SqlStore(create_engine(database_url))
+    try:
+        assert await reopened.list_admins() == ["x@example.com"]
+    finally:
+        await reopened.close()
+
+
+async def test_ping_refuses_a_database_that_takes_no_writes(
+    database_url: str, engine_name: str
+) -> None:
+    if engine_name != "postgres":
+        pytest.skip("a PostgreSQL session set read-only, as on a standby")
+    store = SqlStore(create_engine(database_url))
+    try:
+        await store.ping()
+        async with store.engine.connect() as connection:
+            database = connection.engine.url.database
+            await connection.execute(
+                sa.text(f'ALTER DATABASE "{database}" SET default_transaction_read_only = on')
+            )
+            await connection.commit()
+        await store.close()  # new sessions are the read-only ones
+        store = SqlStore(create_engine(database_url))
+        with pytest.raises(StoreUnavailable) as raised:
+            await store.ping()
+        assert raised.value.reason.endswith("(SQLSTATE 25006)")
+        assert await store.list_teams() == []  # it still answers reads
+    finally:
         await store.close()
 
 
@@ -69,6 +131,47 @@ async def test_an_unreachable_postgresql_server() -> None:
         await store.close()
     with pytest.raises(StoreUnavailable):
         await check_current(url)
+
+
+class _PgError(Exception):
+    """A driver error as SQLAlchemy's asyncpg adapter shapes it: with its SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__("a message that may quote parameters")
+        self.sqlstate = sqlstate
+
+
+def _pg(sqlstate: str, *, statement: str | None = "INSERT INTO x VALUES ($1)") -> Exception:
+    return sa.exc.DBAPIError(statement, {}, _PgError(sqlstate))
+
+
+@pytest.mark.parametrize(
+    "sqlstate",
+    ["08006", "53100", "53200", "53300", "57P01", "57P03", "58030", "25006", "3D000",
+     "28P01", "55P03"],
+)
+def test_every_postgresql_outage_class_is_unavailable(sqlstate: str) -> None:
+    assert is_unavailable(_pg(sqlstate))
+
+
+def test_not_in_prerequisite_state_is_an_outage_only_when_connecting() -> None:
+    # 55000 is "database does not allow connections" at connect, a query's own error after.
+    assert is_unavailable(_pg("55000", statement=None))
+    assert not is_unavailable(_pg("55000"))
+
+
+@pytest.mark.parametrize("sqlstate", ["22021", "23505", "40001", "42P01", "P0001"])
+def test_errors_of_a_query_are_not_outages(sqlstate: str) -> None:
+    assert not is_unavailable(_pg(sqlstate))
+
+
+def test_busy_is_told_apart_from_other_sqlite_errors() -> None:
+    def wrapped(message: str) -> sa.exc.OperationalError:
+        return sa.exc.OperationalError("BEGIN", {}, sqlite3.OperationalError(message))
+
+    assert is_busy(wrapped("database is locked"))
+    assert not is_busy(wrapped("unable to open database file"))
+    assert is_unavailable(wrapped("attempt to write a readonly database"))
 
 
 def test_query_errors_are_not_mistaken_for_outages() -> None:
