@@ -189,9 +189,10 @@ class DeliveryWorker:
             more = False
             try:
                 _, more = await self._send_round()
-            except Exception:
+            except Exception as error:
                 # One error boundary per job: log with context, keep the loop alive.
-                log.exception("delivery round failed; retrying in %.0f s", interval)
+                _log_without_message(f"delivery round failed; retrying in {interval:.0f} s",
+                                     error)
             if more:
                 await asyncio.sleep(0)
                 continue
@@ -343,8 +344,10 @@ class DeliveryWorker:
             except DeliveryError as error:
                 await self._failed(item, chat.platform, error, now)
                 return
-            except Exception:
-                log.exception("sending prompt %s through %s failed", prompt.id, chat.platform)
+            except Exception as error:
+                _log_without_message(
+                    f"sending prompt {prompt.id} through {chat.platform} failed", error
+                )
                 services.metrics.delivery_errors.labels(chat.platform, "unexpected").inc()
                 # Whether it arrived is unknown: the next attempt asks first.
                 await self._retry(

@@ -33,6 +33,10 @@ def async_url(url: str) -> str:
     raise ValueError("the database URL must start with sqlite:// or postgresql://")
 
 
+PG_CONNECT_TIMEOUT_SECONDS = 5
+PG_POOL_WAIT_SECONDS = 10
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -41,7 +45,12 @@ def create_engine(url: str, *, busy_timeout_ms: int = 5000) -> AsyncEngine:
     """An engine for `url`; SQLite connections get WAL, a busy timeout and foreign keys."""
     full = async_url(url)
     if not is_sqlite(full):
-        postgres = create_async_engine(full, pool_pre_ping=True)
+        # A server that does not answer (a black-holed network) is an outage within
+        # seconds, not after asyncpg's default minute: requests answer 503 while it lasts.
+        postgres = create_async_engine(
+            full, pool_pre_ping=True, pool_timeout=PG_POOL_WAIT_SECONDS,
+            connect_args={"timeout": PG_CONNECT_TIMEOUT_SECONDS},
+        )
         event.listen(postgres.sync_engine, "handle_error", _discard_after_outage)
         return postgres
     engine = create_async_engine(full)
