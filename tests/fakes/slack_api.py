@@ -183,9 +183,11 @@ class FakeSlackApi:
     def violations(self) -> list[Violation]:
         return list(self.limits.violations)
 
-    def deliveries(self) -> Counter[str | None]:
-        """How many messages were posted for each rating prompt id (None: not a prompt)."""
-        return Counter(prompt_id_of(self.messages[key]) for key in self.posts)
+    def deliveries(self, channel_prefix: str = "") -> Counter[str | None]:
+        """How many messages were posted for each rating prompt id (None: not a prompt),
+        in channels whose id starts with `channel_prefix` ("D": direct messages)."""
+        return Counter(prompt_id_of(self.messages[key]) for key in self.posts
+                       if key[0].startswith(channel_prefix))
 
     # ------------------------------------------------------------------ reading
 
@@ -261,7 +263,7 @@ class FakeSlackApi:
         args = await self._args(request)
         auth = request.headers.get("Authorization", "")
         call = Call(method, args, auth.removeprefix("Bearer ") or args.get("token"))
-        self.limits.arrived(method, time.monotonic())
+        self.limits.arrived(method, time.monotonic(), args.get("channel"))
         await self._record(call)
         failures = self._failures.get(method)
         failure = failures.pop(0) if failures else None

@@ -39,10 +39,12 @@ class Violation:
     method: str
     at: float
     window: Window
+    channel: str | None = None  # where the call was to post, when it says
 
     def __str__(self) -> str:
         early = self.window.end - self.at
-        return (f"{self.method} {self.at - self.window.start:.3f} s after a 429 "
+        where = f" to {self.channel}" if self.channel else ""
+        return (f"{self.method}{where} {self.at - self.window.start:.3f} s after a 429 "
                 f"(Retry-After {self.window.retry_after}), {early:.3f} s early")
 
 
@@ -89,11 +91,11 @@ class RateLimits:
     violations: list[Violation] = field(default_factory=list)
     clock: Callable[[], float] = time.monotonic
 
-    def arrived(self, method: str, at: float) -> None:
+    def arrived(self, method: str, at: float, channel: str | None = None) -> None:
         """A call of `method` arrived at `at`: a violation if a window of it is open."""
         for window in self.windows:
             if window.method == method and window.start + self.grace < at < window.end:
-                self.violations.append(Violation(method, at, window))
+                self.violations.append(Violation(method, at, window, channel))
                 return
 
     def decide(self, method: str) -> int | None:

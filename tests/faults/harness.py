@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlencode
 
 import aiohttp
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_engine
 from storage.schema import conversations, prompts
+from tests.e2e.slack.harness import sign as slack_signature
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_faults import Violation
 
@@ -45,7 +47,8 @@ BOT_TOKEN = "xoxb-fault-injection"
 START_WITHIN = 30.0  # seconds for `serve` to answer /healthz (imports on a busy machine)
 STOP_WITHIN = 20.0  # SIGTERM lets the batch in flight finish; after this, SIGKILL
 LOG_TAIL = 25  # lines of each replica's output shown with a failed assertion
-SETTLED = frozenset({"sent", "skipped", "failed", "expired"})
+DELIVERED = frozenset({"sent", "answered"})  # an answered prompt was sent first
+SETTLED = DELIVERED | {"skipped", "failed", "expired"}
 
 
 def free_port() -> int:
@@ -63,6 +66,11 @@ def noon_timezone(now: datetime | None = None) -> str:
     if offset == 0:
         return "Etc/GMT"
     return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # Etc signs are inverted
+
+
+def dm_channel(person: Person) -> str:
+    """The fake Slack's direct message channel with `person`."""
+    return "D" + person.user_id[1:]
 
 
 def sign(body: bytes, secret: str = WEBHOOK_SECRET) -> str:
@@ -194,10 +202,10 @@ class Tally:
 
     @property
     def lost(self) -> list[str]:
-        """Closes whose prompt is not `sent` in the database or reached nobody in Slack."""
+        """Closes whose prompt is not sent in the database or reached nobody in Slack."""
         return sorted(
             ticket for ticket, row in self.rows.items()
-            if row.status != "sent" or self.deliveries[str(row.prompt_id)] == 0
+            if row.status not in DELIVERED or self.deliveries[str(row.prompt_id)] == 0
         )
 
     @property
@@ -208,7 +216,7 @@ class Tally:
 
     @property
     def strays(self) -> int:
-        """Messages that belong to no close of this run (or to no prompt at all)."""
+        """Direct messages that belong to no close of this run (or to no prompt at all)."""
         ours = {str(row.prompt_id) for row in self.rows.values()}
         return sum(n for pid, n in self.deliveries.items() if pid not in ours)
 
@@ -289,16 +297,19 @@ class Fleet:
 
     async def add_team(self) -> None:
         """`ratebot teams add servicedesk`, as an admin sets ratebot up."""
+        await self.cli("teams", "add", TEAM, "--display-name", "Service Desk")
+
+    async def cli(self, *args: str) -> None:
+        """Run `ratebot ARGS...` on the fleet's database; it must succeed."""
         log = self.tmp_path / "cli.log"
         with log.open("ab") as out:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "teams", "add", TEAM,
-                "--display-name", "Service Desk", cwd=self.tmp_path,
+                sys.executable, "-m", "bot.cli", *args, cwd=self.tmp_path,
                 env=self.env(free_port(), {}), stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT,
             )
             code = await asyncio.wait_for(process.wait(), timeout=START_WITHIN)
-        assert code == 0, log.read_text()
+        assert code == 0, f"ratebot {' '.join(args)} failed:\n{log.read_text()}"
 
     def people(self, count: int) -> list[Person]:
         """`count` people Slack knows by email, each with a direct message of their own."""
@@ -331,6 +342,38 @@ class Fleet:
             answers = await asyncio.gather(*(send(ticket) for ticket in tickets))
         refused = [answer for answer in answers if answer[1] != 202]
         assert not refused, f"closes refused: {refused[:5]}\n{self.logs()}"
+
+    async def click(self, replica: Replica, person: Person, score: int) -> int:
+        """`person` clicks `score` in their newest prompt, as Slack posts it (signed)."""
+        channel = dm_channel(person)
+        ts, message = max(((ts, m) for (c, ts), m in self.slack.messages.items()
+                           if c == channel), key=lambda found: float(found[0]))
+        action_id = f"rate:{score}"
+        value = next(element["value"] for block in message["blocks"]
+                     if block["type"] == "actions" for element in block["elements"]
+                     if element["action_id"] == action_id)
+        user = {"id": person.user_id, "username": person.user_id.lower(),
+                "name": person.user_id.lower(), "team_id": "T111"}
+        payload = {
+            "type": "block_actions", "user": user, "api_app_id": "A111", "token": "legacy",
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel,
+                          "is_ephemeral": False},
+            "trigger_id": f"{time.time_ns()}.111.trigger",
+            "team": {"id": "T111", "domain": "example"}, "enterprise": None,
+            "is_enterprise_install": False, "channel": {"id": channel, "name": "directmessage"},
+            "message": message, "state": {"values": {}},
+            "response_url": "https://hooks.slack.com/actions/T111/1/x",
+            "actions": [{"action_id": action_id, "block_id": "rate", "type": "button",
+                         "value": value, "action_ts": f"{time.time():.6f}"}],
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   **slack_signature(body, secret=SIGNING_SECRET)}
+        async with aiohttp.ClientSession() as session, session.post(
+            replica.url + "/slack/events", data=body, headers=headers
+        ) as response:
+            await response.read()
+            return response.status
 
     # ------------------------------------------------------------------ the database
 
@@ -380,7 +423,7 @@ class Fleet:
             await replica.stop()
         return Tally(
             closes=len(self.tickets), rows=await self.rows(),
-            deliveries=self.slack.deliveries(), violations=self.slack.violations,
+            deliveries=self.slack.deliveries("D"), violations=self.slack.violations,
             windows=len(self.slack.windows), waited=waited, timed_out=not settled,
         )
 
