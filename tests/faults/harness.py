@@ -196,6 +196,7 @@ class Tally:
     rows: dict[str, PromptRow]
     deliveries: Counter[str | None]
     violations: list[Violation]
+    excused: list[Violation]  # calls just after a 429, possibly under way before it
     windows: int
     waited: float
     timed_out: bool
@@ -230,7 +231,8 @@ class Tally:
             f"{self.closes} closes: {len(self.lost)} lost, {self.extra_messages} duplicated "
             f"messages ({len(self.duplicated)} prompts sent more than once), {self.strays} "
             f"stray messages, {len(self.violations)} Retry-After violations "
-            f"(of {self.windows} 429 windows); prompt statuses {dict(statuses)}; "
+            f"(of {self.windows} 429 windows; {len(self.excused)} calls let off as under "
+            f"way when a 429 was answered); prompt statuses {dict(statuses)}; "
             f"{'gave up waiting' if self.timed_out else 'settled'} after {self.waited:.1f} s",
         ]
         if self.lost:
@@ -424,6 +426,7 @@ class Fleet:
         return Tally(
             closes=len(self.tickets), rows=await self.rows(),
             deliveries=self.slack.deliveries("D"), violations=self.slack.violations,
+            excused=list(self.slack.limits.excused),
             windows=len(self.slack.windows), waited=waited, timed_out=not settled,
         )
 

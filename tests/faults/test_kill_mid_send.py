@@ -41,6 +41,7 @@ async def test_a_post_in_flight_when_killed_is_in_slack_once_after_restart(
     await replica.start()
     tally = await fleet.settle(within=40)
 
+    assert held.outcome == "disconnected"  # the post was in doubt: its answer never came
     fleet.assert_exactly_once(tally)
 
 
