@@ -31,9 +31,12 @@ from tests.fakes.slack_faults import (
     Throttle,
     Violation,
     Window,
+    flag,
+    history_page,
     metadata_of,
     prompt_id_of,
     retry_after_header,
+    shown_message,
 )
 
 BOT_USER = "UBOT"
@@ -361,42 +364,15 @@ class FakeSlackApi:
         return {"view": {"id": f"V{next(self._ts)}", **args["view"]}}
 
     def _conversations_history(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
-        """A channel's messages newest first, between `oldest` and `latest`, paged by `limit`.
-
-        Message metadata is only shown with `include_all_metadata`, as Slack does.
-        """
-        channel = str(args.get("channel", ""))
-        if not channel:
+        if not args.get("channel"):
             return {"error": "channel_not_found"}
-        oldest = float(args.get("oldest") or 0)
-        latest = float(args.get("latest") or "inf")
-        inclusive = _flag(args.get("inclusive"))
-        limit = min(max(int(args.get("limit") or 100), 1), 999)
-        offset = int(args.get("cursor") or 0)
-
-        def within(ts: str) -> bool:
-            at = float(ts)
-            if inclusive:
-                return oldest <= at <= latest
-            return oldest < at < latest
-
-        found = sorted(((ts, m) for (c, ts), m in self.messages.items()
-                        if c == channel and within(ts)), key=lambda item: -float(item[0]))
-        page = found[offset:offset + limit]
-        with_metadata = _flag(args.get("include_all_metadata"))
-        answer: dict[str, Any] = {
-            "messages": [_shown(m, with_metadata=with_metadata) for _, m in page],
-            "has_more": offset + limit < len(found),
-        }
-        if answer["has_more"]:
-            answer["response_metadata"] = {"next_cursor": str(offset + limit)}
-        return answer
+        return history_page(self.messages, args)
 
     def _conversations_replies(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
         message = self.messages.get((str(args.get("channel")), str(args.get("ts"))))
         if message is None:
             return {"error": "thread_not_found"}
-        shown = _shown(message, with_metadata=_flag(args.get("include_all_metadata")))
+        shown = shown_message(message, with_metadata=flag(args.get("include_all_metadata")))
         return {"messages": [shown], "has_more": False}
 
     def _files_getUploadURLExternal(self, args: dict[str, Any],
@@ -418,17 +394,6 @@ class FakeSlackApi:
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()
         return web.Response(text="OK")
-
-
-def _flag(value: Any) -> bool:
-    """A boolean argument as slack-sdk sends it: `1` in a query, `true` or true elsewhere."""
-    return value is True or str(value).lower() in ("1", "true")
-
-
-def _shown(message: dict[str, Any], *, with_metadata: bool) -> dict[str, Any]:
-    if with_metadata or "metadata" not in message:
-        return message
-    return {key: value for key, value in message.items() if key != "metadata"}
 
 
 class FakeSocketModeServer:

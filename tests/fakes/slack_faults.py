@@ -1,7 +1,8 @@
 """What the fake Slack Web API does to a client on purpose: rate limits, slowness, a held post.
 
 `FakeSlackApi` (tests/fakes/slack_api.py) uses these; the fault-injection tests read what
-they recorded: every 429 window, every call that arrived inside one, every post held.
+they recorded: every 429 window, every call that arrived inside one, every post held. Here
+too: the channel history a client reads back to find a post whose answer it never got.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import math
 import random
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,3 +193,44 @@ def prompt_id_of(message: dict[str, Any]) -> str | None:
             if str(element.get("action_id", "")).startswith("rate:"):
                 return str(element.get("value", "")).split(":", 1)[0] or None
     return None
+
+
+def flag(value: Any) -> bool:
+    """A boolean argument as slack-sdk sends it: `1` in a query, `true` or true elsewhere."""
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def shown_message(message: dict[str, Any], *, with_metadata: bool) -> dict[str, Any]:
+    """A message as a history shows it: metadata only when asked for, as Slack does."""
+    if with_metadata or "metadata" not in message:
+        return message
+    return {key: value for key, value in message.items() if key != "metadata"}
+
+
+def history_page(messages: Mapping[tuple[str, str], dict[str, Any]],
+                 args: Mapping[str, Any]) -> dict[str, Any]:
+    """conversations.history: a channel's messages newest first, between `oldest` and
+    `latest` (`inclusive` of both), `limit` at a time from `cursor`; their metadata only
+    with `include_all_metadata`."""
+    channel = str(args.get("channel", ""))
+    oldest = float(args.get("oldest") or 0)
+    latest = float(args.get("latest") or "inf")
+    inclusive = flag(args.get("inclusive"))
+    limit = min(max(int(args.get("limit") or 100), 1), 999)
+    offset = int(args.get("cursor") or 0)
+
+    def within(ts: str) -> bool:
+        at = float(ts)
+        return oldest <= at <= latest if inclusive else oldest < at < latest
+
+    found = sorted(((ts, message) for (where, ts), message in messages.items()
+                    if where == channel and within(ts)), key=lambda item: -float(item[0]))
+    page = found[offset:offset + limit]
+    with_metadata = flag(args.get("include_all_metadata"))
+    answer: dict[str, Any] = {
+        "messages": [shown_message(m, with_metadata=with_metadata) for _, m in page],
+        "has_more": offset + limit < len(found),
+    }
+    if answer["has_more"]:
+        answer["response_metadata"] = {"next_cursor": str(offset + limit)}
+    return answer
