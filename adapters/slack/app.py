@@ -19,6 +19,8 @@ from adapters.slack import blocks, inbound
 from adapters.slack.interactions import SlackInteractions
 from adapters.slack.outbound import SlackChat, slack_client
 from adapters.slack.pacing import Pacer
+from adapters.slack.ratelimit import RateLimitGate
+from bot.clock import Clock, SystemClock
 from bot.ports import RatingStore
 from bot.services import Services
 from bot.settings import Settings
@@ -119,15 +121,21 @@ def mount(app: web.Application, services: Services, settings: Settings) -> Slack
 
 
 def slack_chat(settings: Settings, store: RatingStore, *,
-               pacers: Mapping[str, Pacer] | None = None) -> SlackChat:
+               pacers: Mapping[str, Pacer] | None = None,
+               clock: Clock | None = None) -> SlackChat:
     """The outbound port, for the composition root to put into `Services.chats`.
 
     Call it inside the event loop: the Web API client keeps one HTTP session (and its
     connections) open until `SlackChat.aclose()`; the SDK would otherwise open one per call.
     """
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-    return SlackChat(slack_client(settings, session=session), store,
-                     default_locale=settings.locale, session=session, pacers=pacers)
+    # Replicas share rate-limit windows through PostgreSQL; SQLite serves one process.
+    gate = RateLimitGate(store, clock or SystemClock(), shared=settings.is_postgres)
+    return SlackChat(
+        slack_client(settings, session=session), store, default_locale=settings.locale,
+        session=session, pacers=pacers, gate=gate,
+        poster=slack_client(settings, session=session, retry_connection_errors=False),
+    )
 
 
 def build_slack(services: Services, settings: Settings, chat: SlackChat) -> SlackBinding:
@@ -165,13 +173,17 @@ class AckOnce:
 def register(app: AsyncApp, handlers: SlackInteractions, services: Services) -> None:
     store = handlers.store
 
-    @app.middleware
     async def handle_once(body: Payload, next: Callable[[], Awaitable[None]]) -> Any:
         # Slack retries what it thinks was lost: the same delivery is acknowledged, not redone.
+        # A listener's middleware, not the app's: only a delivery a listener takes is
+        # remembered, so a request bolt answers 404 (no listener) leaves nothing behind.
         key = inbound.delivery_key(body)
         if key is not None and not await store.first_delivery(key, at=services.clock.now()):
             return BoltResponse(status=200, body="")
-        return await next()
+        await next()
+        return None
+
+    remembered = [handle_once]
 
     def action(action_id: str | re.Pattern[str],
                work: Callable[[Payload], Awaitable[None]]) -> None:
@@ -179,7 +191,7 @@ def register(app: AsyncApp, handlers: SlackInteractions, services: Services) -> 
             await ack()  # within Slack's 3 seconds; the work goes on after the answer
             await handlers.boundary(str(action_id), body, work(body))
 
-        app.action(action_id)(listener)
+        app.action(action_id, middleware=remembered)(listener)
 
     action(re.compile("^" + re.escape(blocks.RATE_ACTION) + r"\d+$"), handlers.rate)
     action(blocks.COMMENT_ACTION, handlers.open_comment)
@@ -193,24 +205,24 @@ def register(app: AsyncApp, handlers: SlackInteractions, services: Services) -> 
     action(blocks.CLAIM_ACTION, handlers.claim)
     action(blocks.RESOLVE_ACTION, handlers.open_resolve)
 
-    @app.view(blocks.COMMENT_VIEW)
+    @app.view(blocks.COMMENT_VIEW, middleware=remembered)
     async def comment_submitted(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
         once = AckOnce(ack)
         await handlers.boundary("comment", body, handlers.submit_comment(once, body))
         await once.finish()
 
-    @app.view(blocks.RESOLVE_VIEW)
+    @app.view(blocks.RESOLVE_VIEW, middleware=remembered)
     async def resolve_submitted(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
         once = AckOnce(ack)
         await handlers.boundary("resolve", body, handlers.submit_resolve(once, body))
         await once.finish()
 
-    @app.shortcut(CLOSE_SHORTCUT)
+    @app.shortcut(CLOSE_SHORTCUT, middleware=remembered)
     async def close_shortcut(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
         await ack()
         await handlers.boundary("close", body, handlers.close_shortcut(body))
 
-    @app.command(COMMAND)
+    @app.command(COMMAND, middleware=remembered)
     async def command(
         ack: Callable[..., Awaitable[Any]], respond: Callable[..., Awaitable[Any]], body: Payload
     ) -> None:
@@ -218,11 +230,12 @@ def register(app: AsyncApp, handlers: SlackInteractions, services: Services) -> 
         await handlers.boundary("command", body, handlers.command(once, body, respond))
         await once.finish(text=text("apology", services.policy.locale), response_type="ephemeral")
 
-    @app.event("reaction_added")
+    @app.event("reaction_added", middleware=remembered)
     async def reaction_added(body: Payload, event: Payload) -> None:
         await handlers.boundary("reaction", body, handlers.reaction_added(event))
 
-    @app.event("app_home_opened")
+    @app.event("app_home_opened", middleware=remembered)
     async def home_opened(body: Payload, event: Payload) -> None:
-        if event.get("tab") == "home":
-            await handlers.boundary("home", body, handlers.publish_home(str(event["user"])))
+        user = event.get("user")
+        if event.get("tab") == "home" and isinstance(user, str) and user:
+            await handlers.boundary("home", body, handlers.publish_home(user))

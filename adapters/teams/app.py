@@ -188,6 +188,15 @@ def read_activity(raw: bytes) -> tuple[dict[str, Any], Activity]:
         activity = Activity().deserialize(body)
     except ValueError:  # msrest's DeserializationError
         raise NotAnActivity(f"expected an activity: {_misfit(body)} has the wrong shape") from None
+    # What the SDK takes for granted in every activity it turns into a context.
+    needed = {
+        "conversation.id": activity.conversation.id if activity.conversation else None,
+        "serviceUrl": activity.service_url,
+        "channelId": activity.channel_id,
+    }
+    for name, value in needed.items():
+        if not value:
+            raise NotAnActivity(f"expected an activity: {name} is required")
     return body, activity
 
 

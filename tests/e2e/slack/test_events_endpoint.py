@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.slack.harness import SIGNING_SECRET, SlackDriver, sign
+from tests.e2e.support import unchanged
 from tests.fakes.slack_api import FakeSlackApi
 
 FIXTURES = Path("/work/shared/fixtures")
@@ -132,3 +133,67 @@ async def test_a_signed_event_with_text_the_database_cannot_store_is_400_naming_
     assert response.status == 400
     assert (await response.json())["error"].startswith("event.user: contains ")
     assert slack_api.calls == []
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ({"event": []}, "event: must be an object"),
+    ({"event": {"type": "app_home_opened", "user": ["U111"], "tab": "home"}},
+     "event.user: must be text or an object"),
+    ({"authorizations": [5]}, "authorizations.0: must be an object"),
+    ({"type": ["event_callback"]}, "type: must be text"),
+])
+async def test_a_signed_event_bolt_could_not_read_is_400_naming_the_field(
+    slack: SlackDriver, slack_api: FakeSlackApi, database_url: str,
+    caplog: pytest.LogCaptureFixture, change: dict[str, object], named: str,
+) -> None:
+    payload = {**fixture("slack_app_home_opened.json"), **change}
+    async with unchanged(database_url):
+        response = await slack.event(payload)
+        assert response.status == 400
+        assert (await response.json())["error"] == named
+    assert slack_api.calls == []
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(("payload", "named"), [
+    ({"type": "block_actions", "user": {"id": "U111"}, "actions": []},
+     "actions: a block action needs at least one action"),
+    ({"type": "block_actions", "user": {"id": "U111"}, "actions": [{"value": "1"}]},
+     "actions.0.action_id: required"),
+    ({"type": "view_submission", "user": {"id": "U111"}, "view": {"callback_id": "x"}},
+     "view.type: required"),
+    ({"type": "view_submission", "user": {"id": "U111"},
+      "view": {"type": "modal", "callback_id": "x", "state": {"values": {"b": "x"}}}},
+     "view.state.values.b: must be an object"),
+])
+async def test_a_signed_interaction_bolt_could_not_read_is_400_naming_the_field(
+    slack: SlackDriver, slack_api: FakeSlackApi, database_url: str,
+    caplog: pytest.LogCaptureFixture, payload: dict[str, object], named: str,
+) -> None:
+    async with unchanged(database_url):
+        response = await slack.interaction(payload)
+        assert response.status == 400
+        assert (await response.json())["error"] == named
+    assert slack_api.calls == []
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+async def test_an_event_no_listener_takes_is_404_and_not_remembered(
+    slack: SlackDriver, database_url: str
+) -> None:
+    payload = fixture("slack_app_home_opened.json")
+    payload["event"] = {"type": "team_join", "user": {"id": "U9"}}  # type: ignore[assignment]
+    async with unchanged(database_url):
+        response = await slack.event(payload)
+        assert response.status == 404
+
+
+async def test_a_home_opened_without_a_user_is_acknowledged_and_ignored(
+    slack: SlackDriver, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    payload = fixture("slack_app_home_opened.json")
+    payload["event"] = {"type": "app_home_opened", "tab": "home"}  # type: ignore[assignment]
+    response = await slack.event(payload)
+    assert response.status == 200
+    assert slack_api.called("views.publish") == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

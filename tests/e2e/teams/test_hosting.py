@@ -204,6 +204,10 @@ NOT_ACTIVITIES = [
     pytest.param(b'{"type": "message", "timestamp": "soon"}', id="timestamp-not-a-time"),
     pytest.param(b'{"type": "message", "entities": "x"}', id="entities-not-a-list"),
     pytest.param(b'{"type": "message", "membersAdded": [1]}', id="members-not-accounts"),
+    pytest.param(b'{"type": "message", "serviceUrl": "http://127.0.0.1:9/", "channelId": "x",'
+                 b' "from": {"id": "29:a"}, "text": "ratings stats"}', id="no-conversation"),
+    pytest.param(b'{"type": "message", "channelId": "x", "conversation": {"id": "a:1"},'
+                 b' "from": {"id": "29:a"}, "text": "ratings stats"}', id="no-service-url"),
 ]
 
 
