@@ -9,7 +9,6 @@ a caller chose must not be able to forge log lines or flood them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -21,7 +20,7 @@ _PATH_LIMIT = 60
 # How NUL or a surrogate can be spelled in an ASCII body: a JSON `\u` escape, a NUL itself
 # (a form value keeps it), or a percent-encoded NUL or backslash (JSON inside a form field,
 # as Slack sends interactions).
-_ESCAPES = re.compile(rb"\\u|%00|%5[cC]|\x00")
+_SPELLINGS = (b"\\u", b"\x00", b"%00", b"%5c", b"%5C")
 
 
 def unstorable(text: str) -> str | None:
@@ -47,7 +46,8 @@ def may_hold_unstorable(raw: bytes) -> bool:
     A cheap test on the raw bytes that spares walking the decoded document for nearly
     every request: ASCII without escapes cannot spell NUL or a surrogate.
     """
-    return not raw.isascii() or _ESCAPES.search(raw) is not None
+    # Plain substring tests: each is a C scan, many times faster than one regex here.
+    return not raw.isascii() or any(spelling in raw for spelling in _SPELLINGS)
 
 
 def unstorable_fields(document: object) -> dict[str, str]:
