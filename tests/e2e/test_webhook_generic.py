@@ -443,3 +443,16 @@ async def test_a_failing_webhook_logs_its_ticket_id_escaped_and_cut_short(
     assert "\x1b" not in record.getMessage()
     assert "x" * 100 not in first_line and "…" in first_line
     assert "RuntimeError" in first_line
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"])
+async def test_a_time_at_the_edge_of_the_calendar_is_stored_and_settled(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str,
+    caplog: pytest.LogCaptureFixture, moment: str,
+) -> None:
+    response = await post(client, {**CLOSE, "closed_at": moment})
+    assert response.status == 202, await response.text()
+    assert await ratebot.worker.settle() == 1
+    (conversation,) = (await snapshot(database_url))["conversations"]
+    assert conversation["closed_at"].isoformat().startswith(moment[:19])
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
