@@ -57,6 +57,8 @@ class SlackBinding:
         garbage with a 500 and a traceback.
         """
         body = await request.read()
+        if inbound.is_ssl_check(body):
+            return web.Response(status=200)
         secret = self.signing_secret
         if not secret or not inbound.signed_by_slack(secret, request.headers, body,
                                                       now=time.time()):

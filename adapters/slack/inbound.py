@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qs, parse_qsl
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
@@ -57,6 +57,14 @@ def signed_by_slack(
     expected = "v0=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     # compare_digest takes bytes of any content; str would raise on non-ASCII input.
     return hmac.compare_digest(expected.encode(), given.encode("utf-8", errors="replace"))
+
+
+def is_ssl_check(body: bytes) -> bool:
+    """Slack checking the request URL's certificate: unsigned, and answered 200 (as bolt does)."""
+    if not body.startswith(b"ssl_check=") and b"&ssl_check=" not in body:
+        return False
+    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return fields.get("ssl_check") == ["1"]
 
 
 def bolt_request(body: bytes, query: str, headers: Mapping[str, str]) -> AsyncBoltRequest:

@@ -197,3 +197,14 @@ async def test_a_home_opened_without_a_user_is_acknowledged_and_ignored(
     assert response.status == 200
     assert slack_api.called("views.publish") == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_slacks_certificate_check_is_answered_unsigned_as_bolt_answers_it(
+    slack: SlackDriver, slack_api: FakeSlackApi, database_url: str
+) -> None:
+    async with unchanged(database_url):
+        response = await slack.post(b"ssl_check=1&token=legacy",
+                                    "application/x-www-form-urlencoded", signed=False)
+        assert response.status == 200
+        assert await response.read() == b""
+    assert slack_api.calls == []
