@@ -319,9 +319,17 @@ class DeliveryWorker:
         try:
             ref = await chat.find_prompt(rendered, since=prompt.sending_since)
         except DeliveryError as error:
-            # Cannot tell now: ask again later rather than risk sending twice.
-            await self._retry(item, now, error, in_doubt=True)
-            return True
+            still_fresh = now - prompt.created_at < timedelta(days=item.context.team.expiry_days)
+            last_try = prompt.attempts + 1 >= services.policy.max_delivery_attempts
+            if error.transient and still_fresh and not last_try:
+                # Cannot tell now: ask again later rather than risk sending twice.
+                await self._retry(item, now, error, in_doubt=True)
+                return True
+            # It will never be known (a missing scope, no attempts left): better
+            # twice than never.
+            log.warning("prompt %s: could not tell whether it arrived (%s); sending it",
+                        prompt.id, error.reason)
+            return False
         if ref is None:
             return False
         log.info("prompt %s had arrived before its worker stopped; recorded as sent", prompt.id)

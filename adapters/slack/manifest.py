@@ -21,6 +21,7 @@ BOT_SCOPES = (
     "chat:write.public",  # alert and digest channels the bot was not invited to
     "commands",  # /ratings
     "im:write",  # conversations.open for the direct message
+    "im:history",  # after a crash mid-send: did the prompt reach the direct message?
     "users:read",  # users.info: locale and timezone
     "users:read.email",  # users.lookupByEmail
     "reactions:read",  # the check mark that closes a request

@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.delivery import DeliveryWorker
 from bot.events import ConversationClosed
 from bot.model import PromptStatus
-from bot.ports import RateLimited, RatingPrompt, SendBegins, TransientDeliveryError
+from bot.ports import (
+    PermanentDeliveryError,
+    RateLimited,
+    RatingPrompt,
+    SendBegins,
+    TransientDeliveryError,
+)
 from bot.services import Services
 from storage.schema import conversations, prompts
 from tests.fakes.chat import FakeChat
@@ -219,3 +225,49 @@ async def test_a_predecessor_with_our_own_pid_is_dead(
     )
     successor = DeliveryWorker(services, lease=LEASE)
     assert await successor.take_over_from_the_dead(host="box", pid=1, alive=lambda pid: True) == 1
+
+
+@dataclass
+class BlindChat(FakeChat):
+    """A platform whose history cannot be read (Slack without the im:history scope)."""
+
+    lookup_error: Exception = field(
+        default_factory=lambda: PermanentDeliveryError("slack: missing_scope")
+    )
+
+    async def find_prompt(self, prompt: RatingPrompt, *, since: datetime) -> str | None:
+        self.lookups.append(prompt.prompt_id)
+        raise self.lookup_error
+
+
+async def test_a_send_in_doubt_that_can_never_be_checked_goes_out_again(
+    close: Close, services: Services, clock: FakeClock
+) -> None:
+    blind = BlindChat()
+    outcome = await close("T-1")
+    blind.fail_next(TransientDeliveryError("slack: TimeoutError", in_doubt=True))
+    worker = DeliveryWorker(replace(services, chats=(blind,)))
+    await worker.run_once()
+    clock.advance(hours=2)
+    await worker.run_once()
+    assert blind.lookups == [outcome.prompt.id]
+    sent = await services.store.get_prompt(outcome.prompt.id)
+    assert sent is not None and sent.status is PromptStatus.SENT
+
+
+async def test_a_lookup_that_fails_for_now_is_tried_again_before_sending(
+    close: Close, services: Services, clock: FakeClock
+) -> None:
+    blind = BlindChat(lookup_error=TransientDeliveryError("slack: internal_error"))
+    outcome = await close("T-1")
+    blind.fail_next(TransientDeliveryError("slack: TimeoutError", in_doubt=True))
+    worker = DeliveryWorker(replace(services, chats=(blind,)))
+    await worker.run_once()
+    for _ in range(services.policy.max_delivery_attempts - 1):
+        clock.advance(hours=1)  # past each back-off, within working hours
+        await worker.run_once()
+    # Asked on each later attempt while attempts were left; then sent once more.
+    assert len(blind.lookups) == services.policy.max_delivery_attempts - 1
+    assert len(blind.sent) == 2
+    sent = await services.store.get_prompt(outcome.prompt.id)
+    assert sent is not None and sent.status is PromptStatus.SENT
