@@ -119,6 +119,7 @@ class Kind:
     types: tuple[type, ...]
     fields: Mapping[str, Kind] | None = None  # an object's known fields
     each: Kind | None = None  # a list's items, or every value of an object used as a map
+    limit: int | None = None  # the most characters text may have
 
     def described(self) -> str:
         names = {str: "text", dict: "an object", list: "a list", bool: "true or false",
@@ -130,16 +131,20 @@ NONE = type(None)
 TEXT = Kind((str,))
 MAYBE_TEXT = Kind((str, NONE))
 FLAG = Kind((bool, str))
-ID_OBJECT = {"id": MAYBE_TEXT, "name": MAYBE_TEXT, "username": MAYBE_TEXT, "domain": MAYBE_TEXT,
-             "team_id": MAYBE_TEXT}
+# Slack's ids are a dozen characters; people.slack_user_id holds 64 (storage/schema.py).
+ID = Kind((str,), limit=64)
+MAYBE_ID = Kind((str, NONE), limit=64)
+ID_OBJECT = {"id": MAYBE_ID, "name": MAYBE_TEXT, "username": MAYBE_TEXT, "domain": MAYBE_TEXT,
+             "team_id": MAYBE_ID}
 # Slack names users, teams and channels by id (commands) or as objects (interactions).
-PARTY = Kind((dict, str, NONE), ID_OBJECT)
+PARTY = Kind((dict, str, NONE), ID_OBJECT, limit=64)
 MESSAGE = Kind((dict, NONE), {
     "ts": MAYBE_TEXT, "text": MAYBE_TEXT, "user": MAYBE_TEXT, "bot_id": MAYBE_TEXT,
     "thread_ts": MAYBE_TEXT, "subtype": MAYBE_TEXT, "blocks": Kind((list,)),
 })
 EVENT = Kind((dict,), {
-    "type": TEXT, "user": Kind((str, dict)), "channel": Kind((str, dict)),
+    "type": TEXT, "user": Kind((str, dict), ID_OBJECT, limit=64),
+    "channel": Kind((str, dict), ID_OBJECT, limit=64),
     "bot_id": MAYBE_TEXT, "subtype": MAYBE_TEXT, "tab": MAYBE_TEXT, "ts": MAYBE_TEXT,
     "thread_ts": MAYBE_TEXT, "event_ts": MAYBE_TEXT, "channel_type": MAYBE_TEXT,
     "reaction": MAYBE_TEXT, "item_user": MAYBE_TEXT, "function_execution_id": MAYBE_TEXT,
@@ -161,15 +166,16 @@ AUTHORIZATION = Kind((dict,), {"enterprise_id": MAYBE_TEXT, "team_id": MAYBE_TEX
                                "is_enterprise_install": FLAG})
 PAYLOAD = Kind((dict,), {
     **{name: TEXT for name in (
-        "type", "token", "team_id", "api_app_id", "event_id", "command", "text",
-        "trigger_id", "callback_id", "response_url", "user_id", "user_name", "channel_id",
-        "channel_name", "challenge", "team_domain", "action_ts", "message_ts",
+        "type", "token", "event_id", "command", "text", "trigger_id", "callback_id",
+        "response_url", "user_name", "channel_name", "challenge", "team_domain", "action_ts",
+        "message_ts",
     )},
-    "enterprise_id": MAYBE_TEXT,
+    **{name: ID for name in ("team_id", "api_app_id", "user_id", "channel_id")},
+    "enterprise_id": MAYBE_ID,
     "user": PARTY, "team": PARTY, "enterprise": PARTY, "channel": PARTY,
     "is_enterprise_install": FLAG, "is_ext_shared_channel": FLAG,
     "event": EVENT, "view": VIEW, "message": MESSAGE,
-    "container": Kind((dict,), {"channel_id": MAYBE_TEXT, "message_ts": MAYBE_TEXT,
+    "container": Kind((dict,), {"channel_id": MAYBE_ID, "message_ts": MAYBE_TEXT,
                                 "type": MAYBE_TEXT}),
     "state": Kind((dict,), {"values": INPUTS}),
     "actions": Kind((list,), each=ACTION),
@@ -218,6 +224,8 @@ def _missing(payload: Payload) -> str | None:
 def _misfit(kind: Kind, value: object, path: str) -> str | None:
     if not isinstance(value, kind.types):
         return f"{loggable(path, 80) or 'body'}: must be {kind.described()}"
+    if isinstance(value, str) and kind.limit is not None and len(value) > kind.limit:
+        return f"{loggable(path, 80)}: longer than {kind.limit} characters"
     if isinstance(value, dict):
         if kind.fields is not None:
             for name, field_kind in kind.fields.items():

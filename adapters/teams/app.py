@@ -13,6 +13,7 @@ import ipaddress
 import json
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.core import InvokeResponse, TurnContext
@@ -124,7 +125,10 @@ async def roster_entry(context: TurnContext) -> PersonIdentity | None:
         return None
     try:
         member = await TeamsInfo.get_member(context, sender.id)
-    except (HttpOperationError, ClientRequestError, OSError, TimeoutError, TypeError) as error:
+    # ValueError: msrest's DeserializationError, for an answer that is not JSON (a proxy's
+    # error page, a 404 in text/plain).
+    except (HttpOperationError, ClientRequestError, OSError, TimeoutError, TypeError,
+            ValueError) as error:
         log.info("no roster entry for a Teams sender: %s", type(error).__qualname__)
         return None
     return activities.identity_of(member)
@@ -197,7 +201,58 @@ def read_activity(raw: bytes) -> tuple[dict[str, Any], Activity]:
     for name, value in needed.items():
         if not value:
             raise NotAnActivity(f"expected an activity: {name} is required")
+    if not _answerable(str(activity.service_url)):
+        raise NotAnActivity("expected an activity: serviceUrl must be an http(s) URL")
+    too_long = _too_long(body)
+    if too_long is not None:
+        raise NotAnActivity(too_long)
     return body, activity
+
+
+# What the bot stores from an activity, and the most each column holds (storage/schema.py:
+# teams_conversations and people). PostgreSQL refuses longer text; SQLite would keep it.
+_STORED = {
+    ("conversation", "id"): 400,
+    ("conversation", "conversationType"): 16,
+    ("conversation", "tenantId"): 64,
+    ("channelData", "tenant", "id"): 64,
+    ("channelData", "team", "id"): 400,
+    ("from", "id"): 200,
+    ("from", "aadObjectId"): 64,
+    ("from", "name"): 200,
+    ("from", "email"): 320,
+    ("from", "userPrincipalName"): 320,
+    ("locale",): 35,
+}
+
+
+def _too_long(body: dict[str, Any]) -> str | None:
+    """The first stored field longer than its column, named; None when all fit."""
+    places = [(path, _at(body, path), limit) for path, limit in _STORED.items()]
+    entities = body.get("entities")
+    for index, entity in enumerate(entities if isinstance(entities, list) else []):
+        if isinstance(entity, dict):  # clientInfo's locale is the person's when none is set
+            places.append((("entities", str(index), "locale"), entity.get("locale"), 35))
+    for path, value, limit in places:
+        if isinstance(value, str) and len(value) > limit:
+            return f"{'.'.join(path)}: longer than {limit} characters"
+    return None
+
+
+def _at(body: dict[str, Any], path: tuple[str, ...]) -> object:
+    found: object = body
+    for part in path:
+        found = found.get(part) if isinstance(found, dict) else None
+    return found
+
+
+def _answerable(service_url: str) -> bool:
+    """Whether replies can go to `service_url`: an absolute http(s) URL."""
+    try:
+        url = urlsplit(service_url)
+        return url.scheme in ("http", "https") and bool(url.hostname) and url.port != 0
+    except ValueError:  # "http://]host/", a port that is no number
+        return False
 
 
 def _misfit(body: dict[str, Any]) -> str:

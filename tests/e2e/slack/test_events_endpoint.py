@@ -141,6 +141,8 @@ async def test_a_signed_event_with_text_the_database_cannot_store_is_400_naming_
      "event.user: must be text or an object"),
     ({"authorizations": [5]}, "authorizations.0: must be an object"),
     ({"type": ["event_callback"]}, "type: must be text"),
+    ({"event": {"type": "app_home_opened", "user": "U" * 65, "tab": "home"}},
+     "event.user: longer than 64 characters"),
 ])
 async def test_a_signed_event_bolt_could_not_read_is_400_naming_the_field(
     slack: SlackDriver, slack_api: FakeSlackApi, database_url: str,

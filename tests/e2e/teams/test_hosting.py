@@ -208,6 +208,12 @@ NOT_ACTIVITIES = [
                  b' "from": {"id": "29:a"}, "text": "ratings stats"}', id="no-conversation"),
     pytest.param(b'{"type": "message", "channelId": "x", "conversation": {"id": "a:1"},'
                  b' "from": {"id": "29:a"}, "text": "ratings stats"}', id="no-service-url"),
+    pytest.param(b'{"type": "message", "channelId": "x", "conversation": {"id": "a:1"},'
+                 b' "serviceUrl": -14660, "from": {"id": "29:a"}, "text": "ratings stats"}',
+                 id="service-url-not-a-url"),
+    pytest.param(b'{"type": "message", "channelId": "x", "conversation": {"id": "a:1"},'
+                 b' "serviceUrl": "http://]127.0.0.1:1/", "from": {"id": "29:a"}}',
+                 id="service-url-unparsable"),
 ]
 
 
@@ -267,3 +273,26 @@ async def test_an_activity_with_text_the_database_cannot_store_is_400_naming_it(
     # A real message from the same person is handled as ever.
     status, _ = await bot.teams.say(JAN, "ratings optout")
     assert status == 200
+
+
+@pytest.mark.parametrize(("field", "limit"), [
+    (("conversation", "conversationType"), 16), (("from", "name"), 200),
+    (("from", "aadObjectId"), 64), (("locale",), 35),
+])
+async def test_text_longer_than_its_column_is_400_naming_it(
+    bot: TeamsBotUnderTest, database_url: str, connector: FakeConnector,
+    caplog: pytest.LogCaptureFixture, field: tuple[str, ...], limit: int,
+) -> None:
+    activity = bot.teams.base("message", JAN, bot.teams.personal(JAN), text="ratings optout")
+    target = activity
+    for part in field[:-1]:
+        target = target[part]
+    target[field[-1]] = "x" * (limit + 1)
+    async with unchanged(database_url):
+        response = await bot.teams.client.post("/api/messages", json=activity)
+        assert response.status == 400
+        assert (await response.json())["error"] == (
+            f"{'.'.join(field)}: longer than {limit} characters"
+        )
+    assert connector.calls == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
