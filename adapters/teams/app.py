@@ -172,8 +172,7 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
         raise error
     # SDK calls (a reply, an update) failed after the core did its work: log, no retry.
     log.error("teams %s turn failed: %s", loggable(context.activity.type),
-              type(error).__qualname__,
-              exc_info=error)
+              type(error).__qualname__, exc_info=error)
 
 
 class NotAnActivity(ValueError):
