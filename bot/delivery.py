@@ -27,6 +27,7 @@ from bot.ports import (
     TransientDeliveryError,
 )
 from bot.services import Services
+from bot.untrusted import loggable
 
 log = logging.getLogger(__name__)
 
@@ -469,7 +470,8 @@ def _process_exists(pid: int) -> bool:
 def _log_settle_failure(failure: SettleFailure) -> None:
     outcome = "given up, stored as failed" if failure.gave_up else "retried later"
     _log_without_message(
-        f"settling close failed (source {failure.source}, ticket {failure.ticket_id}, "
+        f"settling close failed (source {loggable(failure.source)}, "
+        f"ticket {loggable(failure.ticket_id)}, "
         f"attempt {failure.attempts}, {outcome})",
         failure.error,
     )

@@ -21,6 +21,7 @@ from adapters.slack.outbound import SlackChat, slack_client
 from adapters.slack.pacing import Pacer
 from adapters.slack.ratelimit import RateLimitGate
 from bot.clock import Clock, SystemClock
+from bot.errors import StoreUnavailable
 from bot.ports import RatingStore
 from bot.services import Services
 from bot.settings import Settings
@@ -35,6 +36,7 @@ CLOSE_SHORTCUT = "close_and_ask"
 Payload = dict[str, Any]
 # What bolt answers a request whose signature does not verify.
 UNVERIFIED = {"error": "invalid request"}
+RETRY_AFTER_SECONDS = 5
 
 
 @dataclass
@@ -180,7 +182,15 @@ def register(app: AsyncApp, handlers: SlackInteractions, services: Services) -> 
         # A listener's middleware, not the app's: only a delivery a listener takes is
         # remembered, so a request bolt answers 404 (no listener) leaves nothing behind.
         key = inbound.delivery_key(body)
-        if key is not None and not await store.first_delivery(key, at=services.clock.now()):
+        try:
+            first = key is None or await store.first_delivery(key, at=services.clock.now())
+        except StoreUnavailable:
+            # Nothing was done: Slack retries an event, and a person may click again.
+            log.warning("slack: database unavailable, asked Slack to retry")
+            return BoltResponse(status=503, body="", headers={
+                "Retry-After": str(RETRY_AFTER_SECONDS)
+            })
+        if not first:
             return BoltResponse(status=200, body="")
         await next()
         return None

@@ -385,11 +385,6 @@ async def test_a_teams_message_is_503_with_retry_after_while_the_database_is_dow
         assert int(response.headers["Retry-After"]) > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/slack/app.py: bolt answers a StoreUnavailable from the delivery "
-    "middleware (`handle_once`) with a bare 500; the adapter should answer 503 + Retry-After",
-)
 async def test_a_slack_event_is_503_with_retry_after_while_the_database_is_down(
     clock: FakeClock,
 ) -> None:
