@@ -438,13 +438,34 @@ class Fleet:
 
     def assert_exactly_once(self, tally: Tally) -> None:
         """Every close reached its person exactly once, and the database says it was sent."""
+        self.count(tally)
         once = not tally.lost and not tally.duplicated and not tally.strays
         assert once, self.report(tally)
 
     def assert_retry_after_obeyed(self, tally: Tally) -> None:
         """No call reached Slack inside a Retry-After window of its method, from anyone."""
+        self.count(tally)
         obeyed = not tally.violations
         assert obeyed, self.report(tally)
+
+    def count(self, tally: Tally) -> None:
+        """Add the run's figures to `RATEBOT_FAULT_TALLY` (a JSON-lines file), when it is set.
+
+        Repeated runs of the suite then give the counts over all of them.
+        """
+        path = os.environ.get("RATEBOT_FAULT_TALLY")
+        if not path:
+            return
+        figures = {
+            "test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0],
+            "closes": tally.closes, "lost": len(tally.lost),
+            "duplicated": sum(n - 1 for n in tally.duplicated.values()),
+            "strays": tally.strays, "windows": tally.windows,
+            "violations": len(tally.violations), "excused": len(tally.excused),
+            "kills": sum(replica.kills for replica in self.replicas),
+        }
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(figures) + "\n")
 
     def logs(self) -> str:
         return "\n".join(replica.tail() for replica in self.replicas)

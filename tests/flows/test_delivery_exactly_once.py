@@ -170,15 +170,23 @@ async def _prompt_of(engine: AsyncEngine, ticket: str, *, within: float) -> int:
             await asyncio.sleep(0.02)
 
 
+async def worker_holding_the_prompts(
+    services: Services, clock: FakeClock, *, host: str, pid: int
+) -> DeliveryWorker:
+    """A worker registered as process `pid` on `host`, holding every due prompt."""
+    worker = DeliveryWorker(services, lease=LEASE)
+    await worker.take_over_from_the_dead(host=host, pid=pid, alive=lambda _: True)
+    await services.store.claim_due_prompts(
+        now=clock.now(), limit=5, lease=LEASE, token=worker.instance + "0" * 16
+    )
+    return worker
+
+
 async def test_a_restarted_worker_frees_at_once_what_its_dead_predecessor_held(
     close: Close, services: Services, chat: FakeChat, clock: FakeClock
 ) -> None:
     await close("T-1")
-    dead = DeliveryWorker(services, lease=LEASE)
-    await dead.take_over_from_the_dead(host="host-a", pid=1001, alive=lambda pid: True)
-    await services.store.claim_due_prompts(
-        now=clock.now(), limit=5, lease=LEASE, token=dead.instance + "0" * 16
-    )
+    await worker_holding_the_prompts(services, clock, host="host-a", pid=1001)
     # The process is gone; a new one starts on the same host, well inside the lease.
     successor = DeliveryWorker(services, lease=LEASE)
     assert await successor.take_over_from_the_dead(
@@ -192,11 +200,7 @@ async def test_claims_of_a_live_or_distant_worker_wait_for_their_lease(
     close: Close, services: Services, chat: FakeChat, clock: FakeClock
 ) -> None:
     await close("T-1")
-    other = DeliveryWorker(services, lease=LEASE)
-    await other.take_over_from_the_dead(host="host-a", pid=1001, alive=lambda pid: True)
-    await services.store.claim_due_prompts(
-        now=clock.now(), limit=5, lease=LEASE, token=other.instance + "0" * 16
-    )
+    await worker_holding_the_prompts(services, clock, host="host-a", pid=1001)
     elsewhere = DeliveryWorker(services, lease=LEASE)
     assert await elsewhere.take_over_from_the_dead(
         host="host-b", pid=1002, alive=lambda pid: False
@@ -218,11 +222,7 @@ async def test_a_predecessor_with_our_own_pid_is_dead(
 ) -> None:
     # A container restarted: its one process has pid 1 again.
     await close("T-1")
-    dead = DeliveryWorker(services, lease=LEASE)
-    await dead.take_over_from_the_dead(host="box", pid=1, alive=lambda pid: True)
-    await services.store.claim_due_prompts(
-        now=clock.now(), limit=5, lease=LEASE, token=dead.instance + "0" * 16
-    )
+    await worker_holding_the_prompts(services, clock, host="box", pid=1)
     successor = DeliveryWorker(services, lease=LEASE)
     assert await successor.take_over_from_the_dead(host="box", pid=1, alive=lambda pid: True) == 1
 
