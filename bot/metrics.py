@@ -15,6 +15,12 @@ class Metrics:
             "ratebot_webhooks", "Webhook requests by source and outcome",
             ["source", "outcome"], registry=self.registry,
         )
+        # Words are lower-cased and cut short; beyond a few dozen, "other" (webhook.py).
+        self.unknown_statuses = Counter(
+            "ratebot_webhook_unknown_statuses",
+            "Status words a helpdesk sent that ratebot does not know, by source and word",
+            ["source", "word"], registry=self.registry,
+        )
         self.prompts = Counter(
             "ratebot_prompts", "Prompt status changes by new status and reason",
             ["status", "reason"], registry=self.registry,

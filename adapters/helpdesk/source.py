@@ -23,9 +23,14 @@ OUT_OF_RANGE = "out of range: in UTC it falls outside the years 1 to 9999"
 
 @dataclass(frozen=True, slots=True)
 class Ignored:
-    """A well-formed event the bot has no use for (e.g. a ticket merely updated)."""
+    """A well-formed event the bot has no use for (e.g. a ticket merely updated).
+
+    `unknown_status` is the sender's status word when the parser does not know it at all
+    (rather than knowing it means nothing to ratebot): the endpoint logs and counts it.
+    """
 
     reason: str
+    unknown_status: str | None = None
 
 
 WebhookEvent = ConversationClosed | ConversationReopened | Ignored

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,11 +25,24 @@ class Outcome(Enum):
     IGNORE = "ignore"
 
 
+def status_key(word: object) -> str | None:
+    """A status word (or number) as the tables spell it: trimmed, case-folded, NFC."""
+    if word is None or isinstance(word, bool):
+        return None
+    # NFC: "Gelöst" may arrive with the umlaut as a separate combining character.
+    return unicodedata.normalize("NFC", str(word).strip()).casefold()
+
+
 def outcome_of(word: object, table: Mapping[str, Outcome]) -> Outcome:
     """Look a status word (or number) up case-insensitively; unknown words are ignored."""
-    if word is None or isinstance(word, bool):
-        return Outcome.IGNORE
-    return table.get(str(word).strip().casefold(), Outcome.IGNORE)
+    key = status_key(word)
+    return Outcome.IGNORE if key is None else table.get(key, Outcome.IGNORE)
+
+
+def is_known(word: object, table: Mapping[str, Outcome]) -> bool:
+    """Whether `table` names `word` at all (an IGNORE entry included)."""
+    key = status_key(word)
+    return key is not None and key in table
 
 
 class Reader:

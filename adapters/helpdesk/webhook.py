@@ -13,6 +13,7 @@ from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent, Webhoo
 from bot.asking import close_accepted, conversation_reopened
 from bot.errors import StoreUnavailable, UnknownTeam
 from bot.events import ConversationClosed
+from bot.metrics import Metrics
 from bot.services import Services
 from bot.untrusted import loggable
 
@@ -39,6 +40,39 @@ async def read_body(request: web.Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+# The `word` label of ratebot_webhook_unknown_statuses: lower-cased, cut to WORD_LABEL
+# characters, and "other" once UNKNOWN_WORDS distinct (source, word) pairs are counted.
+WORD_LABEL = 32
+UNKNOWN_WORDS = 50
+OTHER = "other"
+
+
+class UnknownStatuses:
+    """Status words no parser knows: a warning once per (source, word), a bounded counter."""
+
+    def __init__(self, metrics: Metrics, *, limit: int = UNKNOWN_WORDS) -> None:
+        self._metrics = metrics
+        self._limit = limit
+        self._seen: set[tuple[str, str]] = set()
+
+    def report(self, source: str, word: str) -> None:
+        label = word.strip().lower()[:WORD_LABEL]
+        key = (source, label)
+        if key not in self._seen:
+            if len(self._seen) >= self._limit:
+                label, key = OTHER, (source, OTHER)
+            if key not in self._seen:
+                self._seen.add(key)
+                log.warning(
+                    "webhook %s: status word '%s' is unknown to ratebot, so the event was "
+                    "ignored%s",
+                    source,
+                    loggable(word, WORD_LABEL * 2),
+                    "" if label != OTHER else " (further unknown words are counted as 'other')",
+                )
+        self._metrics.unknown_statuses.labels(source, label).inc()
+
+
 # Puts a vendor's close into its ratebot team (bot.source_mapping.TeamRouter).
 Route = Callable[[ConversationClosed], Awaitable[ConversationClosed]]
 
@@ -58,6 +92,7 @@ class WebhookEndpoint:
         self._sources = dict(sources)
         self._max_body = max_body
         self._route = route
+        self._unknown = UnknownStatuses(services.metrics)
 
     @property
     def known_sources(self) -> list[str]:
@@ -90,6 +125,8 @@ class WebhookEndpoint:
                 event = source.parse(body, received_at=self._services.clock.now())
             except PayloadError as exc:
                 return "invalid", _error(400, exc.message, fields=exc.fields or None)
+            if isinstance(event, Ignored) and event.unknown_status is not None:
+                self._unknown.report(source.name, event.unknown_status)
             return await self._apply(event)
         except UnknownTeam as exc:
             return "unknown_team", _error(422, str(exc))

@@ -10,21 +10,39 @@ from datetime import datetime
 
 from adapters.helpdesk.auth import Signature, SigningTime
 from adapters.helpdesk.source import Ignored, WebhookEvent, load_object
-from adapters.helpdesk.vendor import CloseFields, Outcome, Reader, VendorWebhook, outcome_of
+from adapters.helpdesk.vendor import (
+    CloseFields,
+    Outcome,
+    Reader,
+    VendorWebhook,
+    is_known,
+    outcome_of,
+)
 from bot.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 
-STATUSES = {
-    "solved": Outcome.CLOSE,
-    "closed": Outcome.CLOSE,
-    # Back to work after being solved: an unanswered rating request is withdrawn.
-    "open": Outcome.REOPEN,
-    "pending": Outcome.REOPEN,
-    "hold": Outcome.REOPEN,
-    "on-hold": Outcome.REOPEN,
-    "on hold": Outcome.REOPEN,
+# `{{ticket.status}}` renders in the account's (or the requester's) language, so each
+# system status is listed in Zendesk's main languages: English, Dutch, German, French,
+# Spanish, Portuguese, Italian. Words are compared case-folded. The German, French,
+# Spanish, Portuguese and Italian words are those of Zendesk's own translated help
+# centre; the Dutch ones were not found there (docs/integrations/zendesk.md).
+_SOLVED = ("solved", "opgelost", "gelöst", "résolu", "resuelto", "resolvido", "risolto")
+_CLOSED = ("closed", "gesloten", "geschlossen", "clos", "cerrado", "fechado", "chiuso")
+# Back to work after being solved: an unanswered rating request is withdrawn.
+_OPEN = ("open", "offen", "ouvert", "abierto", "aberto", "aperto")
+_PENDING = ("pending", "in afwachting", "wartend", "en attente", "pendiente", "pendente",
+            "in attesa")
+_ON_HOLD = ("hold", "on-hold", "on hold", "in de wacht", "angehalten", "en pause",
+            "en espera", "em espera", "in sospeso")
+# Known, and meaning nothing to ratebot: not reported as unknown.
+_NEW = ("new", "nieuw", "neu", "nouveau", "nuevo", "novo", "nuovo")
+
+STATUSES: dict[str, Outcome] = {
+    **dict.fromkeys(_SOLVED + _CLOSED, Outcome.CLOSE),
+    **dict.fromkeys(_OPEN + _PENDING + _ON_HOLD, Outcome.REOPEN),
+    **dict.fromkeys(_NEW, Outcome.IGNORE),
 }
 
 # The assignee, else whoever last updated the ticket.
@@ -53,5 +71,8 @@ class ZendeskWebhook(VendorWebhook):
         if outcome is Outcome.REOPEN:
             return ConversationReopened(self.name, ticket, received_at)
         if outcome is Outcome.IGNORE:
-            return Ignored(f"Zendesk status '{status}' neither solves nor reopens a ticket")
+            return Ignored(
+                f"Zendesk status '{status}' neither solves nor reopens a ticket",
+                unknown_status=None if is_known(status, STATUSES) else status,
+            )
         return self.closed_from(CLOSE, fields, ticket, received_at)

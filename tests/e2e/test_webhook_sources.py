@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -426,3 +427,66 @@ async def test_a_signed_signing_time_that_overflows_is_401(
         response = await post(client, case, case.close, clock, headers=headers)
         assert response.status == 401, await response.text()
         assert "unreadable" in (await response.json())["error"]
+
+
+def case_of(source: str) -> Case:
+    return next(case for case in CASES if case.source == source)
+
+
+async def test_freshservice_simple_content_closes_and_reopens_like_our_body(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock
+) -> None:
+    case = case_of("freshservice")
+    response = await post(client, case, payloads.freshservice_simple("Resolved"), clock)
+    assert response.status == 202, await response.text()
+    (conversation,) = await conversations(database_url)
+    assert (conversation["source"], conversation["external_id"]) == ("freshservice", "INC-77")
+    assert conversation["subject"] == "Screen flickers"
+    await ratebot.worker.settle()
+    reopened = await post(client, case, payloads.freshservice_simple("Open"), clock)
+    assert reopened.status == 200, await reopened.text()
+    assert (await reopened.json())["withdrawn"] is True
+    bad = payloads.freshservice_simple(ticket_requester_email="")
+    refused = await post(client, case, bad, clock)
+    assert refused.status == 400
+    assert "freshservice_webhook.ticket_requester_email" in (await refused.json())["fields"]
+
+
+def unknown_count(ratebot: Ratebot, source: str, word: str) -> float:
+    value = ratebot.services.metrics.registry.get_sample_value(
+        "ratebot_webhook_unknown_statuses_total", {"source": source, "word": word}
+    )
+    return value or 0.0
+
+
+async def test_a_localised_zendesk_solve_is_a_close(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock
+) -> None:
+    response = await post(client, case_of("zendesk"), payloads.zendesk("Opgelost"), clock)
+    assert response.status == 202, await response.text()
+    (conversation,) = await conversations(database_url)
+    assert conversation["external_id"] == "1042"
+
+
+async def test_an_unknown_zendesk_status_is_logged_once_and_counted(
+    client: TestClient[Any, Any], ratebot: Ratebot, database_url: str, clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    case = case_of("zendesk")
+    caplog.set_level(logging.WARNING, logger="adapters.helpdesk.webhook")
+    async with unchanged(database_url):
+        for word in ("Erledigt", "ERLEDIGT", "Erledigt", "Bad\nword"):
+            response = await post(client, case, payloads.zendesk(word), clock)
+            assert response.status == 200
+            assert (await response.json())["status"] == "ignored"
+    warnings = [r.getMessage() for r in caplog.records if "status word" in r.getMessage()]
+    assert len(warnings) == 2, warnings
+    assert "'Erledigt'" in warnings[0]
+    assert "Bad\\nword" in warnings[1] and "Bad\nword" not in warnings[1]
+    assert unknown_count(ratebot, "zendesk", "erledigt") == 3
+    assert unknown_count(ratebot, "zendesk", "bad\nword") == 1
+    # The known ignorable "New" is neither logged nor counted.
+    assert (await post(client, case, payloads.zendesk("New"), clock)).status == 200
+    assert unknown_count(ratebot, "zendesk", "new") == 0
+    metrics = await (await client.get("/metrics")).text()
+    assert 'ratebot_webhook_unknown_statuses_total{source="zendesk",word="erledigt"} 3.0' in metrics

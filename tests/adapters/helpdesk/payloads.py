@@ -138,6 +138,28 @@ def freshservice(status: str = "Resolved", **changes: Any) -> Payload:
     return payload
 
 
+def freshservice_simple(status: str = "Resolved", **changes: Any) -> Payload:
+    """The same ticket as `freshservice`, sent with the workflow's *Simple* content.
+
+    Simple mode wraps the ticked fields in `freshservice_webhook`, each named after its
+    placeholder with `ticket_` in front; the status renders as its name.
+    """
+    fields: Payload = {
+        "ticket_id": "#INC-77",
+        "ticket_status": status,
+        "ticket_subject": "Screen flickers",
+        "ticket_group_name": "Hardware",
+        "ticket_requester_email": "jan@example.com",
+        "ticket_requester_name": "Jan Jansen",
+        "ticket_agent_email": "piet@example.com",
+        "ticket_agent_name": "Piet Pieters",
+        "ticket_priority": "Low",
+        "ticket_url": "https://acme.freshservice.com/helpdesk/tickets/77",
+    }
+    fields.update(changes)
+    return {"freshservice_webhook": fields}
+
+
 def servicenow(state: str = "6", previous_state: str = "2", **changes: Any) -> Payload:
     payload: Payload = {
         "number": "INC0010023",

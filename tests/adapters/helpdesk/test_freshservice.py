@@ -74,3 +74,31 @@ def test_bad_fields_are_named() -> None:
     assert caught.value.fields == {"requester_email": "required", "subject": "must be text"}
     with pytest.raises(PayloadError):
         FreshserviceWebhook(SECRET).parse(b"[1, 2]", received_at=AT)
+
+
+def test_the_simple_content_shape_means_what_our_body_means() -> None:
+    source = FreshserviceWebhook(SECRET)
+    for status in ("Resolved", "Closed", "4"):
+        simple = source.parse(body(payloads.freshservice_simple(status)), received_at=AT)
+        ours = source.parse(body(payloads.freshservice(status)), received_at=AT)
+        assert simple == ours
+        assert isinstance(simple, ConversationClosed)
+    reopened = source.parse(body(payloads.freshservice_simple("Open")), received_at=AT)
+    assert reopened == ConversationReopened("freshservice", "INC-77", AT)
+    ignored = source.parse(body(payloads.freshservice_simple("Awaiting vendor")), received_at=AT)
+    assert isinstance(ignored, Ignored)
+
+
+def test_bad_fields_of_the_simple_shape_are_named_where_they_are() -> None:
+    payload = payloads.freshservice_simple(ticket_requester_email="not-an-address")
+    with pytest.raises(PayloadError) as caught:
+        FreshserviceWebhook(SECRET).parse(body(payload), received_at=AT)
+    assert caught.value.fields == {
+        "freshservice_webhook.ticket_requester_email": "not a valid email address"
+    }
+    with pytest.raises(PayloadError) as caught:
+        FreshserviceWebhook(SECRET).parse(body({"freshservice_webhook": {}}), received_at=AT)
+    assert caught.value.fields == {
+        "freshservice_webhook.ticket_id": "required",
+        "freshservice_webhook.ticket_status": "required",
+    }

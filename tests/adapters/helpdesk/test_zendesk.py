@@ -135,3 +135,43 @@ def test_every_bad_field_is_named() -> None:
     with pytest.raises(PayloadError) as caught:
         ZendeskWebhook(SECRET).parse(body({"status": ""}), received_at=AT)
     assert caught.value.fields == {"ticket_id": "required", "status": "required"}
+
+
+# {{ticket.status}} renders in the account's (or requester's) language.
+LOCALISED_CLOSES = [
+    "Solved", "Closed",  # English
+    "Opgelost", "Gesloten",  # Dutch
+    "Gelöst", "Geschlossen",  # German
+    "Résolu", "Clos",  # French
+    "Resuelto", "Cerrado",  # Spanish
+    "Resolvido", "Fechado",  # Portuguese
+    "Risolto", "Chiuso",  # Italian
+]
+
+
+@pytest.mark.parametrize("status", LOCALISED_CLOSES)
+def test_solved_and_closed_are_closes_in_zendesks_main_languages(status: str) -> None:
+    for word in (status, status.upper(), status.lower(), f" {status} "):
+        event = ZendeskWebhook(SECRET).parse(body(payloads.zendesk(word)), received_at=AT)
+        assert isinstance(event, ConversationClosed), word
+
+
+def test_a_decomposed_accent_is_the_same_word() -> None:
+    decomposed = "Gel" + "o\u0308" + "st"  # what some systems send for "Gelöst"
+    event = ZendeskWebhook(SECRET).parse(body(payloads.zendesk(decomposed)), received_at=AT)
+    assert isinstance(event, ConversationClosed)
+
+
+@pytest.mark.parametrize("status", ["Offen", "Ouvert", "Abierto", "Aberto", "Aperto"])
+def test_open_is_a_reopen_in_zendesks_main_languages(status: str) -> None:
+    event = ZendeskWebhook(SECRET).parse(body(payloads.zendesk(status)), received_at=AT)
+    assert event == ConversationReopened(source="zendesk", ticket_id="1042", reopened_at=AT)
+
+
+def test_a_word_ratebot_does_not_know_is_ignored_and_named_as_unknown() -> None:
+    event = ZendeskWebhook(SECRET).parse(body(payloads.zendesk("Erledigt")), received_at=AT)
+    assert isinstance(event, Ignored)
+    assert event.unknown_status == "Erledigt"
+    known = ZendeskWebhook(SECRET).parse(body(payloads.zendesk("New")), received_at=AT)
+    assert isinstance(known, Ignored)
+    assert known.unknown_status is None
