@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     zammad_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_ZAMMAD_SECRET")
     glpi_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_GLPI_SECRET")
     github_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_GITHUB_SECRET")
+    # GLPI re-sends a queued webhook with the signing time of its first try.
+    glpi_max_age_hours: float = Field(
+        168.0, gt=0, le=24 * 366, validation_alias="RATEBOT_GLPI_MAX_AGE_HOURS"
+    )
     # Where a helpdesk group without a mapping goes; unset, such a close is refused (422).
     default_team: str | None = Field(None, validation_alias="RATEBOT_DEFAULT_TEAM")
     cooldown_days: int = Field(14, ge=0, le=365, validation_alias="RATEBOT_COOLDOWN_DAYS")

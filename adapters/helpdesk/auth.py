@@ -50,13 +50,25 @@ def check_signature(header: str, given: str | None, expected: str) -> Verdict:
     return Verdict(True)
 
 
-def check_fresh(header: str, signed_at: datetime | None, now: datetime) -> Verdict:
-    """Refuse a signing time that is missing, unreadable or outside the replay window."""
+def check_fresh(
+    header: str, signed_at: datetime | None, now: datetime, max_age: timedelta = REPLAY_WINDOW
+) -> Verdict:
+    """Refuse a signing time that is missing, unreadable, older than `max_age` or ahead.
+
+    A time ahead of `now` is allowed the replay window's clock skew, whatever `max_age` is.
+    """
     if signed_at is None:
         return Verdict(False, f"missing or unreadable {header} header")
-    if abs(now - signed_at) > REPLAY_WINDOW:
-        minutes = int(REPLAY_WINDOW.total_seconds() // 60)
-        return Verdict(False, f"{header} is more than {minutes} minutes away: refused as a replay")
+    if signed_at - now > REPLAY_WINDOW or now - signed_at > max_age:
+        if max_age == REPLAY_WINDOW:
+            minutes = int(REPLAY_WINDOW.total_seconds() // 60)
+            return Verdict(
+                False, f"{header} is more than {minutes} minutes away: refused as a replay"
+            )
+        if signed_at > now:
+            return Verdict(False, f"{header} is in the future: refused")
+        hours = f"{max_age.total_seconds() / 3600:g}"
+        return Verdict(False, f"{header} is more than {hours} hours old: refused as a replay")
     return Verdict(True)
 
 
@@ -174,6 +186,8 @@ class Signature:
     signing_time: SigningTime | None = None
     # What a request without the signature header must prove instead (senders that cannot sign).
     unsigned: Proof | None = None
+    # How old a signing time may be (senders that re-send stored requests allow more).
+    max_age: timedelta = REPLAY_WINDOW
 
     def check(self, headers: Mapping[str, str], body: bytes, secret: str, clock: Clock) -> Verdict:
         if self.unsigned is not None and self.header not in headers:
@@ -185,7 +199,9 @@ class Signature:
         verdict = check_signature(self.header, given, self._signature(body, secret, stamp))
         if not verdict.ok or self.signing_time is None:
             return verdict
-        return check_fresh(self.signing_time.header, self.signing_time.read(stamp), clock.now())
+        return check_fresh(
+            self.signing_time.header, self.signing_time.read(stamp), clock.now(), self.max_age
+        )
 
     def headers(self, body: bytes, secret: str, now: datetime) -> dict[str, str]:
         if self.signing_time is None:

@@ -1,24 +1,50 @@
-"""GLPI 10+: an outgoing webhook on Ticket updates, with the payload in docs/integrations/glpi.md.
+"""GLPI 11 (core webhooks; GLPI 10 needed a plugin): a webhook on Ticket updates.
 
-GLPI signs each request: `X-GLPI-signature` is the hex HMAC-SHA256 of the raw body
-followed by the `X-GLPI-timestamp` value (Unix seconds, taken when the event was raised).
+Checked against GLPI's own code (src/Webhook.php, src/QueuedWebhook.php,
+src/Glpi/Api/HL/Controller/ITILController.php):
+
+- `Webhook::raise()` signs: `X-GLPI-signature` is the hex HMAC-SHA256 of the raw body
+  followed by the `X-GLPI-timestamp` value (Unix seconds, taken when the event is raised).
+  The queue stores those headers and every try (a retry, a delayed send) re-sends them, so a
+  signed GLPI request is accepted for `RATEBOT_GLPI_MAX_AGE_HOURS`; replays are duplicates.
+- The default payload is `{"item": <the API's Ticket>, "event": ...}`. Its `item.team`
+  members (`getCleanTeam()`) carry role (requester, assigned, observer), name (the login),
+  realname, firstname, display_name and href (`.../front/user.form.php?id=N` or
+  `group.form.php`), no `type`; nothing in a Ticket is an e-mail address.
+- A custom payload is a Twig template rendered after GLPI put a backslash before every `"`
+  in every value; Twig's HTML auto-escaping adds entities where a value is not `|raw`.
+
 Ticket statuses: 1 New, 2 Processing (assigned), 3 Processing (planned), 4 Pending,
 5 Solved, 6 Closed.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.helpdesk.auth import Signature, SigningTime
-from adapters.helpdesk.source import Ignored, WebhookEvent, is_email, load_object
+from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent, is_email, load_object
 from adapters.helpdesk.vendor import Outcome, Reader, VendorWebhook, outcome_of, pick_agent
+from bot.clock import Clock
 from bot.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-GLPI-signature"
 TIMESTAMP_HEADER = "X-GLPI-timestamp"
+# GLPI re-sends its queued webhooks with the headers of the first try: a week of outage.
+DEFAULT_MAX_AGE = timedelta(hours=168)
+
+NO_EMAIL = (
+    "required: GLPI sends no e-mail addresses. Either make GLPI logins e-mail addresses "
+    "(the requester's login in item.team is then used), or use the custom payload in "
+    "docs/integrations/glpi.md, which adds requester_email"
+)
+# The top-level keys of GLPI's default payload; any other key means a custom template.
+_DEFAULT_KEYS = {"item", "event", "parent_item"}
+_MEMBER_KIND = re.compile(r"/front/(user|group|supplier)\.form\.php", re.IGNORECASE)
 
 STATUSES = {
     "5": Outcome.CLOSE,
@@ -44,8 +70,28 @@ class GlpiWebhook(VendorWebhook):
         SIGNATURE_HEADER, signing_time=SigningTime(TIMESTAMP_HEADER, "unix", before_body=False)
     )
 
+    def __init__(
+        self,
+        secret: str | None,
+        *,
+        clock: Clock | None = None,
+        max_age: timedelta = DEFAULT_MAX_AGE,
+    ) -> None:
+        super().__init__(secret, clock=clock)
+        self._proof = Signature(
+            SIGNATURE_HEADER,
+            signing_time=SigningTime(TIMESTAMP_HEADER, "unix", before_body=False),
+            max_age=max_age,
+        )
+
+    def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
+        return self._proof.check(headers, body, secret, self._clock)
+
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
-        fields = Reader(load_object(body), "GLPI")
+        data = load_object(body)
+        fields = Reader(data, "GLPI")
+        # Only a template adds escapes; GLPI's default payload is plain json_encode.
+        templated = not set(data) <= _DEFAULT_KEYS
         event = (fields.text("event") or "update").casefold()
         status_path = "item.status.id" if isinstance(fields.value("item.status"), Mapping) else (
             "item.status"
@@ -59,45 +105,108 @@ class GlpiWebhook(VendorWebhook):
             return ConversationReopened(self.name, ticket, received_at)
         if outcome is Outcome.IGNORE:
             return Ignored(f"GLPI status {status} neither solves nor reopens a ticket")
-        team = _team(fields.value("item.team"))
-        requester = fields.email("requester_email") or _email_like(team.get(("User", "requester")))
+
+        def plain(text: str | None) -> str | None:
+            return _unescape(text) if templated and text is not None else text
+
+        team = _Team(fields.value("item.team"), plain)
+        requester = fields.email("requester_email") or team.email("requester")
         if requester is None and "requester_email" not in fields.errors:
-            fields.errors["requester_email"] = (
-                "required: GLPI's default payload has no e-mail; add requester_email to the "
-                "payload template (docs/integrations/glpi.md)"
-            )
-        technician = team.get(("User", "assigned"))
+            fields.errors["requester_email"] = NO_EMAIL
+        technician = team.user("assigned")
         agent_email, agent_name = pick_agent(
-            [(fields.optional_email("technician_email") or _email_like(technician), technician)],
+            [(
+                fields.optional_email("technician_email") or _email_like(technician),
+                _shown(technician),
+            )],
             requester,
         )
         return self.closed(
             fields,
             ticket,
             requester=requester,
-            team=fields.text("group") or team.get(("Group", "assigned")),
+            team=plain(fields.text("group")) or team.group("assigned"),
             closed_at=received_at,
-            subject=fields.text("item.name", limit=500),
+            subject=plain(fields.text("item.name", limit=500)),
             agent_email=agent_email,
-            agent_name=fields.text("technician_name") or agent_name,
-            requester_name=fields.text("requester_name"),
+            agent_name=plain(fields.text("technician_name")) or agent_name,
+            requester_name=plain(fields.text("requester_name")),
         )
 
 
-def _team(members: Any) -> dict[tuple[str, str], str]:
-    """The first member's name per (type, role) of the ticket's actors (`item.team`)."""
-    found: dict[tuple[str, str], str] = {}
-    if not isinstance(members, list):
+def _unescape(text: str) -> str:
+    # GLPI wrote `\"` for every `"` before rendering (exactly undone: an original `\"` was
+    # written `\\"`); Twig's auto-escaping wrote entities where a value was not `|raw`.
+    return html.unescape(text.replace('\\"', '"'))
+
+
+Member = Mapping[str, Any]
+
+
+class _Team:
+    """A ticket's actors (`item.team`), read by role; a member's kind from `type` or `href`."""
+
+    def __init__(self, members: Any, plain: Any) -> None:
+        self._members: list[tuple[str | None, str, Member]] = []
+        self._plain = plain
+        if not isinstance(members, list):
+            return
+        for member in members:
+            if not isinstance(member, Mapping):
+                continue
+            role, name = member.get("role"), member.get("name")
+            if isinstance(role, str) and isinstance(name, str) and name.strip():
+                self._members.append((_kind(member), role.strip().casefold(), member))
+
+    def _of(self, kind: str, role: str) -> list[Member]:
+        # A member of unknown kind may be either (an old payload or a trimmed template).
+        return [m for k, r, m in self._members if r == role and k in (kind, None)]
+
+    def email(self, role: str) -> str | None:
+        """The first user in `role` whose login is an e-mail address."""
+        for member in self._of("User", role):
+            found = _email_like(member)
+            if found is not None:
+                return found
+        return None
+
+    def user(self, role: str) -> Member | None:
+        users = self._of("User", role)
+        return next((m for m in users if _email_like(m) is not None), None) or (
+            users[0] if users else None
+        )
+
+    def group(self, role: str) -> str | None:
+        kinds = [(k, m) for k, r, m in self._members if r == role]
+        named = next((m for k, m in kinds if k == "Group"), None)
+        if named is None:
+            return None
+        found: str | None = self._plain(str(named["name"]).strip())
         return found
-    for member in members:
-        if not isinstance(member, Mapping):
-            continue
-        kind, role, name = member.get("type"), member.get("role"), member.get("name")
-        if isinstance(kind, str) and isinstance(role, str) and isinstance(name, str) and name:
-            found.setdefault((kind, role.casefold()), name.strip())
-    return found
 
 
-def _email_like(login: str | None) -> str | None:
+def _kind(member: Member) -> str | None:
+    kind = member.get("type")
+    if isinstance(kind, str) and kind.strip():
+        return kind.strip().capitalize()
+    href = member.get("href")
+    match = _MEMBER_KIND.search(href) if isinstance(href, str) else None
+    return match.group(1).capitalize() if match else None
+
+
+def _email_like(member: Member | None) -> str | None:
     # Where GLPI logins are e-mail addresses (LDAP, SSO), the login is the address.
-    return login.lower() if login is not None and is_email(login) else None
+    if member is None:
+        return None
+    login = str(member.get("name") or "").strip()
+    return login.lower() if is_email(login) else None
+
+
+def _shown(member: Member | None) -> str | None:
+    if member is None:
+        return None
+    for key in ("display_name", "name"):
+        value = member.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None

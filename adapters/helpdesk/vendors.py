@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import SecretStr
 
 from adapters.helpdesk.freshservice import FreshserviceWebhook
@@ -28,6 +30,10 @@ def vendor_sources(settings: Settings, clock: Clock) -> list[VendorWebhook]:
         FreshserviceWebhook(_value(settings.freshservice_secret), clock=clock),
         ServiceNowWebhook(_value(settings.servicenow_secret), clock=clock),
         ZammadWebhook(_value(settings.zammad_secret), clock=clock),
-        GlpiWebhook(_value(settings.glpi_secret), clock=clock),
+        GlpiWebhook(
+            _value(settings.glpi_secret),
+            clock=clock,
+            max_age=timedelta(hours=settings.glpi_max_age_hours),
+        ),
         GitHubWebhook(_value(settings.github_secret), clock=clock),
     ]

@@ -74,3 +74,10 @@ def test_the_environment_wins_over_the_dotenv_file(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RATEBOT_PORT", "5555")
     assert load_settings().port == 5555
+
+
+def test_the_glpi_replay_window_defaults_to_a_week_and_must_be_positive() -> None:
+    assert load_settings({}).glpi_max_age_hours == 168
+    assert load_settings({"RATEBOT_GLPI_MAX_AGE_HOURS": "24"}).glpi_max_age_hours == 24
+    with pytest.raises(SettingsError, match="RATEBOT_GLPI_MAX_AGE_HOURS"):
+        load_settings({"RATEBOT_GLPI_MAX_AGE_HOURS": "0"})

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from adapters.helpdesk.glpi import SIGNATURE_HEADER, TIMESTAMP_HEADER, GlpiWebhook
 from adapters.helpdesk.source import Ignored, PayloadError
 from bot.events import ConversationClosed, ConversationReopened
-from tests.adapters.helpdesk import payloads
+from tests.adapters.helpdesk import glpi_payloads, payloads
 from tests.adapters.helpdesk.payloads import body
 from tests.fakes.clock import FakeClock
 
@@ -41,13 +41,33 @@ def test_a_signature_over_other_bytes_is_refused(clock: FakeClock) -> None:
     assert not source.verify({TIMESTAMP_HEADER: headers[TIMESTAMP_HEADER]}, raw).ok
 
 
-def test_an_old_signature_is_refused_as_a_replay(clock: FakeClock) -> None:
-    raw = body(payloads.glpi())
-    headers = glpi_headers(raw, clock.now())
-    clock.advance(minutes=5, seconds=1)
-    verdict = GlpiWebhook(SECRET, clock=clock).verify(headers, raw)
-    assert not verdict.ok
-    assert "replay" in verdict.reason
+def test_glpis_own_retry_days_later_is_accepted(clock: FakeClock) -> None:
+    # GLPI re-sends a queued webhook with the headers stored when the event was raised.
+    raw = glpi_payloads.default_body(glpi_payloads.ticket())
+    stored = glpi_payloads.headers(raw, SECRET, clock.now())
+    clock.advance(hours=72)
+    assert GlpiWebhook(SECRET, clock=clock).verify(stored, raw).ok
+
+
+def test_a_signature_older_than_the_configured_window_is_refused_as_a_replay(
+    clock: FakeClock,
+) -> None:
+    raw = glpi_payloads.default_body(glpi_payloads.ticket())
+    stored = glpi_payloads.headers(raw, SECRET, clock.now())
+    clock.advance(hours=168, seconds=1)
+    verdict = GlpiWebhook(SECRET, clock=clock).verify(stored, raw)
+    assert not verdict.ok and "replay" in verdict.reason
+    clock.advance(hours=-166)
+    short = GlpiWebhook(SECRET, clock=clock, max_age=timedelta(hours=1))
+    verdict = short.verify(stored, raw)
+    assert not verdict.ok and "1 hours" in verdict.reason
+
+
+def test_a_signing_time_in_the_future_is_refused(clock: FakeClock) -> None:
+    raw = glpi_payloads.default_body(glpi_payloads.ticket())
+    ahead = glpi_payloads.headers(raw, SECRET, clock.now() + timedelta(minutes=6))
+    verdict = GlpiWebhook(SECRET, clock=clock).verify(ahead, raw)
+    assert not verdict.ok and TIMESTAMP_HEADER in verdict.reason
 
 
 def test_an_unreadable_timestamp_is_refused(clock: FakeClock) -> None:
@@ -93,10 +113,60 @@ def test_a_new_ticket_or_a_deletion_is_ignored() -> None:
     assert isinstance(source.parse(body(deleted), received_at=AT), Ignored)
 
 
-def test_the_default_payload_without_an_email_says_how_to_add_it() -> None:
+def test_the_old_payload_without_an_email_says_what_to_do() -> None:
     with pytest.raises(PayloadError) as caught:
         GlpiWebhook(SECRET).parse(body(payloads.glpi(requester_email=None)), received_at=AT)
-    assert "payload template" in caught.value.fields["requester_email"]
+    assert "docs/integrations/glpi.md" in caught.value.fields["requester_email"]
+
+
+def test_glpis_default_payload_is_a_close_when_logins_are_email_addresses() -> None:
+    raw = glpi_payloads.default_body(glpi_payloads.ticket(requester_login="Jan@Example.com"))
+    assert GlpiWebhook(SECRET).parse(raw, received_at=AT) == ConversationClosed(
+        source="glpi",
+        ticket_id="42",
+        requester_email="jan@example.com",
+        team="Service Desk",
+        closed_at=AT,
+        subject="Cannot print",
+        agent_email="piet@example.com",
+        agent_name="Pieters Piet",
+    )
+
+
+def test_glpis_default_payload_without_email_logins_says_exactly_what_to_do() -> None:
+    raw = glpi_payloads.default_body(glpi_payloads.ticket(requester_login="jan"))
+    with pytest.raises(PayloadError) as caught:
+        GlpiWebhook(SECRET).parse(raw, received_at=AT)
+    reason = caught.value.fields["requester_email"]
+    assert "login" in reason and "e-mail address" in reason
+    assert "custom payload" in reason and "docs/integrations/glpi.md" in reason
+
+
+def test_a_technician_without_an_email_login_is_still_named() -> None:
+    raw = glpi_payloads.default_body(glpi_payloads.ticket(technician_login="piet"))
+    event = GlpiWebhook(SECRET).parse(raw, received_at=AT)
+    assert isinstance(event, ConversationClosed)
+    assert (event.agent_email, event.agent_name) == (None, "Pieters Piet")
+
+
+def test_the_recipes_payload_survives_quotes_backslashes_and_ampersands() -> None:
+    title = 'Printer "HP 4" says C:\\spool & <stops>'
+    item = glpi_payloads.ticket(name=title, requester_login="jan")
+    item["team"][3]["name"] = 'R&D "North"'
+    raw = glpi_payloads.custom_body(item, "jan@example.com")
+    event = GlpiWebhook(SECRET).parse(raw, received_at=AT)
+    assert isinstance(event, ConversationClosed)
+    assert (event.subject, event.team) == (title, 'R&D "North"')
+    assert event.requester_email == "jan@example.com"
+
+
+def test_html_entities_from_an_autoescaped_template_are_undone() -> None:
+    # A template value written as "{{ item.name }}" arrives HTML-escaped by Twig.
+    payload = {**payloads.glpi(), "group": "R&amp;D"}
+    payload["item"]["name"] = "Tom &amp; Jerry&#039;s &lt;printer&gt;"
+    event = GlpiWebhook(SECRET).parse(body(payload), received_at=AT)
+    assert isinstance(event, ConversationClosed)
+    assert (event.subject, event.team) == ("Tom & Jerry's <printer>", "R&D")
 
 
 def test_a_requester_login_that_is_an_email_is_enough() -> None:
