@@ -190,6 +190,8 @@ class SlackChat:
             channel = await self.open_dm(person.slack_user_id)
             message = prompt_message(prompt, self.locale_of(person))
             # Waiting out a window here, not after `begin`: the doubt is the post alone.
+            # `_call` looks once more after `begin`, for a window another replica was
+            # told of in between.
             await self._open_gate("chat.postMessage")
             if begin is not None:
                 await begin()
