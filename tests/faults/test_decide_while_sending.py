@@ -8,23 +8,15 @@ about as fast as when nothing is being sent, not once the batch is through.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import Fleet, fleet_on
+from tests.faults.harness import Fleet
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 POST_SECONDS = 1.0  # how long Slack takes to answer each post
 DECIDED_WITHIN = 1.0  # seconds from a close's 202 to its stored decision
-
-
-@pytest.fixture
-async def fleet(tmp_path: Path, database_url: str) -> AsyncIterator[Fleet]:
-    async with fleet_on(tmp_path, database_url) as made:
-        yield made
 
 
 @pytest.mark.timeout(90)

@@ -9,21 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from tests.fakes.slack_faults import Hold
-from tests.faults.harness import Fleet, fleet_on
+from tests.faults.harness import Fleet
 
 pytestmark = pytest.mark.faults
-
-
-@pytest.fixture
-async def fleet(tmp_path: Path, database_url: str) -> AsyncIterator[Fleet]:
-    async with fleet_on(tmp_path, database_url) as made:
-        yield made
 
 
 @pytest.mark.timeout(90)

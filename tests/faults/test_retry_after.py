@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import TEAM, Fleet, fleet_on
+from tests.faults.harness import TEAM, Fleet
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
-
-
-@pytest.fixture
-async def fleet(tmp_path: Path, database_url: str) -> AsyncIterator[Fleet]:
-    async with fleet_on(tmp_path, database_url) as made:
-        yield made
 
 
 @pytest.mark.timeout(120)
