@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bench.support import best_of
-from bot.digest import Digest, weekly_digest
-from bot.model import Team
+from bot.domain.model import Team
+from bot.flows.digest import Digest, weekly_digest
 from bot.services import Policy, Services
 from storage.digest_queries import DigestQueries
 from storage.engine import create_engine

@@ -26,9 +26,9 @@ async def serve_ratebot(database_url: str, secret: str, port: int) -> None:
 
     The log level is WARNING, as the bare baseline writes no access log either.
     """
-    from bot.bootstrap import build
-    from bot.server import serve
-    from bot.settings import load_settings
+    from app.bootstrap import build
+    from app.server import serve
+    from app.settings import load_settings
 
     settings = load_settings({
         "RATEBOT_DATABASE_URL": database_url,

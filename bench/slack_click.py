@@ -34,13 +34,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
 from adapters.slack.app import SlackBinding, build_slack
+from app.bootstrap import Ratebot, build
+from app.runtime import tune_garbage_collector
+from app.settings import Settings, load_settings
 from bench.support import percentile, serve
-from bot.asking import conversation_closed
-from bot.bootstrap import Ratebot, build
-from bot.events import ConversationClosed
+from bot.domain.events import ConversationClosed
+from bot.flows.asking import conversation_closed
 from bot.ports import PersonIdentity
-from bot.runtime import tune_garbage_collector
-from bot.settings import Settings, load_settings
 from storage.migrate import upgrade
 from tests.e2e.slack.harness import SIGNING_SECRET, close, sign, with_slack
 from tests.fakes.clock import FakeClock

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app.bootstrap import build
+from app.settings import load_settings
 from bench.support import best_of
-from bot.bootstrap import build
-from bot.reporting import team_stats
-from bot.settings import load_settings
+from bot.flows.reporting import team_stats
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 TEAMS = ("servicedesk", "infra", "appdev")

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from bot.domain.scales import Scale
 from bot.ports import DetractorAlert, FollowUp, RatingPrompt, RatingStore
-from bot.scales import Scale
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from bot.domain.scales import Category
 from bot.ports import PromptTally, RatingStore, Tally
-from bot.scales import Category
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from bot.events import ConversationClosed, ConversationReopened
-from bot.model import (
+from bot.domain.events import ConversationClosed, ConversationReopened
+from bot.domain.model import (
     Anonymity,
     FollowUpStatus,
     Person,
@@ -22,10 +22,10 @@ from bot.model import (
     SkipReason,
     Team,
 )
-from bot.scales import Category, Scale
+from bot.domain.scales import Category, Scale
 
-if TYPE_CHECKING:  # bot.digest imports this module
-    from bot.digest import Digest
+if TYPE_CHECKING:  # bot.flows.digest imports this module
+    from bot.flows.digest import Digest
 
 # --------------------------------------------------------------------------- chat
 
@@ -86,7 +86,7 @@ class TextMessage:
 class DigestMessage:
     """A team's weekly digest for its digest channel; the adapter renders `digest`.
 
-    `bot.digest_text.render_digest(digest, escape=...)` is the base rendering; the
+    `bot.domain.digest_text.render_digest(digest, escape=...)` is the base rendering; the
     adapter passes its own escape for everything a person typed.
     """
 

@@ -7,9 +7,9 @@ import contextlib
 import random
 from dataclasses import dataclass, field
 
-from bot.clock import Clock
-from bot.hours import WorkingHours
-from bot.metrics import Metrics
+from app.metrics import Metrics
+from bot.domain.clock import Clock
+from bot.domain.hours import WorkingHours
 from bot.ports import ChatPort, RatingStore
 
 

@@ -12,9 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.errors import StoreUnavailable, UnknownTeam
-from bot.events import ConversationClosed, ConversationReopened
-from bot.model import ConversationState, Prompt, PromptStatus, SkipReason
+from bot.domain.errors import StoreUnavailable, UnknownTeam
+from bot.domain.events import ConversationClosed, ConversationReopened
+from bot.domain.model import ConversationState, Prompt, PromptStatus, SkipReason
 from bot.ports import (
     CloseOutcome,
     Decider,

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.digest_ports import AgentTally, DigestComment, DigestFacts, DigestRun, FollowUpCounts
-from bot.model import FollowUpStatus, PromptStatus
+from bot.domain.model import FollowUpStatus, PromptStatus
+from bot.domain.scales import Category
 from bot.ports import PromptTally, Tally
-from bot.scales import Category
 from storage.base import StoreBase, insert_for
 from storage.schema import digest_runs, follow_ups, people, prompts, ratings
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import exc as sa_exc
 
-from bot.errors import StoreUnavailable
+from bot.domain.errors import StoreUnavailable
 
 # PostgreSQL SQLSTATEs meaning the database cannot do the work now, not that the query is
 # wrong: connection exceptions (08), insufficient resources (53: disk full, out of memory,

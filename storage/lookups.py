@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.errors import UnknownTeam
-from bot.model import Person, PromptStatus, Team
+from bot.domain.errors import UnknownTeam
+from bot.domain.model import Person, PromptStatus, Team
 from bot.ports import AskContext, PersonIdentity
 from storage.base import insert_for, normalize_email
 from storage.prepared import prepared

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection
 
-from bot.errors import SchemaOutdated
+from bot.domain.errors import SchemaOutdated
 from storage.engine import WRITE, create_engine
 from storage.guard import translate_unavailable
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.errors import NotFound
-from bot.model import Person, PromptStatus, SkipReason
+from bot.domain.errors import NotFound
+from bot.domain.model import Person, PromptStatus, SkipReason
 from bot.ports import AuditEntry, PersonIdentity
 from storage.base import StoreBase, insert_for, normalize_email, normalize_identifier
 from storage.lookups import person_by_id, team_row, upsert_person, write_audit

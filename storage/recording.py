@@ -8,10 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.errors import InvalidValue, NotFound, NotRecipient
-from bot.model import Anonymity, FollowUpStatus, Person, PromptStatus, Rating, Team
+from bot.domain.errors import InvalidValue, NotFound, NotRecipient
+from bot.domain.model import Anonymity, FollowUpStatus, Person, PromptStatus, Rating, Team
+from bot.domain.scales import Category
 from bot.ports import Answer, AnswerCheck, AnswerContext, FollowUp, PersonIdentity, RatingResult
-from bot.scales import Category
 from storage.base import StoreBase, insert_on, receipt_hash
 from storage.lookups import MATCH_ORDER, given_values, match_person, team_row
 from storage.prepared import prepared

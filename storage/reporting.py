@@ -9,9 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.model import PromptStatus
+from bot.domain.model import PromptStatus
+from bot.domain.scales import Scale
 from bot.ports import ExportRow, PromptTally, Tally
-from bot.scales import Scale
 from storage.base import StoreBase
 from storage.lookups import team_row
 from storage.rows import CATEGORIES

@@ -20,9 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.errors import UnknownTeam
-from bot.events import ConversationClosed
-from bot.model import ConversationState, Prompt, PromptStatus
+from bot.domain.errors import UnknownTeam
+from bot.domain.events import ConversationClosed
+from bot.domain.model import ConversationState, Prompt, PromptStatus
 from bot.ports import Decider, PersonIdentity, SettleFailure
 from storage.base import insert_on, normalize_email
 from storage.batch_facts import BatchFacts, gather

@@ -9,8 +9,8 @@ from enum import Enum
 
 import sqlalchemy as sa
 
-from bot.errors import AlreadyExists, InvalidValue
-from bot.model import Team
+from bot.domain.errors import AlreadyExists, InvalidValue
+from bot.domain.model import Team
 from storage.base import StoreBase, insert_for
 from storage.lookups import channels_of, team_named, team_row, write_audit
 from storage.rows import team_from

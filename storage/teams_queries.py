@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from adapters.teams.directory import TeamsConversation
-from bot.model import Person
+from bot.domain.model import Person
 from storage.base import StoreBase, insert_for
 from storage.lookups import person_by_id
 from storage.schema import teams_conversations, teams_threads

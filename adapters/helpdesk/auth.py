@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from adapters.helpdesk.source import Verdict
-from bot.clock import Clock
+from bot.domain.clock import Clock
 
 # A signed request older (or newer) than this is refused: a captured one cannot be replayed.
 REPLAY_WINDOW = timedelta(minutes=5)

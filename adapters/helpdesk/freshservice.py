@@ -15,7 +15,7 @@ from datetime import datetime
 from adapters.helpdesk.auth import SharedSecret
 from adapters.helpdesk.source import Ignored, WebhookEvent, load_object
 from adapters.helpdesk.vendor import CloseFields, Outcome, Reader, VendorWebhook, outcome_of
-from bot.events import ConversationReopened
+from bot.domain.events import ConversationReopened
 
 # Freshservice's built-in statuses, by name and by number (its API uses 2-5).
 STATUSES = {

@@ -28,7 +28,7 @@ from adapters.helpdesk.source import (
     is_email,
     load_object,
 )
-from bot.events import ConversationClosed, ConversationReopened
+from bot.domain.events import ConversationClosed, ConversationReopened
 
 SIGNATURE_HEADER = "X-Ratebot-Signature"
 SECRET_SETTING = "RATEBOT_WEBHOOK_SECRET"

@@ -13,7 +13,7 @@ from datetime import datetime
 from adapters.helpdesk.auth import Signature
 from adapters.helpdesk.source import Ignored, WebhookEvent, is_email, load_object
 from adapters.helpdesk.vendor import Reader, VendorWebhook, pick_agent
-from bot.events import ConversationReopened
+from bot.domain.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 EVENT_HEADER = "X-GitHub-Event"

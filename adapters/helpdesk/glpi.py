@@ -29,8 +29,8 @@ from typing import Any
 from adapters.helpdesk.auth import Signature, SigningTime
 from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent, is_email, load_object
 from adapters.helpdesk.vendor import Outcome, Reader, VendorWebhook, outcome_of, pick_agent
-from bot.clock import Clock
-from bot.events import ConversationReopened
+from bot.domain.clock import Clock
+from bot.domain.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-GLPI-signature"
 TIMESTAMP_HEADER = "X-GLPI-timestamp"

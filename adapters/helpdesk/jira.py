@@ -14,7 +14,7 @@ from typing import Any
 from adapters.helpdesk.auth import SharedSecret, Signature
 from adapters.helpdesk.source import Ignored, WebhookEvent, load_object
 from adapters.helpdesk.vendor import CloseFields, Reader, VendorWebhook
-from bot.events import ConversationReopened
+from bot.domain.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-Hub-Signature"
 DONE = "done"  # the status category key of every "finished" status, whatever its name

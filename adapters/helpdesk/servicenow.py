@@ -12,7 +12,7 @@ from datetime import datetime
 from adapters.helpdesk.auth import SharedSecret
 from adapters.helpdesk.source import Ignored, WebhookEvent, load_object
 from adapters.helpdesk.vendor import CloseFields, Outcome, Reader, VendorWebhook, outcome_of
-from bot.events import ConversationReopened
+from bot.domain.events import ConversationReopened
 
 STATES = {
     "6": Outcome.CLOSE,

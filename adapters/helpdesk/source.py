@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.events import ConversationClosed, ConversationReopened
-from bot.untrusted import describe, may_hold_unstorable, unstorable_fields
+from bot.domain.events import ConversationClosed, ConversationReopened
+from bot.domain.untrusted import describe, may_hold_unstorable, unstorable_fields
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 parsing
 # accepts addresses no mail system delivers to and would need another dependency.

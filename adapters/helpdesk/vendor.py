@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 from adapters.helpdesk.auth import Proof
 from adapters.helpdesk.source import OUT_OF_RANGE, PayloadError, SecretSource, Verdict, is_email
-from bot.clock import Clock, SystemClock
-from bot.events import ConversationClosed
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.events import ConversationClosed
 
 _MISSING = object()
 

@@ -14,8 +14,8 @@ from adapters.helpdesk.servicenow import ServiceNowWebhook
 from adapters.helpdesk.vendor import VendorWebhook
 from adapters.helpdesk.zammad import ZammadWebhook
 from adapters.helpdesk.zendesk import ZendeskWebhook
-from bot.clock import Clock
-from bot.settings import Settings
+from app.settings import Settings
+from bot.domain.clock import Clock
 
 
 def _value(secret: SecretStr | None) -> str | None:

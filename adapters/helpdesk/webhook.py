@@ -10,12 +10,12 @@ from typing import Any
 from aiohttp import web
 
 from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent, WebhookSource
-from bot.asking import close_accepted, conversation_reopened
-from bot.errors import StoreUnavailable, UnknownTeam
-from bot.events import ConversationClosed
-from bot.metrics import Metrics
+from app.metrics import Metrics
+from bot.domain.errors import StoreUnavailable, UnknownTeam
+from bot.domain.events import ConversationClosed
+from bot.domain.untrusted import loggable
+from bot.flows.asking import close_accepted, conversation_reopened
 from bot.services import Services
-from bot.untrusted import loggable
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class UnknownStatuses:
         self._metrics.unknown_statuses.labels(source, label).inc()
 
 
-# Puts a vendor's close into its ratebot team (bot.source_mapping.TeamRouter).
+# Puts a vendor's close into its ratebot team (bot.flows.source_mapping.TeamRouter).
 Route = Callable[[ConversationClosed], Awaitable[ConversationClosed]]
 
 

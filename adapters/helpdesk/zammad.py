@@ -11,7 +11,7 @@ from datetime import datetime
 from adapters.helpdesk.auth import Signature
 from adapters.helpdesk.source import Ignored, WebhookEvent, load_object
 from adapters.helpdesk.vendor import Outcome, Reader, VendorWebhook, outcome_of, pick_agent
-from bot.events import ConversationReopened
+from bot.domain.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-Hub-Signature"
 

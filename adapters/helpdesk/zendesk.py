@@ -18,7 +18,7 @@ from adapters.helpdesk.vendor import (
     is_known,
     outcome_of,
 )
-from bot.events import ConversationReopened
+from bot.domain.events import ConversationReopened
 
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"

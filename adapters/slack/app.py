@@ -20,13 +20,13 @@ from adapters.slack.interactions import SlackInteractions
 from adapters.slack.outbound import SlackChat, slack_client
 from adapters.slack.pacing import Pacer
 from adapters.slack.ratelimit import RateLimitGate
-from bot.clock import Clock, SystemClock
-from bot.errors import StoreUnavailable
+from app.settings import Settings
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.errors import StoreUnavailable
+from bot.domain.texts import text
+from bot.domain.untrusted import loggable
 from bot.ports import RatingStore
 from bot.services import Services
-from bot.settings import Settings
-from bot.texts import text
-from bot.untrusted import loggable
 
 log = logging.getLogger(__name__)
 

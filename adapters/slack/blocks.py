@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from adapters.slack.escape import escape, quote
-from bot.digest_text import render_digest
-from bot.digest_text import title as digest_title
+from bot.domain.digest_text import render_digest
+from bot.domain.digest_text import title as digest_title
+from bot.domain.scales import Scale
+from bot.domain.texts import anonymity_notice, default_question, text
 from bot.ports import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
-from bot.scales import Scale
-from bot.texts import anonymity_notice, default_question, text
 
 Block = dict[str, Any]
 

@@ -14,12 +14,12 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.escape import escape
 from bot.chat_ports import RatedItem, chat_store
-from bot.model import Person
-from bot.reporting import team_stats
-from bot.scores import summarize
+from bot.domain.model import Person
+from bot.domain.scores import summarize
+from bot.domain.sparkline import sparkline
+from bot.domain.texts import text
+from bot.flows.reporting import team_stats
 from bot.services import Services
-from bot.sparkline import sparkline
-from bot.texts import text
 
 TREND_WEEKS = 8
 RECENT = 10

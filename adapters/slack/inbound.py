@@ -20,9 +20,9 @@ from adapters.slack.blocks import (
     NOTE_INPUT,
     RateValue,
 )
-from bot.events import ConversationClosed
+from bot.domain.events import ConversationClosed
+from bot.domain.untrusted import describe, loggable, may_hold_unstorable, unstorable_fields
 from bot.ports import PersonIdentity
-from bot.untrusted import describe, loggable, may_hold_unstorable, unstorable_fields
 
 SOURCE = "slack"
 MAX_SUBJECT = 200

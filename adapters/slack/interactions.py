@@ -23,17 +23,17 @@ from adapters.slack.blocks import (
 from adapters.slack.escape import escape
 from adapters.slack.home import gather, home_view
 from adapters.slack.outbound import SlackChat
-from bot import alerts
-from bot.asking import conversation_closed
 from bot.chat_ports import chat_store
-from bot.command_handlers import Caller, CommandContext, admins_of, execute, is_admin
-from bot.commands import parse
-from bot.errors import NotRecipient, PromptExpired, UserFacingError
-from bot.model import Person, PromptStatus, Team
+from bot.domain.commands import parse
+from bot.domain.errors import NotRecipient, PromptExpired, UserFacingError
+from bot.domain.model import Person, PromptStatus, Team
+from bot.domain.texts import text
+from bot.flows import alerts
+from bot.flows.asking import conversation_closed
+from bot.flows.command_handlers import Caller, CommandContext, admins_of, execute, is_admin
+from bot.flows.recording import add_comment, record_rating
 from bot.ports import DeliveryError, PersonIdentity, PromptUpdate
-from bot.recording import add_comment, record_rating
 from bot.services import Services
-from bot.texts import text
 
 log = logging.getLogger(__name__)
 Payload = dict[str, Any]

@@ -26,8 +26,10 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.pacing import Pacer, slack_pacers
 from adapters.slack.ratelimit import DEFAULT_WINDOW_SECONDS, RateLimitGate
-from bot.clock import SystemClock
-from bot.model import Person
+from app.settings import Settings
+from bot.domain.clock import SystemClock
+from bot.domain.model import Person
+from bot.domain.texts import locale_for
 from bot.ports import (
     ChannelMessage,
     DetractorAlert,
@@ -42,8 +44,6 @@ from bot.ports import (
     SendBegins,
     TransientDeliveryError,
 )
-from bot.settings import Settings
-from bot.texts import locale_for
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 
 from adapters.slack import inbound
 from adapters.slack.app import SlackBinding
-from bot.untrusted import loggable
+from bot.domain.untrusted import loggable
 
 log = logging.getLogger(__name__)
 

@@ -30,15 +30,15 @@ from adapters.teams.directory import TeamsStore
 from adapters.teams.inbound import TeamsInbound, TurnResult
 from adapters.teams.outbound import TeamsChat, card_activity
 from adapters.teams.reuse import ReusingAuthentication
-from bot.clock import Clock
-from bot.errors import StoreUnavailable
+from app.settings import Settings, SettingsError
+from bot.domain.clock import Clock
+from bot.domain.errors import StoreUnavailable
+from bot.domain.untrusted import describe, loggable, may_hold_unstorable, unstorable_fields
 from bot.ports import PersonIdentity, RatingStore
 from bot.services import Services
-from bot.settings import Settings, SettingsError
-from bot.untrusted import describe, loggable, may_hold_unstorable, unstorable_fields
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Ratebot
+    from app.bootstrap import Ratebot
 
 log = logging.getLogger(__name__)
 
@@ -329,7 +329,7 @@ def endpoint_for(settings: Settings, services: Services) -> TeamsEndpoint:
 
 
 def teams_routes(ratebot: Ratebot) -> list[web.RouteDef]:
-    """The routes `bot.server.build_app` adds for Teams."""
+    """The routes `app.server.build_app` adds for Teams."""
     endpoint = endpoint_for(ratebot.settings, ratebot.services)
     return [web.post(ENDPOINT, endpoint.handle)]
 

@@ -12,12 +12,12 @@ from adapters.teams import cards
 from adapters.teams.activities import CardAction
 from adapters.teams.directory import TeamsStore
 from adapters.teams.escape import escape
-from bot import alerts
-from bot.errors import InvalidValue, NotRecipient, PromptExpired, UserFacingError
+from bot.domain.errors import InvalidValue, NotRecipient, PromptExpired, UserFacingError
+from bot.domain.texts import text
+from bot.flows import alerts
+from bot.flows.recording import add_comment, record_rating
 from bot.ports import PersonIdentity, PromptUpdate, RatingPrompt
-from bot.recording import add_comment, record_rating
 from bot.services import Services
-from bot.texts import text
 
 # The clicker with their email looked up (the roster may be asked): only when needed.
 Identify = Callable[[], Awaitable[PersonIdentity]]

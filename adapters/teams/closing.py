@@ -11,9 +11,9 @@ import json
 from adapters.teams.activities import MessageActionClose
 from adapters.teams.directory import TeamsStore
 from adapters.teams.escape import escape
-from bot.asking import conversation_closed
-from bot.events import ConversationClosed
-from bot.model import Person, PromptStatus, Team
+from bot.domain.events import ConversationClosed
+from bot.domain.model import Person, PromptStatus, Team
+from bot.flows.asking import conversation_closed
 from bot.ports import PersonIdentity
 from bot.services import Services
 

@@ -1,17 +1,17 @@
 """Admin commands sent to the bot as messages (`ratings stats servicedesk 8`).
 
-The shared grammar (`bot.commands`) and handlers (`bot.command_handlers`) do the work; this
-adds what only Teams has: "here" names the channel the command was sent in.
+The shared grammar (`bot.domain.commands`) and handlers (`bot.flows.command_handlers`) do
+the work; this adds what only Teams has: "here" names the channel the command was sent in.
 """
 
 from __future__ import annotations
 
 from adapters.teams.directory import TeamsStore
 from adapters.teams.escape import escape, teams_markdown
-from bot.admin import CHANNEL_OPTIONS
-from bot.command_handlers import Caller, CommandContext, admins_of, execute, is_admin
-from bot.commands import AddTeam, SetTeamOption, parse
-from bot.errors import InvalidValue
+from bot.domain.commands import AddTeam, SetTeamOption, parse
+from bot.domain.errors import InvalidValue
+from bot.flows.admin import CHANNEL_OPTIONS
+from bot.flows.command_handlers import Caller, CommandContext, admins_of, execute, is_admin
 from bot.ports import PersonIdentity
 from bot.services import Services
 

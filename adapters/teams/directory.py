@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from bot.chat_ports import ChatStore
-from bot.model import Person
+from bot.domain.model import Person
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot import texts
+from bot.domain import texts
 
 # CommonMark treats a backslash before any ASCII punctuation as a literal character.
 # Inline markup can start anywhere; block markup (headings, quotes, lists) only a line.

@@ -22,12 +22,12 @@ from adapters.teams.closing import NOT_A_HELP_CHANNEL, HelpChannels, is_close, t
 from adapters.teams.commanding import TeamsCommands
 from adapters.teams.directory import TeamsConversation, TeamsStore
 from adapters.teams.escape import escape
-from bot.errors import StoreUnavailable, UserFacingError
-from bot.model import Person
+from bot.domain.errors import StoreUnavailable, UserFacingError
+from bot.domain.model import Person
+from bot.domain.texts import locale_for, text
+from bot.domain.untrusted import loggable
 from bot.ports import PersonIdentity
 from bot.services import Services
-from bot.texts import locale_for, text
-from bot.untrusted import loggable
 
 log = logging.getLogger(__name__)
 

@@ -29,12 +29,13 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import cards
 from adapters.teams.directory import TeamsConversation, TeamsStore
-from bot.chart import ChartSize, render_chart
-from bot.clock import Clock
-from bot.delivery import NOT_INSTALLED
-from bot.digest import Digest
-from bot.digest_text import title
-from bot.model import Person
+from app.chart import ChartSize, render_chart
+from bot.domain.clock import Clock
+from bot.domain.digest_text import title
+from bot.domain.model import Person
+from bot.domain.texts import locale_for, text
+from bot.flows.delivery import NOT_INSTALLED
+from bot.flows.digest import Digest
 from bot.ports import (
     ChannelMessage,
     ClaimLost,
@@ -49,7 +50,6 @@ from bot.ports import (
     SendBegins,
     TransientDeliveryError,
 )
-from bot.texts import locale_for, text
 
 log = logging.getLogger(__name__)
 

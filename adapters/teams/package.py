@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.teams.icons import color_icon, outline_icon
-from bot.commands import USAGE
+from bot.domain.commands import USAGE
 
 MANIFEST_VERSION = "1.22"
 SCHEMA = (

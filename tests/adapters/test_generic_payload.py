@@ -18,7 +18,7 @@ from adapters.helpdesk.generic import (
     sign,
 )
 from adapters.helpdesk.source import PayloadError
-from bot.events import ConversationClosed, ConversationReopened
+from bot.domain.events import ConversationClosed, ConversationReopened
 
 SECRET = "s3cret-for-tests"
 RECEIVED = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.events import ConversationClosed
-from bot.model import Anonymity, Prompt, PromptStatus, SkipReason, Team
+from bot.domain.events import ConversationClosed
+from bot.domain.model import Anonymity, Prompt, PromptStatus, SkipReason, Team
 from bot.ports import Answer, AnswerContext, AskContext, Decision, PersonIdentity
 from storage.store import SqlStore
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.errors import UnknownTeam
-from bot.events import ConversationReopened
-from bot.model import PromptStatus, SkipReason
+from bot.domain.errors import UnknownTeam
+from bot.domain.events import ConversationReopened
+from bot.domain.model import PromptStatus, SkipReason
 from bot.ports import AskContext, Decision, PersonIdentity
 from storage.store import SqlStore
 from tests.conftest import StoreFactory

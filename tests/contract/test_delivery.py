@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.model import PromptStatus
+from bot.domain.model import PromptStatus
 from bot.ports import AskContext, Decision, Postponed
 from storage.store import SqlStore
 from tests.conftest import StoreFactory
@@ -116,7 +116,7 @@ async def test_sent_prompts_expire(store: SqlStore) -> None:
 
 
 async def test_a_prompt_withdrawn_while_sending_stays_withdrawn(store: SqlStore) -> None:
-    from bot.events import ConversationReopened
+    from bot.domain.events import ConversationReopened
 
     await team(store)
     prompt = (await store.close_conversation(closed("T-1"), ask_now, now=T0)).prompt

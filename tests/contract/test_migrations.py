@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import storage
-from bot.errors import SchemaOutdated
+from bot.domain.errors import SchemaOutdated
 from storage.engine import create_engine
 from storage.migrate import check_current, current_revision, head_revision, upgrade
 from storage.schema import audit_log, metadata

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bot.errors import NotFound, UnknownTeam
-from bot.model import PromptStatus
+from bot.domain.errors import NotFound, UnknownTeam
+from bot.domain.model import PromptStatus
 from bot.ports import PersonIdentity
 from storage.schema import conversations, prompts, ratings
 from storage.store import SqlStore

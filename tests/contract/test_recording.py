@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from bot.errors import InvalidValue, NotFound, NotRecipient, PromptClosed
-from bot.model import Anonymity, FollowUpStatus, PromptStatus
+from bot.domain.errors import InvalidValue, NotFound, NotRecipient, PromptClosed
+from bot.domain.model import Anonymity, FollowUpStatus, PromptStatus
+from bot.domain.scales import Category
 from bot.ports import Answer, AnswerContext, PersonIdentity
-from bot.scales import Category
 from storage.base import receipt_hash
 from storage.schema import follow_ups, ratings
 from storage.store import SqlStore

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.errors import UnknownTeam
-from bot.model import Anonymity, PromptStatus, SkipReason
+from bot.domain.errors import UnknownTeam
+from bot.domain.model import Anonymity, PromptStatus, SkipReason
+from bot.domain.scales import Category, Scale
 from bot.ports import PromptTally, Tally
-from bot.scales import Category, Scale
 from storage.store import SqlStore
 from tests.contract.support import (
     JAN,

@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 import storage.asking
-from bot.asking import make_decider
-from bot.errors import StoreUnavailable, UnknownTeam
-from bot.events import ConversationReopened
-from bot.model import PromptStatus, SkipReason
+from bot.domain.errors import StoreUnavailable, UnknownTeam
+from bot.domain.events import ConversationReopened
+from bot.domain.model import PromptStatus, SkipReason
+from bot.flows.asking import make_decider
 from bot.ports import AskContext, Decision, PersonIdentity, SettleReport
 from bot.services import Policy
 from storage.schema import conversations, prompts

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import AlreadyExists, InvalidValue, UnknownTeam
-from bot.model import Anonymity
-from bot.scales import Scale
+from bot.domain.errors import AlreadyExists, InvalidValue, UnknownTeam
+from bot.domain.model import Anonymity
+from bot.domain.scales import Scale
 from storage.store import SqlStore
 from tests.contract.support import ADMIN, T0, ask_now, closed, team
 

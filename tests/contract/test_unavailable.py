@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.errors import StoreUnavailable
+from bot.domain.errors import StoreUnavailable
 from storage.engine import create_engine
 from storage.guard import is_busy, is_unavailable
 from storage.migrate import check_current

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.bootstrap import Ratebot
+from app.bootstrap import Ratebot
 from tests.e2e.support import served
 
 

@@ -10,11 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.bootstrap import Ratebot, build
-from bot.delivery import DeliveryWorker
-from bot.server import build_app
+from app.bootstrap import Ratebot, build
+from app.server import build_app
+from app.settings import load_settings
+from bot.flows.delivery import DeliveryWorker
 from bot.services import Services
-from bot.settings import load_settings
 from storage.engine import create_engine
 from storage.schema import metadata
 from storage.store import open_store

@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from bot.asking import conversation_closed
-from bot.bootstrap import build
-from bot.cli import app
-from bot.events import ConversationClosed
+from app.bootstrap import build
+from app.cli.main import app
+from app.settings import load_settings
+from bot.domain.events import ConversationClosed
+from bot.flows.asking import conversation_closed
+from bot.flows.recording import add_comment, record_rating
 from bot.ports import PersonIdentity
-from bot.recording import add_comment, record_rating
-from bot.settings import load_settings
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 
@@ -98,7 +98,7 @@ def query(db: Path, sql: str) -> list[tuple[object, ...]]:
 def test_a_bad_setting_is_one_line_and_exit_2_without_traceback() -> None:
     environ = {**os.environ, "RATEBOT_PORT": "abc", "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve"], env=environ, cwd=ROOT,
+        [sys.executable, "-m", "app.cli.main", "serve"], env=environ, cwd=ROOT,
         capture_output=True, text=True, timeout=30,
     )
     assert done.returncode == 2
@@ -353,7 +353,7 @@ def test_serve_refuses_a_postgresql_schema_that_is_behind(tmp_path: Path) -> Non
         environ = {**os.environ, "RATEBOT_DATABASE_URL": url, "PYTHONPATH": str(ROOT),
                    "RATEBOT_PORT": "1"}  # never reached: the schema check comes first
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "serve"], env=environ, cwd=tmp_path,
+            [sys.executable, "-m", "app.cli.main", "serve"], env=environ, cwd=tmp_path,
             capture_output=True, text=True, timeout=60,
         )
         assert done.returncode == 2, done.stderr

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
-from bot.cli import app as ratebot_app
+from app.cli.main import app as ratebot_app
 from tests.adapters.helpdesk import payloads
 
 Env = dict[str, str]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from app.cli.main import app
 
 # About a thousand conversations through the real store: tens of seconds on a busy machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]

@@ -18,9 +18,9 @@ from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.helpdesk.generic import sign
-from bot.bootstrap import Ratebot, build
-from bot.server import serve
-from bot.settings import load_settings
+from app.bootstrap import Ratebot, build
+from app.server import serve
+from app.settings import load_settings
 from tests.e2e.support import (
     CLOSE,
     SECRET,
@@ -212,7 +212,7 @@ async def test_ratebot_serve_exits_cleanly_on_a_signal(
         "RATEBOT_DELIVERY_INTERVAL_SECONDS": "0.05",
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve",
+        sys.executable, "-m", "app.cli.main", "serve",
         cwd=tmp_path, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )

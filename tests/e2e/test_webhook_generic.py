@@ -13,7 +13,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from adapters.helpdesk.generic import sign
-from bot.bootstrap import Ratebot
+from app.bootstrap import Ratebot
 from bot.ports import PersonIdentity
 from tests.e2e.support import (
     ADMIN,
@@ -338,7 +338,7 @@ async def test_a_close_that_cannot_be_settled_is_retried_then_failed_never_block
             assert (await post(client, poison)).status == 202
             other = {**CLOSE, "ticket_id": "INC-2000", "requester_email": "kim@example.com"}
             assert (await post(client, other)).status == 202
-        caplog.set_level(logging.ERROR, logger="bot.delivery")
+        caplog.set_level(logging.ERROR, logger="bot.flows.delivery")
         for _ in range(5):
             await ratebot.worker.run_once()
             clock.advance(minutes=10)  # past the back-off
@@ -353,7 +353,7 @@ async def test_a_close_that_cannot_be_settled_is_retried_then_failed_never_block
     assert all(c["pending"] is None for c in rows["conversations"])
     # The poison's requester was rolled back with it; the other close's people are stored.
     assert [p["email"] for p in rows["people"]] == ["kim@example.com", "piet@example.com"]
-    logged = [r.getMessage() for r in caplog.records if r.name == "bot.delivery"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "bot.flows.delivery"]
     assert len(logged) == 5
     assert "ticket INC-1042, attempt 1, retried later" in logged[0]
     assert "attempt 5, given up, stored as failed" in logged[-1]
@@ -361,7 +361,7 @@ async def test_a_close_that_cannot_be_settled_is_retried_then_failed_never_block
         assert "RuntimeError" in message and "message withheld" in message
         assert "jan@example.com" not in message and "Jan Jansen" not in message
         assert "Printer" not in message
-    assert all(r.exc_info is None for r in caplog.records if r.name == "bot.delivery")
+    assert all(r.exc_info is None for r in caplog.records if r.name == "bot.flows.delivery")
 
 
 # ---------------------------------------------------------------- hostile text and times

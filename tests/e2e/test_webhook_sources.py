@@ -15,9 +15,9 @@ from aiohttp.test_utils import TestClient
 from adapters.helpdesk.auth import Signature
 from adapters.helpdesk.generic import sign
 from adapters.helpdesk.vendor import VendorWebhook
-from bot.bootstrap import Ratebot, build
-from bot.server import helpdesk_sources
-from bot.settings import load_settings
+from app.bootstrap import Ratebot, build
+from app.server import helpdesk_sources
+from app.settings import load_settings
 from storage.store import SqlStore
 from tests.adapters.helpdesk import glpi_payloads, payloads
 from tests.e2e.support import (

@@ -134,7 +134,7 @@ class Replica:
         self._log.write(f"----- {self.name}: start {self.starts}\n".encode())
         self._log.flush()
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "serve", cwd=self.workdir, env=self.env,
+            sys.executable, "-m", "app.cli.main", "serve", cwd=self.workdir, env=self.env,
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + START_WITHIN
@@ -306,7 +306,7 @@ class Fleet:
         log = self.tmp_path / "cli.log"
         with log.open("ab") as out:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", *args, cwd=self.tmp_path,
+                sys.executable, "-m", "app.cli.main", *args, cwd=self.tmp_path,
                 env=self.env(free_port(), {}), stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT,
             )

@@ -26,7 +26,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy.engine import make_url
 
 from adapters.helpdesk.generic import sign
-from bot.bootstrap import Ratebot
+from app.bootstrap import Ratebot
 from tests.conftest import POSTGRES_ENV, POSTGRES_SKIP
 from tests.e2e.slack.harness import BOT_TOKEN, SIGNING_SECRET, with_slack
 from tests.e2e.slack.harness import sign as slack_sign

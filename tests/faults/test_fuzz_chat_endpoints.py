@@ -30,10 +30,10 @@ from hypothesis import strategies as st
 from adapters.helpdesk.generic import sign as sign_webhook
 from adapters.slack import blocks
 from adapters.slack.app import binding_of
-from bot.bootstrap import Ratebot, build
+from app.bootstrap import Ratebot, build
+from app.server import build_app
+from app.settings import load_settings
 from bot.ports import PersonIdentity
-from bot.server import build_app
-from bot.settings import load_settings
 from tests.e2e.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackDriver, close, with_slack
 from tests.e2e.slack.test_prompt_and_click import deliver
 from tests.e2e.support import CLOSE

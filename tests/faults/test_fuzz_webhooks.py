@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from adapters.helpdesk.generic import sign
 from adapters.helpdesk.vendor import VendorWebhook
-from bot.bootstrap import Ratebot
+from app.bootstrap import Ratebot
 from tests.e2e.support import CLOSE, running, served
 from tests.e2e.test_webhook_sources import CASES, SECRETS, make_ratebot, signer
 from tests.fakes.clock import FakeClock

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.delivery import SETTLE_ATTEMPTS, DeliveryWorker
-from bot.events import ConversationClosed
-from bot.model import PromptStatus
+from bot.domain.events import ConversationClosed
+from bot.domain.model import PromptStatus
+from bot.flows.delivery import SETTLE_ATTEMPTS, DeliveryWorker
 from bot.services import Services
 from storage.engine import create_engine
 from storage.schema import conversations, prompts

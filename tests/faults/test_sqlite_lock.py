@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
 from adapters.helpdesk.generic import sign
-from bot.bootstrap import Ratebot
-from bot.errors import StoreUnavailable
-from bot.runtime import tune_garbage_collector
+from app.bootstrap import Ratebot
+from app.runtime import tune_garbage_collector
+from bot.domain.errors import StoreUnavailable
 from storage.schema import conversations, prompts
 from tests.contract.support import closed
 from tests.e2e.support import CLOSE, SECRET, generic_ratebot, running, served

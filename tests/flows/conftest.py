@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.asking import conversation_closed
-from bot.events import ConversationClosed
+from bot.domain.events import ConversationClosed
+from bot.flows.asking import conversation_closed
 from bot.ports import CloseOutcome, PersonIdentity, RatingStore
 from bot.services import Policy, Services
 from tests.fakes.chat import FakeChat

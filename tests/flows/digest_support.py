@@ -8,12 +8,12 @@ from datetime import datetime
 
 import pytest
 
-from bot.asking import conversation_closed
-from bot.delivery import DeliveryWorker
-from bot.events import ConversationClosed
-from bot.model import PromptStatus
+from bot.domain.events import ConversationClosed
+from bot.domain.model import PromptStatus
+from bot.flows.asking import conversation_closed
+from bot.flows.delivery import DeliveryWorker
+from bot.flows.recording import add_comment, record_rating
 from bot.ports import PersonIdentity, RatingResult
-from bot.recording import add_comment, record_rating
 from bot.services import Services
 from storage.digest_queries import DigestQueries
 from storage.engine import create_engine

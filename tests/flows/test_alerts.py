@@ -6,13 +6,13 @@ import dataclasses
 
 import pytest
 
-from bot import alerts
 from bot.chat_ports import ChatStore
-from bot.delivery import DeliveryWorker
-from bot.errors import InvalidValue
-from bot.model import FollowUpStatus
+from bot.domain.errors import InvalidValue
+from bot.domain.model import FollowUpStatus
+from bot.flows import alerts
+from bot.flows.delivery import DeliveryWorker
+from bot.flows.recording import record_rating
 from bot.ports import DetractorAlert, PersonIdentity
-from bot.recording import record_rating
 from bot.services import Services
 from storage.chat_queries import ChatQueries
 from storage.digest_queries import DigestQueries

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.asking import conversation_reopened
-from bot.errors import UnknownTeam
-from bot.events import ConversationReopened
-from bot.model import PromptStatus, SkipReason
+from bot.domain.errors import UnknownTeam
+from bot.domain.events import ConversationReopened
+from bot.domain.model import PromptStatus, SkipReason
+from bot.flows.asking import conversation_reopened
 from bot.ports import PersonIdentity
 from bot.services import Services
 from tests.fakes.clock import FakeClock

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.command_handlers import Caller, CommandContext, execute, is_admin
-from bot.commands import parse
+from bot.domain.commands import parse
+from bot.flows.command_handlers import Caller, CommandContext, execute, is_admin
 from bot.ports import PersonIdentity
 from bot.services import Services
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.delivery import NOT_INSTALLED, DeliveryWorker
-from bot.model import PromptStatus, SkipReason
+from bot.domain.model import PromptStatus, SkipReason
+from bot.flows.delivery import NOT_INSTALLED, DeliveryWorker
 from bot.ports import PermanentDeliveryError, PersonIdentity, TransientDeliveryError
 from bot.services import Services
 from tests.fakes.chat import FakeChat

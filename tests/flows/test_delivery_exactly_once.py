@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.delivery import DeliveryWorker
-from bot.events import ConversationClosed
-from bot.model import PromptStatus
+from bot.domain.events import ConversationClosed
+from bot.domain.model import PromptStatus
+from bot.flows.delivery import DeliveryWorker
 from bot.ports import (
     PermanentDeliveryError,
     RateLimited,

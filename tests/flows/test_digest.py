@@ -17,14 +17,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.digest import Digest, weekly_digest
-from bot.digest_text import render_digest
-from bot.model import Anonymity, Team
+from bot.domain.digest_text import render_digest
+from bot.domain.model import Anonymity, Team
+from bot.domain.scales import Category
+from bot.domain.trend import Direction
+from bot.domain.weeks import IsoWeek
+from bot.flows.digest import Digest, weekly_digest
 from bot.ports import PersonIdentity
-from bot.scales import Category
 from bot.services import Policy, Services
-from bot.trend import Direction
-from bot.weeks import IsoWeek
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 from tests.flows.conftest import ADMIN

@@ -12,13 +12,13 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
-from bot import cli_digest
-from bot.asking import conversation_closed
-from bot.bootstrap import build
-from bot.events import ConversationClosed
+from app.bootstrap import build
+from app.cli import digest as cli_digest
+from app.settings import load_settings
+from bot.domain.events import ConversationClosed
+from bot.flows.asking import conversation_closed
+from bot.flows.recording import add_comment, record_rating
 from bot.ports import PersonIdentity
-from bot.recording import add_comment, record_rating
-from bot.settings import load_settings
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 from tests.flows.digest_support import DigestSqlStore

@@ -13,14 +13,14 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.digest import Digest
-from bot.digest_flow import LEASE, DigestFlow, Outcome
-from bot.errors import UserFacingError
-from bot.model import Team
+from app.scheduling import DigestScheduler, job_id
+from bot.domain.errors import UserFacingError
+from bot.domain.model import Team
+from bot.domain.weeks import IsoWeek
+from bot.flows.digest import Digest
+from bot.flows.digest_flow import LEASE, DigestFlow, Outcome
 from bot.ports import ChannelMessage, DigestMessage, PermanentDeliveryError, TransientDeliveryError
-from bot.scheduling import DigestScheduler, job_id
 from bot.services import Policy, Services
-from bot.weeks import IsoWeek
 from storage.engine import create_engine
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock

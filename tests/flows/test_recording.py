@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.delivery import DeliveryWorker
-from bot.errors import NotRecipient, PromptClosed, PromptExpired, ScoreOffScale
-from bot.model import Anonymity, PromptStatus
+from bot.domain.errors import NotRecipient, PromptClosed, PromptExpired, ScoreOffScale
+from bot.domain.model import Anonymity, PromptStatus
+from bot.domain.scales import Category
+from bot.flows.delivery import DeliveryWorker
+from bot.flows.recording import add_comment, record_rating
 from bot.ports import PersonIdentity
-from bot.recording import add_comment, record_rating
-from bot.scales import Category
 from bot.services import Services
 from tests.fakes.clock import FakeClock
 from tests.flows.conftest import ADMIN, Close
@@ -84,8 +84,8 @@ async def test_an_expired_prompt_refuses_the_rating(
 async def test_a_withdrawn_prompt_refuses_the_rating(
     services: Services, sent: int, clock: FakeClock
 ) -> None:
-    from bot.asking import conversation_reopened
-    from bot.events import ConversationReopened
+    from bot.domain.events import ConversationReopened
+    from bot.flows.asking import conversation_reopened
 
     await conversation_reopened(services, ConversationReopened("generic", "T-1", clock.now()))
     with pytest.raises(PromptClosed, match="reopened"):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.asking import close_accepted
-from bot.delivery import DeliveryWorker
-from bot.events import ConversationClosed
+from bot.domain.events import ConversationClosed
+from bot.flows.asking import close_accepted
+from bot.flows.delivery import DeliveryWorker
 from bot.services import Services
 from tests.fakes.clock import FakeClock
 

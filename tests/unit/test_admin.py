@@ -8,11 +8,11 @@ from datetime import datetime, time
 
 import pytest
 
-from bot.admin import DigestSchedule, check_team_name, parse_channel, parse_team_option
-from bot.admin import set_team_option as set_option
-from bot.errors import InvalidValue
-from bot.model import Anonymity, Team
-from bot.scales import Scale
+from bot.domain.errors import InvalidValue
+from bot.domain.model import Anonymity, Team
+from bot.domain.scales import Scale
+from bot.flows.admin import DigestSchedule, check_team_name, parse_channel, parse_team_option
+from bot.flows.admin import set_team_option as set_option
 from bot.services import Services
 from tests.fakes.clock import FakeClock
 

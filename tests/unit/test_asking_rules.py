@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.asking import make_decider, skip_reason
-from bot.model import Person, PromptStatus, SkipReason, Team
+from bot.domain.model import Person, PromptStatus, SkipReason, Team
+from bot.flows.asking import make_decider, skip_reason
 from bot.ports import AskContext
 from bot.services import Policy
 

@@ -8,16 +8,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.chart import HEIGHT_PX, WIDTH_PX, render_chart
-from bot.digest import HISTORY_WEEKS, AgentLine, Digest, WeekScore
+from app.chart import HEIGHT_PX, WIDTH_PX, render_chart
 from bot.digest_ports import DigestComment, FollowUpCounts
-from bot.digest_text import render_digest
-from bot.model import Anonymity
+from bot.domain.digest_text import render_digest
+from bot.domain.model import Anonymity
+from bot.domain.scales import Category, Scale
+from bot.domain.scores import summarize
+from bot.domain.trend import compare
+from bot.domain.weeks import IsoWeek
+from bot.flows.digest import HISTORY_WEEKS, AgentLine, Digest, WeekScore
 from bot.ports import PromptTally, Tally
-from bot.scales import Category, Scale
-from bot.scores import summarize
-from bot.trend import compare
-from bot.weeks import IsoWeek
 
 WEEK = IsoWeek(2026, 47)
 

@@ -8,15 +8,15 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.admin import DigestSchedule
-from bot.digest_times import previous_fire, schedule_of
-from bot.model import Team
+from bot.domain.model import Team
+from bot.domain.scales import Scale
+from bot.domain.sparkline import sparkline
+from bot.domain.trend import Direction, compare, pooled, unit_variance
+from bot.domain.weeks import IsoWeek, boundaries
+from bot.flows.admin import DigestSchedule
+from bot.flows.digest_times import previous_fire, schedule_of
 from bot.ports import Tally
-from bot.scales import Scale
 from bot.services import Policy
-from bot.sparkline import sparkline
-from bot.trend import Direction, compare, pooled, unit_variance
-from bot.weeks import IsoWeek, boundaries
 
 AMSTERDAM = "Europe/Amsterdam"
 

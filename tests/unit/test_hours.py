@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from bot.hours import WorkingHours
+from bot.domain.hours import WorkingHours
 
 DEFAULT = WorkingHours.default()
 

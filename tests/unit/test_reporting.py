@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.errors import InvalidValue, UnknownTeam
-from bot.model import Team
+from bot.domain.errors import InvalidValue, UnknownTeam
+from bot.domain.model import Team
+from bot.domain.scales import Scale
+from bot.flows.reporting import team_stats
 from bot.ports import PromptTally, Tally
-from bot.reporting import team_stats
-from bot.scales import Scale
 from bot.services import Services
 from tests.fakes.clock import FakeClock
 

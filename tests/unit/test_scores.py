@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.scales import Scale
+from bot.domain.scores import summarize
 from bot.ports import Tally
-from bot.scales import Scale
-from bot.scores import summarize
 
 
 def tally(promoters: int, passives: int, detractors: int, score_sum: int = 0) -> Tally:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from app.settings import SettingsError, load_settings
 
 
 def test_defaults_are_the_embedded_single_process_setup() -> None:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.errors import InvalidValue, UnknownTeam
-from bot.events import ConversationClosed
-from bot.source_mapping import (
+from bot.domain.errors import InvalidValue, UnknownTeam
+from bot.domain.events import ConversationClosed
+from bot.flows.source_mapping import (
     VENDOR_SOURCES,
     GroupMapping,
     TeamRouter,
@@ -108,7 +108,7 @@ def test_a_bad_group_reference_says_what_is_wrong(ref: str, message: str) -> Non
 
 def test_the_mappable_sources_are_the_vendor_sources_the_server_builds() -> None:
     from adapters.helpdesk.vendors import vendor_sources
-    from bot.settings import load_settings
+    from app.settings import load_settings
     from tests.fakes.clock import FakeClock
 
     built = {source.name for source in vendor_sources(load_settings({}), FakeClock())}

@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from bot.texts import keys, locale_for, template, text
+from bot.domain.texts import keys, locale_for, template, text
 
 
 def fields(value: str) -> set[str]:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.untrusted import (
+from bot.domain.untrusted import (
     MAX_REPORTED,
     NUL_REASON,
     loggable,

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.helpdesk.github import SIGNATURE_HEADER, GitHubWebhook, requester_email
 from adapters.helpdesk.source import Ignored
-from bot.events import ConversationClosed, ConversationReopened
+from bot.domain.events import ConversationClosed, ConversationReopened
 from tests.adapters.helpdesk import payloads
 from tests.adapters.helpdesk.payloads import body
 

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.helpdesk.glpi import SIGNATURE_HEADER, TIMESTAMP_HEADER, GlpiWebhook
 from adapters.helpdesk.source import Ignored, PayloadError
-from bot.events import ConversationClosed, ConversationReopened
+from bot.domain.events import ConversationClosed, ConversationReopened
 from tests.adapters.helpdesk import glpi_payloads, payloads
 from tests.adapters.helpdesk.payloads import body
 from tests.fakes.clock import FakeClock

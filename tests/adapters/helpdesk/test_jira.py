@@ -9,7 +9,7 @@ import pytest
 from adapters.helpdesk.auth import TOKEN_HEADER, basic_auth, hex_hmac
 from adapters.helpdesk.jira import SIGNATURE_HEADER, JiraWebhook
 from adapters.helpdesk.source import Ignored, PayloadError
-from bot.events import ConversationClosed, ConversationReopened
+from bot.domain.events import ConversationClosed, ConversationReopened
 from tests.adapters.helpdesk import payloads
 from tests.adapters.helpdesk.payloads import body
 

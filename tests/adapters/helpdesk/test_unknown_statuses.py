@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from adapters.helpdesk.webhook import OTHER, UnknownStatuses
-from bot.metrics import Metrics
+from app.metrics import Metrics
 
 
 def count(metrics: Metrics, source: str, word: str) -> float:

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.helpdesk.source import Ignored, PayloadError
 from adapters.helpdesk.zammad import SIGNATURE_HEADER, ZammadWebhook
-from bot.events import ConversationClosed, ConversationReopened
+from bot.domain.events import ConversationClosed, ConversationReopened
 from tests.adapters.helpdesk import payloads
 from tests.adapters.helpdesk.payloads import body
 

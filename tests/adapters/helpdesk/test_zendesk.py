@@ -9,7 +9,7 @@ import pytest
 from adapters.helpdesk.auth import b64_hmac
 from adapters.helpdesk.source import Ignored, PayloadError
 from adapters.helpdesk.zendesk import SIGNATURE_HEADER, TIMESTAMP_HEADER, ZendeskWebhook
-from bot.events import ConversationClosed, ConversationReopened
+from bot.domain.events import ConversationClosed, ConversationReopened
 from tests.adapters.helpdesk import payloads
 from tests.adapters.helpdesk.payloads import body
 from tests.fakes.clock import FakeClock

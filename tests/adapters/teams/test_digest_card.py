@@ -14,8 +14,8 @@ import pytest
 from adapters.teams import cards
 from adapters.teams.outbound import CARD_CHART, card_chart
 from bot.digest_ports import DigestComment
+from bot.domain.scales import Category, Scale
 from bot.ports import DigestMessage
-from bot.scales import Category, Scale
 from tests.unit.test_digest_render import make_digest
 
 

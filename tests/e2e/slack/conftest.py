@@ -9,10 +9,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.app import binding_of
-from bot.bootstrap import Ratebot, build
+from app.bootstrap import Ratebot, build
+from app.server import build_app
+from app.settings import load_settings
 from bot.ports import PersonIdentity
-from bot.server import build_app
-from bot.settings import load_settings
 from tests.e2e.slack.harness import (
     BOT_TOKEN,
     SIGNING_SECRET,

@@ -16,8 +16,8 @@ from aiohttp.test_utils import TestClient
 
 from adapters.slack.app import SlackBinding, slack_chat
 from adapters.slack.outbound import SlackChat
-from bot.bootstrap import Ratebot
-from bot.delivery import DeliveryWorker
+from app.bootstrap import Ratebot
+from bot.flows.delivery import DeliveryWorker
 from tests.fakes.slack_api import Call, FakeSlackApi
 
 SIGNING_SECRET = "slack-signing-secret-for-tests"

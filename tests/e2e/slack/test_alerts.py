@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.bootstrap import Ratebot
-from bot.model import FollowUpStatus
+from app.bootstrap import Ratebot
+from bot.domain.model import FollowUpStatus
 from tests.e2e.slack.harness import SlackDriver
 from tests.e2e.slack.test_prompt_and_click import deliver
 from tests.fakes.slack_api import FakeSlackApi

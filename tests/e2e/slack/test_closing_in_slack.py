@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.bootstrap import Ratebot
-from bot.model import PromptStatus
+from app.bootstrap import Ratebot
+from bot.domain.model import PromptStatus
 from tests.e2e.slack.harness import SlackDriver
 from tests.fakes.slack_api import FakeSlackApi
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from adapters.slack.outbound import SlackChat
-from bot.bootstrap import Ratebot
-from bot.digest import weekly_digest
+from app.bootstrap import Ratebot
+from bot.flows.digest import weekly_digest
 from bot.ports import DigestMessage, TextMessage
 from tests.fakes.slack_api import FakeSlackApi
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from adapters.slack.blocks import plain_message
 from adapters.slack.outbound import SlackChat
-from bot.bootstrap import Ratebot
-from bot.model import PromptStatus
+from app.bootstrap import Ratebot
+from bot.domain.model import PromptStatus
 from bot.ports import RateLimited
 from storage.schema import prompts
 from tests.e2e.slack.test_prompt_and_click import close, deliver

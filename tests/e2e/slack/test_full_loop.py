@@ -7,8 +7,8 @@ import json
 import sqlalchemy as sa
 
 from adapters.helpdesk.generic import sign as sign_webhook
-from bot.bootstrap import Ratebot
-from bot.model import FollowUpStatus
+from app.bootstrap import Ratebot
+from bot.domain.model import FollowUpStatus
 from storage.schema import ratings
 from tests.e2e.slack.conftest import WEBHOOK_SECRET
 from tests.e2e.slack.harness import SlackDriver

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from adapters.slack.outbound import SlackChat
 from adapters.slack.pacing import TIER_3, Pacer
-from bot.asking import conversation_closed
-from bot.bootstrap import Ratebot
-from bot.events import ConversationClosed
-from bot.model import PromptStatus
+from app.bootstrap import Ratebot
+from bot.domain.events import ConversationClosed
+from bot.domain.model import PromptStatus
+from bot.flows.asking import conversation_closed
 from bot.ports import PromptUpdate
 from storage.schema import ratings
 from tests.e2e.slack.harness import SlackDriver

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from bot.bootstrap import Ratebot
+from app.bootstrap import Ratebot
 from tests.e2e.slack.harness import SlackDriver
 from tests.e2e.slack.test_prompt_and_click import deliver
 from tests.fakes.slack_api import FakeSlackApi

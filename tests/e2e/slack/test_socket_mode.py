@@ -14,9 +14,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.app import SlackBinding, binding_of, build_slack
 from adapters.slack.socket_mode import SlackSocket
-from bot.bootstrap import Ratebot
-from bot.server import build_app
-from bot.settings import load_settings
+from app.bootstrap import Ratebot
+from app.server import build_app
+from app.settings import load_settings
 from tests.e2e.support import unchanged
 from tests.fakes.slack_api import FakeSlackApi, FakeSocketModeServer
 

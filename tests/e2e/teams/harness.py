@@ -13,11 +13,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.teams.app import teams_chat, teams_routes
 from adapters.teams.outbound import TeamsChat
-from bot.bootstrap import Ratebot, policy_from
-from bot.delivery import DeliveryWorker
-from bot.server import build_app
+from app.bootstrap import Ratebot, policy_from
+from app.server import build_app
+from app.settings import load_settings
+from bot.flows.delivery import DeliveryWorker
 from bot.services import Services
-from bot.settings import load_settings
 from storage.engine import create_engine
 from storage.store import SqlStore
 from tests.e2e.teams.support import Teams

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.model import FollowUpStatus
+from bot.domain.model import FollowUpStatus
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, KLAAS, PIET, button, buttons, texts_of
 from tests.e2e.teams.test_prompts import close_for, install, setup_team

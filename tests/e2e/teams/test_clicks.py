@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.model import Prompt
+from bot.domain.model import Prompt
 from storage.schema import ratings
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import JAN, KLAAS, button, buttons, texts_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.model import PromptStatus
+from bot.domain.model import PromptStatus
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import HELP_CHANNEL, JAN, KLAAS, PIET, TENANT
 from tests.e2e.teams.test_prompts import install, setup_team

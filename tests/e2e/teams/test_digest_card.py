@@ -12,8 +12,8 @@ import pytest
 
 from adapters.teams import outbound
 from adapters.teams.cards import PNG_DATA_URI
-from bot.chart import ChartSize
-from bot.digest_flow import DigestFlow, Outcome
+from app.chart import ChartSize
+from bot.flows.digest_flow import DigestFlow, Outcome
 from bot.ports import DigestMessage
 from tests.adapters.teams.test_digest_card import all_text, images, png_header, tiny_png
 from tests.e2e.teams.harness import TeamsBotUnderTest

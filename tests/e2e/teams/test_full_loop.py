@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from adapters.helpdesk.generic import sign
-from bot.model import FollowUpStatus, PromptStatus
+from bot.domain.model import FollowUpStatus, PromptStatus
 from tests.e2e.teams.harness import teams_bot
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, PIET, button, texts_of
 from tests.e2e.teams.test_prompts import install, setup_team

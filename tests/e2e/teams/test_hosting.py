@@ -16,7 +16,7 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams.activities import tenant_of
 from adapters.teams.app import check_bind, make_adapter, teams_enabled
-from bot.settings import SettingsError, load_settings
+from app.settings import SettingsError, load_settings
 from storage.engine import create_engine
 from storage.schema import teams_conversations
 from storage.store import SqlStore

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.teams.outbound import MessageRef
-from bot.asking import conversation_closed
-from bot.delivery import NOT_INSTALLED
-from bot.events import ConversationClosed
-from bot.model import Prompt, PromptStatus
+from bot.domain.events import ConversationClosed
+from bot.domain.model import Prompt, PromptStatus
+from bot.flows.asking import conversation_closed
+from bot.flows.delivery import NOT_INSTALLED
 from bot.ports import PersonIdentity
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, KLAAS, PIET, TENANT, User, buttons, texts_of

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.digest_ports import DigestComment, DigestFacts, DigestStore, FollowUpCounts
-from bot.model import Anonymity, Team
+from bot.domain.model import Anonymity, Team
+from bot.domain.scales import Scale
+from bot.domain.scores import ScoreSummary, summarize
+from bot.domain.sparkline import sparkline
+from bot.domain.trend import Change, compare, pooled
+from bot.domain.weeks import IsoWeek, boundaries
 from bot.ports import PromptTally
-from bot.scales import Scale
-from bot.scores import ScoreSummary, summarize
 from bot.services import Services
-from bot.sparkline import sparkline
-from bot.trend import Change, compare, pooled
-from bot.weeks import IsoWeek, boundaries
 
 HISTORY_WEEKS = 12  # the chart
 TREND_WEEKS = 8  # the sparkline

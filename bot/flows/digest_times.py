@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.admin import DEFAULT_DIGEST, DigestSchedule
-from bot.model import Team
+from bot.domain.model import Team
+from bot.flows.admin import DEFAULT_DIGEST, DigestSchedule
 from bot.services import Policy
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from bot.domain.scales import Scale
 from bot.ports import Tally
-from bot.scales import Scale
 
 Z_95 = 1.96  # two-sided 95% quantile of the normal distribution
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import InvalidValue, NotFound
-from bot.hours import DAYS
-from bot.model import Anonymity, Person, Team
+from bot.domain.errors import InvalidValue, NotFound
+from bot.domain.hours import DAYS
+from bot.domain.model import Anonymity, Person, Team
+from bot.domain.scales import Scale
 from bot.ports import PersonIdentity
-from bot.scales import Scale
 from bot.services import Services
 
 TEAM_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])$")

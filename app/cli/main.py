@@ -16,13 +16,15 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.slack.manifest import slack_manifest
-from bot import admin, cli_digest, cli_helpdesk
-from bot.bootstrap import Ratebot, build
-from bot.errors import SchemaOutdated, StoreUnavailable, UnknownTeam, UserFacingError
-from bot.export import FORMATS, write_export
-from bot.model import Team
-from bot.reporting import TeamStats, team_stats
-from bot.settings import Settings, SettingsError, load_settings
+from app.bootstrap import Ratebot, build
+from app.cli import digest as cli_digest
+from app.cli import helpdesk as cli_helpdesk
+from app.settings import Settings, SettingsError, load_settings
+from bot.domain.errors import SchemaOutdated, StoreUnavailable, UnknownTeam, UserFacingError
+from bot.domain.model import Team
+from bot.flows import admin
+from bot.flows.export import FORMATS, write_export
+from bot.flows.reporting import TeamStats, team_stats
 
 T = TypeVar("T")
 
@@ -128,7 +130,7 @@ def _say(message: str) -> None:
 def serve() -> None:
     """Run the bot: webhooks, chat endpoints, delivery, health and metrics."""
     settings = _settings()
-    from bot.server import serve as serve_forever  # the web stack loads only for serving
+    from app.server import serve as serve_forever  # the web stack loads only for serving
 
     with _errors(), contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(settings))
@@ -391,7 +393,7 @@ def demo(
     weeks: Annotated[int, typer.Option(min=1, max=52, help="How many weeks of traffic.")] = 12,
 ) -> None:
     """Fill a database with three teams and weeks of realistic ratings, then show the stats."""
-    from bot.demo import run_demo
+    from app.demo import run_demo
 
     settings = _settings()
     if database is not None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.errors import InvalidValue, UnknownTeam
-from bot.model import Team
+from bot.domain.errors import InvalidValue, UnknownTeam
+from bot.domain.model import Team
+from bot.domain.scores import ScoreSummary, summarize
 from bot.ports import PromptTally, Tally
-from bot.scores import ScoreSummary, summarize
 from bot.services import Services
 
 MAX_WEEKS = 520

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from bot.events import ConversationClosed, ConversationReopened
-from bot.model import Prompt, PromptStatus, SkipReason
+from bot.domain.events import ConversationClosed, ConversationReopened
+from bot.domain.model import Prompt, PromptStatus, SkipReason
 from bot.ports import AskContext, CloseOutcome, Decider, Decision, ReopenOutcome
 from bot.services import Policy, Services
 

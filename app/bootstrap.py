@@ -8,13 +8,13 @@ from datetime import timedelta
 
 from adapters.slack.app import slack_chat, slack_configured
 from adapters.teams.app import teams_chat
-from bot.clock import Clock, SystemClock
-from bot.delivery import DeliveryWorker
-from bot.digest_flow import DigestFlow
+from app.scheduling import DigestScheduler
+from app.settings import Settings
+from bot.domain.clock import Clock, SystemClock
+from bot.flows.delivery import DeliveryWorker
+from bot.flows.digest_flow import DigestFlow
 from bot.ports import ChatPort
-from bot.scheduling import DigestScheduler
 from bot.services import Policy, Services
-from bot.settings import Settings
 from storage.store import open_store
 
 

@@ -15,21 +15,21 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent
 from adapters.helpdesk.vendor import VendorWebhook
-from bot import source_mapping
-from bot.asking import make_decider
-from bot.bootstrap import Ratebot, build
-from bot.clock import SystemClock
-from bot.events import ConversationClosed, ConversationReopened
-from bot.server import build_app, helpdesk_sources
-from bot.settings import Settings
-from bot.source_mapping import GroupMapping, team_sources
+from app.bootstrap import Ratebot, build
+from app.server import build_app, helpdesk_sources
+from app.settings import Settings
+from bot.domain.clock import SystemClock
+from bot.domain.events import ConversationClosed, ConversationReopened
+from bot.flows import source_mapping
+from bot.flows.asking import make_decider
+from bot.flows.source_mapping import GroupMapping, team_sources
 from storage.teams import UPDATABLE
 
 
 def _cli() -> Any:
-    # bot.cli imports this module to register it; importing it back at call time avoids
+    # app.cli.main imports this module to register it; importing it back at call time avoids
     # a cycle while reusing its error handling, settings and runner.
-    from bot import cli
+    from app.cli import main as cli
 
     return cli
 

@@ -17,18 +17,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import admin
-from bot.asking import conversation_closed, conversation_reopened
-from bot.bootstrap import Ratebot, build
-from bot.clock import SystemClock
-from bot.errors import AlreadyExists, UserFacingError
-from bot.events import ConversationClosed, ConversationReopened
-from bot.model import Anonymity, PromptStatus
+from app.bootstrap import Ratebot, build
+from app.settings import Settings
+from bot.domain.clock import SystemClock
+from bot.domain.errors import AlreadyExists, UserFacingError
+from bot.domain.events import ConversationClosed, ConversationReopened
+from bot.domain.model import Anonymity, PromptStatus
+from bot.domain.scales import Category, Scale
+from bot.flows import admin
+from bot.flows.asking import conversation_closed, conversation_reopened
+from bot.flows.recording import add_comment, record_rating
+from bot.flows.reporting import TeamStats, team_stats
 from bot.ports import ChannelMessage, PersonIdentity, PromptUpdate, RatingPrompt, SendBegins
-from bot.recording import add_comment, record_rating
-from bot.reporting import TeamStats, team_stats
-from bot.scales import Category, Scale
-from bot.settings import Settings
 
 WEEKS = 12  # the story the demo tells; tests may tell a shorter one
 ACTOR = "demo"

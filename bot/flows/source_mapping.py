@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.errors import InvalidValue, NotFound, UnknownTeam
-from bot.events import ConversationClosed
+from bot.domain.errors import InvalidValue, NotFound, UnknownTeam
+from bot.domain.events import ConversationClosed
 from bot.services import Services
 
 # Sources whose payload names a ratebot team directly (the generic webhook's `team`).

@@ -6,8 +6,8 @@ import logging
 from typing import Protocol, runtime_checkable
 
 from bot.chat_ports import chat_store
-from bot.errors import NotFound
-from bot.model import Rating
+from bot.domain.errors import NotFound
+from bot.domain.model import Rating
 from bot.ports import DeliveryError, DetractorAlert, PersonIdentity
 from bot.services import Services
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from bot.errors import InvalidValue, NotRecipient, PromptClosed, PromptExpired, ScoreOffScale
-from bot.model import Anonymity, PromptStatus, Rating, SkipReason
+from bot.domain.errors import InvalidValue, NotRecipient, PromptClosed, PromptExpired, ScoreOffScale
+from bot.domain.model import Anonymity, PromptStatus, Rating, SkipReason
 from bot.ports import Answer, AnswerContext, PersonIdentity, RatingResult
 from bot.services import Services
 

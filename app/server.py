@@ -16,12 +16,12 @@ from adapters.helpdesk.vendors import vendor_sources
 from adapters.helpdesk.webhook import WebhookEndpoint
 from adapters.slack.app import mount as mount_slack
 from adapters.teams.app import check_bind, teams_enabled, teams_routes
-from bot.bootstrap import Ratebot, build
-from bot.clock import Clock, SystemClock
-from bot.errors import StoreUnavailable
-from bot.runtime import tune_garbage_collector
-from bot.settings import Settings
-from bot.source_mapping import TeamRouter
+from app.bootstrap import Ratebot, build
+from app.runtime import tune_garbage_collector
+from app.settings import Settings
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.errors import StoreUnavailable
+from bot.flows.source_mapping import TeamRouter
 
 log = logging.getLogger(__name__)
 

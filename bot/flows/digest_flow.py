@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from bot.chart import render_chart
-from bot.digest import Digest, digest_store, team_timezone, weekly_digest
-from bot.digest_times import previous_fire, schedule_of
-from bot.errors import UnknownTeam, UserFacingError
-from bot.model import Team
+from app.chart import render_chart
+from bot.domain.errors import UnknownTeam, UserFacingError
+from bot.domain.model import Team
+from bot.domain.weeks import IsoWeek
+from bot.flows.digest import Digest, digest_store, team_timezone, weekly_digest
+from bot.flows.digest_times import previous_fire, schedule_of
 from bot.ports import ChatPort, DeliveryError, DigestMessage
 from bot.services import Services
-from bot.weeks import IsoWeek
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,7 @@ import io
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
-from bot import admin, source_mapping
-from bot.commands import (
+from bot.domain.commands import (
     USAGE,
     AddAdmin,
     AddTeam,
@@ -32,16 +31,17 @@ from bot.commands import (
     ShowHelp,
     ShowStats,
 )
-from bot.digest import weekly_digest
-from bot.digest_flow import DigestFlow
-from bot.digest_text import render_digest
-from bot.errors import InvalidValue, NotAuthorized, UnknownTeam, UserFacingError
-from bot.export import write_export
-from bot.model import Team
+from bot.domain.digest_text import render_digest
+from bot.domain.errors import InvalidValue, NotAuthorized, UnknownTeam, UserFacingError
+from bot.domain.model import Team
+from bot.domain.weeks import IsoWeek
+from bot.flows import admin, source_mapping
+from bot.flows.digest import weekly_digest
+from bot.flows.digest_flow import DigestFlow
+from bot.flows.export import write_export
+from bot.flows.reporting import team_stats
 from bot.ports import PersonIdentity
-from bot.reporting import team_stats
 from bot.services import Services
-from bot.weeks import IsoWeek
 
 Escape = Callable[[str], str]
 Resolve = Callable[[str], Awaitable[PersonIdentity]]  # a user id or email -> who that is

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from bot.scales import Scale
+from bot.domain.scales import Scale
 
 
 class Anonymity(StrEnum):

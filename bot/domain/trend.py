@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.scales import Scale
+from bot.domain.scores import Z_95, ScoreSummary, summarize
 from bot.ports import Tally
-from bot.scales import Scale
-from bot.scores import Z_95, ScoreSummary, summarize
 
 
 class Direction(StrEnum):

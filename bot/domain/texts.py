@@ -6,8 +6,8 @@ Templates take values already made safe for the platform (the adapter escapes th
 
 from __future__ import annotations
 
-from bot.model import Anonymity
-from bot.scales import Scale
+from bot.domain.model import Anonymity
+from bot.domain.scales import Scale
 
 LOCALES = ("en", "nl")
 

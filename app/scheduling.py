@@ -19,10 +19,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.digest_flow import DigestFlow
-from bot.digest_times import schedule_of
-from bot.hours import DAYS
-from bot.model import Team
+from bot.domain.hours import DAYS
+from bot.domain.model import Team
+from bot.flows.digest_flow import DigestFlow
+from bot.flows.digest_times import schedule_of
 from bot.services import Services
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,9 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.asking import count_prompt, make_decider
-from bot.model import PromptStatus
+from bot.domain.model import PromptStatus
+from bot.domain.untrusted import loggable
+from bot.flows.asking import count_prompt, make_decider
 from bot.ports import (
     ClaimLost,
     DeliveryError,
@@ -27,7 +28,6 @@ from bot.ports import (
     TransientDeliveryError,
 )
 from bot.services import Services
-from bot.untrusted import loggable
 
 log = logging.getLogger(__name__)
 

@@ -9,15 +9,15 @@ import typer
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.chart import render_chart
-from bot.digest import Digest
-from bot.digest_flow import DigestFlow
-from bot.digest_text import render_digest
-from bot.errors import UserFacingError
-from bot.weeks import IsoWeek
+from app.chart import render_chart
+from bot.domain.digest_text import render_digest
+from bot.domain.errors import UserFacingError
+from bot.domain.weeks import IsoWeek
+from bot.flows.digest import Digest
+from bot.flows.digest_flow import DigestFlow
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Ratebot
+    from app.bootstrap import Ratebot
 
 CHARTS_MISSING = (
     "The chart needs the optional `charts` extra: pip install 'ratebot[charts]'."
@@ -44,7 +44,7 @@ def digest(
         help="Write the PNG chart (12 weeks with the margin of error) to this file.")] = None,
 ) -> None:
     """Show a team's weekly digest; optionally write its chart or post it."""
-    from bot import cli  # the command line's plumbing; imported late, cli imports this
+    from app.cli import main as cli  # the command line's plumbing; imported late, cli imports this
 
     try:
         chosen = IsoWeek.parse(week) if week is not None else None
