@@ -13,7 +13,7 @@ from app.settings import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.flows.delivery import DeliveryWorker
 from bot.flows.digest_flow import DigestFlow
-from bot.ports import ChatPort
+from bot.ports.chat import ChatPort
 from bot.services import Policy, Services
 from storage.store import open_store
 

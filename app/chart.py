@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.digest import Digest
 from bot.domain.scales import Scale
-from bot.flows.digest import Digest
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 150
 

@@ -22,8 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bench.support import best_of
+from bot.domain.digest import Digest
 from bot.domain.model import Team
-from bot.flows.digest import Digest, weekly_digest
+from bot.flows.digest import weekly_digest
 from bot.services import Policy, Services
 from storage.digest_queries import DigestQueries
 from storage.engine import create_engine

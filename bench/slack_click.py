@@ -39,8 +39,8 @@ from app.runtime import tune_garbage_collector
 from app.settings import Settings, load_settings
 from bench.support import percentile, serve
 from bot.domain.events import ConversationClosed
+from bot.domain.identity import PersonIdentity
 from bot.flows.asking import conversation_closed
-from bot.ports import PersonIdentity
 from storage.migrate import upgrade
 from tests.e2e.slack.harness import SIGNING_SECRET, close, sign, with_slack
 from tests.fakes.clock import FakeClock

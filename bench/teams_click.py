@@ -25,15 +25,15 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams.app import BotFrameworkConfig, teams_chat, teams_routes
-from adapters.teams.directory import TeamsConversation
 from adapters.teams.reuse import ReusingAuthentication
 from app.bootstrap import Ratebot, policy_from
 from app.settings import load_settings
 from bench.support import percentile, serve
 from bot.domain.events import ConversationClosed
+from bot.domain.identity import PersonIdentity
+from bot.domain.platform_refs import TeamsConversation
 from bot.flows.asking import conversation_closed
 from bot.flows.delivery import DeliveryWorker
-from bot.ports import PersonIdentity
 from bot.services import Services
 from storage.engine import create_engine
 from storage.migrate import upgrade

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from app.metrics import Metrics
 from bot.domain.clock import Clock
 from bot.domain.hours import WorkingHours
-from bot.ports import ChatPort, RatingStore
+from bot.ports.chat import ChatPort
+from bot.ports.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ class Wakeup:
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    store: RatingStore
+    store: Store
     clock: Clock
     policy: Policy = field(default_factory=Policy)
     chats: tuple[ChatPort, ...] = ()

@@ -12,10 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.errors import StoreUnavailable, UnknownTeam
-from bot.domain.events import ConversationClosed, ConversationReopened
-from bot.domain.model import ConversationState, Prompt, PromptStatus, SkipReason
-from bot.ports import (
+from bot.domain.decisions import (
     CloseOutcome,
     Decider,
     DuePrompt,
@@ -24,6 +21,9 @@ from bot.ports import (
     SettleReport,
     WorkerSeen,
 )
+from bot.domain.errors import StoreUnavailable, UnknownTeam
+from bot.domain.events import ConversationClosed, ConversationReopened
+from bot.domain.model import ConversationState, Prompt, PromptStatus, SkipReason
 from storage.base import StoreBase, insert_for
 from storage.batch_facts import gather
 from storage.prepared import prepared

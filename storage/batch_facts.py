@@ -18,8 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.decisions import AskContext
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
-from bot.ports import AskContext, PersonIdentity
 from storage.base import insert_on, normalize_email
 from storage.lookups import (
     ASKED,

@@ -7,10 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.chat_ports import RatedItem
+from bot.domain.answers import FollowUp, RatedItem
+from bot.domain.messages import DetractorAlert, RatingPrompt
 from bot.domain.model import Anonymity, Person
 from bot.domain.scales import Scale
-from bot.ports import DetractorAlert, FollowUp, RatingPrompt
 from storage.base import StoreBase, insert_for
 from storage.lookups import person_by_id, team_by_id
 from storage.prompt_view import prompt_view

@@ -10,10 +10,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.digest_ports import AgentTally, DigestComment, DigestFacts, DigestRun, FollowUpCounts
 from bot.domain.model import FollowUpStatus, PromptStatus
 from bot.domain.scales import Category
-from bot.ports import PromptTally, Tally
+from bot.domain.tallies import (
+    AgentTally,
+    DigestComment,
+    DigestFacts,
+    DigestRun,
+    FollowUpCounts,
+    PromptTally,
+    Tally,
+)
 from storage.base import StoreBase, insert_for
 from storage.schema import digest_runs, follow_ups, people, prompts, ratings
 

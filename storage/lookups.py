@@ -10,9 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.decisions import AskContext
 from bot.domain.errors import UnknownTeam
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, PromptStatus, Team
-from bot.ports import AskContext, PersonIdentity
 from storage.base import insert_for, normalize_email
 from storage.prepared import prepared
 from storage.rows import person_from, team_from

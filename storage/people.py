@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.errors import NotFound
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, PromptStatus, SkipReason
-from bot.ports import AuditEntry, PersonIdentity
+from bot.domain.tallies import AuditEntry
 from storage.base import StoreBase, insert_for, normalize_email, normalize_identifier
 from storage.lookups import person_by_id, team_row, upsert_person, write_audit
 from storage.rows import person_from

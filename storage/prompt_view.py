@@ -14,9 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.messages import RatingPrompt
 from bot.domain.model import Person, Prompt, Rating, Team
 from bot.domain.scales import Scale
-from bot.ports import RatingPrompt
 from storage.prepared import prepared
 from storage.rows import person_from, prompt_from, rating_from, team_from
 from storage.schema import conversations, people, prompts, ratings, team_channels, teams

@@ -8,10 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.answers import Answer, AnswerCheck, AnswerContext, FollowUp, RatingResult
 from bot.domain.errors import InvalidValue, NotFound, NotRecipient
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, FollowUpStatus, Person, PromptStatus, Rating, Team
 from bot.domain.scales import Category
-from bot.ports import Answer, AnswerCheck, AnswerContext, FollowUp, PersonIdentity, RatingResult
 from storage.base import StoreBase, insert_on, receipt_hash
 from storage.lookups import MATCH_ORDER, given_values, match_person, team_row
 from storage.prepared import prepared

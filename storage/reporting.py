@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from bot.domain.model import PromptStatus
 from bot.domain.scales import Scale
-from bot.ports import ExportRow, PromptTally, Tally
+from bot.domain.tallies import ExportRow, PromptTally, Tally
 from storage.base import StoreBase
 from storage.lookups import team_row
 from storage.rows import CATEGORIES

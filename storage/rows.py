@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.answers import FollowUp
 from bot.domain.model import Anonymity, FollowUpStatus, Person, Prompt, PromptStatus, Rating, Team
 from bot.domain.scales import Category, Scale
-from bot.ports import FollowUp
 
 CATEGORY_VALUES: dict[Category, int] = {
     Category.PROMOTER: 1,

@@ -20,10 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.decisions import Decider, SettleFailure
 from bot.domain.errors import UnknownTeam
 from bot.domain.events import ConversationClosed
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import ConversationState, Prompt, PromptStatus
-from bot.ports import Decider, PersonIdentity, SettleFailure
 from storage.base import insert_on, normalize_email
 from storage.batch_facts import BatchFacts, gather
 from storage.guard import is_unavailable

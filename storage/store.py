@@ -1,4 +1,4 @@
-"""`SqlStore`: the `RatingStore` port over SQLAlchemy Core, for SQLite and PostgreSQL."""
+"""`SqlStore`: the `Store` port over SQLAlchemy Core, for SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

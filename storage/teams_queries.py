@@ -7,8 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from adapters.teams.directory import TeamsConversation
 from bot.domain.model import Person
+from bot.domain.platform_refs import TeamsConversation
 from storage.base import StoreBase, insert_for
 from storage.lookups import person_by_id
 from storage.schema import teams_conversations, teams_threads

@@ -25,7 +25,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import StoreUnavailable
 from bot.domain.texts import text
 from bot.domain.untrusted import loggable
-from bot.ports import RatingStore
+from bot.ports.store import Store
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def mount(app: web.Application, services: Services, settings: Settings) -> Slack
     return binding
 
 
-def slack_chat(settings: Settings, store: RatingStore, *,
+def slack_chat(settings: Settings, store: Store, *,
                pacers: Mapping[str, Pacer] | None = None,
                clock: Clock | None = None) -> SlackChat:
     """The outbound port, for the composition root to put into `Services.chats`.

@@ -10,9 +10,9 @@ from typing import Any
 from adapters.slack.escape import escape, quote
 from bot.domain.digest_text import render_digest
 from bot.domain.digest_text import title as digest_title
+from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.domain.scales import Scale
 from bot.domain.texts import anonymity_notice, default_question, text
-from bot.ports import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 
 Block = dict[str, Any]
 

@@ -13,7 +13,7 @@ from adapters.slack.blocks import (
     slack_date,
 )
 from adapters.slack.escape import escape
-from bot.chat_ports import RatedItem, chat_store
+from bot.domain.answers import RatedItem
 from bot.domain.model import Person
 from bot.domain.scores import summarize
 from bot.domain.sparkline import sparkline
@@ -42,7 +42,7 @@ class Home:
 
 
 async def gather(services: Services, person: Person, *, admin: bool) -> Home:
-    store = chat_store(services.store)
+    store = services.store
     ratings = await store.ratings_of(person.id, limit=RECENT)
     if not admin:
         return Home(person, ratings, None)

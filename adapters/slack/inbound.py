@@ -21,8 +21,8 @@ from adapters.slack.blocks import (
     RateValue,
 )
 from bot.domain.events import ConversationClosed
+from bot.domain.identity import PersonIdentity
 from bot.domain.untrusted import describe, loggable, may_hold_unstorable, unstorable_fields
-from bot.ports import PersonIdentity
 
 SOURCE = "slack"
 MAX_SUBJECT = 200

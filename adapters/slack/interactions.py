@@ -23,16 +23,17 @@ from adapters.slack.blocks import (
 from adapters.slack.escape import escape
 from adapters.slack.home import gather, home_view
 from adapters.slack.outbound import SlackChat
-from bot.chat_ports import chat_store
 from bot.domain.commands import parse
 from bot.domain.errors import NotRecipient, PromptExpired, UserFacingError
+from bot.domain.identity import PersonIdentity
+from bot.domain.messages import PromptUpdate
 from bot.domain.model import Person, PromptStatus, Team
 from bot.domain.texts import text
 from bot.flows import alerts
 from bot.flows.asking import conversation_closed
 from bot.flows.command_handlers import Caller, CommandContext, admins_of, execute, is_admin
 from bot.flows.recording import add_comment, record_rating
-from bot.ports import DeliveryError, PersonIdentity, PromptUpdate
+from bot.ports.chat import DeliveryError
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class SlackInteractions:
     def __init__(self, services: Services, chat: SlackChat, *, env_admins: tuple[str, ...]):
         self.services = services
         self.chat = chat
-        self.store = chat_store(services.store)
+        self.store = services.store
         self.env_admins = env_admins
         self.ack_budget = COMMAND_ACK_BUDGET_SECONDS
         self._running = 0

@@ -28,22 +28,24 @@ from adapters.slack.pacing import Pacer, slack_pacers
 from adapters.slack.ratelimit import DEFAULT_WINDOW_SECONDS, RateLimitGate
 from app.settings import Settings
 from bot.domain.clock import SystemClock
-from bot.domain.model import Person
-from bot.domain.texts import locale_for
-from bot.ports import (
+from bot.domain.identity import PersonIdentity
+from bot.domain.messages import (
     ChannelMessage,
     DetractorAlert,
     DigestMessage,
-    PermanentDeliveryError,
-    PersonIdentity,
     PromptUpdate,
-    RateLimited,
     RatingPrompt,
-    RatingStore,
+)
+from bot.domain.model import Person
+from bot.domain.texts import locale_for
+from bot.ports.chat import (
+    PermanentDeliveryError,
+    RateLimited,
     RecipientUnreachable,
     SendBegins,
     TransientDeliveryError,
 )
+from bot.ports.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +158,7 @@ class SlackChat:
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, store: RatingStore, *, default_locale: str,
+    def __init__(self, client: AsyncWebClient, store: Store, *, default_locale: str,
                  session: aiohttp.ClientSession | None = None,
                  pacers: Mapping[str, Pacer] | None = None,
                  gate: RateLimitGate | None = None,

@@ -15,8 +15,8 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
-from adapters.teams.directory import TeamsConversation
-from bot.ports import PersonIdentity
+from bot.domain.identity import PersonIdentity
+from bot.domain.platform_refs import TeamsConversation
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")

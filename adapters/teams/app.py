@@ -26,15 +26,15 @@ from botbuilder.schema import Activity, ActivityTypes
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import activities
-from adapters.teams.directory import TeamsStore
 from adapters.teams.inbound import TeamsInbound, TurnResult
 from adapters.teams.outbound import TeamsChat, card_activity
 from adapters.teams.reuse import ReusingAuthentication
 from app.settings import Settings, SettingsError
 from bot.domain.clock import Clock
 from bot.domain.errors import StoreUnavailable
+from bot.domain.identity import PersonIdentity
 from bot.domain.untrusted import describe, loggable, may_hold_unstorable, unstorable_fields
-from bot.ports import PersonIdentity, RatingStore
+from bot.ports.store import Store
 from bot.services import Services
 
 if TYPE_CHECKING:
@@ -61,18 +61,12 @@ def make_adapter(settings: Settings) -> CloudAdapter:
     return CloudAdapter(ReusingAuthentication(authentication))
 
 
-def teams_store(store: RatingStore) -> TeamsStore:
-    """The store as a `TeamsStore`; a store without the Teams queries is a wiring mistake."""
-    if not isinstance(store, TeamsStore):
-        raise TypeError(f"{type(store).__name__} lacks the Teams queries (TeamsQueries)")
-    return store
 
-
-def teams_chat(settings: Settings, store: RatingStore, clock: Clock) -> TeamsChat:
+def teams_chat(settings: Settings, store: Store, clock: Clock) -> TeamsChat:
     """The `ChatPort` for Teams, for `Services.chats`."""
     return TeamsChat(
         make_adapter(settings),
-        teams_store(store),
+        store,
         clock,
         app_id=settings.microsoft_app_id,
         tenant_id=settings.microsoft_app_tenant_id,
@@ -323,7 +317,7 @@ class TeamsEndpoint:
 
 
 def endpoint_for(settings: Settings, services: Services) -> TeamsEndpoint:
-    inbound = TeamsInbound(services, teams_store(services.store), env_admins=settings.admins)
+    inbound = TeamsInbound(services, services.store, env_admins=settings.admins)
     return TeamsEndpoint(make_adapter(settings), TeamsBot(inbound),
                          tenant_id=settings.microsoft_app_tenant_id)
 

@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from adapters.teams.escape import escape, plain, say, teams_markdown
+from bot.domain.digest import HISTORY_WEEKS
 from bot.domain.digest_text import render_digest, scale_label
+from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.domain.scales import Scale
 from bot.domain.texts import anonymity_notice, default_question, text
-from bot.flows.digest import HISTORY_WEEKS
-from bot.ports import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 
 Card = dict[str, Any]
 

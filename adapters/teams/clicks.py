@@ -10,13 +10,14 @@ from collections.abc import Awaitable, Callable
 
 from adapters.teams import cards
 from adapters.teams.activities import CardAction
-from adapters.teams.directory import TeamsStore
 from adapters.teams.escape import escape
 from bot.domain.errors import InvalidValue, NotRecipient, PromptExpired, UserFacingError
+from bot.domain.identity import PersonIdentity
+from bot.domain.messages import PromptUpdate, RatingPrompt
 from bot.domain.texts import text
 from bot.flows import alerts
 from bot.flows.recording import add_comment, record_rating
-from bot.ports import PersonIdentity, PromptUpdate, RatingPrompt
+from bot.ports.store import Store
 from bot.services import Services
 
 # The clicker with their email looked up (the roster may be asked): only when needed.
@@ -25,7 +26,7 @@ NOT_OURS = "That button is not one of ratebot's."
 
 
 class CardClicks:
-    def __init__(self, services: Services, store: TeamsStore) -> None:
+    def __init__(self, services: Services, store: Store) -> None:
         self.services = services
         self.store = store
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 
 from adapters.teams.activities import MessageActionClose
-from adapters.teams.directory import TeamsStore
 from adapters.teams.escape import escape
 from bot.domain.events import ConversationClosed
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, PromptStatus, Team
 from bot.flows.asking import conversation_closed
-from bot.ports import PersonIdentity
+from bot.ports.store import Store
 from bot.services import Services
 
 SOURCE = "teams"
@@ -34,7 +34,7 @@ def thread_id(channel: str, root: str) -> str:
 
 
 class HelpChannels:
-    def __init__(self, services: Services, store: TeamsStore) -> None:
+    def __init__(self, services: Services, store: Store) -> None:
         self.services = services
         self.store = store
 

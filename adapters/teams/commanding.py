@@ -6,13 +6,13 @@ the work; this adds what only Teams has: "here" names the channel the command wa
 
 from __future__ import annotations
 
-from adapters.teams.directory import TeamsStore
 from adapters.teams.escape import escape, teams_markdown
 from bot.domain.commands import AddTeam, SetTeamOption, parse
 from bot.domain.errors import InvalidValue
+from bot.domain.identity import PersonIdentity
 from bot.flows.admin import CHANNEL_OPTIONS
 from bot.flows.command_handlers import Caller, CommandContext, admins_of, execute, is_admin
-from bot.ports import PersonIdentity
+from bot.ports.store import Store
 from bot.services import Services
 
 PLATFORM = "teams"
@@ -26,7 +26,7 @@ def in_teams_words(reply: str) -> str:
 
 class TeamsCommands:
     def __init__(
-        self, services: Services, store: TeamsStore, *, env_admins: tuple[str, ...] = ()
+        self, services: Services, store: Store, *, env_admins: tuple[str, ...] = ()
     ) -> None:
         self.services = services
         self.store = store

@@ -20,13 +20,14 @@ from adapters.teams import activities, cards
 from adapters.teams.clicks import CardClicks
 from adapters.teams.closing import NOT_A_HELP_CHANNEL, HelpChannels, is_close, thread_id
 from adapters.teams.commanding import TeamsCommands
-from adapters.teams.directory import TeamsConversation, TeamsStore
 from adapters.teams.escape import escape
 from bot.domain.errors import StoreUnavailable, UserFacingError
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person
+from bot.domain.platform_refs import TeamsConversation
 from bot.domain.texts import locale_for, text
 from bot.domain.untrusted import loggable
-from bot.ports import PersonIdentity
+from bot.ports.store import Store
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def delivery_key(activity: Activity) -> str | None:
 
 class TeamsInbound:
     def __init__(
-        self, services: Services, store: TeamsStore, *, env_admins: tuple[str, ...] = ()
+        self, services: Services, store: Store, *, env_admins: tuple[str, ...] = ()
     ) -> None:
         self.services = services
         self.store = store

@@ -28,28 +28,31 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import cards
-from adapters.teams.directory import TeamsConversation, TeamsStore
 from app.chart import ChartSize, render_chart
 from bot.domain.clock import Clock
+from bot.domain.digest import Digest
 from bot.domain.digest_text import title
-from bot.domain.model import Person
-from bot.domain.texts import locale_for, text
-from bot.flows.delivery import NOT_INSTALLED
-from bot.flows.digest import Digest
-from bot.ports import (
+from bot.domain.identity import PersonIdentity
+from bot.domain.messages import (
     ChannelMessage,
-    ClaimLost,
-    DeliveryError,
     DetractorAlert,
     DigestMessage,
-    PermanentDeliveryError,
-    PersonIdentity,
     PromptUpdate,
     RatingPrompt,
+)
+from bot.domain.model import Person
+from bot.domain.platform_refs import TeamsConversation
+from bot.domain.texts import locale_for, text
+from bot.flows.delivery import NOT_INSTALLED
+from bot.ports.chat import (
+    ClaimLost,
+    DeliveryError,
+    PermanentDeliveryError,
     RecipientUnreachable,
     SendBegins,
     TransientDeliveryError,
 )
+from bot.ports.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +141,7 @@ class TeamsChat:
     def __init__(
         self,
         adapter: BotAdapter,
-        store: TeamsStore,
+        store: Store,
         clock: Clock,
         *,
         app_id: str | None,

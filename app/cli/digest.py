@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.panel import Panel
 from rich.text import Text
 
+from app.bootstrap import Ratebot
 from app.chart import render_chart
+from app.cli.common import console, run
+from bot.domain.digest import Digest
 from bot.domain.digest_text import render_digest
 from bot.domain.errors import UserFacingError
 from bot.domain.weeks import IsoWeek
-from bot.flows.digest import Digest
 from bot.flows.digest_flow import DigestFlow
-
-if TYPE_CHECKING:
-    from app.bootstrap import Ratebot
 
 CHARTS_MISSING = (
     "The chart needs the optional `charts` extra: pip install 'ratebot[charts]'."
@@ -44,8 +43,6 @@ def digest(
         help="Write the PNG chart (12 weeks with the margin of error) to this file.")] = None,
 ) -> None:
     """Show a team's weekly digest; optionally write its chart or post it."""
-    from app.cli import main as cli  # the command line's plumbing; imported late, cli imports this
-
     try:
         chosen = IsoWeek.parse(week) if week is not None else None
     except ValueError as exc:
@@ -61,8 +58,8 @@ def digest(
         result = await DigestFlow(bot.services).send_digest(team, built.week)
         return built, f"Posted the digest of {team} for {result.period}."
 
-    built, posted = cli.run(work)
-    out = cli.console()
+    built, posted = run(work)
+    out = console()
     out.print(Panel(Text(render_digest(built)), title=built.team_name, expand=False))
     if chart is not None:
         png = render_chart(built)

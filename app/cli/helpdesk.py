@@ -1,37 +1,32 @@
-"""`ratebot teams map|unmap|maps` and `ratebot webhook-test`: connecting a helpdesk.
-
-`bot/cli.py` registers these with `cli_helpdesk.register(app, teams_app)`.
-"""
+"""`ratebot teams map|unmap|maps` and `ratebot webhook-test`: connecting a helpdesk."""
 
 from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
+import aiohttp
 import typer
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import web
 
 from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent
 from adapters.helpdesk.vendor import VendorWebhook
 from app.bootstrap import Ratebot, build
+from app.cli.common import actor, current_settings, fail, run, run_async, say
 from app.server import build_app, helpdesk_sources
 from app.settings import Settings
 from bot.domain.clock import SystemClock
 from bot.domain.events import ConversationClosed, ConversationReopened
+from bot.domain.mapping import GroupMapping
 from bot.flows import source_mapping
 from bot.flows.asking import make_decider
-from bot.flows.source_mapping import GroupMapping, team_sources
 from storage.teams import UPDATABLE
 
-
-def _cli() -> Any:
-    # app.cli.main imports this module to register it; importing it back at call time avoids
-    # a cycle while reusing its error handling, settings and runner.
-    from app.cli import main as cli
-
-    return cli
+LOOPBACK = "127.0.0.1"
+REPLAY_TIMEOUT_SECONDS = 30
 
 
 def vendor_names(settings: Settings) -> frozenset[str]:
@@ -47,36 +42,33 @@ def teams_map(
         help="<source>:<group>, e.g. 'zendesk:Service Desk' or 'jira:ITSM'.")],
 ) -> None:
     """Send closes from a helpdesk group (or Jira project) to a team."""
-    cli = _cli()
-    mapping = cli.run(lambda bot: source_mapping.map_group(
-        bot.services, team, group, actor=cli.actor()))
-    cli._say(f"Closes from {mapping.source} group '{mapping.group}' now go to {mapping.team}.")
+    mapping = run(lambda bot: source_mapping.map_group(
+        bot.services, team, group, actor=actor()))
+    say(f"Closes from {mapping.source} group '{mapping.group}' now go to {mapping.team}.")
 
 
 def teams_unmap(
     group: Annotated[str, typer.Argument(help="<source>:<group>, as it was mapped.")],
 ) -> None:
     """Stop mapping a helpdesk group to a team."""
-    cli = _cli()
-    if cli.run(lambda bot: source_mapping.unmap_group(bot.services, group, actor=cli.actor())):
-        cli._say(f"Removed the mapping of {group.strip()}.")
+    if run(lambda bot: source_mapping.unmap_group(bot.services, group, actor=actor())):
+        say(f"Removed the mapping of {group.strip()}.")
     else:
-        cli._say(f"{group.strip()} was not mapped; nothing changed.")
+        say(f"{group.strip()} was not mapped; nothing changed.")
 
 
 def teams_maps() -> None:
     """Show which helpdesk groups go to which team."""
-    cli = _cli()
-    settings = cli._settings()
+    settings = current_settings()
 
     async def work(bot: Ratebot) -> list[GroupMapping]:
-        return await team_sources(bot.services.store).group_mappings()
+        return await bot.services.store.group_mappings()
 
-    mappings = cli.run(work, settings)
+    mappings = run(work, settings)
     for mapping in mappings:
-        cli._say(f"{mapping.source}:{mapping.group} -> {mapping.team}")
+        say(f"{mapping.source}:{mapping.group} -> {mapping.team}")
     default = settings.default_team
-    cli._say(
+    say(
         f"Unmapped groups go to {default} (RATEBOT_DEFAULT_TEAM)." if default
         else "Unmapped groups are refused (set RATEBOT_DEFAULT_TEAM to catch them)."
     )
@@ -93,21 +85,20 @@ def webhook_test(
     Nothing is written to the real database: the request goes to an in-process server on
     a temporary copy of the teams and group mappings, so nobody is asked.
     """
-    cli = _cli()
-    settings = cli._settings()
+    settings = current_settings()
     sources = helpdesk_sources(settings)
     chosen = sources.get(source)
     if not isinstance(chosen, VendorWebhook):
         known = ", ".join(sorted(vendor_names(settings)))
-        raise cli._fail(f"Unknown source '{source}'. Known sources: {known}.", 2)
+        raise fail(f"Unknown source '{source}'. Known sources: {known}.", 2)
     if not chosen.configured:
-        raise cli._fail(f"Set {chosen.secret_setting} first: it signs the test request.", 2)
+        raise fail(f"Set {chosen.secret_setting} first: it signs the test request.", 2)
     body = file.read_bytes()
-    status, answer, decision = cli.run_async(lambda: _replay(settings, chosen, body))
+    status, answer, decision = run_async(lambda: _replay(settings, chosen, body))
     _describe(chosen, body)
-    cli._say(f"POST /webhooks/{source} -> {status} {json.dumps(answer)}")
+    say(f"POST /webhooks/{source} -> {status} {json.dumps(answer)}")
     if decision is not None:
-        cli._say(f"  decision: {decision}")
+        say(f"  decision: {decision}")
     if status >= 400:
         raise typer.Exit(1)
 
@@ -127,16 +118,37 @@ async def _replay(
                 await _copy_teams(real, copy)
                 headers = {"Content-Type": "application/json"}
                 headers.update(source.sign(body, now=SystemClock().now()))
-                async with TestClient(TestServer(build_app(copy))) as client:
-                    response = await client.post(
-                        f"/webhooks/{source.name}", data=body, headers=headers
-                    )
-                    answer = await response.json()
-                return response.status, answer, await _decision(copy)
+                status, answer = await post_in_process(
+                    build_app(copy), f"/webhooks/{source.name}", body, headers
+                )
+                return status, answer, await _decision(copy)
             finally:
                 await copy.aclose()
         finally:
             await real.aclose()
+
+
+async def post_in_process(
+    app: web.Application, path: str, body: bytes, headers: Mapping[str, str]
+) -> tuple[int, Any]:
+    """POST `body` to `app` served on a free loopback port, as the helpdesk would.
+
+    A real socket and client: the request goes through the same parsing, size limits and
+    middleware as in production, and nothing outside this machine can reach the port.
+    """
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, LOOPBACK, 0)  # port 0: the system picks a free one
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        timeout = aiohttp.ClientTimeout(total=REPLAY_TIMEOUT_SECONDS)
+        async with (aiohttp.ClientSession(timeout=timeout) as session,
+                    session.post(f"http://{host}:{port}{path}", data=body,
+                                 headers=dict(headers)) as response):
+            return response.status, await response.json()
+    finally:
+        await runner.cleanup()
 
 
 async def _decision(copy: Ratebot) -> str | None:
@@ -164,22 +176,21 @@ async def _copy_teams(real: Ratebot, copy: Ratebot) -> None:
         )
         options = {name: getattr(team, name) for name in UPDATABLE}
         await copy.services.store.update_team(team.name, options, actor=actor, at=now)
-    mappings = team_sources(copy.services.store)
-    for mapping in await team_sources(real.services.store).group_mappings():
+    mappings = copy.services.store
+    for mapping in await real.services.store.group_mappings():
         await mappings.map_group(mapping.source, mapping.group, mapping.team, actor=actor, at=now)
 
 
 def _describe(source: VendorWebhook, body: bytes) -> None:
-    cli = _cli()
     try:
         event: WebhookEvent = source.parse(body, received_at=SystemClock().now())
     except PayloadError as exc:
-        cli._say(f"Could not read the payload: {exc.message}")
+        say(f"Could not read the payload: {exc.message}")
         for name, problem in exc.fields.items():
-            cli._say(f"  {name}: {problem}")
+            say(f"  {name}: {problem}")
         return
     for line in describe(event):
-        cli._say(line)
+        say(line)
 
 
 def describe(event: WebhookEvent) -> list[str]:

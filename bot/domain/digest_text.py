@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from bot.digest_ports import DigestComment
+from bot.domain.digest import BASELINE_WEEKS, TREND_WEEKS, Digest
 from bot.domain.scales import Category, Scale
 from bot.domain.scores import ScoreSummary
+from bot.domain.tallies import DigestComment
 from bot.domain.trend import Change, Direction
-from bot.flows.digest import BASELINE_WEEKS, TREND_WEEKS, Digest
 
 Escape = Callable[[str], str]
 

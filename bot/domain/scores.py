@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from bot.domain.scales import Scale
-from bot.ports import Tally
+from bot.domain.tallies import Tally
 
 Z_95 = 1.96  # two-sided 95% quantile of the normal distribution
 

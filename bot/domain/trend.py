@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from bot.domain.scales import Scale
 from bot.domain.scores import Z_95, ScoreSummary, summarize
-from bot.ports import Tally
+from bot.domain.tallies import Tally
 
 
 class Direction(StrEnum):

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.errors import InvalidValue, NotFound
 from bot.domain.hours import DAYS
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, Person, Team
 from bot.domain.scales import Scale
-from bot.ports import PersonIdentity
 from bot.services import Services
 
 TEAM_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])$")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Protocol, runtime_checkable
 
-from bot.chat_ports import chat_store
 from bot.domain.errors import NotFound
+from bot.domain.identity import PersonIdentity
+from bot.domain.messages import DetractorAlert
 from bot.domain.model import Rating
-from bot.ports import DeliveryError, DetractorAlert, PersonIdentity
+from bot.ports.chat import DeliveryError
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ async def alert_detractor(services: Services, follow_up_id: int) -> str | None:
     The first platform with an alert channel gets it. Posting twice is avoided: an alert
     that was already posted is left alone (a replayed click opens no second alert).
     """
-    store = chat_store(services.store)
+    store = services.store
     found = await store.detractor_alert(follow_up_id)
     if found is None:
         return None
@@ -75,14 +76,14 @@ async def resolve(
 
 async def comment_added(services: Services, rating: Rating) -> None:
     """A comment that came after the alert joins it."""
-    follow_up_id = await chat_store(services.store).follow_up_of_rating(rating.id)
+    follow_up_id = await services.store.follow_up_of_rating(rating.id)
     if follow_up_id is not None:
         await refresh(services, follow_up_id)
 
 
 async def refresh(services: Services, follow_up_id: int) -> DetractorAlert:
     """Re-render the posted alert (after a claim, a resolution or a late comment)."""
-    found = await chat_store(services.store).detractor_alert(follow_up_id)
+    found = await services.store.detractor_alert(follow_up_id)
     if found is None:
         raise NotFound("That follow-up no longer exists.")
     follow_up, alert = found

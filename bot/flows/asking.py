@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from bot.domain.decisions import AskContext, CloseOutcome, Decider, Decision, ReopenOutcome
 from bot.domain.events import ConversationClosed, ConversationReopened
 from bot.domain.model import Prompt, PromptStatus, SkipReason
-from bot.ports import AskContext, CloseOutcome, Decider, Decision, ReopenOutcome
 from bot.services import Policy, Services
 
 

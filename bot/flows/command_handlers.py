@@ -33,6 +33,7 @@ from bot.domain.commands import (
 )
 from bot.domain.digest_text import render_digest
 from bot.domain.errors import InvalidValue, NotAuthorized, UnknownTeam, UserFacingError
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Team
 from bot.domain.weeks import IsoWeek
 from bot.flows import admin, source_mapping
@@ -40,7 +41,6 @@ from bot.flows.digest import weekly_digest
 from bot.flows.digest_flow import DigestFlow
 from bot.flows.export import write_export
 from bot.flows.reporting import team_stats
-from bot.ports import PersonIdentity
 from bot.services import Services
 
 Escape = Callable[[str], str]

@@ -12,19 +12,17 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from bot.domain.decisions import DuePrompt, Postponed, SettleFailure
+from bot.domain.messages import RatingPrompt
 from bot.domain.model import PromptStatus
 from bot.domain.untrusted import loggable
 from bot.flows.asking import count_prompt, make_decider
-from bot.ports import (
+from bot.ports.chat import (
     ClaimLost,
     DeliveryError,
-    DuePrompt,
-    Postponed,
     RateLimited,
-    RatingPrompt,
     RecipientUnreachable,
     SendBegins,
-    SettleFailure,
     TransientDeliveryError,
 )
 from bot.services import Services

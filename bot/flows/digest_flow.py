@@ -11,12 +11,14 @@ from datetime import timedelta
 from enum import StrEnum
 
 from app.chart import render_chart
+from bot.domain.digest import Digest
 from bot.domain.errors import UnknownTeam, UserFacingError
+from bot.domain.messages import DigestMessage
 from bot.domain.model import Team
 from bot.domain.weeks import IsoWeek
-from bot.flows.digest import Digest, digest_store, team_timezone, weekly_digest
+from bot.flows.digest import team_timezone, weekly_digest
 from bot.flows.digest_times import previous_fire, schedule_of
-from bot.ports import ChatPort, DeliveryError, DigestMessage
+from bot.ports.chat import ChatPort, DeliveryError
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ class DigestFlow:
         week = IsoWeek.last_complete(scheduled_at, team_timezone(team, self._services))
         if now - scheduled_at > self._grace:
             return DigestResult(team.name, str(week), Outcome.NOT_DUE)
-        run = await digest_store(self._services).get_digest_run(team.id, str(week))
+        run = await self._services.store.get_digest_run(team.id, str(week))
         if run is not None and run.status == "posted":
             return DigestResult(team.name, str(week), Outcome.ALREADY, run.late)
         return await self._post(team, week, late=now - scheduled_at > LATE_AFTER)
@@ -148,7 +150,7 @@ class DigestFlow:
         ]
         if not targets:
             return DigestResult(team.name, period, Outcome.NO_CHANNEL)
-        store = digest_store(services)
+        store = services.store
         if not await store.claim_digest_run(
             team.id, period, now=services.clock.now(), lease=self._lease
         ):

@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import TextIO
 
-from bot.ports import ExportRow
+from bot.domain.tallies import ExportRow
 
 COLUMNS = (
     "rated_at", "team", "scale", "score", "category", "comment",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 
+from bot.domain.answers import Answer, AnswerContext, RatingResult
 from bot.domain.errors import InvalidValue, NotRecipient, PromptClosed, PromptExpired, ScoreOffScale
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, PromptStatus, Rating, SkipReason
-from bot.ports import Answer, AnswerContext, PersonIdentity, RatingResult
 from bot.services import Services
 
 MAX_COMMENT = 2000

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.domain.errors import InvalidValue, UnknownTeam
 from bot.domain.model import Team
 from bot.domain.scores import ScoreSummary, summarize
-from bot.ports import PromptTally, Tally
+from bot.domain.tallies import PromptTally, Tally
 from bot.services import Services
 
 MAX_WEEKS = 520

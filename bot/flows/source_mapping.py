@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol, runtime_checkable
 
 from bot.domain.errors import InvalidValue, NotFound, UnknownTeam
 from bot.domain.events import ConversationClosed
+from bot.domain.mapping import MAX_GROUP_LENGTH, GroupMapping
+from bot.ports.store import TeamsAndSettings
 from bot.services import Services
 
 # Sources whose payload names a ratebot team directly (the generic webhook's `team`).
@@ -17,40 +16,6 @@ DIRECT_SOURCES = frozenset({"generic"})
 VENDOR_SOURCES = frozenset(
     {"zendesk", "jira", "freshservice", "servicenow", "zammad", "glpi", "github"}
 )
-MAX_GROUP_LENGTH = 200
-
-
-@dataclass(frozen=True, slots=True)
-class GroupMapping:
-    source: str
-    group: str  # as the helpdesk spells it (matched case-insensitively)
-    team: str
-
-
-@runtime_checkable
-class TeamSources(Protocol):
-    """The store's side of the mapping (`storage.source_queries.SourceQueries`)."""
-
-    async def team_for_group(self, source: str, group: str) -> str | None:
-        """The team name mapped to `group` of `source` (case-insensitive), or None."""
-        ...
-
-    async def map_group(
-        self, source: str, group: str, team: str, *, actor: str, at: datetime
-    ) -> GroupMapping:
-        """Map (or re-map) a group to a team. Raise `UnknownTeam`."""
-        ...
-
-    async def unmap_group(self, source: str, group: str, *, actor: str, at: datetime) -> bool: ...
-
-    async def group_mappings(self, source: str | None = None) -> list[GroupMapping]: ...
-
-
-def team_sources(store: object) -> TeamSources:
-    """The store's mapping queries. A store without them is a wiring bug: fail loudly."""
-    if not isinstance(store, TeamSources):
-        raise TypeError(f"{type(store).__name__} has no group mappings (inherit SourceQueries)")
-    return store
 
 
 class UnmappedGroup(UnknownTeam):
@@ -102,8 +67,7 @@ class TeamRouter:
     name, or the default team, or refuses with `UnmappedGroup` naming the group.
     """
 
-    def __init__(self, store: object, *, default_team: str | None) -> None:
-        # Checked when a vendor close arrives, so an app without vendor traffic never needs it.
+    def __init__(self, store: TeamsAndSettings, *, default_team: str | None) -> None:
         self._store = store
         self._default_team = default_team or None
 
@@ -111,7 +75,7 @@ class TeamRouter:
         if event.source in DIRECT_SOURCES:
             return event
         if event.team:
-            mapped = await team_sources(self._store).team_for_group(event.source, event.team)
+            mapped = await self._store.team_for_group(event.source, event.team)
             if mapped is not None:
                 return dataclasses.replace(event, team=mapped)
         if self._default_team is not None:
@@ -122,7 +86,7 @@ class TeamRouter:
 async def map_group(services: Services, team: str, ref: str, *, actor: str) -> GroupMapping:
     """`teams map <team> <source>:<group>` (command line and chat). Raise `UserFacingError`."""
     source, group = parse_group_ref(ref)
-    return await team_sources(services.store).map_group(
+    return await services.store.map_group(
         source, group, team, actor=actor, at=services.clock.now()
     )
 
@@ -130,6 +94,6 @@ async def map_group(services: Services, team: str, ref: str, *, actor: str) -> G
 async def unmap_group(services: Services, ref: str, *, actor: str) -> bool:
     """`teams unmap <source>:<group>`: False when it was not mapped."""
     source, group = parse_group_ref(ref)
-    return await team_sources(services.store).unmap_group(
+    return await services.store.unmap_group(
         source, group, actor=actor, at=services.clock.now()
     )

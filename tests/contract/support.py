@@ -6,9 +6,11 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.domain.answers import Answer, AnswerContext
+from bot.domain.decisions import AskContext, Decision
 from bot.domain.events import ConversationClosed
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, Prompt, PromptStatus, SkipReason, Team
-from bot.ports import Answer, AnswerContext, AskContext, Decision, PersonIdentity
 from storage.store import SqlStore
 
 ADMIN = "admin@example.com"

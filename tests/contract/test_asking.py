@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from bot.domain.decisions import AskContext, Decision
 from bot.domain.errors import UnknownTeam
 from bot.domain.events import ConversationReopened
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import PromptStatus, SkipReason
-from bot.ports import AskContext, Decision, PersonIdentity
 from storage.store import SqlStore
 from tests.conftest import StoreFactory
 from tests.contract.support import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.domain.decisions import AskContext, Decision, Postponed
 from bot.domain.model import PromptStatus
-from bot.ports import AskContext, Decision, Postponed
 from storage.store import SqlStore
 from tests.conftest import StoreFactory
 from tests.contract.support import JAN, T0, ask_now, closed, sent_prompt, team

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.domain.errors import NotFound, UnknownTeam
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import PromptStatus
-from bot.ports import PersonIdentity
 from storage.schema import conversations, prompts, ratings
 from storage.store import SqlStore
 from tests.contract.support import (

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from bot.domain.answers import Answer, AnswerContext
 from bot.domain.errors import InvalidValue, NotFound, NotRecipient, PromptClosed
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, FollowUpStatus, PromptStatus
 from bot.domain.scales import Category
-from bot.ports import Answer, AnswerContext, PersonIdentity
 from storage.base import receipt_hash
 from storage.schema import follow_ups, ratings
 from storage.store import SqlStore

@@ -9,7 +9,7 @@ import pytest
 from bot.domain.errors import UnknownTeam
 from bot.domain.model import Anonymity, PromptStatus, SkipReason
 from bot.domain.scales import Category, Scale
-from bot.ports import PromptTally, Tally
+from bot.domain.tallies import PromptTally, Tally
 from storage.store import SqlStore
 from tests.contract.support import (
     JAN,

@@ -11,11 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 import storage.asking
+from bot.domain.decisions import AskContext, Decision, SettleReport
 from bot.domain.errors import StoreUnavailable, UnknownTeam
 from bot.domain.events import ConversationReopened
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import PromptStatus, SkipReason
 from bot.flows.asking import make_decider
-from bot.ports import AskContext, Decision, PersonIdentity, SettleReport
 from bot.services import Policy
 from storage.schema import conversations, prompts
 from storage.store import SqlStore

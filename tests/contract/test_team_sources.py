@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.errors import UnknownTeam
-from bot.flows.source_mapping import GroupMapping
+from bot.domain.mapping import GroupMapping
 from storage.store import SqlStore
 from tests.contract.support import ADMIN, T0
 

@@ -88,7 +88,7 @@ async def test_remove_team_refuses_a_team_with_conversations(store: SqlStore) ->
 
 
 async def test_every_admin_change_writes_an_audit_row(store: SqlStore) -> None:
-    from bot.ports import PersonIdentity
+    from bot.domain.identity import PersonIdentity
 
     await store.add_team("servicedesk", actor=ADMIN, at=T0)
     await store.update_team("servicedesk", {"expiry_days": 3}, actor=ADMIN, at=T0)

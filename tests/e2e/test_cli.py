@@ -22,9 +22,9 @@ from app.bootstrap import build
 from app.cli.main import app
 from app.settings import load_settings
 from bot.domain.events import ConversationClosed
+from bot.domain.identity import PersonIdentity
 from bot.flows.asking import conversation_closed
 from bot.flows.recording import add_comment, record_rating
-from bot.ports import PersonIdentity
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from adapters.helpdesk.generic import sign
 from app.bootstrap import Ratebot
-from bot.ports import PersonIdentity
+from bot.domain.identity import PersonIdentity
 from tests.e2e.support import (
     ADMIN,
     CLOSE,

@@ -6,14 +6,8 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.ports import (
-    ChannelMessage,
-    DeliveryError,
-    PromptUpdate,
-    RatingPrompt,
-    RecipientUnreachable,
-    SendBegins,
-)
+from bot.domain.messages import ChannelMessage, PromptUpdate, RatingPrompt
+from bot.ports.chat import DeliveryError, RecipientUnreachable, SendBegins
 
 
 @dataclass

@@ -33,7 +33,7 @@ from adapters.slack.app import binding_of
 from app.bootstrap import Ratebot, build
 from app.server import build_app
 from app.settings import load_settings
-from bot.ports import PersonIdentity
+from bot.domain.identity import PersonIdentity
 from tests.e2e.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackDriver, close, with_slack
 from tests.e2e.slack.test_prompt_and_click import deliver
 from tests.e2e.support import CLOSE

@@ -9,9 +9,11 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.decisions import CloseOutcome
 from bot.domain.events import ConversationClosed
+from bot.domain.identity import PersonIdentity
 from bot.flows.asking import conversation_closed
-from bot.ports import CloseOutcome, PersonIdentity, RatingStore
+from bot.ports.store import Store
 from bot.services import Policy, Services
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
@@ -25,7 +27,7 @@ def chat() -> FakeChat:
 
 
 @pytest.fixture
-async def services(store: RatingStore, clock: FakeClock, chat: FakeChat) -> Services:
+async def services(store: Store, clock: FakeClock, chat: FakeChat) -> Services:
     now = clock.now()
     await store.add_team("servicedesk", display_name="Service Desk", actor=ADMIN, at=now)
     await store.add_team("infra", display_name="Infrastructure", actor=ADMIN, at=now)
@@ -38,7 +40,7 @@ async def services(store: RatingStore, clock: FakeClock, chat: FakeChat) -> Serv
 
 
 @pytest.fixture
-def store_engine(store: RatingStore) -> AsyncEngine:
+def store_engine(store: Store) -> AsyncEngine:
     """The engine behind the store, for tests that read the database directly."""
     engine: AsyncEngine = store.engine  # type: ignore[attr-defined]
     return engine

@@ -6,17 +6,14 @@ import dataclasses
 
 import pytest
 
-from bot.chat_ports import ChatStore
 from bot.domain.errors import InvalidValue
+from bot.domain.identity import PersonIdentity
+from bot.domain.messages import DetractorAlert
 from bot.domain.model import FollowUpStatus
 from bot.flows import alerts
 from bot.flows.delivery import DeliveryWorker
 from bot.flows.recording import record_rating
-from bot.ports import DetractorAlert, PersonIdentity
 from bot.services import Services
-from storage.chat_queries import ChatQueries
-from storage.digest_queries import DigestQueries
-from storage.store import SqlStore
 from tests.fakes.chat import FakeChat
 from tests.flows.conftest import ADMIN, Close
 
@@ -24,16 +21,9 @@ JAN = PersonIdentity(email="jan@example.com")
 PIET = PersonIdentity(email="piet@example.com", display_name="Piet")
 
 
-class _ChatSqlStore(SqlStore, ChatQueries, DigestQueries):
-    """Until SqlStore mixes in ChatQueries itself."""
-
-
 @pytest.fixture
 async def chat_services(services: Services) -> Services:
     store = services.store
-    if not isinstance(store, ChatStore):
-        assert isinstance(store, SqlStore)
-        store = _ChatSqlStore(store.engine)
     now = services.clock.now()
     await store.set_team_channel("servicedesk", "test", "alert", "C-ALERT", actor=ADMIN, at=now)
     return dataclasses.replace(services, store=store)

@@ -8,9 +8,9 @@ import pytest
 
 from bot.domain.errors import UnknownTeam
 from bot.domain.events import ConversationReopened
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import PromptStatus, SkipReason
 from bot.flows.asking import conversation_reopened
-from bot.ports import PersonIdentity
 from bot.services import Services
 from tests.fakes.clock import FakeClock
 from tests.flows.conftest import ADMIN, Close

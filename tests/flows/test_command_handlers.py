@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.domain.commands import parse
+from bot.domain.identity import PersonIdentity
 from bot.flows.command_handlers import Caller, CommandContext, execute, is_admin
-from bot.ports import PersonIdentity
 from bot.services import Services
 
 ADA = Caller(PersonIdentity(email="Ada@Example.com", teams_user_id="29:ada"), actor="teams:ada")

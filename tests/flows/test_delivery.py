@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import PromptStatus, SkipReason
 from bot.flows.delivery import NOT_INSTALLED, DeliveryWorker
-from bot.ports import PermanentDeliveryError, PersonIdentity, TransientDeliveryError
+from bot.ports.chat import PermanentDeliveryError, TransientDeliveryError
 from bot.services import Services
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock

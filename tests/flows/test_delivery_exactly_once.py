@@ -10,15 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.events import ConversationClosed
+from bot.domain.messages import RatingPrompt
 from bot.domain.model import PromptStatus
 from bot.flows.delivery import DeliveryWorker
-from bot.ports import (
-    PermanentDeliveryError,
-    RateLimited,
-    RatingPrompt,
-    SendBegins,
-    TransientDeliveryError,
-)
+from bot.ports.chat import PermanentDeliveryError, RateLimited, SendBegins, TransientDeliveryError
 from bot.services import Services
 from storage.schema import conversations, prompts
 from tests.fakes.chat import FakeChat

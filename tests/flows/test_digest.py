@@ -17,13 +17,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.domain.digest import Digest
 from bot.domain.digest_text import render_digest
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, Team
 from bot.domain.scales import Category
 from bot.domain.trend import Direction
 from bot.domain.weeks import IsoWeek
-from bot.flows.digest import Digest, weekly_digest
-from bot.ports import PersonIdentity
+from bot.flows.digest import weekly_digest
 from bot.services import Policy, Services
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock

@@ -14,12 +14,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from app.scheduling import DigestScheduler, job_id
+from bot.domain.digest import Digest
 from bot.domain.errors import UserFacingError
+from bot.domain.messages import ChannelMessage, DigestMessage
 from bot.domain.model import Team
 from bot.domain.weeks import IsoWeek
-from bot.flows.digest import Digest
 from bot.flows.digest_flow import LEASE, DigestFlow, Outcome
-from bot.ports import ChannelMessage, DigestMessage, PermanentDeliveryError, TransientDeliveryError
+from bot.ports.chat import PermanentDeliveryError, TransientDeliveryError
 from bot.services import Policy, Services
 from storage.engine import create_engine
 from tests.fakes.chat import FakeChat

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.errors import NotRecipient, PromptClosed, PromptExpired, ScoreOffScale
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, PromptStatus
 from bot.domain.scales import Category
 from bot.flows.delivery import DeliveryWorker
 from bot.flows.recording import add_comment, record_rating
-from bot.ports import PersonIdentity
 from bot.services import Services
 from tests.fakes.clock import FakeClock
 from tests.flows.conftest import ADMIN, Close

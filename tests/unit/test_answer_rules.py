@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.answers import Answer, AnswerContext
 from bot.domain.errors import InvalidValue, NotRecipient, PromptClosed, PromptExpired, ScoreOffScale
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, Person, Prompt, PromptStatus, Rating, Team
 from bot.domain.scales import Scale
 from bot.flows.recording import MAX_COMMENT, check_answer, clean_comment
-from bot.ports import Answer, AnswerContext, PersonIdentity
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 JAN = Person(id=10, email="jan@example.com")

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.decisions import AskContext
 from bot.domain.model import Person, PromptStatus, SkipReason, Team
 from bot.flows.asking import make_decider, skip_reason
-from bot.ports import AskContext
 from bot.services import Policy
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

@@ -9,15 +9,14 @@ from datetime import UTC, datetime
 import pytest
 
 from app.chart import HEIGHT_PX, WIDTH_PX, render_chart
-from bot.digest_ports import DigestComment, FollowUpCounts
+from bot.domain.digest import HISTORY_WEEKS, AgentLine, Digest, WeekScore
 from bot.domain.digest_text import render_digest
 from bot.domain.model import Anonymity
 from bot.domain.scales import Category, Scale
 from bot.domain.scores import summarize
+from bot.domain.tallies import DigestComment, FollowUpCounts, PromptTally, Tally
 from bot.domain.trend import compare
 from bot.domain.weeks import IsoWeek
-from bot.flows.digest import HISTORY_WEEKS, AgentLine, Digest, WeekScore
-from bot.ports import PromptTally, Tally
 
 WEEK = IsoWeek(2026, 47)
 

@@ -11,11 +11,11 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.domain.model import Team
 from bot.domain.scales import Scale
 from bot.domain.sparkline import sparkline
+from bot.domain.tallies import Tally
 from bot.domain.trend import Direction, compare, pooled, unit_variance
 from bot.domain.weeks import IsoWeek, boundaries
 from bot.flows.admin import DigestSchedule
 from bot.flows.digest_times import previous_fire, schedule_of
-from bot.ports import Tally
 from bot.services import Policy
 
 AMSTERDAM = "Europe/Amsterdam"

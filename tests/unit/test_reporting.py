@@ -9,8 +9,8 @@ import pytest
 from bot.domain.errors import InvalidValue, UnknownTeam
 from bot.domain.model import Team
 from bot.domain.scales import Scale
+from bot.domain.tallies import PromptTally, Tally
 from bot.flows.reporting import team_stats
-from bot.ports import PromptTally, Tally
 from bot.services import Services
 from tests.fakes.clock import FakeClock
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.domain.scales import Scale
 from bot.domain.scores import summarize
-from bot.ports import Tally
+from bot.domain.tallies import Tally
 
 
 def tally(promoters: int, passives: int, detractors: int, score_sum: int = 0) -> Tally:

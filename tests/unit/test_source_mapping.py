@@ -8,9 +8,9 @@ import pytest
 
 from bot.domain.errors import InvalidValue, UnknownTeam
 from bot.domain.events import ConversationClosed
+from bot.domain.mapping import GroupMapping
 from bot.flows.source_mapping import (
     VENDOR_SOURCES,
-    GroupMapping,
     TeamRouter,
     UnmappedGroup,
     group_key,

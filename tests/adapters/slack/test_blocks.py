@@ -14,9 +14,9 @@ from adapters.slack.blocks import (
     comment_modal,
     prompt_message,
 )
+from bot.domain.messages import DetractorAlert, PromptUpdate, RatingPrompt
 from bot.domain.model import Anonymity, Person
 from bot.domain.scales import Scale
-from bot.ports import DetractorAlert, PromptUpdate, RatingPrompt
 
 JAN = Person(id=1, email="jan@example.com", display_name="Jan", locale="en-US")
 

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.outbound import delivery_error
-from bot.ports import PermanentDeliveryError, RecipientUnreachable, TransientDeliveryError
+from bot.ports.chat import PermanentDeliveryError, RecipientUnreachable, TransientDeliveryError
 
 
 def api_error(error: str, status: int = 200, headers: dict[str, str] | None = None,

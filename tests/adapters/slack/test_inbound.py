@@ -11,7 +11,7 @@ import pytest
 
 from adapters.slack import inbound
 from adapters.slack.blocks import RateValue
-from bot.ports import PersonIdentity
+from bot.domain.identity import PersonIdentity
 
 FIXTURES = Path("/work/shared/fixtures")
 

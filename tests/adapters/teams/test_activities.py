@@ -11,7 +11,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.teams import activities
 from adapters.teams.outbound import MessageRef, delivery_error
 from bot.flows.delivery import NOT_INSTALLED
-from bot.ports import PermanentDeliveryError, RecipientUnreachable, TransientDeliveryError
+from bot.ports.chat import PermanentDeliveryError, RecipientUnreachable, TransientDeliveryError
 from tests.e2e.teams.support import TENANT, fixture
 
 

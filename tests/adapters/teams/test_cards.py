@@ -11,9 +11,9 @@ import pytest
 
 from adapters.teams import cards
 from adapters.teams.escape import escape, say, teams_markdown
+from bot.domain.messages import DetractorAlert, PromptUpdate, RatingPrompt
 from bot.domain.model import Anonymity, Person
 from bot.domain.scales import Scale
-from bot.ports import DetractorAlert, PromptUpdate, RatingPrompt
 
 HOSTILE = "[win](https://evil.example) **big** ${user.secret} {{DATE(2020-01-01T00:00:00Z)}}"
 

@@ -13,9 +13,9 @@ import pytest
 
 from adapters.teams import cards
 from adapters.teams.outbound import CARD_CHART, card_chart
-from bot.digest_ports import DigestComment
+from bot.domain.messages import DigestMessage
 from bot.domain.scales import Category, Scale
-from bot.ports import DigestMessage
+from bot.domain.tallies import DigestComment
 from tests.unit.test_digest_render import make_digest
 
 

@@ -12,7 +12,7 @@ from adapters.slack.app import binding_of
 from app.bootstrap import Ratebot, build
 from app.server import build_app
 from app.settings import load_settings
-from bot.ports import PersonIdentity
+from bot.domain.identity import PersonIdentity
 from tests.e2e.slack.harness import (
     BOT_TOKEN,
     SIGNING_SECRET,

@@ -6,8 +6,8 @@ import json
 
 from adapters.slack.outbound import SlackChat
 from app.bootstrap import Ratebot
+from bot.domain.messages import DigestMessage, TextMessage
 from bot.flows.digest import weekly_digest
-from bot.ports import DigestMessage, TextMessage
 from tests.fakes.slack_api import FakeSlackApi
 
 ADMIN = "test:admin"

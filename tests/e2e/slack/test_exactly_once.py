@@ -11,7 +11,7 @@ from adapters.slack.blocks import plain_message
 from adapters.slack.outbound import SlackChat
 from app.bootstrap import Ratebot
 from bot.domain.model import PromptStatus
-from bot.ports import RateLimited
+from bot.ports.chat import RateLimited
 from storage.schema import prompts
 from tests.e2e.slack.test_prompt_and_click import close, deliver
 from tests.fakes.clock import FakeClock

@@ -12,9 +12,9 @@ from adapters.slack.outbound import SlackChat
 from adapters.slack.pacing import TIER_3, Pacer
 from app.bootstrap import Ratebot
 from bot.domain.events import ConversationClosed
+from bot.domain.messages import PromptUpdate
 from bot.domain.model import PromptStatus
 from bot.flows.asking import conversation_closed
-from bot.ports import PromptUpdate
 from storage.schema import ratings
 from tests.e2e.slack.harness import SlackDriver
 from tests.fakes.clock import FakeClock

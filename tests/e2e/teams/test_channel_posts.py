@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from adapters.teams.outbound import MessageRef
+from bot.domain.messages import DigestMessage, PromptUpdate, TextMessage
 from bot.flows.digest import weekly_digest
-from bot.ports import DigestMessage, PromptUpdate, TextMessage
 from tests.adapters.teams.test_digest_card import all_text
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, PIET, texts_of

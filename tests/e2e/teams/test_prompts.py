@@ -6,10 +6,10 @@ from typing import Any
 
 from adapters.teams.outbound import MessageRef
 from bot.domain.events import ConversationClosed
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Prompt, PromptStatus
 from bot.flows.asking import conversation_closed
 from bot.flows.delivery import NOT_INSTALLED
-from bot.ports import PersonIdentity
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, KLAAS, PIET, TENANT, User, buttons, texts_of
 from tests.fakes.bot_connector import card_of

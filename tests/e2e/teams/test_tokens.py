@@ -20,7 +20,7 @@ from botframework.connector.auth import ChannelValidation
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from bot.ports import PersonIdentity
+from bot.domain.identity import PersonIdentity
 from tests.e2e.teams.harness import teams_bot
 from tests.e2e.teams.support import JAN, fixture
 from tests.fakes.bot_connector import FakeConnector

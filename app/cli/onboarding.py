@@ -1,0 +1,53 @@
+"""`ratebot demo`, `ratebot teams-package` and `ratebot slack-manifest`: getting started."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from adapters.slack.manifest import slack_manifest
+from app.cli.common import current_settings, fail, run_async, say
+from app.cli.reporting import print_stats
+
+
+def demo(
+    database: Annotated[Path | None, typer.Option(
+        help="A SQLite file for the demo; the configured database by default.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same demo.")] = 7,
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="How many weeks of traffic.")] = 12,
+) -> None:
+    """Fill a database with three teams and weeks of realistic ratings, then show the stats."""
+    from app.demo import run_demo
+
+    settings = current_settings()
+    if database is not None:
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{database}"})
+    result = run_async(lambda: run_demo(settings, seed=seed, weeks=weeks))
+    print_stats(result.stats, weeks)
+    say(result.summary)
+    say(f"Explore it: RATEBOT_DATABASE_URL={settings.database_url} ratebot stats --weeks 4")
+
+
+def teams_package(
+    app_id: Annotated[str, typer.Option("--app-id", help="The bot's Microsoft App ID (a GUID).")],
+    out: Annotated[Path, typer.Option(help="Where to write the zip.")] = Path("ratebot-teams.zip"),
+    name: Annotated[str, typer.Option(help="The app's name in Teams.")] = "ratebot",
+    domain: Annotated[str | None, typer.Option(help="Public host name of /api/messages.")] = None,
+) -> None:
+    """Build the Teams app package (manifest.json and icons) to upload in Teams."""
+    from adapters.teams.package import write_package
+
+    try:
+        written = write_package(out, app_id, name=name, domain=domain)
+    except ValueError as problem:
+        raise fail(str(problem), 2) from None
+    say(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app).")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the `ratebot` command line."""
+    app.command()(demo)
+    app.command("teams-package")(teams_package)
+    app.command("slack-manifest")(slack_manifest)

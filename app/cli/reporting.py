@@ -1,0 +1,90 @@
+"""`ratebot stats` and `ratebot export`: what the ratings say, as a table or as rows."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from app.bootstrap import Ratebot
+from app.cli.common import TeamOption, console, fail, run, say
+from bot.domain.errors import UnknownTeam
+from bot.flows.export import FORMATS, write_export
+from bot.flows.reporting import TeamStats, team_stats
+
+
+def stats(
+    team: TeamOption = None,
+    weeks: Annotated[int, typer.Option(min=1, max=520, help="How many weeks back.")] = 12,
+) -> None:
+    """Score, response rate and who was not asked, per team."""
+    result = run(lambda bot: team_stats(bot.services, team=team, weeks=weeks))
+    print_stats(result, weeks)
+
+
+def print_stats(result: list[TeamStats], weeks: int) -> None:
+    if not result:
+        say("No teams yet. Add one with: ratebot teams add NAME")
+        return
+    console().print(stats_table(result, weeks))
+
+
+def stats_table(result: list[TeamStats], weeks: int) -> Table:
+    table = Table(title=f"Ratings over the last {weeks} week{'s' if weeks != 1 else ''}")
+    table.add_column("Team")
+    table.add_column("Scale")
+    table.add_column("n", justify="right")
+    table.add_column("Response", justify="right")
+    table.add_column("Score", justify="right")
+    table.add_column("Split")
+    table.add_column("Not asked")
+    table.add_column("Failed")
+    for item in result:
+        rate = item.response_rate
+        response = "—" if rate is None else (
+            f"{rate:.0%} ({item.prompts.answered}/{item.prompts.sent})")
+        split = ", ".join(f"{count} {name}" for name, count in item.score.category_counts())
+        table.add_row(
+            item.team.name, item.team.scale.value, str(item.score.n), response,
+            item.score.text, split, _reasons(item.prompts.skipped),
+            _reasons(item.prompts.failed),
+        )
+    return table
+
+
+def _reasons(counts: Mapping[str, int]) -> str:
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{reason.replace('_', ' ')} {count}" for reason, count in items) or "—"
+
+
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "csv",
+    team: TeamOption = None,
+    out: Annotated[Path | None, typer.Option(help="A file; standard output by default.")] = None,
+) -> None:
+    """Every rating, oldest first, with only what each team's anonymity allows."""
+    if fmt not in FORMATS:
+        raise fail(f"'{fmt}' is not an export format: use csv or jsonl.", 1)
+
+    async def work(bot: Ratebot) -> int:
+        if team is not None and await bot.services.store.get_team(team) is None:
+            raise UnknownTeam(team)
+        rows = bot.services.store.export_rows(team=team)
+        if out is None:
+            return await write_export(rows, sys.stdout, fmt)
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            return await write_export(rows, handle, fmt)
+
+    count = run(work)
+    if out is not None:
+        say(f"Exported {count} rating(s) to {out}.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the `ratebot` command line."""
+    app.command()(stats)
+    app.command()(export)

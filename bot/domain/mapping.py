@@ -1,0 +1,14 @@
+"""A helpdesk group mapped to a ratebot team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_GROUP_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMapping:
+    source: str
+    group: str  # as the helpdesk spells it (matched case-insensitively)
+    team: str

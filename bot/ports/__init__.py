@@ -1,0 +1,1 @@
+"""What the core needs from the outside: a chat platform (`chat`) and a store (`store`)."""

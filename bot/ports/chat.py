@@ -1,0 +1,91 @@
+"""A chat platform, as the core sees it, and how its calls fail.
+
+Adapters implement `ChatPort`. What crosses the boundary is plain frozen data from
+`bot.domain.messages`: no SDK objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.messages import ChannelMessage, PromptUpdate, RatingPrompt
+
+
+class DeliveryError(Exception):
+    """A platform call failed. `transient` errors are retried with backoff."""
+
+    transient: bool = False
+
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, in_doubt: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after  # seconds, when the platform said (Retry-After)
+        # The call may have reached the platform all the same (a time-out, a dropped
+        # connection): before trying again, ask whether it arrived.
+        self.in_doubt = in_doubt
+
+
+class TransientDeliveryError(DeliveryError):
+    transient = True
+
+
+class RateLimited(TransientDeliveryError):
+    """The platform asked to slow down: nothing was sent, and no attempt is counted.
+
+    The whole window (`retry_after`) is kept by every sender of the process and, through
+    the store, of every replica.
+    """
+
+
+class ClaimLost(Exception):
+    """The prompt's claim went to another worker before it could be sent: leave it."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    transient = False
+
+
+class RecipientUnreachable(PermanentDeliveryError):
+    """This platform does not know the person; another platform may."""
+
+
+
+SendBegins = Callable[[], Awaitable[None]]
+
+
+class ChatPort(Protocol):
+    """A chat platform, as the core sees it."""
+
+    platform: str  # "slack", "teams", "test"
+
+    async def send_prompt(
+        self, prompt: RatingPrompt, *, begin: SendBegins | None = None
+    ) -> str:
+        """Deliver the question to the recipient; return the platform's message reference.
+
+        Everything that can be done before (finding the person, opening the chat) is done
+        first; then `begin()` is awaited right before the one call that delivers, so the
+        time in which a crash leaves the delivery in doubt is that call alone. `begin`
+        raises `ClaimLost` when the prompt must not be sent after all.
+        """
+        ...
+
+    async def find_prompt(self, prompt: RatingPrompt, *, since: datetime) -> str | None:
+        """The reference of this prompt's message if an earlier send of it arrived.
+
+        None when it did not arrive, or when the platform cannot tell (then the prompt
+        is sent again: at least once).
+        """
+        ...
+
+    async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
+        """Re-render a sent prompt in place."""
+        ...
+
+    async def post_message(self, channel: str, message: ChannelMessage) -> str:
+        """Post to a channel (a platform channel reference); return the message reference."""
+        ...
