@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import Any, Self, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,12 +44,32 @@ class StoreBase:
         self._inline: Engine | None = None
         self._waiting: AsyncEngine | None = None
         self._held: dict[str, Connection] = {}
+        self._bound: AsyncConnection | None = None  # set on the store a transaction yields
         if not self._postgres:
             self._inline = inline_sqlite_engine(engine)
             self._waiting = waiting_sqlite_engine(engine, lock_wait_ms=lock_wait_ms)
 
     @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Self]:
+        """One write transaction around a flow's whole unit of work.
+
+        The store it yields runs every method on that transaction's connection, so a flow
+        reads its facts, decides, and writes the outcome atomically, then commits once.
+        Inside, await only the store: on SQLite the transaction runs inline (class note).
+        """
+        if self._bound is not None:
+            yield self  # already inside one: the outer transaction commits
+            return
+        async with self._write() as connection:
+            bound = copy.copy(self)
+            bound._bound = connection
+            yield bound
+
+    @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
+        if self._bound is not None:
+            yield self._bound
+            return
         with translate_unavailable():
             if self._inline is not None:
                 with self._held_connection("DEFERRED").begin() as transaction:
@@ -59,6 +80,9 @@ class StoreBase:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
+        if self._bound is not None:
+            yield self._bound
+            return
         with translate_unavailable():
             if self._inline is None:
                 async with self._writer.begin() as connection:

@@ -7,6 +7,7 @@ method is one transaction unless it runs inside `Store.transaction()`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -373,10 +374,23 @@ class Reports(Protocol):
 
 
 class Store(TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Protocol):
-    """Storage, in the domain's terms: every part, one implementation."""
+    """Storage, in the domain's terms: every part, one implementation.
+
+    Each method is one transaction of its own, unless called on the store that
+    `transaction()` yields.
+    """
 
     async def ping(self) -> None:
         """Raise `StoreUnavailable` when the database cannot be reached."""
         ...
 
     async def close(self) -> None: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Store]:
+        """A flow's unit of work: the store it yields runs every call in one transaction.
+
+        `async with store.transaction() as tx:` then read facts, decide (pure), and write
+        the outcome through `tx`; it commits when the block ends and rolls back on error.
+        Await nothing but `tx` inside. Nested, it joins the outer transaction.
+        """
+        ...
