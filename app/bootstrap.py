@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from adapters.slack.app import slack_chat, slack_configured
 from adapters.teams.app import teams_chat
+from app.platforms import slack_config, teams_config
 from app.scheduling import DigestScheduler
 from app.settings import Settings
 from bot.domain.clock import Clock, SystemClock
@@ -56,10 +57,11 @@ async def build(
     """Open the store (migrating a SQLite file, checking a PostgreSQL schema) and wire it."""
     store = await open_store(settings.database_url)
     clock = clock or SystemClock()
-    if slack_configured(settings) and not any(c.platform == "slack" for c in chats):
-        chats = (*chats, slack_chat(settings, store, clock=clock))
+    slack = slack_config(settings)
+    if slack_configured(slack) and not any(c.platform == "slack" for c in chats):
+        chats = (*chats, slack_chat(slack, store, clock=clock))
     if settings.microsoft_app_id:
-        chats = (*chats, teams_chat(settings, store, clock))
+        chats = (*chats, teams_chat(teams_config(settings), store, clock))
     services = Services(
         store=store,
         clock=clock,

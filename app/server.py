@@ -15,8 +15,9 @@ from adapters.helpdesk.source import WebhookSource
 from adapters.helpdesk.vendors import vendor_sources
 from adapters.helpdesk.webhook import WebhookEndpoint
 from adapters.slack.app import mount as mount_slack
-from adapters.teams.app import check_bind, teams_enabled, teams_routes
+from adapters.teams.app import teams_routes
 from app.bootstrap import Ratebot, build
+from app.platforms import check_bind, slack_config, teams_config, teams_enabled, vendor_secrets
 from app.runtime import tune_garbage_collector
 from app.settings import Settings
 from bot.domain.clock import Clock, SystemClock
@@ -36,7 +37,7 @@ def helpdesk_sources(settings: Settings, clock: Clock | None = None) -> dict[str
     """Every helpdesk the server accepts webhooks from, by path segment."""
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     sources: list[WebhookSource] = [GenericWebhook(secret)]
-    sources.extend(vendor_sources(settings, clock or SystemClock()))
+    sources.extend(vendor_sources(vendor_secrets(settings), clock or SystemClock()))
     return {source.name: source for source in sources}
 
 
@@ -57,8 +58,8 @@ def build_app(
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/webhooks/{source}", webhooks.handle)
     if teams_enabled(ratebot.settings):
-        app.router.add_routes(teams_routes(ratebot))
-    mount_slack(app, ratebot.services, ratebot.settings)
+        app.router.add_routes(teams_routes(teams_config(ratebot.settings), services))
+    mount_slack(app, services, slack_config(ratebot.settings))
     return app
 
 

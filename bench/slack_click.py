@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.slack.app import SlackBinding, build_slack
 from app.bootstrap import Ratebot, build
+from app.platforms import slack_config
 from app.runtime import tune_garbage_collector
 from app.settings import Settings, load_settings
 from bench.support import percentile, serve
@@ -210,7 +211,7 @@ async def ratebot(clicks: int, api: FakeSlackApi, database_url: str
                   ) -> AsyncIterator[Measure]:
     """ratebot's `/slack/events` with prompts for `clicks` first clicks, in rounds."""
     bot, settings, targets = await prepared(clicks + WARM_UP, api, database_url)
-    binding = build_slack(bot.services, settings, bot.services.chats[0])  # type: ignore[arg-type]
+    binding = build_slack(bot.services, slack_config(settings), bot.services.chats[0])  # type: ignore[arg-type]
     web_app = web.Application()
     web_app.router.add_routes(binding.routes())
     runner, url = await serve(web_app, "/slack/events")

@@ -24,9 +24,10 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ActivityTypes
 
-from adapters.teams.app import BotFrameworkConfig, teams_chat, teams_routes
+from adapters.teams.app import BotFrameworkConfig, TeamsConfig, teams_chat, teams_routes
 from adapters.teams.reuse import ReusingAuthentication
 from app.bootstrap import Ratebot, policy_from
+from app.platforms import teams_config
 from app.settings import load_settings
 from bench.support import percentile, serve
 from bot.domain.events import ConversationClosed
@@ -106,7 +107,7 @@ async def baseline(clicks: int, service_url: str, *, reuse: bool = False) -> tup
     As the SDK comes, or (`reuse`) with the connector-client reuse ratebot's adapter adds.
     """
     authentication = ConfigurationBotFrameworkAuthentication(
-        BotFrameworkConfig(load_settings({})))
+        BotFrameworkConfig(TeamsConfig()))
     adapter = CloudAdapter(ReusingAuthentication(authentication) if reuse else authentication)
 
     async def on_turn(context: TurnContext) -> None:
@@ -142,7 +143,7 @@ async def ratebot(clicks: int, service_url: str, workdir: Path) -> dict[str, flo
     settings = load_settings({"RATEBOT_DATABASE_URL": url})
     clock = FakeClock()  # inside working hours: every prompt goes out at once
     store = SqlStore(create_engine(url))
-    chat = teams_chat(settings, store, clock)
+    chat = teams_chat(teams_config(settings), store, clock)
     services = Services(store=store, clock=clock, policy=policy_from(settings), chats=(chat,),
                         rng=random.Random(7))
     bot = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
@@ -168,7 +169,7 @@ async def ratebot(clicks: int, service_url: str, workdir: Path) -> dict[str, flo
     while await bot.worker.run_once():
         pass
     app = web.Application()
-    app.router.add_routes(teams_routes(bot))
+    app.router.add_routes(teams_routes(teams_config(settings), services))
     runner, endpoint = await serve(app, "/api/messages")
     try:
         bodies = [invoke(n, service_url, prompt, 8) for n, prompt in enumerate(prompts)]

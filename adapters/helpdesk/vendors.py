@@ -1,39 +1,47 @@
-"""Every vendor source, built from the settings: one secret each, one shared clock."""
+"""Every vendor source, built from its secrets: one secret each, one shared clock."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-
-from pydantic import SecretStr
 
 from adapters.helpdesk.freshservice import FreshserviceWebhook
 from adapters.helpdesk.github import GitHubWebhook
-from adapters.helpdesk.glpi import GlpiWebhook
+from adapters.helpdesk.glpi import DEFAULT_MAX_AGE, GlpiWebhook
 from adapters.helpdesk.jira import JiraWebhook
 from adapters.helpdesk.servicenow import ServiceNowWebhook
 from adapters.helpdesk.vendor import VendorWebhook
 from adapters.helpdesk.zammad import ZammadWebhook
 from adapters.helpdesk.zendesk import ZendeskWebhook
-from app.settings import Settings
 from bot.domain.clock import Clock
 
 
-def _value(secret: SecretStr | None) -> str | None:
-    return secret.get_secret_value() or None if secret is not None else None
+@dataclass(frozen=True, slots=True)
+class VendorSecrets:
+    """The secret of each vendor source (None: that source refuses every request).
+
+    The composition root fills it from the RATEBOT_<VENDOR>_SECRET settings.
+    """
+
+    zendesk: str | None = None
+    jira: str | None = None
+    freshservice: str | None = None
+    servicenow: str | None = None
+    zammad: str | None = None
+    glpi: str | None = None
+    github: str | None = None
+    # GLPI re-sends a queued webhook with the signing time of its first try.
+    glpi_max_age: timedelta = DEFAULT_MAX_AGE
 
 
-def vendor_sources(settings: Settings, clock: Clock) -> list[VendorWebhook]:
+def vendor_sources(secrets: VendorSecrets, clock: Clock) -> list[VendorWebhook]:
     """The native helpdesk sources; each refuses every request until its secret is set."""
     return [
-        ZendeskWebhook(_value(settings.zendesk_secret), clock=clock),
-        JiraWebhook(_value(settings.jira_secret), clock=clock),
-        FreshserviceWebhook(_value(settings.freshservice_secret), clock=clock),
-        ServiceNowWebhook(_value(settings.servicenow_secret), clock=clock),
-        ZammadWebhook(_value(settings.zammad_secret), clock=clock),
-        GlpiWebhook(
-            _value(settings.glpi_secret),
-            clock=clock,
-            max_age=timedelta(hours=settings.glpi_max_age_hours),
-        ),
-        GitHubWebhook(_value(settings.github_secret), clock=clock),
+        ZendeskWebhook(secrets.zendesk, clock=clock),
+        JiraWebhook(secrets.jira, clock=clock),
+        FreshserviceWebhook(secrets.freshservice, clock=clock),
+        ServiceNowWebhook(secrets.servicenow, clock=clock),
+        ZammadWebhook(secrets.zammad, clock=clock),
+        GlpiWebhook(secrets.glpi, clock=clock, max_age=secrets.glpi_max_age),
+        GitHubWebhook(secrets.github, clock=clock),
     ]

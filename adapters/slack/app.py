@@ -20,7 +20,6 @@ from adapters.slack.interactions import SlackInteractions
 from adapters.slack.outbound import SlackChat, slack_client
 from adapters.slack.pacing import Pacer
 from adapters.slack.ratelimit import RateLimitGate
-from app.settings import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import StoreUnavailable
 from bot.domain.texts import text
@@ -77,19 +76,33 @@ class SlackBinding:
 SLACK_BINDING = web.AppKey("slack_binding", SlackBinding)
 
 
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    """What the Slack adapter needs from the settings; the composition root builds it."""
+
+    bot_token: str | None = None  # SLACK_BOT_TOKEN
+    signing_secret: str | None = None  # SLACK_SIGNING_SECRET: how HTTP requests are signed
+    app_token: str | None = None  # SLACK_APP_TOKEN: set, Slack is served over Socket Mode
+    api_url: str | None = None  # SLACK_API_URL; None: Slack's own
+    default_locale: str = "en"  # RATEBOT_LOCALE
+    admins: tuple[str, ...] = ()  # RATEBOT_ADMINS
+    # Replicas share rate-limit windows through PostgreSQL; SQLite serves one process.
+    shared_rate_limits: bool = False
+
+
 def binding_of(app: web.Application) -> SlackBinding | None:
     """The Slack wiring `mount` put on `app`, if any (tests drive it directly)."""
     return app.get(SLACK_BINDING)
 
 
-def slack_configured(settings: Settings) -> bool:
+def slack_configured(config: SlackConfig) -> bool:
     """A bot token, and a way in: signed HTTP requests or a Socket Mode app token."""
-    return settings.slack_bot_token is not None and (
-        settings.slack_signing_secret is not None or settings.slack_app_token is not None
+    return config.bot_token is not None and (
+        config.signing_secret is not None or config.app_token is not None
     )
 
 
-def mount(app: web.Application, services: Services, settings: Settings) -> SlackBinding | None:
+def mount(app: web.Application, services: Services, config: SlackConfig) -> SlackBinding | None:
     """Serve Slack from `app`: `POST /slack/events`, or Socket Mode while `app` runs.
 
     Needs the `SlackChat` among `services.chats` (the composition root puts it there);
@@ -98,20 +111,20 @@ def mount(app: web.Application, services: Services, settings: Settings) -> Slack
     chat = next((c for c in services.chats if isinstance(c, SlackChat)), None)
     if chat is None:
         return None
-    binding = build_slack(services, settings, chat)
+    binding = build_slack(services, config, chat)
     app[SLACK_BINDING] = binding
 
     async def finish_work(_: web.Application) -> None:
         # Acknowledged clicks may still be recording: let them end before the store closes.
         await binding.interactions.idle()
 
-    if settings.slack_app_token is None:
+    if config.app_token is None:
         app.router.add_routes(binding.routes())
         app.on_shutdown.append(finish_work)
         return binding
     from adapters.slack.socket_mode import SlackSocket  # only Socket Mode needs it
 
-    socket = SlackSocket(binding, settings.slack_app_token.get_secret_value())
+    socket = SlackSocket(binding, config.app_token)
 
     async def connect(_: web.Application) -> None:
         await socket.start()
@@ -124,7 +137,7 @@ def mount(app: web.Application, services: Services, settings: Settings) -> Slack
     return binding
 
 
-def slack_chat(settings: Settings, store: Store, *,
+def slack_chat(config: SlackConfig, store: Store, *,
                pacers: Mapping[str, Pacer] | None = None,
                clock: Clock | None = None) -> SlackChat:
     """The outbound port, for the composition root to put into `Services.chats`.
@@ -132,29 +145,32 @@ def slack_chat(settings: Settings, store: Store, *,
     Call it inside the event loop: the Web API client keeps one HTTP session (and its
     connections) open until `SlackChat.aclose()`; the SDK would otherwise open one per call.
     """
+    token = config.bot_token
+    if token is None:
+        raise ValueError("SLACK_BOT_TOKEN is not set: Slack is not configured")
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-    # Replicas share rate-limit windows through PostgreSQL; SQLite serves one process.
-    gate = RateLimitGate(store, clock or SystemClock(), shared=settings.is_postgres)
+    gate = RateLimitGate(store, clock or SystemClock(), shared=config.shared_rate_limits)
     return SlackChat(
-        slack_client(settings, session=session), store, default_locale=settings.locale,
-        session=session, pacers=pacers, gate=gate,
-        poster=slack_client(settings, session=session, retry_connection_errors=False),
+        slack_client(token, api_url=config.api_url, session=session), store,
+        default_locale=config.default_locale, session=session, pacers=pacers, gate=gate,
+        poster=slack_client(token, api_url=config.api_url, session=session,
+                            retry_connection_errors=False),
     )
 
 
-def build_slack(services: Services, settings: Settings, chat: SlackChat) -> SlackBinding:
+def build_slack(services: Services, config: SlackConfig, chat: SlackChat) -> SlackBinding:
     """Wire the bolt app. Over Socket Mode no request is signed, so none is verified."""
-    socket_mode = settings.slack_app_token is not None
-    secret = settings.slack_signing_secret
+    socket_mode = config.app_token is not None
+    secret = config.signing_secret
     app = AsyncApp(
         client=chat.client,
-        signing_secret=secret.get_secret_value() if secret else "",
+        signing_secret=secret or "",
         request_verification_enabled=not socket_mode,
         process_before_response=False,
     )
-    interactions = SlackInteractions(services, chat, env_admins=settings.admins)
+    interactions = SlackInteractions(services, chat, env_admins=config.admins)
     register(app, interactions, services)
-    signing = None if socket_mode or secret is None else secret.get_secret_value()
+    signing = None if socket_mode or secret is None else secret
     return SlackBinding(app, chat, interactions, signing_secret=signing)
 
 

@@ -26,7 +26,6 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.pacing import Pacer, slack_pacers
 from adapters.slack.ratelimit import DEFAULT_WINDOW_SECONDS, RateLimitGate
-from app.settings import Settings
 from bot.domain.clock import SystemClock
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import (
@@ -75,19 +74,19 @@ MAX_WAIT_SECONDS = 10.0
 _DELIVERING: ContextVar[bool] = ContextVar("slack_delivering", default=False)
 
 
-def slack_client(settings: Settings, *, session: aiohttp.ClientSession | None = None,
+def slack_client(token: str, *, api_url: str | None = None,
+                 session: aiohttp.ClientSession | None = None,
                  retry_connection_errors: bool = True) -> AsyncWebClient:
-    """The Web API client at `SLACK_API_URL`.
+    """The Web API client at `api_url` (SLACK_API_URL), Slack's own by default.
 
     A 429 is not retried by the SDK: `RateLimitGate` keeps its window for every caller.
     A dropped connection is retried, except where a repeat could post twice
     (`retry_connection_errors=False`, the client that posts prompts).
     """
-    assert settings.slack_bot_token is not None
     handlers: list[AsyncRetryHandler] = [AsyncConnectionErrorRetryHandler(max_retry_count=2)]
     return AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url or DEFAULT_API_URL,
+        token=token,
+        base_url=api_url or DEFAULT_API_URL,
         session=session,
         retry_handlers=handlers if retry_connection_errors else [],
     )

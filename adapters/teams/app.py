@@ -9,10 +9,10 @@ the tenant is taken from `channelData.tenant.id` (see `activities.tenant_of`).
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -29,7 +29,6 @@ from adapters.teams import activities
 from adapters.teams.inbound import TeamsInbound, TurnResult
 from adapters.teams.outbound import TeamsChat, card_activity
 from adapters.teams.reuse import ReusingAuthentication
-from app.settings import Settings, SettingsError
 from bot.domain.clock import Clock
 from bot.domain.errors import StoreUnavailable
 from bot.domain.identity import PersonIdentity
@@ -37,79 +36,49 @@ from bot.domain.untrusted import describe, loggable, may_hold_unstorable, unstor
 from bot.ports.store import Store
 from bot.services import Services
 
-if TYPE_CHECKING:
-    from app.bootstrap import Ratebot
-
 log = logging.getLogger(__name__)
 
 ENDPOINT = "/api/messages"
 
 
+@dataclass(frozen=True, slots=True)
+class TeamsConfig:
+    """What the Teams adapter needs from the settings; the composition root builds it."""
+
+    # MicrosoftAppId; None: any request is accepted (the Bot Framework Emulator).
+    app_id: str | None = None
+    app_password: str | None = None  # MicrosoftAppPassword
+    app_type: str = "MultiTenant"  # MicrosoftAppType
+    tenant_id: str | None = None  # MicrosoftAppTenantId: the one tenant served, if set
+    default_locale: str = "en"  # RATEBOT_LOCALE
+    admins: tuple[str, ...] = ()  # RATEBOT_ADMINS
+
+
 class BotFrameworkConfig:
     """The attribute names `ConfigurationBotFrameworkAuthentication` reads."""
 
-    def __init__(self, settings: Settings) -> None:
-        password = settings.microsoft_app_password
-        self.APP_ID = settings.microsoft_app_id or ""
-        self.APP_PASSWORD = password.get_secret_value() if password else ""
-        self.APP_TYPE = settings.microsoft_app_type
-        self.APP_TENANTID = settings.microsoft_app_tenant_id or ""
+    def __init__(self, config: TeamsConfig) -> None:
+        self.APP_ID = config.app_id or ""
+        self.APP_PASSWORD = config.app_password or ""
+        self.APP_TYPE = config.app_type
+        self.APP_TENANTID = config.tenant_id or ""
 
 
-def make_adapter(settings: Settings) -> CloudAdapter:
-    authentication = ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(settings))
+def make_adapter(config: TeamsConfig) -> CloudAdapter:
+    authentication = ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(config))
     return CloudAdapter(ReusingAuthentication(authentication))
 
 
-
-def teams_chat(settings: Settings, store: Store, clock: Clock) -> TeamsChat:
+def teams_chat(config: TeamsConfig, store: Store, clock: Clock) -> TeamsChat:
     """The `ChatPort` for Teams, for `Services.chats`."""
     return TeamsChat(
-        make_adapter(settings),
+        make_adapter(config),
         store,
         clock,
-        app_id=settings.microsoft_app_id,
-        tenant_id=settings.microsoft_app_tenant_id,
-        default_locale=settings.locale,
+        app_id=config.app_id,
+        tenant_id=config.tenant_id,
+        default_locale=config.default_locale,
     )
-
-
-def teams_enabled(settings: Settings) -> bool:
-    """Whether to serve Teams: with a Bot Framework app id, or when no Slack is set up either.
-
-    The second case is local use with the Bot Framework Emulator; `check_bind` keeps it on
-    loopback. A Slack-only deployment serves no Teams endpoint at all.
-    """
-    return bool(settings.microsoft_app_id) or not settings.slack_enabled
-
-
-def check_bind(settings: Settings) -> None:
-    """Refuse to serve an unauthenticated Bot Framework endpoint beyond loopback.
-
-    Without `MicrosoftAppId` the endpoint accepts any request (for the Bot Framework
-    Emulator); that is only safe when nothing but this machine can reach it.
-    """
-    if settings.microsoft_app_id or not teams_enabled(settings):
-        return
-    if not _is_loopback(settings.host):
-        raise SettingsError(
-            f"bad setting RATEBOT_HOST: MicrosoftAppId is not set, so {ENDPOINT} would accept "
-            f"unauthenticated requests on {settings.host}; set MicrosoftAppId and "
-            "MicrosoftAppPassword, or bind to 127.0.0.1"
-        )
-    log.warning(
-        "MicrosoftAppId is not set: %s accepts unauthenticated requests (Bot Framework "
-        "Emulator mode), served on loopback only", ENDPOINT,
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 async def roster_entry(context: TurnContext) -> PersonIdentity | None:
@@ -316,14 +285,13 @@ class TeamsEndpoint:
         )
 
 
-def endpoint_for(settings: Settings, services: Services) -> TeamsEndpoint:
-    inbound = TeamsInbound(services, services.store, env_admins=settings.admins)
-    return TeamsEndpoint(make_adapter(settings), TeamsBot(inbound),
-                         tenant_id=settings.microsoft_app_tenant_id)
+def endpoint_for(config: TeamsConfig, services: Services) -> TeamsEndpoint:
+    inbound = TeamsInbound(services, services.store, env_admins=config.admins)
+    return TeamsEndpoint(make_adapter(config), TeamsBot(inbound), tenant_id=config.tenant_id)
 
 
-def teams_routes(ratebot: Ratebot) -> list[web.RouteDef]:
+def teams_routes(config: TeamsConfig, services: Services) -> list[web.RouteDef]:
     """The routes `app.server.build_app` adds for Teams."""
-    endpoint = endpoint_for(ratebot.settings, ratebot.services)
+    endpoint = endpoint_for(config, services)
     return [web.post(ENDPOINT, endpoint.handle)]
 

@@ -108,9 +108,11 @@ def test_a_bad_group_reference_says_what_is_wrong(ref: str, message: str) -> Non
 
 def test_the_mappable_sources_are_the_vendor_sources_the_server_builds() -> None:
     from adapters.helpdesk.vendors import vendor_sources
+    from app.platforms import vendor_secrets
     from app.settings import load_settings
     from tests.fakes.clock import FakeClock
 
-    built = {source.name for source in vendor_sources(load_settings({}), FakeClock())}
+    secrets = vendor_secrets(load_settings({}))
+    built = {source.name for source in vendor_sources(secrets, FakeClock())}
     assert built == VENDOR_SOURCES
     assert parse_group_ref("github:acme/it") == ("github", "acme/it")

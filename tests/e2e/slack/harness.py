@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 from adapters.slack.app import SlackBinding, slack_chat
 from adapters.slack.outbound import SlackChat
 from app.bootstrap import Ratebot
+from app.platforms import slack_config
 from bot.flows.delivery import DeliveryWorker
 from tests.fakes.slack_api import Call, FakeSlackApi
 
@@ -41,7 +42,7 @@ def with_slack(ratebot: Ratebot, *, paced: bool = True) -> SlackChat:
             if not paced:
                 chat._pacers = {}
             return chat
-    chat = slack_chat(ratebot.settings, ratebot.services.store,
+    chat = slack_chat(slack_config(ratebot.settings), ratebot.services.store,
                       pacers=None if paced else {})
     services = dataclasses.replace(ratebot.services, chats=(*ratebot.services.chats, chat))
     ratebot.services = services

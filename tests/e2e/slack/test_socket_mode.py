@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.slack.app import SlackBinding, binding_of, build_slack
 from adapters.slack.socket_mode import SlackSocket
 from app.bootstrap import Ratebot
+from app.platforms import slack_config
 from app.server import build_app
 from app.settings import load_settings
 from tests.e2e.support import unchanged
@@ -38,7 +39,7 @@ async def socket_server(slack_api: FakeSlackApi) -> AsyncIterator[FakeSocketMode
 async def connected(ratebot: Ratebot, slack_env: dict[str, str],
                     socket_server: FakeSocketModeServer) -> AsyncIterator[SlackBinding]:
     settings = load_settings({**slack_env, "SLACK_APP_TOKEN": APP_TOKEN})
-    binding = build_slack(ratebot.services, settings, ratebot.services.chats[0])  # type: ignore[arg-type]
+    binding = build_slack(ratebot.services, slack_config(settings), ratebot.services.chats[0])  # type: ignore[arg-type]
     socket = SlackSocket(binding, APP_TOKEN)
     await socket.start()
     try:

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.teams.app import teams_chat, teams_routes
 from adapters.teams.outbound import TeamsChat
 from app.bootstrap import Ratebot, policy_from
+from app.platforms import teams_config
 from app.server import build_app
 from app.settings import load_settings
 from bot.flows.delivery import DeliveryWorker
@@ -45,7 +46,7 @@ async def teams_bot(
     """The Teams endpoint alone, or (`whole_server`) added to the server's one application."""
     settings = load_settings({"RATEBOT_DATABASE_URL": database_url, **(environ or {})})
     store = SqlStore(create_engine(database_url))
-    chat = teams_chat(settings, store, clock)
+    chat = teams_chat(teams_config(settings), store, clock)
     services = Services(store=store, clock=clock, policy=policy_from(settings), chats=(chat,),
                         rng=random.Random(7))
     ratebot = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
@@ -53,7 +54,7 @@ async def teams_bot(
         app = build_app(ratebot)  # the server adds the Teams routes itself
     else:
         app = web.Application()
-        app.router.add_routes(teams_routes(ratebot))
+        app.router.add_routes(teams_routes(teams_config(settings), services))
     client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:

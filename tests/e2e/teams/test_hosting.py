@@ -15,7 +15,8 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams.activities import tenant_of
-from adapters.teams.app import check_bind, make_adapter, teams_enabled
+from adapters.teams.app import TeamsConfig, make_adapter
+from app.platforms import check_bind, teams_enabled
 from app.settings import SettingsError, load_settings
 from storage.engine import create_engine
 from storage.schema import teams_conversations
@@ -87,7 +88,7 @@ async def test_cloud_adapter_process_answers_a_card_invoke_with_500_and_ours_wit
     bot: TeamsBotUnderTest, connector: FakeConnector
 ) -> None:
     """The trap: `CloudAdapter.process` serializes the invoke body twice."""
-    adapter = make_adapter(load_settings({}))
+    adapter = make_adapter(TeamsConfig())
     body = {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive",
             "value": {"type": "AdaptiveCard", "version": "1.5", "body": []}}
 

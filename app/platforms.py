@@ -1,0 +1,106 @@
+"""From the settings to each platform's own config: Slack, Teams and the helpdesk secrets.
+
+Adapters never read the settings: each takes a small frozen config of its own, and only
+the composition root knows how a setting maps onto it. Which platforms are served, and
+on which address that is safe, is decided here too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from datetime import timedelta
+
+from pydantic import SecretStr
+
+from adapters.helpdesk.vendors import VendorSecrets
+from adapters.slack.app import SlackConfig
+from adapters.teams.app import ENDPOINT as TEAMS_ENDPOINT
+from adapters.teams.app import TeamsConfig
+from app.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+
+def reveal(secret: SecretStr | None) -> str | None:
+    """The secret's text; an empty setting stays empty (set, and refused where it is used)."""
+    return secret.get_secret_value() if secret is not None else None
+
+
+def vendor_secret(secret: SecretStr | None) -> str | None:
+    """A helpdesk secret's text; an empty one counts as not set, so the source says so."""
+    return reveal(secret) or None
+
+
+def slack_config(settings: Settings) -> SlackConfig:
+    return SlackConfig(
+        bot_token=reveal(settings.slack_bot_token),
+        signing_secret=reveal(settings.slack_signing_secret),
+        app_token=reveal(settings.slack_app_token),
+        api_url=settings.slack_api_url,
+        default_locale=settings.locale,
+        admins=settings.admins,
+        shared_rate_limits=settings.is_postgres,
+    )
+
+
+def teams_config(settings: Settings) -> TeamsConfig:
+    return TeamsConfig(
+        app_id=settings.microsoft_app_id,
+        app_password=reveal(settings.microsoft_app_password),
+        app_type=settings.microsoft_app_type,
+        tenant_id=settings.microsoft_app_tenant_id,
+        default_locale=settings.locale,
+        admins=settings.admins,
+    )
+
+
+def vendor_secrets(settings: Settings) -> VendorSecrets:
+    return VendorSecrets(
+        zendesk=vendor_secret(settings.zendesk_secret),
+        jira=vendor_secret(settings.jira_secret),
+        freshservice=vendor_secret(settings.freshservice_secret),
+        servicenow=vendor_secret(settings.servicenow_secret),
+        zammad=vendor_secret(settings.zammad_secret),
+        glpi=vendor_secret(settings.glpi_secret),
+        github=vendor_secret(settings.github_secret),
+        glpi_max_age=timedelta(hours=settings.glpi_max_age_hours),
+    )
+
+
+def teams_enabled(settings: Settings) -> bool:
+    """Whether to serve Teams: with a Bot Framework app id, or when no Slack is set up either.
+
+    The second case is local use with the Bot Framework Emulator; `check_bind` keeps it on
+    loopback. A Slack-only deployment serves no Teams endpoint at all.
+    """
+    return bool(settings.microsoft_app_id) or not settings.slack_enabled
+
+
+def check_bind(settings: Settings) -> None:
+    """Refuse to serve an unauthenticated Bot Framework endpoint beyond loopback.
+
+    Without `MicrosoftAppId` the endpoint accepts any request (for the Bot Framework
+    Emulator); that is only safe when nothing but this machine can reach it.
+    """
+    if settings.microsoft_app_id or not teams_enabled(settings):
+        return
+    if not _is_loopback(settings.host):
+        raise SettingsError(
+            f"bad setting RATEBOT_HOST: MicrosoftAppId is not set, so {TEAMS_ENDPOINT} would "
+            f"accept unauthenticated requests on {settings.host}; set MicrosoftAppId and "
+            "MicrosoftAppPassword, or bind to 127.0.0.1"
+        )
+    log.warning(
+        "MicrosoftAppId is not set: %s accepts unauthenticated requests (Bot Framework "
+        "Emulator mode), served on loopback only", TEAMS_ENDPOINT,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
