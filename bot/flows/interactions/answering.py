@@ -1,0 +1,71 @@
+"""A score clicked in a rating prompt: record it, alert on a new detractor, say what shows.
+
+A refusal is told in the reader's language. An expired prompt says so in the prompt
+itself when its own recipient clicked; anything else is said to the clicker alone.
+"""
+
+from __future__ import annotations
+
+from bot.domain.errors import NotRecipient, PromptExpired, UserFacingError
+from bot.domain.identity import PersonIdentity
+from bot.domain.messages import PromptUpdate
+from bot.domain.texts import text
+from bot.flows import alerts
+from bot.flows.interactions.people import is_same, reader_locale
+from bot.flows.interactions.views import PromptView
+from bot.flows.recording import rating_prompt, record_rating
+from bot.services import Services
+
+
+async def answer(
+    services: Services, prompt_id: int, who: PersonIdentity, score: int, receipt: str | None
+) -> PromptView:
+    """Record `who`'s score for the prompt (or change it) and redraw the prompt."""
+    try:
+        result = await record_rating(services, prompt_id, who, score, receipt)
+    except UserFacingError as refusal:
+        return await refused(services, prompt_id, who, refusal)
+    if result.alert is not None:  # a new detractor: its alert was drafted with the answer
+        await alerts.alert_detractor(services, result.alert)
+    prompt = result.prompt  # read with the answer: no second read before the redraw
+    locale = reader_locale(services, who, prompt.recipient if prompt else None)
+    if prompt is None:  # the person was forgotten meanwhile: nothing left to redraw
+        return PromptView(locale, notice=text("prompt.thanks", locale, score=score))
+    update = PromptUpdate(prompt, score=result.rating.score, comment=result.rating.comment,
+                          receipt=result.receipt)
+    # A replayed click changed nothing: the prompt already shows it.
+    return PromptView(locale, update=update, changed=result.created or result.changed)
+
+
+async def replayed(
+    services: Services, prompt_id: int, who: PersonIdentity, score: int, receipt: str | None
+) -> PromptView:
+    """A click delivered again: nothing is recorded twice, the prompt shows the score."""
+    prompt = await rating_prompt(services, prompt_id)
+    locale = reader_locale(services, who, prompt.recipient if prompt else None)
+    if prompt is None:
+        return PromptView(locale, notice=text("prompt.not_yours", locale), changed=False)
+    return PromptView(locale, update=PromptUpdate(prompt, score=score, receipt=receipt),
+                      changed=False)
+
+
+async def refused(
+    services: Services, prompt_id: int, who: PersonIdentity, refusal: UserFacingError
+) -> PromptView:
+    """Why the answer was not recorded, and where that is said."""
+    prompt = await rating_prompt(services, prompt_id)
+    own = prompt is not None and is_same(prompt.recipient, who)
+    locale = reader_locale(services, who, prompt.recipient if prompt and own else None)
+    reason = refusal_text(refusal, locale)
+    if prompt is not None and own and isinstance(refusal, PromptExpired):
+        return PromptView(locale, update=PromptUpdate(prompt, notice=reason), problem=reason)
+    return PromptView(locale, notice=reason, problem=reason)
+
+
+def refusal_text(refusal: UserFacingError, locale: str) -> str:
+    """The refusal in the reader's language where ratebot has it, else as the error says."""
+    if isinstance(refusal, PromptExpired):
+        return text("prompt.expired", locale)
+    if isinstance(refusal, NotRecipient):
+        return text("prompt.not_yours", locale)
+    return str(refusal)

@@ -1,0 +1,58 @@
+"""The optional comment after a score: recorded, joined to an open alert, shown back."""
+
+from __future__ import annotations
+
+from bot.domain.errors import InvalidValue, UserFacingError
+from bot.domain.identity import PersonIdentity
+from bot.domain.messages import PromptUpdate
+from bot.domain.texts import text
+from bot.flows import alerts
+from bot.flows.interactions.answering import refused
+from bot.flows.interactions.people import reader_locale
+from bot.flows.interactions.views import PromptView
+from bot.flows.recording import add_comment, rating_prompt
+from bot.services import Services
+
+
+async def form_locale(services: Services, prompt_id: int, who: PersonIdentity) -> str:
+    """The language of the comment form: the prompt's recipient's."""
+    prompt = await rating_prompt(services, prompt_id)
+    return reader_locale(services, who, prompt.recipient if prompt else None)
+
+
+async def comment(
+    services: Services, prompt_id: int, who: PersonIdentity, typed: str,
+    receipt: str | None, *, score: int | None = None,
+) -> PromptView:
+    """Attach `typed` to `who`'s rating of the prompt. `score`: the one the form showed."""
+    try:
+        rating = await add_comment(services, prompt_id, who, typed, receipt)
+    except InvalidValue as problem:
+        # The text can be fixed: the form stays, with the score the person gave.
+        prompt = await rating_prompt(services, prompt_id)
+        locale = reader_locale(services, who, prompt.recipient if prompt else None)
+        update = None
+        if prompt is not None and score is not None:
+            update = PromptUpdate(prompt, score=score, receipt=receipt)
+        return PromptView(locale, update=update, problem=str(problem), fixable=True)
+    except UserFacingError as refusal:
+        return await refused(services, prompt_id, who, refusal)
+    await alerts.comment_added(services, rating)
+    prompt = await rating_prompt(services, prompt_id)
+    locale = reader_locale(services, who, prompt.recipient if prompt else None)
+    if prompt is None:
+        return PromptView(locale, notice=text("prompt.thanks", locale, score=rating.score))
+    return PromptView(locale, update=PromptUpdate(
+        prompt, score=rating.score, comment=rating.comment, receipt=receipt))
+
+
+async def replayed(
+    services: Services, prompt_id: int, who: PersonIdentity, typed: str, score: int
+) -> PromptView | None:
+    """A comment delivered again: shown as sent, recorded once. None: the prompt is gone."""
+    prompt = await rating_prompt(services, prompt_id)
+    if prompt is None:
+        return None
+    locale = reader_locale(services, who, prompt.recipient)
+    return PromptView(locale, update=PromptUpdate(prompt, score=score, comment=typed.strip()),
+                      changed=False)
