@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from adapters.slack.app import slack_chat, slack_configured
 from adapters.teams.app import teams_chat
+from app.chart import MatplotlibCharts
+from app.metrics import Metrics
 from app.platforms import slack_config, teams_config
 from app.scheduling import DigestScheduler
 from app.settings import Settings
@@ -37,6 +39,8 @@ class Ratebot:
     settings: Settings
     services: Services
     worker: DeliveryWorker
+    # What `GET /metrics` serves: the same object is the services' telemetry.
+    metrics: Metrics
     digests: DigestScheduler | None = None  # None: no scheduled digests (tests, tools)
 
     async def aclose(self) -> None:
@@ -57,22 +61,27 @@ async def build(
     """Open the store (migrating a SQLite file, checking a PostgreSQL schema) and wire it."""
     store = await open_store(settings.database_url)
     clock = clock or SystemClock()
+    charts = MatplotlibCharts()
+    metrics = Metrics()
     slack = slack_config(settings)
     if slack_configured(slack) and not any(c.platform == "slack" for c in chats):
         chats = (*chats, slack_chat(slack, store, clock=clock))
     if settings.microsoft_app_id:
-        chats = (*chats, teams_chat(teams_config(settings), store, clock))
+        chats = (*chats, teams_chat(teams_config(settings), store, clock, charts))
     services = Services(
         store=store,
         clock=clock,
         policy=policy_from(settings),
         chats=chats,
         rng=rng or random.Random(),
+        charts=charts,
+        telemetry=metrics,
     )
     flow = DigestFlow(services, grace=timedelta(hours=settings.digest_grace_hours))
     return Ratebot(
         settings=settings, services=services, worker=DeliveryWorker(
             services, lease=timedelta(seconds=settings.delivery_lease)
         ),
+        metrics=metrics,
         digests=DigestScheduler(services, flow),
     )

@@ -1,33 +1,17 @@
-"""A PNG chart of a team's weekly score with its margin band (the optional `charts` extra)."""
+"""A PNG chart of a team's weekly score with its margin band (the optional `charts` extra).
+
+`MatplotlibCharts` is the core's `ChartRenderer`; without matplotlib it draws nothing.
+"""
 
 from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.digest import Digest
 from bot.domain.scales import Scale
-
-WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 150
-
-
-@dataclass(frozen=True, slots=True)
-class ChartSize:
-    """The picture's pixels and resolution (fonts are in points: a lower dpi shrinks them).
-
-    `colors` asks for a palette PNG of at most that many colours: three times fewer bytes
-    for a line chart, for places that limit a message's size (a Teams card).
-    """
-
-    width_px: int = WIDTH_PX
-    height_px: int = HEIGHT_PX
-    dpi: int = DPI
-    colors: int | None = None
-
-
-FULL_SIZE = ChartSize()
+from bot.ports.charts import FULL_SIZE, ChartSize
 
 # The y axis spans the whole scale, so a small wobble does not look like a cliff.
 _RANGES = {Scale.NPS: (-100.0, 100.0), Scale.CSAT: (0.0, 100.0),
@@ -84,6 +68,13 @@ def render_chart(digest: Digest, size: ChartSize = FULL_SIZE) -> bytes | None:
     if size.colors is None:
         return buffer.getvalue()
     return _palette_png(buffer.getvalue(), size.colors)
+
+
+class MatplotlibCharts:
+    """The `ChartRenderer` the composition root wires in."""
+
+    def render(self, digest: Digest, size: ChartSize = FULL_SIZE) -> bytes | None:
+        return render_chart(digest, size)
 
 
 def _palette_png(png: bytes, colors: int) -> bytes:

@@ -1,9 +1,16 @@
-"""Prometheus metrics, in a registry of the app's own (no global state)."""
+"""Prometheus metrics, in a registry of the app's own (no global state).
+
+`Metrics` is the core's `Telemetry`: each event the core reports becomes a sample here.
+The metric names and labels are a contract with the dashboards that read them.
+"""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from bot.domain.model import PromptStatus
+from bot.domain.scales import Category, Scale
 
 
 class Metrics:
@@ -42,3 +49,22 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+    # ------------------------------------------------------------------ Telemetry
+    def webhook_received(self, source: str, outcome: str) -> None:
+        self.webhooks.labels(source, outcome).inc()
+
+    def unknown_status(self, source: str, word: str) -> None:
+        self.unknown_statuses.labels(source, word).inc()
+
+    def prompt_status(self, status: PromptStatus, reason: str = "") -> None:
+        self.prompts.labels(status.value, reason).inc()
+
+    def rating_recorded(self, scale: Scale, category: Category) -> None:
+        self.ratings.labels(scale.value, category.value).inc()
+
+    def prompt_delivered(self, latency_seconds: float) -> None:
+        self.delivery_latency.observe(latency_seconds)
+
+    def delivery_failed(self, platform: str, kind: str) -> None:
+        self.delivery_errors.labels(platform, kind).inc()

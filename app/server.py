@@ -82,8 +82,8 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    registry = request.app[RATEBOT].services.metrics
-    return web.Response(body=registry.render(), headers={"Content-Type": registry.content_type})
+    metrics = request.app[RATEBOT].metrics
+    return web.Response(body=metrics.render(), headers={"Content-Type": metrics.content_type})
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:

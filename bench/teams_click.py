@@ -27,6 +27,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from adapters.teams.app import BotFrameworkConfig, TeamsConfig, teams_chat, teams_routes
 from adapters.teams.reuse import ReusingAuthentication
 from app.bootstrap import Ratebot, policy_from
+from app.metrics import Metrics
 from app.platforms import teams_config
 from app.settings import load_settings
 from bench.support import percentile, serve
@@ -144,9 +145,11 @@ async def ratebot(clicks: int, service_url: str, workdir: Path) -> dict[str, flo
     clock = FakeClock()  # inside working hours: every prompt goes out at once
     store = SqlStore(create_engine(url))
     chat = teams_chat(teams_config(settings), store, clock)
+    metrics = Metrics()
     services = Services(store=store, clock=clock, policy=policy_from(settings), chats=(chat,),
-                        rng=random.Random(7))
-    bot = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
+                        rng=random.Random(7), telemetry=metrics)
+    bot = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services),
+                  metrics=metrics)
     now = clock.now()
     await store.add_team("servicedesk", display_name="Service Desk", actor="bench", at=now)
     prompts: list[int] = []

@@ -1,4 +1,5 @@
-"""The dependencies every flow receives: store, clock, chat platforms and policy."""
+"""The dependencies every flow receives: store, clock, chat platforms, policy, and the
+ports for telemetry and charts (silent and blank unless the composition root wires them)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import contextlib
 import random
 from dataclasses import dataclass, field
 
-from app.metrics import Metrics
 from bot.domain.clock import Clock
 from bot.domain.hours import WorkingHours
+from bot.ports.charts import ChartRenderer, NoCharts
 from bot.ports.chat import ChatPort
 from bot.ports.store import Store
+from bot.ports.telemetry import SilentTelemetry, Telemetry
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,5 +59,6 @@ class Services:
     policy: Policy = field(default_factory=Policy)
     chats: tuple[ChatPort, ...] = ()
     rng: random.Random = field(default_factory=random.Random)
-    metrics: Metrics = field(default_factory=Metrics)
+    telemetry: Telemetry = field(default_factory=SilentTelemetry)
+    charts: ChartRenderer = field(default_factory=NoCharts)
     wakeup: Wakeup = field(default_factory=Wakeup)

@@ -10,11 +10,11 @@ from typing import Any
 from aiohttp import web
 
 from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent, WebhookSource
-from app.metrics import Metrics
 from bot.domain.errors import StoreUnavailable, UnknownTeam
 from bot.domain.events import ConversationClosed
 from bot.domain.untrusted import loggable
 from bot.flows.asking import close_accepted, conversation_reopened
+from bot.ports.telemetry import Telemetry
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,8 @@ OTHER = "other"
 class UnknownStatuses:
     """Status words no parser knows: a warning once per (source, word), a bounded counter."""
 
-    def __init__(self, metrics: Metrics, *, limit: int = UNKNOWN_WORDS) -> None:
-        self._metrics = metrics
+    def __init__(self, telemetry: Telemetry, *, limit: int = UNKNOWN_WORDS) -> None:
+        self._telemetry = telemetry
         self._limit = limit
         self._seen: set[tuple[str, str]] = set()
 
@@ -70,7 +70,7 @@ class UnknownStatuses:
                     loggable(word, WORD_LABEL * 2),
                     "" if label != OTHER else " (further unknown words are counted as 'other')",
                 )
-        self._metrics.unknown_statuses.labels(source, label).inc()
+        self._telemetry.unknown_status(source, label)
 
 
 # Puts a vendor's close into its ratebot team (bot.flows.source_mapping.TeamRouter).
@@ -92,7 +92,7 @@ class WebhookEndpoint:
         self._sources = dict(sources)
         self._max_body = max_body
         self._route = route
-        self._unknown = UnknownStatuses(services.metrics)
+        self._unknown = UnknownStatuses(services.telemetry)
 
     @property
     def known_sources(self) -> list[str]:
@@ -105,7 +105,7 @@ class WebhookEndpoint:
             # Not counted: the label would come from the caller and could grow without bound.
             return _error(404, f"unknown webhook source '{name[:64]}'", known=self.known_sources)
         outcome, response = await self._respond(source, request)
-        self._services.metrics.webhooks.labels(source.name, outcome).inc()
+        self._services.telemetry.webhook_received(source.name, outcome)
         return response
 
     async def _respond(

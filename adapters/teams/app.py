@@ -27,12 +27,13 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import activities
 from adapters.teams.inbound import TeamsInbound, TurnResult
-from adapters.teams.outbound import TeamsChat, card_activity
+from adapters.teams.outbound import TeamsChat, card_activity, card_chart
 from adapters.teams.reuse import ReusingAuthentication
 from bot.domain.clock import Clock
 from bot.domain.errors import StoreUnavailable
 from bot.domain.identity import PersonIdentity
 from bot.domain.untrusted import describe, loggable, may_hold_unstorable, unstorable_fields
+from bot.ports.charts import ChartRenderer
 from bot.ports.store import Store
 from bot.services import Services
 
@@ -69,8 +70,12 @@ def make_adapter(config: TeamsConfig) -> CloudAdapter:
     return CloudAdapter(ReusingAuthentication(authentication))
 
 
-def teams_chat(config: TeamsConfig, store: Store, clock: Clock) -> TeamsChat:
-    """The `ChatPort` for Teams, for `Services.chats`."""
+def teams_chat(config: TeamsConfig, store: Store, clock: Clock,
+               charts: ChartRenderer | None = None) -> TeamsChat:
+    """The `ChatPort` for Teams, for `Services.chats`.
+
+    With `charts`, a digest whose chart is too large for a card gets one drawn smaller.
+    """
     return TeamsChat(
         make_adapter(config),
         store,
@@ -78,6 +83,7 @@ def teams_chat(config: TeamsConfig, store: Store, clock: Clock) -> TeamsChat:
         app_id=config.app_id,
         tenant_id=config.tenant_id,
         default_locale=config.default_locale,
+        chart=None if charts is None else card_chart(charts),
     )
 
 

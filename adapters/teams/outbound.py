@@ -28,7 +28,6 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import cards
-from app.chart import ChartSize, render_chart
 from bot.domain.clock import Clock
 from bot.domain.digest import Digest
 from bot.domain.digest_text import title
@@ -44,6 +43,7 @@ from bot.domain.model import Person
 from bot.domain.platform_refs import TeamsConversation
 from bot.domain.texts import locale_for, text
 from bot.flows.delivery import NOT_INSTALLED
+from bot.ports.charts import ChartRenderer, ChartSize
 from bot.ports.chat import (
     ClaimLost,
     DeliveryError,
@@ -65,9 +65,12 @@ CARD_CHART = ChartSize(width_px=600, height_px=300, dpi=100, colors=32)
 ChartMaker = Callable[[Digest], bytes | None]
 
 
-def card_chart(digest: Digest) -> bytes | None:
-    """The digest's chart drawn small enough to travel inside a Teams card."""
-    return render_chart(digest, CARD_CHART)
+def card_chart(charts: ChartRenderer) -> ChartMaker:
+    """Draws a digest's chart with `charts`, small enough to travel inside a Teams card."""
+    def draw(digest: Digest) -> bytes | None:
+        return charts.render(digest, CARD_CHART)  # read at each call: tests resize it
+
+    return draw
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +150,7 @@ class TeamsChat:
         app_id: str | None,
         tenant_id: str | None = None,
         default_locale: str = "en",
-        chart: ChartMaker | None = card_chart,
+        chart: ChartMaker | None = None,
     ) -> None:
         self._adapter = adapter
         self._chart = chart

@@ -49,7 +49,7 @@ def digest(
         raise typer.BadParameter(str(exc), param_hint="--week") from None
 
     async def work(bot: Ratebot) -> tuple[Digest, str | None]:
-        flow = DigestFlow(bot.services, chart=None)
+        flow = DigestFlow(bot.services)
         built = await flow.preview(team, chosen)
         if not post:
             return built, None

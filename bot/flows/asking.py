@@ -85,10 +85,10 @@ async def conversation_reopened(services: Services, event: ConversationReopened)
     if outcome.settled is not None:
         count_prompt(services, outcome.settled)
     if outcome.withdrawn is not None:
-        services.metrics.prompts.labels(PromptStatus.SKIPPED.value, SkipReason.REOPENED).inc()
+        services.telemetry.prompt_status(PromptStatus.SKIPPED, SkipReason.REOPENED)
     return outcome
 
 
 def count_prompt(services: Services, prompt: Prompt) -> None:
     """Count a decision as it is stored (ratebot_prompts_total)."""
-    services.metrics.prompts.labels(prompt.status.value, prompt.reason or "").inc()
+    services.telemetry.prompt_status(prompt.status, prompt.reason or "")

@@ -217,7 +217,7 @@ class DeliveryWorker:
         store, now = self._services.store, self._services.clock.now()
         expired = await store.expire_prompts(now=now)
         for _ in expired:
-            self._services.metrics.prompts.labels(PromptStatus.EXPIRED.value, "").inc()
+            self._services.telemetry.prompt_status(PromptStatus.EXPIRED)
         if not self._services.chats:
             # Nothing could deliver them: prompts stay pending, due, until Slack or Teams
             # is configured (`serve` says so at start), instead of being claimed and put
@@ -355,7 +355,7 @@ class DeliveryWorker:
                 _log_without_message(
                     f"sending prompt {prompt.id} through {chat.platform} failed", error
                 )
-                services.metrics.delivery_errors.labels(chat.platform, "unexpected").inc()
+                services.telemetry.delivery_failed(chat.platform, "unexpected")
                 # Whether it arrived is unknown: the next attempt asks first.
                 await self._retry(
                     item, now, TransientDeliveryError("unexpected error while sending"),
@@ -385,7 +385,7 @@ class DeliveryWorker:
         kind = "rate_limited" if isinstance(error, RateLimited) else (
             "transient" if error.transient else "permanent"
         )
-        self._services.metrics.delivery_errors.labels(platform, kind).inc()
+        self._services.telemetry.delivery_failed(platform, kind)
         if error.transient:
             await self._retry(item, now, error, in_doubt=error.in_doubt)
         else:
@@ -398,8 +398,8 @@ class DeliveryWorker:
         await services.store.mark_sent(
             prompt.id, platform=platform, message_ref=ref, sent_at=now, expires_at=expires_at,
         )
-        services.metrics.prompts.labels(PromptStatus.SENT.value, "").inc()
-        services.metrics.delivery_latency.observe((now - prompt.created_at).total_seconds())
+        services.telemetry.prompt_status(PromptStatus.SENT)
+        services.telemetry.prompt_delivered((now - prompt.created_at).total_seconds())
 
     async def _retry(
         self, item: DuePrompt, now: datetime, error: DeliveryError, *, in_doubt: bool
@@ -439,7 +439,7 @@ class DeliveryWorker:
         self, prompt_id: int, status: PromptStatus, reason: str, at: datetime
     ) -> None:
         await self._services.store.finish_prompt(prompt_id, status, reason=reason, at=at)
-        self._services.metrics.prompts.labels(status.value, reason).inc()
+        self._services.telemetry.prompt_status(status, reason)
 
 
 def _host_identity() -> str:

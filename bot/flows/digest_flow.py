@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from app.chart import render_chart
 from bot.domain.digest import Digest
 from bot.domain.errors import UnknownTeam, UserFacingError
 from bot.domain.messages import DigestMessage
@@ -18,6 +16,7 @@ from bot.domain.model import Team
 from bot.domain.weeks import IsoWeek
 from bot.flows.digest import team_timezone, weekly_digest
 from bot.flows.digest_times import previous_fire, schedule_of
+from bot.ports.charts import FULL_SIZE
 from bot.ports.chat import ChatPort, DeliveryError
 from bot.services import Services
 
@@ -27,8 +26,6 @@ DIGEST = "digest"  # the channel purpose
 LEASE = timedelta(minutes=10)  # far longer than building and posting one digest takes
 LATE_AFTER = timedelta(minutes=15)  # posted this long after its time, a digest says so
 DEFAULT_GRACE = timedelta(hours=24)
-
-ChartMaker = Callable[[Digest], bytes | None]
 
 
 class Outcome(StrEnum):
@@ -64,12 +61,10 @@ class DigestFlow:
         *,
         grace: timedelta = DEFAULT_GRACE,
         lease: timedelta = LEASE,
-        chart: ChartMaker | None = render_chart,
     ) -> None:
         self._services = services
         self._grace = grace
         self._lease = lease
-        self._chart = chart
 
     @property
     def grace(self) -> timedelta:
@@ -175,11 +170,9 @@ class DigestFlow:
         return DigestResult(team.name, period, Outcome.POSTED, late)
 
     async def _render_chart(self, digest: Digest) -> bytes | None:
-        if self._chart is None:
-            return None
         try:
             # Drawing takes a fraction of a second of CPU: keep it off the event loop.
-            return await asyncio.to_thread(self._chart, digest)
+            return await asyncio.to_thread(self._services.charts.render, digest, FULL_SIZE)
         except Exception:
             log.exception("drawing the digest chart failed; posting the text alone")
             return None

@@ -61,9 +61,9 @@ async def record_rating(
     )
     result = await services.store.answer_prompt(answer, check_answer)
     if result.changed:
-        services.metrics.ratings.labels(result.rating.scale.value, result.category.value).inc()
+        services.telemetry.rating_recorded(result.rating.scale, result.category)
     if result.created:
-        services.metrics.prompts.labels(PromptStatus.ANSWERED.value, "").inc()
+        services.telemetry.prompt_status(PromptStatus.ANSWERED)
     return result
 
 

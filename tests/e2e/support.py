@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
 from app.bootstrap import Ratebot, build
+from app.metrics import Metrics
 from app.server import build_app
 from app.settings import load_settings
 from bot.flows.delivery import DeliveryWorker
@@ -81,8 +82,10 @@ async def unreachable_ratebot(clock: FakeClock, env: dict[str, str]) -> Ratebot:
     """A ratebot (configured by `env`) whose database server is down."""
     settings = load_settings({"RATEBOT_DATABASE_URL": UNREACHABLE_POSTGRES, **env})
     store = await open_store(settings.database_url, check_schema=False)
-    services = Services(store=store, clock=clock)
-    return Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
+    metrics = Metrics()
+    services = Services(store=store, clock=clock, telemetry=metrics)
+    return Ratebot(settings=settings, services=services, worker=DeliveryWorker(services),
+                   metrics=metrics)
 
 
 @asynccontextmanager
@@ -103,7 +106,7 @@ async def served(ratebot: Ratebot) -> AsyncIterator[TestClient[Any, Any]]:
 
 
 def webhook_count(ratebot: Ratebot, source: str, outcome: str) -> float:
-    value = ratebot.services.metrics.registry.get_sample_value(
+    value = ratebot.metrics.registry.get_sample_value(
         "ratebot_webhooks_total", {"source": source, "outcome": outcome}
     )
     return value or 0.0

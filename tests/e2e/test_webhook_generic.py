@@ -30,7 +30,7 @@ from tests.fakes.clock import FakeClock
 
 
 def prompt_count(ratebot: Ratebot, status: str, reason: str) -> float:
-    value = ratebot.services.metrics.registry.get_sample_value(
+    value = ratebot.metrics.registry.get_sample_value(
         "ratebot_prompts_total", {"status": status, "reason": reason}
     )
     return value or 0.0

@@ -539,7 +539,7 @@ async def test_freshservice_simple_content_closes_and_reopens_like_our_body(
 
 
 def unknown_count(ratebot: Ratebot, source: str, word: str) -> float:
-    value = ratebot.services.metrics.registry.get_sample_value(
+    value = ratebot.metrics.registry.get_sample_value(
         "ratebot_webhook_unknown_statuses_total", {"source": source, "word": word}
     )
     return value or 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import random
@@ -13,6 +14,7 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from app.chart import MatplotlibCharts
 from app.scheduling import DigestScheduler, job_id
 from bot.domain.digest import Digest
 from bot.domain.errors import UserFacingError
@@ -20,6 +22,7 @@ from bot.domain.messages import ChannelMessage, DigestMessage
 from bot.domain.model import Team
 from bot.domain.weeks import IsoWeek
 from bot.flows.digest_flow import LEASE, DigestFlow, Outcome
+from bot.ports.charts import FULL_SIZE, ChartSize
 from bot.ports.chat import PermanentDeliveryError, TransientDeliveryError
 from bot.services import Policy, Services
 from storage.engine import create_engine
@@ -66,7 +69,7 @@ async def with_channel(services: Services, clock: FakeClock) -> Services:
 
 
 def flow_for(services: Services, **options: object) -> DigestFlow:
-    return DigestFlow(services, chart=None, **options)  # type: ignore[arg-type]
+    return DigestFlow(services, **options)  # type: ignore[arg-type]
 
 
 async def test_the_scheduled_job_posts_the_last_week_once(
@@ -248,7 +251,8 @@ async def test_the_chart_goes_with_the_digest(
 ) -> None:
     pytest.importorskip("matplotlib")
     clock.set(MONDAY_0900)
-    await DigestFlow(with_channel).run_due(await _team(with_channel))
+    drawing = dataclasses.replace(with_channel, charts=MatplotlibCharts())
+    await DigestFlow(drawing).run_due(await _team(drawing))
     [(_, message)] = digests(chat)
     assert message.chart_png is not None and message.chart_png.startswith(b"\x89PNG")
 
@@ -256,11 +260,13 @@ async def test_the_chart_goes_with_the_digest(
 async def test_a_failing_chart_still_posts_the_text(
     with_channel: Services, clock: FakeClock, chat: FakeChat
 ) -> None:
-    def broken(digest: Digest) -> bytes | None:
-        raise RuntimeError("no fonts")
+    class BrokenCharts:
+        def render(self, digest: Digest, size: ChartSize = FULL_SIZE) -> bytes | None:
+            raise RuntimeError("no fonts")
 
     clock.set(MONDAY_0900)
-    await DigestFlow(with_channel, chart=broken).run_due(await _team(with_channel))
+    broken = dataclasses.replace(with_channel, charts=BrokenCharts())
+    await DigestFlow(broken).run_due(await _team(broken))
     [(_, message)] = digests(chat)
     assert message.chart_png is None
 

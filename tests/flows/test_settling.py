@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
+from app.metrics import Metrics
 from bot.domain.events import ConversationClosed
 from bot.flows.asking import close_accepted
 from bot.flows.delivery import DeliveryWorker
@@ -22,6 +24,8 @@ def closed(ticket: str, clock: FakeClock) -> ConversationClosed:
 async def test_an_accepted_close_is_decided_moments_later_not_at_the_next_interval(
     services: Services, clock: FakeClock
 ) -> None:
+    metrics = Metrics()
+    services = dataclasses.replace(services, telemetry=metrics)
     stop = asyncio.Event()
     worker = asyncio.create_task(DeliveryWorker(services).run(stop, interval=60))
     try:
@@ -34,7 +38,7 @@ async def test_an_accepted_close_is_decided_moments_later_not_at_the_next_interv
     finally:
         stop.set()
         await asyncio.wait_for(worker, timeout=5)
-    value = services.metrics.registry.get_sample_value(
+    value = metrics.registry.get_sample_value(
         "ratebot_prompts_total", {"status": "pending", "reason": ""}
     )
     assert value == 1  # counted when it was decided

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.chart import HEIGHT_PX, WIDTH_PX, render_chart
+from app.chart import render_chart
 from bot.domain.digest import HISTORY_WEEKS, AgentLine, Digest, WeekScore
 from bot.domain.digest_text import render_digest
 from bot.domain.model import Anonymity
@@ -17,6 +17,7 @@ from bot.domain.scores import summarize
 from bot.domain.tallies import DigestComment, FollowUpCounts, PromptTally, Tally
 from bot.domain.trend import compare
 from bot.domain.weeks import IsoWeek
+from bot.ports.charts import HEIGHT_PX, WIDTH_PX
 
 WEEK = IsoWeek(2026, 47)
 

@@ -13,6 +13,7 @@ import pytest
 
 from adapters.teams import cards
 from adapters.teams.outbound import CARD_CHART, card_chart
+from app.chart import MatplotlibCharts
 from bot.domain.messages import DigestMessage
 from bot.domain.scales import Category, Scale
 from bot.domain.tallies import DigestComment
@@ -115,7 +116,7 @@ def test_long_comments_leave_less_room_for_the_chart() -> None:
 @pytest.mark.parametrize("scale", list(Scale))
 def test_the_card_chart_is_a_small_palette_png_that_fits(scale: Scale) -> None:
     pytest.importorskip("matplotlib")
-    png = card_chart(make_digest(scale, empty_weeks=0))
+    png = card_chart(MatplotlibCharts())(make_digest(scale, empty_weeks=0))
     assert png is not None and png.endswith(b"IEND\xaeB`\x82")
     assert png_header(png) == (CARD_CHART.width_px, CARD_CHART.height_px, 3) == (600, 300, 3)
     assert len(png) > 3_000 and cards.data_uri_bytes(png) < cards.MAX_CARD_BYTES // 2
@@ -131,5 +132,6 @@ def test_the_card_chart_fits_beside_the_longest_digest_text(scale: Scale) -> Non
         DigestComment(Category.DETRACTOR, 3, long, datetime(2026, 11, 17, tzinfo=UTC),
                       author="Someone With A Long Name")
         for _ in range(5)))
-    card = cards.digest_card(DigestMessage(digest, late=True), card_chart(digest))
+    png = card_chart(MatplotlibCharts())(digest)
+    card = cards.digest_card(DigestMessage(digest, late=True), png)
     assert len(images(card)) == 1 and long.strip() in all_text(card)

@@ -14,6 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.teams.app import teams_chat, teams_routes
 from adapters.teams.outbound import TeamsChat
 from app.bootstrap import Ratebot, policy_from
+from app.chart import MatplotlibCharts
+from app.metrics import Metrics
 from app.platforms import teams_config
 from app.server import build_app
 from app.settings import load_settings
@@ -46,10 +48,12 @@ async def teams_bot(
     """The Teams endpoint alone, or (`whole_server`) added to the server's one application."""
     settings = load_settings({"RATEBOT_DATABASE_URL": database_url, **(environ or {})})
     store = SqlStore(create_engine(database_url))
-    chat = teams_chat(teams_config(settings), store, clock)
+    charts, metrics = MatplotlibCharts(), Metrics()
+    chat = teams_chat(teams_config(settings), store, clock, charts)
     services = Services(store=store, clock=clock, policy=policy_from(settings), chats=(chat,),
-                        rng=random.Random(7))
-    ratebot = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services))
+                        rng=random.Random(7), charts=charts, telemetry=metrics)
+    ratebot = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services),
+                      metrics=metrics)
     if whole_server:
         app = build_app(ratebot)  # the server adds the Teams routes itself
     else:

@@ -12,9 +12,9 @@ import pytest
 
 from adapters.teams import outbound
 from adapters.teams.cards import PNG_DATA_URI
-from app.chart import ChartSize
 from bot.domain.messages import DigestMessage
 from bot.flows.digest_flow import DigestFlow, Outcome
+from bot.ports.charts import ChartSize
 from tests.adapters.teams.test_digest_card import all_text, images, png_header, tiny_png
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, PIET, button
