@@ -33,7 +33,7 @@ from bot.domain.clock import SystemClock
 from bot.domain.errors import AlreadyExists, UserFacingError
 from bot.domain.events import ConversationClosed, ConversationReopened
 from bot.domain.identity import PersonIdentity
-from bot.domain.messages import ChannelMessage, PromptUpdate, RatingPrompt
+from bot.domain.messages import ChannelMessage, DetractorAlert, PromptUpdate, RatingPrompt
 from bot.domain.model import PromptStatus
 from bot.flows import admin
 from bot.flows.asking import conversation_closed, conversation_reopened
@@ -72,6 +72,7 @@ class DemoChat:
     sent: list[RatingPrompt] = field(default_factory=list)
     updates: list[tuple[str, PromptUpdate]] = field(default_factory=list)
     posts: list[tuple[str, ChannelMessage]] = field(default_factory=list)
+    alert_updates: list[tuple[str, DetractorAlert]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def send_prompt(
@@ -91,6 +92,9 @@ class DemoChat:
     async def post_message(self, channel: str, message: ChannelMessage) -> str:
         self.posts.append((channel, message))
         return f"demo-post-{next(self._ids)}"
+
+    async def update_alert(self, ref: str, alert: DetractorAlert) -> None:
+        self.alert_updates.append((ref, alert))
 
 
 # --------------------------------------------------------------------------- the simulation
