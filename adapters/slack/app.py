@@ -1,4 +1,4 @@
-"""Slack wiring only: an `AsyncApp` whose listeners hand over to `SlackInteractions`."""
+"""Slack wiring only: an `AsyncApp` whose listeners hand over to `SlackHandlers`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
-from adapters.slack import blocks, inbound
-from adapters.slack.interactions import SlackInteractions
+from adapters.slack import inbound, render
+from adapters.slack.handlers import SlackHandlers
 from adapters.slack.outbound import SlackChat, slack_client
 from adapters.slack.pacing import Pacer
 from adapters.slack.ratelimit import RateLimitGate
@@ -24,6 +24,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import StoreUnavailable
 from bot.domain.texts import text
 from bot.domain.untrusted import loggable
+from bot.flows.interactions import deliveries
 from bot.ports.store import Store
 from bot.services import Services
 
@@ -44,7 +45,7 @@ class SlackBinding:
 
     app: AsyncApp
     chat: SlackChat
-    interactions: SlackInteractions
+    interactions: SlackHandlers  # what each listener hands its delivery to
     # Over HTTP, what requests are signed with; None over Socket Mode, where nothing is.
     signing_secret: str | None = None
 
@@ -168,7 +169,7 @@ def build_slack(services: Services, config: SlackConfig, chat: SlackChat) -> Sla
         request_verification_enabled=not socket_mode,
         process_before_response=False,
     )
-    interactions = SlackInteractions(services, chat, env_admins=config.admins)
+    interactions = SlackHandlers(services, chat, env_admins=config.admins)
     register(app, interactions, services)
     signing = None if socket_mode or secret is None else secret
     return SlackBinding(app, chat, interactions, signing_secret=signing)
@@ -190,8 +191,7 @@ class AckOnce:
             await self(**kwargs)
 
 
-def register(app: AsyncApp, handlers: SlackInteractions, services: Services) -> None:
-    store = handlers.store
+def register(app: AsyncApp, handlers: SlackHandlers, services: Services) -> None:
 
     async def handle_once(body: Payload, next: Callable[[], Awaitable[None]]) -> Any:
         # Slack retries what it thinks was lost: the same delivery is acknowledged, not redone.
@@ -199,7 +199,7 @@ def register(app: AsyncApp, handlers: SlackInteractions, services: Services) -> 
         # remembered, so a request bolt answers 404 (no listener) leaves nothing behind.
         key = inbound.delivery_key(body)
         try:
-            first = key is None or await store.first_delivery(key, at=services.clock.now())
+            first = await deliveries.first_time(services, key)
         except StoreUnavailable:
             # Nothing was done: Slack retries an event, and a person may click again.
             log.warning("slack: database unavailable, asked Slack to retry")
@@ -221,25 +221,25 @@ def register(app: AsyncApp, handlers: SlackInteractions, services: Services) -> 
 
         app.action(action_id, middleware=remembered)(listener)
 
-    action(re.compile("^" + re.escape(blocks.RATE_ACTION) + r"\d+$"), handlers.rate)
-    action(blocks.COMMENT_ACTION, handlers.open_comment)
-    action(blocks.OPTOUT_ACTION, handlers.opt_out)
-    action(blocks.HOME_OPTOUT_ACTION, handlers.opt_out)
+    action(re.compile("^" + re.escape(render.RATE_ACTION) + r"\d+$"), handlers.rate)
+    action(render.COMMENT_ACTION, handlers.open_comment)
+    action(render.OPTOUT_ACTION, handlers.opt_out)
+    action(render.HOME_OPTOUT_ACTION, handlers.opt_out)
 
     async def opt_in(body: Payload) -> None:
         await handlers.opt_out(body, opted_out=False)
 
-    action(blocks.HOME_OPTIN_ACTION, opt_in)
-    action(blocks.CLAIM_ACTION, handlers.claim)
-    action(blocks.RESOLVE_ACTION, handlers.open_resolve)
+    action(render.HOME_OPTIN_ACTION, opt_in)
+    action(render.CLAIM_ACTION, handlers.claim)
+    action(render.RESOLVE_ACTION, handlers.open_resolve)
 
-    @app.view(blocks.COMMENT_VIEW, middleware=remembered)
+    @app.view(render.COMMENT_VIEW, middleware=remembered)
     async def comment_submitted(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
         once = AckOnce(ack)
         await handlers.boundary("comment", body, handlers.submit_comment(once, body))
         await once.finish()
 
-    @app.view(blocks.RESOLVE_VIEW, middleware=remembered)
+    @app.view(render.RESOLVE_VIEW, middleware=remembered)
     async def resolve_submitted(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
         once = AckOnce(ack)
         await handlers.boundary("resolve", body, handlers.submit_resolve(once, body))

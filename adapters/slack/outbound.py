@@ -16,7 +16,9 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.slack.blocks import (
+from adapters.slack.pacing import Pacer, slack_pacers
+from adapters.slack.ratelimit import DEFAULT_WINDOW_SECONDS, RateLimitGate
+from adapters.slack.render import (
     Block,
     Message,
     alert_message,
@@ -24,8 +26,6 @@ from adapters.slack.blocks import (
     plain_message,
     prompt_message,
 )
-from adapters.slack.pacing import Pacer, slack_pacers
-from adapters.slack.ratelimit import DEFAULT_WINDOW_SECONDS, RateLimitGate
 from bot.domain.clock import SystemClock
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import (

@@ -4,7 +4,7 @@ Two traps of botbuilder 4.17 are handled here. `CloudAdapter.process` serializes
 invoke response's body a second time and answers `adaptiveCard/action` invokes with 500,
 so the endpoint calls `process_activity` and writes the `InvokeResponse` itself. And
 botbuilder-schema reads the tenant from `conversation.tenantID`, which Teams never sends:
-the tenant is taken from `channelData.tenant.id` (see `activities.tenant_of`).
+the tenant is taken from `channelData.tenant.id` (see `inbound.tenant_of`).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity, ActivityTypes
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from adapters.teams import activities
-from adapters.teams.inbound import TeamsInbound, TurnResult
+from adapters.teams import inbound
+from adapters.teams.handlers import TeamsHandlers, TurnResult
 from adapters.teams.outbound import TeamsChat, card_activity, card_chart
 from adapters.teams.reuse import ReusingAuthentication
 from bot.domain.clock import Clock
@@ -100,20 +100,20 @@ async def roster_entry(context: TurnContext) -> PersonIdentity | None:
             ValueError) as error:
         log.info("no roster entry for a Teams sender: %s", type(error).__qualname__)
         return None
-    return activities.identity_of(member)
+    return inbound.identity_of(member)
 
 
 class TeamsBot:
-    """The bot's turn: the inbound handler decides, this carries it out through the SDK."""
+    """The bot's turn: the handlers decide, this carries it out through the SDK."""
 
-    def __init__(self, inbound: TeamsInbound) -> None:
-        self._inbound = inbound
+    def __init__(self, handlers: TeamsHandlers) -> None:
+        self._handlers = handlers
 
     async def on_turn(self, context: TurnContext) -> None:
         async def lookup() -> PersonIdentity | None:
             return await roster_entry(context)
 
-        result = await self._inbound.handle(context.activity, lookup)
+        result = await self._handlers.handle(context.activity, lookup)
         await self.carry_out(context, result)
 
     @staticmethod
@@ -252,7 +252,7 @@ class TeamsEndpoint:
             body, activity = read_activity(raw)
         except NotAnActivity as error:
             return web.json_response({"error": str(error)}, status=400)
-        tenant = activities.tenant_of(activity)
+        tenant = inbound.tenant_of(activity)
         if activity.conversation is not None:
             activity.conversation.tenant_id = tenant
         auth_header = request.headers.get("Authorization", "")
@@ -292,8 +292,8 @@ class TeamsEndpoint:
 
 
 def endpoint_for(config: TeamsConfig, services: Services) -> TeamsEndpoint:
-    inbound = TeamsInbound(services, services.store, env_admins=config.admins)
-    return TeamsEndpoint(make_adapter(config), TeamsBot(inbound), tenant_id=config.tenant_id)
+    handlers = TeamsHandlers(services, env_admins=config.admins)
+    return TeamsEndpoint(make_adapter(config), TeamsBot(handlers), tenant_id=config.tenant_id)
 
 
 def teams_routes(config: TeamsConfig, services: Services) -> list[web.RouteDef]:

@@ -1,66 +1,60 @@
-"""What each Teams activity does: translate (activities), call the core, say what to answer.
+"""Teams activities in, the core's terms out: pure translation of Bot Framework activities.
 
-The result is a `TurnResult` that `app` carries out through the SDK: an invoke response,
-an update of the card that was clicked, or a reply. One error boundary per activity: a
-person sees a safe message, never a traceback.
+Functions here read `botbuilder.schema.Activity` objects (data, no SDK behaviour) and
+return plain values, the inputs of the interaction flows; they never call the network
+or the store.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import logging
-from collections.abc import Awaitable, Callable
+import html
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.schema import Activity
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ChannelAccount
 
-from adapters.teams import activities, cards
-from adapters.teams.clicks import CardClicks
-from adapters.teams.closing import NOT_A_HELP_CHANNEL, HelpChannels, is_close, thread_id
-from adapters.teams.commanding import TeamsCommands
-from adapters.teams.escape import escape
-from bot.domain.errors import StoreUnavailable, UserFacingError
 from bot.domain.identity import PersonIdentity
-from bot.domain.model import Person
 from bot.domain.platform_refs import TeamsConversation
-from bot.domain.texts import locale_for, text
-from bot.domain.untrusted import loggable
-from bot.ports.store import Store
-from bot.services import Services
 
-log = logging.getLogger(__name__)
-
-COMMAND_PREFIX = "ratings"
-CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
-# Reads the sender's roster entry (email, UPN) through the SDK, when the adapter can.
-Lookup = Callable[[], Awaitable[PersonIdentity | None]]
+_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_THREAD = ";messageid="
 
 
 @dataclass(frozen=True, slots=True)
-class TurnResult:
-    """What the bot answers: at most one of each."""
+class CardAction:
+    """A click on one of ratebot's cards, however it arrived."""
 
-    invoke: dict[str, Any] | None = None  # the body of the invoke response (status 200)
-    update: cards.Card | None = None  # replaces the card the activity replied to
-    reply: cards.Card | str | None = None  # a new message in the conversation (thread)
+    verb: str  # "rate", "comment", "optout", "claim", "resolve"
+    data: dict[str, Any]  # the action's data with the card's input values merged in
+    execute: bool  # True: an `adaptiveCard/action` invoke; False: an `Action.Submit` message
+
+    def integer(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        return None
+
+    def string(self, key: str) -> str | None:
+        value = self.data.get(key)
+        return value if isinstance(value, str) and value else None
 
 
-def card_response(card: cards.Card) -> dict[str, Any]:
-    """The `adaptiveCard/action` answer that replaces the clicked card."""
-    return {"statusCode": 200, "type": CARD_RESPONSE, "value": card}
+@dataclass(frozen=True, slots=True)
+class MessageActionClose:
+    """The message action "Close and ask for a rating" used on a channel message."""
 
-
-def message_response(message: str) -> dict[str, Any]:
-    """The `adaptiveCard/action` answer that keeps the card and shows a short message."""
-    return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": message}
-
-
-def task_message(note: str) -> dict[str, Any]:
-    """A message action's answer: a short message in a dialog."""
-    return {"task": {"type": "message", "value": note}}
+    author: PersonIdentity  # who wrote the message: the requester
+    message_id: str | None
+    subject: str | None
 
 
 def delivery_key(activity: Activity) -> str | None:
@@ -71,184 +65,182 @@ def delivery_key(activity: Activity) -> str | None:
     return "teams:" + digest[:48]
 
 
-class TeamsInbound:
-    def __init__(
-        self, services: Services, store: Store, *, env_admins: tuple[str, ...] = ()
-    ) -> None:
-        self.services = services
-        self.store = store
-        self.locale = services.policy.locale
-        self.clicks = CardClicks(services, store)
-        self.commands = TeamsCommands(services, store, env_admins=env_admins)
-        self.help = HelpChannels(services, store)
+def channel_data(activity: Activity) -> dict[str, Any]:
+    data = activity.channel_data
+    return data if isinstance(data, dict) else {}
 
-    # ------------------------------------------------------------------ the boundary
 
-    async def handle(self, activity: Activity, lookup: Lookup | None = None) -> TurnResult:
-        """One error boundary per activity."""
-        key = delivery_key(activity)
-        replay = key is not None and not await self.store.first_delivery(
-            key, at=self.services.clock.now()
-        )
-        try:
-            return await self._dispatch(activity, replay=replay, lookup=lookup)
-        except StoreUnavailable:
-            raise  # the endpoint answers 503 and Teams delivers again
-        except UserFacingError as error:
-            return self._answer(activity, str(error))
-        except Exception:
-            log.exception("teams %s activity failed", loggable(activity.type))
-            return self._answer(activity, text("apology", self._locale(activity)))
+def tenant_of(activity: Activity) -> str | None:
+    """The tenant: botbuilder-schema 4.17 drops `conversation.tenantId`, channelData keeps it."""
+    tenant = channel_data(activity).get("tenant")
+    if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
+        return str(tenant["id"])
+    conversation = activity.conversation
+    found = getattr(conversation, "tenant_id", None) if conversation else None
+    return found if isinstance(found, str) and found else None
 
-    def _answer(self, activity: Activity, message: str) -> TurnResult:
-        if activity.type == "invoke":
-            return TurnResult(invoke=message_response(message))
-        return TurnResult(reply=escape(message))
 
-    def _locale(self, activity: Activity) -> str:
-        return locale_for(activities.locale_of(activity), self.locale)
+def team_id_of(activity: Activity) -> str | None:
+    team = channel_data(activity).get("team")
+    if isinstance(team, dict) and isinstance(team.get("id"), str):
+        return str(team["id"])
+    return None
 
-    async def _dispatch(
-        self, activity: Activity, *, replay: bool, lookup: Lookup | None
-    ) -> TurnResult:
-        kind = activity.type
-        if kind in ("installationUpdate", "conversationUpdate"):
-            if activities.bot_was_added(activity) and not replay:
-                await self.remember(activity, lookup)
-            return TurnResult()
-        if kind == "invoke" and activity.name == "composeExtension/submitAction":
-            if replay:
-                return TurnResult(invoke={})
-            return await self.message_action(activity, lookup)
-        action = activities.card_action(activity)
-        if action is not None:
-            if not replay:
-                await self.remember(activity, lookup)
 
-            async def identify() -> PersonIdentity:
-                return await self.identify(activity, lookup)
+def kind_of(activity: Activity) -> str:
+    conversation = activity.conversation
+    kind = getattr(conversation, "conversation_type", None) if conversation else None
+    return kind or "personal"
 
-            card = await self.clicks.click(action, activities.sender_of(activity), identify,
-                                           self._locale(activity), replay=replay)
-            if action.execute:
-                return TurnResult(invoke=card_response(card))
-            return TurnResult(update=card)
-        if kind == "message" and not replay:
-            await self.remember(activity, lookup)
-            return await self.message(activity, lookup)
-        if kind == "invoke":
-            return TurnResult(invoke=message_response(""))
-        return TurnResult()
 
-    # ------------------------------------------------------------------ knowing people
+def locale_of(activity: Activity) -> str | None:
+    if activity.locale:
+        return str(activity.locale)
+    for entity in activity.entities or []:
+        props = getattr(entity, "additional_properties", None) or {}
+        if getattr(entity, "type", None) == "clientInfo" and props.get("locale"):
+            return str(props["locale"])
+    return None
 
-    async def remember(self, activity: Activity, lookup: Lookup | None = None) -> Person | None:
-        """Store the conversation's reference and, for a person, who they are.
 
-        The first time someone is seen, their email comes from the roster (`lookup`): it
-        links them to the person a helpdesk webhook names by email.
-        """
-        person: Person | None = None
-        if activity.from_property is not None and activities.kind_of(activity) == "personal":
-            sender = activities.sender_of(activity)
-            known = await self.store.find_person(teams_user_id=sender.teams_user_id)
-            # Writes take the database's write lock: skip them when nothing is new.
-            if known is not None and known.email and _same_person(known, sender):
-                person = known
-            else:
-                person = await self.services.store.upsert_person(
-                    await self.identify(activity, lookup)
-                )
-        if activity.service_url and activity.conversation and activity.conversation.id:
-            record = activities.conversation_record(activity, person.id if person else None)
-            stored = await self.store.teams_conversation(record.conversation_id)
-            if stored is None or _news(stored, record):
-                await self.store.save_teams_conversation(record, at=self.services.clock.now())
-        return person
+def identity_of(account: ChannelAccount | None, locale: str | None = None) -> PersonIdentity:
+    """Who an account is, as far as Teams says: its Teams id, AAD object id and name."""
+    if account is None:
+        return PersonIdentity(locale=locale)
+    extra = getattr(account, "additional_properties", None) or {}
+    # A roster entry (TeamsChannelAccount) has these as attributes; an activity's `from`
+    # as extra properties, when at all.
+    email = (getattr(account, "email", None) or getattr(account, "user_principal_name", None)
+             or extra.get("email") or extra.get("userPrincipalName"))
+    return PersonIdentity(
+        email=email if isinstance(email, str) and "@" in email else None,
+        display_name=account.name or None,
+        locale=locale,
+        teams_user_id=account.id or None,
+        teams_aad_object_id=account.aad_object_id or None,
+    )
 
-    async def identify(self, activity: Activity, lookup: Lookup | None) -> PersonIdentity:
-        """The sender, with their email when the store or the roster knows it."""
-        sender = activities.sender_of(activity)
-        if not sender.teams_user_id:
-            return sender
-        known = await self.store.find_person(teams_user_id=sender.teams_user_id)
-        if known is not None and known.email:
-            return dataclasses.replace(sender, email=known.email)
-        found = await lookup() if lookup is not None else None
-        if found is not None and found.email:
-            return dataclasses.replace(sender, email=found.email)
-        return sender
 
-    # ------------------------------------------------------------------ messages
+def sender_of(activity: Activity) -> PersonIdentity:
+    return identity_of(activity.from_property, locale_of(activity))
 
-    async def message(self, activity: Activity, lookup: Lookup | None) -> TurnResult:
-        typed = activities.message_text(activity)
-        words = typed.split(None, 1)
-        prefixed = bool(words) and words[0].lower() == COMMAND_PREFIX
-        if prefixed:
-            typed = words[1] if len(words) > 1 else ""
-        if activities.kind_of(activity) != "channel":
-            return await self.command(activity, typed, lookup)  # a chat with the bot
-        channel, root = activities.thread_root(str(activity.conversation.id))
-        starts_thread = root is None or root == activity.id
-        if not starts_thread and is_close(typed):
-            team = await self.help.help_team(channel)
-            if team is None:
-                return TurnResult()  # "close" anywhere else means nothing to ratebot
-            agent = await self.identify(activity, lookup)
-            return TurnResult(reply=await self.help.close_thread(
-                team, str(activity.conversation.id), agent))
-        if prefixed:
-            return await self.command(activity, typed, lookup)
-        if starts_thread and activity.from_property is not None and await self.help.help_team(
-            channel
+
+def thread_root(conversation_id: str) -> tuple[str, str | None]:
+    """A channel conversation id split into the channel's id and the thread's root message."""
+    channel, _, message = conversation_id.partition(_THREAD)
+    return channel, message or None
+
+
+def conversation_record(activity: Activity, person_id: int | None) -> TeamsConversation:
+    """The reference to store for the activity's conversation, fit for proactive sends.
+
+    A channel's reference points at the channel itself, not the thread the activity came
+    from, and no reference carries the activity id (a proactive send then starts a new
+    message instead of replying) or the person's display name.
+    """
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    if reference.user is not None:
+        reference.user.name = None
+    tenant = tenant_of(activity)
+    kind = kind_of(activity)
+    conversation_id = str(activity.conversation.id)
+    if kind == "channel":
+        conversation_id = thread_root(conversation_id)[0]
+        reference.conversation.id = conversation_id
+        reference.user = None
+    serialized = reference.serialize()
+    # Put the tenant back where Teams expects it when the reference is used.
+    serialized.setdefault("conversation", {})["tenantId"] = tenant
+    return TeamsConversation(
+        conversation_id=conversation_id,
+        kind=kind,
+        tenant_id=tenant,
+        service_url=str(activity.service_url),
+        reference=json.dumps(serialized, sort_keys=True),
+        person_id=person_id if kind == "personal" else None,
+        team_id=team_id_of(activity),
+    )
+
+
+def card_action(activity: Activity) -> CardAction | None:
+    """The card click an activity carries, from an invoke or from an `Action.Submit` message."""
+    value = activity.value if isinstance(activity.value, dict) else None
+    if value is None:
+        return None
+    if activity.type == "invoke" and activity.name == "adaptiveCard/action":
+        action = value.get("action")
+        if not isinstance(action, dict) or not isinstance(action.get("verb"), str):
+            return None
+        data = action.get("data")
+        return CardAction(str(action["verb"]), dict(data) if isinstance(data, dict) else {}, True)
+    if activity.type == "message" and isinstance(value.get("ratebot"), str):
+        data = {key: item for key, item in value.items() if key != "ratebot"}
+        return CardAction(str(value["ratebot"]), data, False)
+    return None
+
+
+def message_text(activity: Activity) -> str:
+    """What the person typed: @mentions of the bot removed, HTML tags stripped."""
+    raw = str(activity.text or "")
+    without_mentions = _MENTION.sub(" ", raw)
+    return " ".join(html.unescape(_TAG.sub(" ", without_mentions)).split())
+
+
+def message_action_close(activity: Activity) -> MessageActionClose | None:
+    """The message action's payload: the message it was used on and its author."""
+    if activity.type != "invoke" or activity.name != "composeExtension/submitAction":
+        return None
+    value = activity.value if isinstance(activity.value, dict) else {}
+    payload = value.get("messagePayload")
+    if not isinstance(payload, dict):
+        return None
+    sender = payload.get("from") or {}
+    user = sender.get("user") if isinstance(sender, dict) else None
+    if not isinstance(user, dict) or not user.get("id"):
+        return None
+    body = payload.get("body") or {}
+    content = body.get("content") if isinstance(body, dict) else None
+    data = value.get("data")
+    typed = str(data.get("subject") or "") if isinstance(data, dict) else ""
+    subject = typed.strip()[:200] or payload.get("subject") or None
+    if not subject and isinstance(content, str):
+        first_line = " ".join(html.unescape(_TAG.sub(" ", content)).split())
+        subject = first_line[:200] or None
+    return MessageActionClose(
+        author=PersonIdentity(
+            display_name=user.get("displayName") or None,
+            # A message payload names its author by AAD object id.
+            teams_aad_object_id=str(user["id"]),
+        ),
+        message_id=str(payload["id"]) if payload.get("id") else None,
+        subject=subject if isinstance(subject, str) else None,
+    )
+
+
+def mentions_bot(activity: Activity) -> bool:
+    """Whether the message @mentions the bot (Teams lists mentions as entities)."""
+    bot = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        props = getattr(entity, "additional_properties", None) or {}
+        mentioned = props.get("mentioned")
+        if (
+            getattr(entity, "type", None) == "mention"
+            and isinstance(mentioned, dict)
+            and bot is not None
+            and mentioned.get("id") == bot
         ):
-            # The first author of a thread is the person who asked for help, even when
-            # they @mention the bot in it.
-            thread = thread_id(channel, root or str(activity.id))
-            await self.help.thread_started(thread, await self.identify(activity, lookup))
-            return TurnResult()
-        if activities.mentions_bot(activity):
-            return await self.command(activity, typed, lookup)
-        return TurnResult()
-
-    async def command(self, activity: Activity, typed: str, lookup: Lookup | None) -> TurnResult:
-        here = None
-        if activities.kind_of(activity) == "channel":
-            here = activities.conversation_record(activity, None).reference
-        who = await self.identify(activity, lookup)
-        return TurnResult(reply=await self.commands.run(typed, who, here))
-
-    async def message_action(self, activity: Activity, lookup: Lookup | None) -> TurnResult:
-        """The message action "Close and ask for a rating" on a help channel message."""
-        found = activities.message_action_close(activity)
-        channel, _ = activities.thread_root(str(activity.conversation.id))
-        team = await self.help.help_team(channel)
-        if found is None or team is None:
-            return TurnResult(invoke=task_message(NOT_A_HELP_CHANNEL))
-        thread = thread_id(channel, found.message_id or str(activity.id))
-        agent = await self.identify(activity, lookup)
-        return TurnResult(invoke=task_message(
-            await self.help.close_message(team, thread, found, agent)))
+            return True
+    return False
 
 
-def _same_person(known: Person, sender: PersonIdentity) -> bool:
-    """Whether storing `sender` would change nothing about `known`."""
-    pairs = (
-        (known.teams_aad_object_id, sender.teams_aad_object_id),
-        (known.display_name, sender.display_name),
-        (known.locale, sender.locale),
-    )
-    return all(new is None or new == old for old, new in pairs)
+def members_added(activity: Activity) -> list[ChannelAccount]:
+    return list(activity.members_added or [])
 
 
-def _news(stored: TeamsConversation, record: TeamsConversation) -> bool:
-    """Whether `record` tells anything the stored reference does not (None tells nothing)."""
-    pairs = (
-        (stored.reference, record.reference),
-        (stored.service_url, record.service_url),
-        (stored.tenant_id, record.tenant_id),
-        (stored.person_id, record.person_id),
-        (stored.team_id, record.team_id),
-    )
-    return any(new is not None and new != old for old, new in pairs)
+def bot_was_added(activity: Activity) -> bool:
+    """Installation, or the bot itself among the members added to a conversation."""
+    if activity.type == "installationUpdate":
+        return str(activity.action or "add").startswith("add")
+    recipient = activity.recipient.id if activity.recipient else None
+    return any(member.id == recipient for member in members_added(activity))

@@ -27,7 +27,7 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from adapters.teams import cards
+from adapters.teams import render
 from bot.domain.clock import Clock
 from bot.domain.digest import Digest
 from bot.domain.digest_text import title
@@ -41,7 +41,7 @@ from bot.domain.messages import (
 )
 from bot.domain.model import Person
 from bot.domain.platform_refs import TeamsConversation
-from bot.domain.texts import locale_for, text
+from bot.domain.texts import locale_for, question_for, text
 from bot.flows.delivery import NOT_INSTALLED
 from bot.ports.charts import ChartRenderer, ChartSize
 from bot.ports.chat import (
@@ -94,21 +94,21 @@ class MessageRef:
             raise ValueError("not a Teams message reference") from error
 
 
-def prompt_update_card(update: PromptUpdate, locale: str) -> cards.Card:
+def prompt_update_card(update: PromptUpdate, locale: str) -> render.Card:
     """The card a prompt shows in a given state."""
     if update.notice:
-        return cards.notice_card(update.notice, update, locale)
+        return render.notice_card(update.notice, update, locale)
     if update.score is None:
-        return cards.prompt_card(update.prompt, locale)
+        return render.prompt_card(update.prompt, locale)
     if update.comment:
-        return cards.thanks_card(update, locale)
-    return cards.rated_card(update, locale)
+        return render.thanks_card(update, locale)
+    return render.rated_card(update, locale)
 
 
-def card_activity(content: cards.Card, summary: str | None = None) -> Activity:
+def card_activity(content: render.Card, summary: str | None = None) -> Activity:
     return Activity(
         type=ActivityTypes.message,
-        attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=content)],
+        attachments=[Attachment(content_type=render.CONTENT_TYPE, content=content)],
         summary=summary,
     )
 
@@ -167,8 +167,8 @@ class TeamsChat:
         reference = await self._personal_reference(prompt.recipient)
         locale = locale_for(prompt.recipient.locale, self._locale)
         summary = text("prompt.fallback", locale, team=prompt.team_display_name,
-                       question=cards.question_for(prompt, locale))
-        activity = card_activity(cards.prompt_card(prompt, locale), summary)
+                       question=question_for(prompt, locale))
+        activity = card_activity(render.prompt_card(prompt, locale), summary)
         activity_id = await self._send(reference, activity, personal=True, begin=begin)
         return MessageRef(reference, activity_id).encode()
 
@@ -186,7 +186,7 @@ class TeamsChat:
         reference = json.loads(channel)
         if isinstance(message, DetractorAlert):
             activity = card_activity(
-                cards.alert_card(message, self._locale),
+                render.alert_card(message, self._locale),
                 text("alert.fallback", self._locale, team=message.team_display_name,
                      score=message.score),
             )
@@ -201,17 +201,17 @@ class TeamsChat:
         return MessageRef(reference, activity_id).encode()
 
     async def update_alert(self, ref: str, alert: DetractorAlert) -> None:
-        await self.update_card(MessageRef.decode(ref), cards.alert_card(alert, self._locale))
+        await self.update_card(MessageRef.decode(ref), render.alert_card(alert, self._locale))
 
     # ------------------------------------------------------------------ helpers
-    async def _digest_card(self, message: DigestMessage) -> cards.Card:
+    async def _digest_card(self, message: DigestMessage) -> render.Card:
         """The core's chart when the card can carry it, else one drawn smaller for Teams.
 
         The core sends no chart without the `charts` extra (or when drawing failed), and a
         chart that still does not fit is left out: then the card is the text alone.
         """
-        content = cards.digest_card(message, message.chart_png)
-        if message.chart_png is None or cards.has_image(content) or self._chart is None:
+        content = render.digest_card(message, message.chart_png)
+        if message.chart_png is None or render.has_image(content) or self._chart is None:
             return content
         try:
             # Drawing takes a fraction of a second of CPU: keep it off the event loop.
@@ -220,13 +220,13 @@ class TeamsChat:
             log.exception("drawing the Teams digest chart of team %s failed; posting the text",
                           message.digest.team_name)
             return content
-        content = cards.digest_card(message, smaller)
-        if smaller is not None and not cards.has_image(content):
+        content = render.digest_card(message, smaller)
+        if smaller is not None and not render.has_image(content):
             log.warning("the digest chart of team %s is too large for a Teams card; "
                         "posting the text alone", message.digest.team_name)
         return content
 
-    async def update_card(self, ref: MessageRef, content: cards.Card) -> None:
+    async def update_card(self, ref: MessageRef, content: render.Card) -> None:
         activity = card_activity(content)
         activity.id = ref.activity_id
 

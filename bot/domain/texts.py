@@ -6,6 +6,7 @@ Templates take values already made safe for the platform (the adapter escapes th
 
 from __future__ import annotations
 
+from bot.domain.messages import RatingPrompt
 from bot.domain.model import Anonymity
 from bot.domain.scales import Scale
 
@@ -140,6 +141,15 @@ def text(key: str, locale: str, **values: object) -> str:
 
 def default_question(scale: Scale, team: str, locale: str) -> str:
     return text(f"question.{scale.value}", locale, team=team)
+
+
+def question_for(prompt: RatingPrompt, locale: str) -> str:
+    """The question a person is asked: the team's own as written, or the scale's default
+    in the reader's language (a team that never set one reads its language's default)."""
+    english_default = prompt.scale.spec.question.format(team=prompt.team_display_name)
+    if prompt.question == english_default:
+        return default_question(prompt.scale, prompt.team_display_name, locale)
+    return prompt.question
 
 
 def anonymity_notice(anonymity: Anonymity, team: str, locale: str) -> str:

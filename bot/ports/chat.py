@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain.messages import ChannelMessage, PromptUpdate, RatingPrompt
+from bot.domain.messages import ChannelMessage, DetractorAlert, PromptUpdate, RatingPrompt
 
 
 class DeliveryError(Exception):
@@ -88,4 +88,12 @@ class ChatPort(Protocol):
 
     async def post_message(self, channel: str, message: ChannelMessage) -> str:
         """Post to a channel (a platform channel reference); return the message reference."""
+        ...
+
+    async def update_alert(self, ref: str, alert: DetractorAlert) -> None:
+        """Re-render a detractor alert this platform posted (`ref` from `post_message`).
+
+        After a claim, a resolution or a late comment. A platform that cannot edit what it
+        posted does nothing: the alert's buttons keep working, only the text stays old.
+        """
         ...

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.messages import ChannelMessage, PromptUpdate, RatingPrompt
+from bot.domain.messages import ChannelMessage, DetractorAlert, PromptUpdate, RatingPrompt
 from bot.ports.chat import DeliveryError, RecipientUnreachable, SendBegins
 
 
@@ -16,6 +16,7 @@ class FakeChat:
     sent: list[RatingPrompt] = field(default_factory=list)
     updates: list[tuple[str, PromptUpdate]] = field(default_factory=list)
     posts: list[tuple[str, ChannelMessage]] = field(default_factory=list)
+    alert_updates: list[tuple[str, DetractorAlert]] = field(default_factory=list)
     unknown_emails: set[str] = field(default_factory=set)
     arrived: dict[int, str] = field(default_factory=dict)  # prompt id -> message reference
     lookups: list[int] = field(default_factory=list)  # prompts asked about by `find_prompt`
@@ -57,3 +58,6 @@ class FakeChat:
     async def post_message(self, channel: str, message: ChannelMessage) -> str:
         self.posts.append((channel, message))
         return f"{self.platform}-post-{next(self._ids)}"
+
+    async def update_alert(self, ref: str, alert: DetractorAlert) -> None:
+        self.alert_updates.append((ref, alert))

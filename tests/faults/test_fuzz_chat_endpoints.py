@@ -28,7 +28,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import strategies as st
 
 from adapters.helpdesk.generic import sign as sign_webhook
-from adapters.slack import blocks
+from adapters.slack import render
 from adapters.slack.app import binding_of
 from app.bootstrap import Ratebot, build
 from app.server import build_app
@@ -119,18 +119,18 @@ async def slack_payloads(ratebot: Ratebot, slack: SlackDriver) -> SlackPayloads:
     """A real prompt in Jan's direct message: its score click and its comment modal."""
     prompt = await deliver(ratebot)
     channel, message = slack.dm_of("UJAN")
-    click = slack.block_actions("UJAN", channel, message, f"{blocks.RATE_ACTION}9")
+    click = slack.block_actions("UJAN", channel, message, f"{render.RATE_ACTION}9")
     # The comment button appears once a score is in; its value is the prompt's id.
-    opening = {**click, "actions": [{**click["actions"][0], "action_id": blocks.COMMENT_ACTION,
+    opening = {**click, "actions": [{**click["actions"][0], "action_id": render.COMMENT_ACTION,
                                      "value": f"{prompt}:"}]}
     metadata = {"p": prompt, "r": "", "c": channel, "t": message["ts"]}
-    view = {**blocks.comment_modal("en-US", metadata),
+    view = {**render.comment_modal("en-US", metadata),
             "id": "V1", "hash": "1.hash", "team_id": "T111", "app_id": "A111"}
     submission = {
         "type": "view_submission", "team": {"id": "T111", "domain": "example"},
         "user": {"id": "UJAN", "username": "jan", "name": "jan", "team_id": "T111"},
         "api_app_id": "A111", "token": "legacy", "trigger_id": "1.111.x",
-        "view": {**view, "state": {"values": {blocks.COMMENT_BLOCK: {blocks.COMMENT_INPUT: {
+        "view": {**view, "state": {"values": {render.COMMENT_BLOCK: {render.COMMENT_INPUT: {
             "type": "plain_text_input", "value": "Quick fix, thanks"}}}}},
         "response_urls": [], "is_enterprise_install": False, "enterprise": None,
     }

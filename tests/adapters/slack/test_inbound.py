@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from adapters.slack import inbound
-from adapters.slack.blocks import RateValue
-from bot.domain.identity import PersonIdentity
+from adapters.slack.render import RateValue
 
 FIXTURES = Path("/work/shared/fixtures")
 
@@ -80,16 +78,10 @@ def test_only_a_requests_first_message_can_be_closed(message: dict[str, Any], fi
     assert inbound.is_first_message(message) is first
 
 
-def test_closing_in_a_channel_makes_a_conversation_closed() -> None:
-    at = datetime(2026, 11, 24, 10, tzinfo=UTC)
-    event = inbound.close_in_channel(
-        team="servicedesk", channel="CHELP",
-        message={"ts": "17.5", "user": "UJAN", "text": "word " * 100},
-        requester=PersonIdentity(email="jan@example.com", slack_user_id="UJAN",
-                                 display_name="Jan"),
-        agent=PersonIdentity(email="piet@example.com", slack_user_id="UPIET"), at=at,
+def test_closing_in_a_channel_names_the_request_and_its_requester() -> None:
+    request = inbound.closed_request(
+        "CHELP", {"ts": "17.5", "user": "UJAN", "text": "word " * 100}
     )
-    assert (event.source, event.ticket_id, event.team) == ("slack", "CHELP-17.5", "servicedesk")
-    assert (event.requester_slack_id, event.agent_slack_id) == ("UJAN", "UPIET")
-    assert event.subject is not None and len(event.subject) == 200
-    assert event.subject.endswith("…")
+    assert (request.ticket_id, request.requester_user_id) == ("CHELP-17.5", "UJAN")
+    assert request.subject is not None and len(request.subject) == 200
+    assert request.subject.endswith("…")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from adapters.teams import cards
+from adapters.teams import render
 from adapters.teams.outbound import CARD_CHART, card_chart
 from app.chart import MatplotlibCharts
 from bot.domain.messages import DigestMessage
@@ -58,12 +58,12 @@ def all_text(card: dict[str, Any]) -> str:
 
 def test_the_chart_is_an_inline_png_under_the_figures() -> None:
     png = tiny_png()
-    card = cards.digest_card(DigestMessage(make_digest()), png)
+    card = render.digest_card(DigestMessage(make_digest()), png)
     assert card["version"] == "1.5" and card["type"] == "AdaptiveCard"
     [image] = images(card)
     assert card["body"][1] is image  # under the headline figures, above the comments
     assert image["url"].startswith("data:image/png;base64,")
-    assert base64.b64decode(image["url"].removeprefix(cards.PNG_DATA_URI), validate=True) == png
+    assert base64.b64decode(image["url"].removeprefix(render.PNG_DATA_URI), validate=True) == png
     # Alt text is shown as is (no markdown), so the name is not escaped there.
     assert image["altText"].startswith("R&D <Desk>: weekly NPS over the last 12 weeks")
 
@@ -73,7 +73,7 @@ def test_the_text_escapes_what_people_typed() -> None:
         DigestComment(Category.DETRACTOR, 2, "See [here](https://evil.example) ${x} {{DATE(y)}}",
                       datetime(2026, 11, 18, tzinfo=UTC), author="**Bram**"),
     ))
-    text = all_text(cards.digest_card(DigestMessage(digest, late=True), tiny_png()))
+    text = all_text(render.digest_card(DigestMessage(digest, late=True), tiny_png()))
     assert "**R&D \\<Desk\\>: weekly ratings, 2026-W47" in text
     assert "See \\[here\\]\\(https://evil.example\\)" in text
     assert "${" not in text and "{{" not in text
@@ -84,8 +84,8 @@ def test_the_text_escapes_what_people_typed() -> None:
 
 def test_without_a_chart_the_card_is_the_text_alone_and_says_nothing_is_missing() -> None:
     message = DigestMessage(make_digest())
-    with_chart = cards.digest_card(message, tiny_png())
-    text_only = cards.digest_card(message, None)
+    with_chart = render.digest_card(message, tiny_png())
+    text_only = render.digest_card(message, None)
     assert images(text_only) == []
     assert text_only["body"] == [el for el in with_chart["body"] if el["type"] != "Image"]
     lowered = all_text(text_only).lower()
@@ -94,13 +94,13 @@ def test_without_a_chart_the_card_is_the_text_alone_and_says_nothing_is_missing(
 
 def test_a_chart_that_would_make_the_card_too_large_is_left_out() -> None:
     message = DigestMessage(make_digest())
-    text_only = cards.digest_card(message, None)
-    room = cards.MAX_CARD_BYTES - cards.card_bytes(text_only)
+    text_only = render.digest_card(message, None)
+    room = render.MAX_CARD_BYTES - render.card_bytes(text_only)
     fits = tiny_png(padding=room * 3 // 4 - 400)
     too_big = tiny_png(padding=room * 3 // 4 + 400)
-    assert images(cards.digest_card(message, fits))
-    assert cards.card_bytes(cards.digest_card(message, fits)) <= cards.MAX_CARD_BYTES
-    assert cards.digest_card(message, too_big) == text_only
+    assert images(render.digest_card(message, fits))
+    assert render.card_bytes(render.digest_card(message, fits)) <= render.MAX_CARD_BYTES
+    assert render.digest_card(message, too_big) == text_only
 
 
 def test_long_comments_leave_less_room_for_the_chart() -> None:
@@ -109,8 +109,8 @@ def test_long_comments_leave_less_room_for_the_chart() -> None:
         DigestComment(Category.DETRACTOR, 3, long, datetime(2026, 11, 17, tzinfo=UTC))
         for _ in range(5)))
     png = tiny_png(padding=12_000)
-    assert images(cards.digest_card(DigestMessage(make_digest()), png))
-    assert not images(cards.digest_card(DigestMessage(digest), png))
+    assert images(render.digest_card(DigestMessage(make_digest()), png))
+    assert not images(render.digest_card(DigestMessage(digest), png))
 
 
 @pytest.mark.parametrize("scale", list(Scale))
@@ -119,8 +119,8 @@ def test_the_card_chart_is_a_small_palette_png_that_fits(scale: Scale) -> None:
     png = card_chart(MatplotlibCharts())(make_digest(scale, empty_weeks=0))
     assert png is not None and png.endswith(b"IEND\xaeB`\x82")
     assert png_header(png) == (CARD_CHART.width_px, CARD_CHART.height_px, 3) == (600, 300, 3)
-    assert len(png) > 3_000 and cards.data_uri_bytes(png) < cards.MAX_CARD_BYTES // 2
-    card = cards.digest_card(DigestMessage(make_digest(scale, empty_weeks=0)), png)
+    assert len(png) > 3_000 and render.data_uri_bytes(png) < render.MAX_CARD_BYTES // 2
+    card = render.digest_card(DigestMessage(make_digest(scale, empty_weeks=0)), png)
     assert len(images(card)) == 1
 
 
@@ -133,5 +133,5 @@ def test_the_card_chart_fits_beside_the_longest_digest_text(scale: Scale) -> Non
                       author="Someone With A Long Name")
         for _ in range(5)))
     png = card_chart(MatplotlibCharts())(digest)
-    card = cards.digest_card(DigestMessage(digest, late=True), png)
+    card = render.digest_card(DigestMessage(digest, late=True), png)
     assert len(images(card)) == 1 and long.strip() in all_text(card)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from adapters.slack.blocks import plain_message
 from adapters.slack.outbound import SlackChat
+from adapters.slack.render import plain_message
 from app.bootstrap import Ratebot
 from bot.domain.model import PromptStatus
 from bot.ports.chat import RateLimited

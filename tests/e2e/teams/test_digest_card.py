@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.teams import outbound
-from adapters.teams.cards import PNG_DATA_URI
+from adapters.teams.render import PNG_DATA_URI
 from bot.domain.messages import DigestMessage
 from bot.flows.digest_flow import DigestFlow, Outcome
 from bot.ports.charts import ChartSize

@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-from adapters.teams.activities import tenant_of
 from adapters.teams.app import TeamsConfig, make_adapter
+from adapters.teams.inbound import tenant_of
 from app.platforms import check_bind, teams_enabled
 from app.settings import SettingsError, load_settings
 from storage.engine import create_engine

@@ -1,4 +1,4 @@
-"""What each Slack interaction does: translate (inbound), call the core, render (blocks).
+"""Each Slack interaction: translate (inbound), call its flow, render (render), respond.
 
 Every handler runs inside `boundary`: a person sees a safe message, never a traceback.
 """
@@ -12,34 +12,44 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from adapters.slack import inbound
-from adapters.slack.blocks import (
+from adapters.slack.escape import escape
+from adapters.slack.outbound import SlackChat
+from adapters.slack.render import (
     COMMENT_BLOCK,
     Message,
     comment_modal,
+    home_view,
     plain_message,
     prompt_message,
     resolve_modal,
 )
-from adapters.slack.escape import escape
-from adapters.slack.home import gather, home_view
-from adapters.slack.outbound import SlackChat
-from bot.domain.commands import parse
-from bot.domain.errors import NotRecipient, PromptExpired, UserFacingError
+from bot.domain.errors import UserFacingError
 from bot.domain.identity import PersonIdentity
-from bot.domain.messages import PromptUpdate
-from bot.domain.model import Person, PromptStatus, Team
+from bot.domain.model import Person, Team
 from bot.domain.texts import text
 from bot.flows import alerts
-from bot.flows.asking import conversation_closed
-from bot.flows.command_handlers import Caller, CommandContext, admins_of, execute, is_admin
-from bot.flows.recording import add_comment, record_rating
+from bot.flows.command_handlers import Caller, CommandContext
+from bot.flows.interactions import (
+    admin_command,
+    answering,
+    closing_in_chat,
+    commenting,
+    my_ratings,
+    opting,
+    people,
+)
+from bot.flows.interactions.views import Closed, PromptView
 from bot.ports.chat import DeliveryError
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 Payload = dict[str, Any]
 Ack = Callable[..., Awaitable[Any]]
+PLATFORM = "slack"
 CLOSING_REACTIONS = frozenset({"white_check_mark", "heavy_check_mark"})
+NOT_A_HELP_CHANNEL = ("This channel is no team's help channel. An admin can make it one with "
+                      "`/ratings team set <team> help-channel #channel`.")
+NOT_AN_OPENING = "Use this on the message that opened the request."
 
 
 def mention(identifier: str) -> str:
@@ -49,15 +59,18 @@ def mention(identifier: str) -> str:
     return escape(identifier)
 
 
+def slack_user(user_id: str) -> PersonIdentity:
+    return PersonIdentity(slack_user_id=user_id)
+
+
 # Within Slack's 3 seconds, with room for the round trip back to Slack.
 COMMAND_ACK_BUDGET_SECONDS = 2.0
 
 
-class SlackInteractions:
+class SlackHandlers:
     def __init__(self, services: Services, chat: SlackChat, *, env_admins: tuple[str, ...]):
         self.services = services
         self.chat = chat
-        self.store = services.store
         self.env_admins = env_admins
         self.ack_budget = COMMAND_ACK_BUDGET_SECONDS
         self._running = 0
@@ -109,95 +122,63 @@ class SlackInteractions:
             log.warning("slack: could not tell the person what happened: %s", exc.reason)
 
     async def _person(self, user_id: str) -> Person:
-        return await self.chat.person(user_id)
+        """The stored person behind a Slack user; Slack's profile is read the first time."""
+        async def lookup() -> PersonIdentity:
+            return await self.chat.identity_of(user_id)
 
-    @staticmethod
-    def _identity(person: Person) -> PersonIdentity:
-        return PersonIdentity(email=person.email, display_name=person.display_name,
-                              slack_user_id=person.slack_user_id)
+        return await people.person_of(self.services, slack_user(user_id), lookup,
+                                      wants_locale=True)
+
+    async def _show(self, where: inbound.Where, view: PromptView) -> None:
+        """The clicked prompt redrawn, or a word to the clicker alone."""
+        if view.update is not None and view.changed:
+            message = prompt_message(view.update.prompt, view.locale, view.update)
+            await self.chat.update(where.channel, where.ts, message)
+        if view.notice is not None:
+            await self.chat.ephemeral(where.channel, where.user_id, plain_message(view.notice))
 
     # ------------------------------------------------------------------ prompts
 
     async def rate(self, body: Payload) -> None:
         click = inbound.click(body)
-        where, value = click.where, click.value
-        clicker = PersonIdentity(slack_user_id=where.user_id)
-        try:
-            result = await record_rating(
-                self.services, value.prompt_id, clicker, value.score, value.receipt
-            )
-        except UserFacingError as refusal:
-            await self._refuse(where, value.prompt_id, refusal)
-            return
-        prompt = result.prompt  # read with the answer: no second read before the update
-        # A replayed click changed nothing: the message already shows it.
-        if prompt is not None and (result.created or result.changed):
-            update = PromptUpdate(prompt, score=result.rating.score,
-                                  comment=result.rating.comment, receipt=result.receipt)
-            message = prompt_message(prompt, self.chat.locale_of(prompt.recipient), update)
-            await self.chat.update(where.channel, where.ts, message)
-        if result.follow_up_id is not None:
-            await alerts.alert_detractor(self.services, result.follow_up_id)
-
-    async def _refuse(self, where: inbound.Where, prompt_id: int, refusal: UserFacingError) -> None:
-        """Expired: said in the message itself. Anything else: only to the clicker."""
-        prompt = await self.store.rating_prompt(prompt_id)
-        own = prompt is not None and prompt.recipient.slack_user_id == where.user_id
-        locale = self.chat.locale_of(prompt.recipient if prompt and own else None)
-        if isinstance(refusal, PromptExpired):
-            reason = text("prompt.expired", locale)
-        elif isinstance(refusal, NotRecipient):
-            reason = text("prompt.not_yours", locale)
-        else:
-            reason = str(refusal)
-        if prompt is not None and own and isinstance(refusal, PromptExpired):
-            update = PromptUpdate(prompt, notice=reason)
-            await self.chat.update(where.channel, where.ts, prompt_message(prompt, locale, update))
-            return
-        await self.chat.ephemeral(where.channel, where.user_id, plain_message(reason))
+        value = click.value
+        view = await answering.answer(self.services, value.prompt_id,
+                                      slack_user(click.where.user_id), value.score, value.receipt)
+        await self._show(click.where, view)
 
     async def open_comment(self, body: Payload) -> None:
         request = inbound.comment_request(body)
-        prompt = await self.store.rating_prompt(request.prompt_id)
-        locale = self.chat.locale_of(prompt.recipient if prompt else None)
+        who = slack_user(request.where.user_id)
+        locale = await commenting.form_locale(self.services, request.prompt_id, who)
         await self.chat.open_view(request.trigger_id, comment_modal(locale, request.metadata()))
 
     async def submit_comment(self, ack: Ack, body: Payload) -> None:
         submission = inbound.comment_submission(body)
-        where = submission.where
-        try:
-            rating = await add_comment(
-                self.services, submission.prompt_id, PersonIdentity(slack_user_id=where.user_id),
-                submission.text, submission.receipt,
-            )
-        except UserFacingError as refusal:
-            await ack(response_action="errors", errors={COMMENT_BLOCK: str(refusal)[:150]})
+        view = await commenting.comment(
+            self.services, submission.prompt_id, slack_user(submission.where.user_id),
+            submission.text, submission.receipt,
+        )
+        if view.problem is not None:
+            await ack(response_action="errors", errors={COMMENT_BLOCK: view.problem[:150]})
             return
         await ack()
-        prompt = await self.store.rating_prompt(submission.prompt_id)
-        if prompt is not None:
-            update = PromptUpdate(prompt, score=rating.score, comment=rating.comment,
-                                  receipt=submission.receipt)
-            message = prompt_message(prompt, self.chat.locale_of(prompt.recipient), update)
-            await self.chat.update(where.channel, where.ts, message)
-        await alerts.comment_added(self.services, rating)
+        if view.update is not None:
+            await self._show(submission.where, view)
 
     async def opt_out(self, body: Payload, *, opted_out: bool = True) -> None:
         user = str(body["user"]["id"])
         person = await self._person(user)
-        person = await self.store.set_opted_out(person.id, opted_out, at=self.services.clock.now())
-        locale = self.chat.locale_of(person)
+        done = await opting.opt(self.services, people.identity(person), opted_out=opted_out)
         if body.get("type") == "block_actions" and (body.get("view") or {}).get("type") == "home":
             await self.publish_home(user)
             return
-        message = plain_message(text("optout.done" if opted_out else "optin.done", locale))
-        await self._tell(body, message)
+        await self._tell(body, plain_message(done.notice))
 
     # ------------------------------------------------------------------ follow-ups
 
     async def claim(self, body: Payload) -> None:
         action = inbound.follow_up_action(body)
-        who = self._identity(await self._person(action.where.user_id))
+        who = people.identity(await self._person(action.where.user_id))
         await alerts.claim(self.services, action.follow_up_id, who)
 
     async def open_resolve(self, body: Payload) -> None:
@@ -208,7 +189,7 @@ class SlackInteractions:
     async def submit_resolve(self, ack: Ack, body: Payload) -> None:
         submission = inbound.resolve_submission(body)
         await ack()
-        who = self._identity(await self._person(submission.where.user_id))
+        who = people.identity(await self._person(submission.where.user_id))
         await alerts.resolve(self.services, submission.follow_up_id, who, submission.note)
 
     # ------------------------------------------------------------------ closing in Slack
@@ -218,11 +199,11 @@ class SlackInteractions:
         if event.get("reaction") not in CLOSING_REACTIONS or item.get("type") != "message":
             return
         channel, ts = str(item.get("channel")), str(item.get("ts"))
-        team = await self._help_team(channel)
+        team = await closing_in_chat.help_team(self.services, PLATFORM, channel)
         if team is None:
             return  # reactions anywhere else mean nothing to ratebot
         closer = await self._person(str(event["user"]))
-        if not await self._helps_in(team, closer):
+        if not await closing_in_chat.helps_in(self.services, team, closer):
             return  # a colleague's check mark is not a close
         message = await self.chat.message_in(channel, ts)
         if message is None or not inbound.is_first_message(message):
@@ -232,72 +213,56 @@ class SlackInteractions:
     async def close_shortcut(self, body: Payload) -> None:
         channel = str(body["channel"]["id"])
         closer = str(body["user"]["id"])
-        team = await self._help_team(channel)
+        team = await closing_in_chat.help_team(self.services, PLATFORM, channel)
         if team is None:
-            await self.chat.ephemeral(channel, closer, plain_message(
-                "This channel is no team's help channel. An admin can make it one with "
-                "`/ratings team set <team> help-channel #channel`."))
+            await self.chat.ephemeral(channel, closer, plain_message(NOT_A_HELP_CHANNEL))
             return
         agent = await self._person(closer)
-        if not await self._helps_in(team, agent):
+        if not await closing_in_chat.helps_in(self.services, team, agent):
             await self.chat.ephemeral(channel, closer, plain_message(
                 f"Only agents of {team.display_name} can close requests here. An admin can "
                 f"add you with `/ratings agent map @you {team.name}`."))
             return
         message: Payload = body.get("message") or {}
         if not inbound.is_first_message(message) or not message.get("user"):
-            await self.chat.ephemeral(channel, closer, plain_message(
-                "Use this on the message that opened the request."))
+            await self.chat.ephemeral(channel, closer, plain_message(NOT_AN_OPENING))
             return
-        prompt_status = await self._close(team, channel, message, agent)
-        who = mention(str(message["user"]))
-        if prompt_status is PromptStatus.PENDING:
-            note = f"Closed. {who} will be asked to rate {escape(team.display_name)}."
-        else:
-            note = f"Closed. {who} will not be asked this time."
+        closed = await self._close(team, channel, message, agent)
+        note = closing_in_chat.closed_note(closed, mention(str(message["user"])), escape)
         await self.chat.ephemeral(channel, closer, Message(note, [
             {"type": "section", "text": {"type": "mrkdwn", "text": note}}]))
 
-    async def _help_team(self, channel: str) -> Team | None:
-        for team in await self.store.list_teams():
-            if team.channel("slack", "help") == channel:
-                return team
-        return None
-
-    async def _helps_in(self, team: Team, person: Person) -> bool:
-        return any(agent.id == person.id for _, agent in await self.store.list_agents(team.name))
-
-    async def _close(self, team: Team, channel: str, message: Payload,
-                     closer: Person) -> PromptStatus:
-        requester = self._identity(await self._person(str(message["user"])))
-        agent = self._identity(closer)
-        event = inbound.close_in_channel(
-            team=team.name, channel=channel, message=message, requester=requester,
-            agent=agent, at=self.services.clock.now(),
+    async def _close(self, team: Team, channel: str, message: Payload, closer: Person) -> Closed:
+        request = inbound.closed_request(channel, message)
+        requester = await self._person(request.requester_user_id)
+        return await closing_in_chat.close_request(
+            self.services, source=inbound.SOURCE, team=team, ticket_id=request.ticket_id,
+            requester=people.identity(requester), closer=people.identity(closer),
+            subject=request.subject,
         )
-        outcome = await conversation_closed(self.services, event)
-        return outcome.prompt.status
 
     # ------------------------------------------------------------------ commands and home
 
     async def command(self, ack: Ack, body: Payload, respond: Ack) -> None:
         user = str(body["user_id"])
         try:
-            identity = self._identity(await self._person(user))
+            identity = people.identity(await self._person(user))
         except DeliveryError as exc:
             # Without Slack's profile the id still identifies them (admins by id, opt-out).
             log.warning("slack command: no profile for the caller: %s", exc.reason)
-            identity = PersonIdentity(slack_user_id=user)
+            identity = slack_user(user)
         ctx = CommandContext(self.services, self.env_admins, escape=escape, mention=mention,
-                             resolve=self._resolve)
+                             resolve=self._named)
         caller = Caller(identity, actor=f"slack:{user}")
-        work = asyncio.ensure_future(execute(ctx, parse(str(body.get("text") or "")), caller))
+        typed = str(body.get("text") or "")
+        work = asyncio.ensure_future(admin_command.run(ctx, typed, caller))
         try:
             reply = await asyncio.wait_for(asyncio.shield(work), timeout=self.ack_budget)
         except TimeoutError:
             # Slack gives a command 3 seconds. A slow one (a digest drawn and posted, a big
             # export) is acknowledged now and answered through the response URL when done.
-            locale = self.chat.locale_of(await self.store.find_person(slack_user_id=user))
+            caller_now = await people.known(self.services, slack_user(user))
+            locale = people.reader_locale(self.services, identity, caller_now)
             await ack(text=text("command.working", locale), response_type="ephemeral")
             reply = await work
             await respond(text=reply.text, response_type="ephemeral", replace_original=False)
@@ -307,15 +272,13 @@ class SlackInteractions:
             file = reply.file
             await self.chat.send_file(user, file.filename, file.content, file.comment)
 
-    async def _resolve(self, ref: str) -> PersonIdentity:
-        if "@" in ref:
-            found = await self.store.find_person(email=ref)
-            return self._identity(found) if found else PersonIdentity(email=ref)
-        return self._identity(await self._person(ref))
+    async def _named(self, ref: str) -> PersonIdentity:
+        async def lookup() -> PersonIdentity:
+            return await self.chat.identity_of(ref)
+
+        return await people.named(self.services, ref, slack_user, lookup)
 
     async def publish_home(self, user_id: str) -> None:
         person = await self._person(user_id)
-        admin = is_admin(self._identity(person), await admins_of(
-            CommandContext(self.services, self.env_admins)))
-        home = await gather(self.services, person, admin=admin)
-        await self.chat.publish_home(user_id, home_view(home, self.chat.locale_of(person)))
+        home = await my_ratings.home(self.services, person, self.env_admins)
+        await self.chat.publish_home(user_id, home_view(home))

@@ -1,4 +1,4 @@
-"""Block Kit, built by pure functions from core objects: messages, modals and App Home."""
+"""Block Kit, built by pure functions from core objects and view models (App Home too)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from bot.domain.digest_text import render_digest
 from bot.domain.digest_text import title as digest_title
 from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.domain.scales import Scale
-from bot.domain.texts import anonymity_notice, default_question, text
+from bot.domain.texts import anonymity_notice, question_for, text
+from bot.flows.interactions.my_ratings import TREND_WEEKS
+from bot.flows.interactions.views import Home
 
 Block = dict[str, Any]
 
@@ -90,14 +92,6 @@ def score_label(scale: Scale, score: int) -> str:
 def slack_date(moment: datetime) -> str:
     """A date Slack shows in the reader's own timezone, with a plain fallback."""
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{moment:%Y-%m-%d}>"
-
-
-def question_for(prompt: RatingPrompt, locale: str) -> str:
-    """The team's own question as written, or the scale's default in the reader's language."""
-    english_default = prompt.scale.spec.question.format(team=prompt.team_display_name)
-    if prompt.question == english_default:
-        return default_question(prompt.scale, prompt.team_display_name, locale)
-    return prompt.question
 
 
 def _intro(prompt: RatingPrompt, locale: str) -> str:
@@ -258,3 +252,41 @@ def digest_message(message: DigestMessage) -> Message:
 def plain_message(content: str) -> Message:
     """Text from the core shown as typed (escaped), e.g. a digest line or a command reply."""
     return Message(escape(content), [_section(escape(content))])
+
+
+def home_view(home: Home) -> Block:
+    """The Home tab; every name in it was typed by someone, so it is escaped."""
+    locale = home.locale
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": text("home.title", locale)}},
+    ]
+    if not home.ratings:
+        blocks.append(_section(text("home.none", locale)))
+    for item in home.ratings:
+        blocks.append(_section(text(
+            "home.rated", locale, team=escape(item.team_display_name),
+            score=score_label(item.scale, item.score), date=slack_date(item.rated_at),
+        )))
+    opted_out = home.person.opted_out
+    blocks.append({
+        "type": "section",
+        "text": _mrkdwn(text("home.not_asked" if opted_out else "home.asked", locale)),
+        "accessory": {
+            "type": "button",
+            "action_id": HOME_OPTIN_ACTION if opted_out else HOME_OPTOUT_ACTION,
+            "text": {"type": "plain_text",
+                     "text": text("home.optin" if opted_out else "home.optout", locale)},
+            "value": "home",
+        },
+    })
+    if home.teams is not None:
+        blocks.append({"type": "divider"})
+        blocks.append({"type": "header", "text": {
+            "type": "plain_text", "text": text("home.teams", locale, weeks=TREND_WEEKS)}})
+        for line in home.teams:
+            blocks.append(_section(
+                text("home.team", locale, team=escape(line.display_name), score=line.score,
+                     n=line.n, trend=line.trend)
+                + "\n" + text("home.follow_ups", locale, count=line.open_follow_ups)
+            ))
+    return {"type": "home", "blocks": blocks[:100]}  # Slack's limit per view

@@ -8,7 +8,7 @@ from typing import Any
 from botbuilder.schema import Activity
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from adapters.teams import activities
+from adapters.teams import inbound
 from adapters.teams.outbound import MessageRef, delivery_error
 from bot.flows.delivery import NOT_INSTALLED
 from bot.ports.chat import PermanentDeliveryError, RecipientUnreachable, TransientDeliveryError
@@ -20,7 +20,7 @@ def parse(payload: dict[str, Any]) -> Activity:
 
 
 def test_an_execute_invoke_becomes_a_card_action() -> None:
-    action = activities.card_action(parse(fixture("teams_invoke_adaptive_card_action.json")))
+    action = inbound.card_action(parse(fixture("teams_invoke_adaptive_card_action.json")))
     assert action is not None
     assert action.execute and action.verb == "rate"
     assert action.integer("rating") == 5 and action.string("ticket_id") == "42"
@@ -29,22 +29,22 @@ def test_an_execute_invoke_becomes_a_card_action() -> None:
 
 def test_a_submit_message_of_ratebot_becomes_a_card_action() -> None:
     payload = fixture("teams_message_action_submit.json")
-    assert activities.card_action(parse(payload)) is None  # not one of ratebot's buttons
+    assert inbound.card_action(parse(payload)) is None  # not one of ratebot's buttons
     payload["value"] = {"ratebot": "rate", "prompt": "12", "score": 7}
-    action = activities.card_action(parse(payload))
+    action = inbound.card_action(parse(payload))
     assert action is not None and not action.execute
     assert (action.verb, action.integer("prompt"), action.integer("score")) == ("rate", 12, 7)
 
 
 def test_integers_are_strict() -> None:
-    action = activities.CardAction("rate", {"a": True, "b": "x1", "c": "-3", "d": 4.5}, True)
+    action = inbound.CardAction("rate", {"a": True, "b": "x1", "c": "-3", "d": 4.5}, True)
     assert [action.integer(k) for k in "abcd"] == [None, None, -3, None]
 
 
 def test_tenant_sender_and_locale() -> None:
     activity = parse(fixture("teams_invoke_adaptive_card_action.json"))
-    assert activities.tenant_of(activity) == TENANT
-    sender = activities.sender_of(activity)
+    assert inbound.tenant_of(activity) == TENANT
+    sender = inbound.sender_of(activity)
     assert sender.teams_user_id == "29:1Eniglq0-uVL83xNB9GU6w_G5a4SZF0gcJLprZzhtEbel21G"
     assert sender.teams_aad_object_id == "8a9a85f5-748b-4d75-baa5-b8d2f6bfe209"
     assert sender.display_name == "Jane Doe" and sender.locale == "en-US"
@@ -53,7 +53,7 @@ def test_tenant_sender_and_locale() -> None:
 
 def test_a_personal_reference_drops_the_name_and_the_activity() -> None:
     activity = parse(fixture("teams_installation_update_personal.json"))
-    record = activities.conversation_record(activity, person_id=4)
+    record = inbound.conversation_record(activity, person_id=4)
     reference = json.loads(record.reference)
     assert (record.kind, record.person_id, record.tenant_id) == ("personal", 4, TENANT)
     assert "activityId" not in reference and "name" not in reference["user"]
@@ -65,7 +65,7 @@ def test_a_channel_reference_points_at_the_channel_not_the_thread() -> None:
     payload["conversation"] = {"conversationType": "channel",
                                "id": "19:abc@thread.tacv2;messageid=177"}
     payload["channelData"]["team"] = {"id": "19:team@thread.tacv2"}
-    record = activities.conversation_record(parse(payload), person_id=9)
+    record = inbound.conversation_record(parse(payload), person_id=9)
     assert record.conversation_id == "19:abc@thread.tacv2"
     assert record.person_id is None and record.team_id == "19:team@thread.tacv2"
     assert "user" not in json.loads(record.reference)
@@ -74,23 +74,23 @@ def test_a_channel_reference_points_at_the_channel_not_the_thread() -> None:
 def test_message_text_strips_the_mention_and_html() -> None:
     payload = fixture("teams_message_action_submit.json")
     payload["text"] = "<at>ratebot</at>&nbsp;ratings  <b>stats</b> servicedesk 8\n"
-    assert activities.message_text(parse(payload)) == "ratings stats servicedesk 8"
+    assert inbound.message_text(parse(payload)) == "ratings stats servicedesk 8"
 
 
 def test_thread_root() -> None:
-    assert activities.thread_root("19:c@thread.tacv2;messageid=5") == ("19:c@thread.tacv2", "5")
-    assert activities.thread_root("a:personal") == ("a:personal", None)
+    assert inbound.thread_root("19:c@thread.tacv2;messageid=5") == ("19:c@thread.tacv2", "5")
+    assert inbound.thread_root("a:personal") == ("a:personal", None)
 
 
 def test_the_bot_added_to_a_conversation() -> None:
     payload = fixture("teams_installation_update_personal.json")
-    assert activities.bot_was_added(parse(payload))
+    assert inbound.bot_was_added(parse(payload))
     payload["action"] = "remove"
-    assert not activities.bot_was_added(parse(payload))
+    assert not inbound.bot_was_added(parse(payload))
     update = {**payload, "type": "conversationUpdate", "membersAdded": [{"id": "29:someone"}]}
-    assert not activities.bot_was_added(parse(update))
+    assert not inbound.bot_was_added(parse(update))
     update["membersAdded"].append(payload["recipient"])
-    assert activities.bot_was_added(parse(update))
+    assert inbound.bot_was_added(parse(update))
 
 
 class _Response:
@@ -134,6 +134,6 @@ def test_a_mention_of_the_bot_is_recognised_and_of_others_not() -> None:
     payload = fixture("teams_message_action_submit.json")
     bot = payload["recipient"]
     payload["entities"] = [{"type": "mention", "mentioned": {"id": "29:someone-else"}}]
-    assert not activities.mentions_bot(parse(payload))
+    assert not inbound.mentions_bot(parse(payload))
     payload["entities"].append({"type": "mention", "mentioned": bot, "text": "<at>x</at>"})
-    assert activities.mentions_bot(parse(payload))
+    assert inbound.mentions_bot(parse(payload))

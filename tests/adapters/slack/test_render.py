@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.blocks import (
+from adapters.slack.render import (
     RateValue,
     alert_message,
     comment_modal,

@@ -20,11 +20,13 @@ from bot.domain.digest import HISTORY_WEEKS
 from bot.domain.digest_text import render_digest, scale_label
 from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.domain.scales import Scale
-from bot.domain.texts import anonymity_notice, default_question, text
+from bot.domain.texts import anonymity_notice, question_for, text
+from bot.flows.interactions.views import PromptView
 
 Card = dict[str, Any]
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 RATE, COMMENT, OPTOUT, CLAIM, RESOLVE = "rate", "comment", "optout", "claim", "resolve"
@@ -68,14 +70,6 @@ def score_label(scale: Scale, score: int) -> str:
 def card_date(moment: datetime) -> str:
     """A date Teams shows in the reader's own locale and timezone."""
     return "{{DATE(" + moment.strftime("%Y-%m-%dT%H:%M:%SZ") + ", SHORT)}}"
-
-
-def question_for(prompt: RatingPrompt, locale: str) -> str:
-    """The team's own question as written, or the scale's default in the reader's language."""
-    english_default = prompt.scale.spec.question.format(team=prompt.team_display_name)
-    if prompt.question == english_default:
-        return default_question(prompt.scale, prompt.team_display_name, locale)
-    return prompt.question
 
 
 def _intro(prompt: RatingPrompt, locale: str) -> str:
@@ -177,6 +171,44 @@ def notice_card(message: str, update: PromptUpdate | None = None, locale: str = 
     if update is None:
         return card(text_block(escape(message)))
     return card(text_block(_intro(update.prompt, locale)), text_block(escape(message)))
+
+
+def answer_card(view: PromptView) -> Card:
+    """The prompt after a score click: the score chosen, or why it was not recorded."""
+    if view.update is None:
+        return notice_card(view.notice or "")
+    if view.update.notice is not None:
+        return notice_card(view.update.notice, view.update, view.locale)
+    return rated_card(view.update, view.locale)
+
+
+def comment_card(view: PromptView) -> Card:
+    """The prompt after a comment: thanks, the box kept with what to fix, or a refusal."""
+    if view.problem is not None and not view.fixable:
+        return answer_card(view)
+    if view.update is None:
+        return notice_card(view.notice or "")
+    if view.fixable:
+        # Keep the comment box: the person can fix the text and send it again.
+        kept = rated_card(view.update, view.locale)
+        kept["body"].append(text_block(escape(view.problem or ""), color="Attention"))
+        return kept
+    return thanks_card(view.update, view.locale)
+
+
+def card_response(content: Card) -> dict[str, Any]:
+    """The `adaptiveCard/action` answer that replaces the clicked card."""
+    return {"statusCode": 200, "type": CONTENT_TYPE, "value": content}
+
+
+def message_response(message: str) -> dict[str, Any]:
+    """The `adaptiveCard/action` answer that keeps the card and shows a short message."""
+    return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": message}
+
+
+def task_message(note: str) -> dict[str, Any]:
+    """A message action's answer: a short message in a dialog."""
+    return {"task": {"type": "message", "value": note}}
 
 
 def alert_card(alert: DetractorAlert, locale: str) -> Card:

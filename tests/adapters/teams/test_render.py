@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from adapters.teams import cards
+from adapters.teams import render
 from adapters.teams.escape import escape, say, teams_markdown
 from bot.domain.messages import DetractorAlert, PromptUpdate, RatingPrompt
 from bot.domain.model import Anonymity, Person
@@ -61,11 +61,11 @@ def all_text(card: dict[str, Any]) -> str:
 ])
 def test_one_button_per_score_in_rows_teams_can_show(scale: Scale, expected: list[list[str]]
                                                      ) -> None:
-    assert rows(cards.prompt_card(prompt(scale), "en")) == expected
+    assert rows(render.prompt_card(prompt(scale), "en")) == expected
 
 
 def test_every_action_is_execute_with_a_submit_fallback_carrying_the_same_data() -> None:
-    card = cards.prompt_card(prompt(), "en")
+    card = render.prompt_card(prompt(), "en")
     assert card["version"] == "1.5" and card["type"] == "AdaptiveCard"
     for action in all_actions(card):
         assert action["type"] == "Action.Execute"
@@ -76,7 +76,7 @@ def test_every_action_is_execute_with_a_submit_fallback_carrying_the_same_data()
 
 
 def test_the_prompt_says_who_helped_what_and_how_anonymous_and_until_when() -> None:
-    text = all_text(cards.prompt_card(prompt(anonymity=Anonymity.ANONYMOUS), "en"))
+    text = all_text(render.prompt_card(prompt(anonymity=Anonymity.ANONYMOUS), "en"))
     assert "Piet of **Service Desk** helped you with “Printer” (ticket INC-42)" in text
     assert "How likely are you to recommend Service Desk" in text
     assert "anonymous" in text
@@ -84,13 +84,13 @@ def test_the_prompt_says_who_helped_what_and_how_anonymous_and_until_when() -> N
 
 
 def test_dutch() -> None:
-    card = cards.prompt_card(prompt(Scale.CSAT), "nl")
+    card = render.prompt_card(prompt(Scale.CSAT), "nl")
     assert "Hoe tevreden ben je" in all_text(card)
     assert any(a["title"] == "Niet meer vragen" for a in all_actions(card))
 
 
 def test_a_team_question_is_shown_as_written_but_escaped() -> None:
-    card = cards.prompt_card(prompt(question="Was **it** [ok](x)?"), "nl")
+    card = render.prompt_card(prompt(question="Was **it** [ok](x)?"), "nl")
     assert "Was \\*\\*it\\*\\* \\[ok\\]\\(x\\)?" in all_text(card)
 
 
@@ -102,9 +102,9 @@ def test_person_typed_text_never_becomes_markup_or_an_expression() -> None:
         comment=HOSTILE, agent_name=HOSTILE, requester_name=HOSTILE, subject=HOSTILE,
         ticket_id=HOSTILE, claimed_by=HOSTILE, resolved_by=HOSTILE, resolution_note=HOSTILE,
     )
-    for card in (cards.prompt_card(hostile, "en"), cards.rated_card(update, "en"),
-                 cards.thanks_card(update, "en"), cards.alert_card(alert, "en"),
-                 cards.notice_card(HOSTILE, update, "nl")):
+    for card in (render.prompt_card(hostile, "en"), render.rated_card(update, "en"),
+                 render.thanks_card(update, "en"), render.alert_card(alert, "en"),
+                 render.notice_card(HOSTILE, update, "nl")):
         text = all_text(card)
         assert "[win](" not in text and "**big**" not in text
         assert "${" not in json.dumps(card, ensure_ascii=False)
@@ -113,7 +113,7 @@ def test_person_typed_text_never_becomes_markup_or_an_expression() -> None:
 
 def test_the_rated_card_offers_an_empty_comment_box_and_keeps_the_receipt() -> None:
     update = PromptUpdate(prompt(), score=8, comment="Earlier **words**", receipt="abc")
-    card = cards.rated_card(update, "en")
+    card = render.rated_card(update, "en")
     [box] = [el for el in card["body"] if el["type"] == "Input.Text"]
     assert box == {"type": "Input.Text", "id": "comment", "isMultiline": True,
                    "maxLength": 2000, "label": "What could we do better?"}
@@ -130,12 +130,12 @@ def test_the_alert_offers_claim_then_resolve_then_nothing() -> None:
         scale=Scale.CSAT, score=1, comment=None, agent_name=None, requester_name=None,
         subject=None, ticket_id=None,
     )
-    verbs = [a["verb"] for a in all_actions(cards.alert_card(alert, "en"))]
+    verbs = [a["verb"] for a in all_actions(render.alert_card(alert, "en"))]
     assert verbs == ["claim", "resolve"]
     claimed = dataclasses.replace(alert, claimed_by="Piet")
-    assert [a["verb"] for a in all_actions(cards.alert_card(claimed, "en"))] == ["resolve"]
+    assert [a["verb"] for a in all_actions(render.alert_card(claimed, "en"))] == ["resolve"]
     done = dataclasses.replace(claimed, resolved_by="Piet", resolution_note="Called back")
-    card = cards.alert_card(done, "en")
+    card = render.alert_card(done, "en")
     assert all_actions(card) == []
     assert "Resolved by Piet." in all_text(card) and "Called back" in all_text(card)
     assert "Score: **1** of 5" in all_text(card)
