@@ -9,12 +9,13 @@ from datetime import timedelta
 from adapters.slack.app import slack_chat, slack_configured
 from adapters.teams.app import teams_chat
 from app.chart import MatplotlibCharts
+from app.delivery_worker import DeliveryWorker
+from app.intake import IntakeBatcher
 from app.metrics import Metrics
 from app.platforms import slack_config, teams_config
 from app.scheduling import DigestScheduler
 from app.settings import Settings
 from bot.domain.clock import Clock, SystemClock
-from bot.flows.delivery import DeliveryWorker
 from bot.flows.digest_flow import DigestFlow
 from bot.ports.chat import ChatPort
 from bot.services import Policy, Services
@@ -76,6 +77,8 @@ async def build(
         rng=rng or random.Random(),
         charts=charts,
         telemetry=metrics,
+        # Webhooks arriving together share one commit.
+        intake=IntakeBatcher(store),
     )
     flow = DigestFlow(services, grace=timedelta(hours=settings.digest_grace_hours))
     return Ratebot(

@@ -27,6 +27,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from adapters.teams.app import BotFrameworkConfig, TeamsConfig, teams_chat, teams_routes
 from adapters.teams.reuse import ReusingAuthentication
 from app.bootstrap import Ratebot, policy_from
+from app.delivery_worker import DeliveryWorker
 from app.metrics import Metrics
 from app.platforms import teams_config
 from app.settings import load_settings
@@ -35,7 +36,6 @@ from bot.domain.events import ConversationClosed
 from bot.domain.identity import PersonIdentity
 from bot.domain.platform_refs import TeamsConversation
 from bot.flows.asking import conversation_closed
-from bot.flows.delivery import DeliveryWorker
 from bot.services import Services
 from storage.engine import create_engine
 from storage.migrate import upgrade

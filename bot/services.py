@@ -7,8 +7,11 @@ import asyncio
 import contextlib
 import random
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
 from bot.domain.clock import Clock
+from bot.domain.events import ConversationClosed
 from bot.domain.hours import WorkingHours
 from bot.ports.charts import ChartRenderer, NoCharts
 from bot.ports.chat import ChatPort
@@ -26,6 +29,14 @@ class Policy:
     locale: str = "en"
     max_delivery_attempts: int = 8
     min_respondents: int = 5
+
+
+class Intake(Protocol):
+    """Accepts closes durably; an app may commit many together (`app.intake`)."""
+
+    async def accept(self, event: ConversationClosed, *, now: datetime) -> bool:
+        """True when stored, False for the same close again; raise `UnknownTeam`."""
+        ...
 
 
 class Wakeup:
@@ -62,3 +73,4 @@ class Services:
     telemetry: Telemetry = field(default_factory=SilentTelemetry)
     charts: ChartRenderer = field(default_factory=NoCharts)
     wakeup: Wakeup = field(default_factory=Wakeup)
+    intake: Intake | None = None  # None: each close is accepted in a transaction of its own

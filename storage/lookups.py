@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.decisions import AskContext
 from bot.domain.errors import UnknownTeam
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, PromptStatus, Team
@@ -18,15 +17,11 @@ from storage.base import insert_for, normalize_email
 from storage.prepared import prepared
 from storage.rows import person_from, team_from
 from storage.schema import (
-    agents,
     audit_log,
-    exclusions,
     people,
-    prompts,
     team_channels,
     teams,
 )
-from storage.types import UtcDateTime
 
 # Prompts that count as "asked" for the cooldown: a skipped or failed one never reached anyone.
 ASKED = (
@@ -219,63 +214,3 @@ async def _taken(connection: AsyncConnection, key: str, value: str) -> bool:
     column = people.c[key]
     found = await connection.execute(sa.select(people.c.id).where(column == value).limit(1))
     return found.first() is not None
-
-
-# --------------------------------------------------------------------------- asking
-
-
-async def ask_context(
-    connection: AsyncConnection,
-    *,
-    now: datetime,
-    team: Team,
-    requester: Person | None,
-    agent: Person | None,
-    always_ask: bool,
-    at_send_time: bool,
-    prompt_id: int | None = None,
-) -> AskContext:
-    """What the asking rules need, read on the caller's transaction."""
-    is_agent = False
-    excluded = False
-    last_asked: datetime | None = None
-    if requester is not None:
-        # One round trip for the three facts: this runs on every close and every send.
-        newest = sa.func.max(sa.func.coalesce(prompts.c.sent_at, prompts.c.created_at))
-        asked = sa.select(newest).where(
-            prompts.c.person_id == requester.id, prompts.c.status.in_(ASKED)
-        )
-        if prompt_id is not None:
-            asked = asked.where(prompts.c.id != prompt_id)
-        facts = (
-            await connection.execute(
-                sa.select(
-                    sa.exists().where(agents.c.person_id == requester.id).label("is_agent"),
-                    _excluded(requester.email).label("excluded"),
-                    asked.scalar_subquery().label("last_asked"),
-                )
-            )
-        ).one()
-        is_agent, excluded = bool(facts.is_agent), bool(facts.excluded)
-        last_asked = UtcDateTime().process_result_value(facts.last_asked, connection.dialect)
-    return AskContext(
-        now=now,
-        team=team,
-        requester=requester,
-        agent=agent,
-        requester_is_agent=is_agent,
-        requester_excluded=excluded,
-        last_asked_at=last_asked,
-        always_ask=always_ask,
-        at_send_time=at_send_time,
-    )
-
-
-def _excluded(email: str | None) -> sa.ColumnElement[bool]:
-    """True when the email, or its whole domain ('@example.com'), is on the exclusion list."""
-    address = normalize_email(email)
-    if address is None:
-        return sa.false()
-    domain = "@" + address.rpartition("@")[2] if "@" in address else None
-    candidates = [address] if domain is None else [address, domain]
-    return sa.exists().where(exclusions.c.pattern.in_(candidates))

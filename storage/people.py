@@ -13,6 +13,7 @@ from bot.domain.model import Person, PromptStatus, SkipReason
 from bot.domain.tallies import AuditEntry
 from storage.base import StoreBase, insert_for, normalize_email, normalize_identifier
 from storage.lookups import person_by_id, team_row, upsert_person, write_audit
+from storage.pending import scrub_payload
 from storage.rows import person_from
 from storage.schema import (
     admins,
@@ -27,7 +28,6 @@ from storage.schema import (
     teams_conversations,
     teams_threads,
 )
-from storage.settling import scrub_payload
 
 
 class PeopleQueries(StoreBase):

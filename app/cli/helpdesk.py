@@ -23,6 +23,7 @@ from bot.domain.events import ConversationClosed, ConversationReopened
 from bot.domain.mapping import GroupMapping
 from bot.flows import source_mapping
 from bot.flows.asking import make_decider
+from bot.flows.settling import settle_closes
 from storage.teams import UPDATABLE
 
 LOOPBACK = "127.0.0.1"
@@ -154,9 +155,9 @@ async def post_in_process(
 async def _decision(copy: Ratebot) -> str | None:
     """What the worker decides about the close just accepted, if one was."""
     services = copy.services
-    report = await services.store.settle_closes(
-        make_decider(services.policy, services.rng), now=services.clock.now(), limit=1,
-        max_attempts=1,
+    report = await settle_closes(
+        services.store, make_decider(services.policy, services.rng),
+        now=services.clock.now(), limit=1, max_attempts=1,
     )
     if report.failures:
         return "could not be decided (see the log)"

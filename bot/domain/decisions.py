@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Prompt, PromptStatus, SkipReason, Team
 
 
 @dataclass(frozen=True, slots=True)
 class AskContext:
-    """What the asking rules need to know, gathered by the store in one transaction."""
+    """What the asking rules need to know about one close or one prompt about to be sent."""
 
     now: datetime
     team: Team
@@ -35,8 +36,62 @@ class Decision:
         return self.status is PromptStatus.PENDING
 
 
-
 Decider = Callable[[AskContext], Decision]
+
+
+@dataclass(frozen=True, slots=True)
+class AskingFacts:
+    """What the store knows that the asking rules read, for a whole batch at once."""
+
+    teams: Mapping[int, Team]
+    people: Mapping[int, Person] = field(default_factory=dict)
+    agents: frozenset[int] = frozenset()  # person ids that are an agent of any team
+    last_asked: Mapping[int, datetime] = field(default_factory=dict)  # person id -> newest ask
+    excluded: frozenset[str] = frozenset()  # the exclusion patterns that match someone here
+
+    def person(self, person_id: int | None) -> Person | None:
+        return None if person_id is None else self.people.get(person_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingClose:
+    """A close accepted and not yet decided, claimed for settling with what it carried."""
+
+    conversation_id: int
+    source: str
+    ticket_id: str
+    team_id: int
+    round: int
+    always_ask: bool
+    requester_id: int | None  # the people of an earlier round of the same conversation
+    agent_id: int | None
+    failed_attempts: int  # settling attempts that failed so far
+    accepted_at: datetime | None  # None: what was stored cannot be read back
+    requester: PersonIdentity = field(default_factory=PersonIdentity)
+    agent: PersonIdentity = field(default_factory=PersonIdentity)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRound:
+    """A stored conversation and the round it is in (one per close)."""
+
+    id: int
+    round: int
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """What settling one close stores: the people it named and the round's prompt."""
+
+    close: PendingClose
+    requester_id: int | None
+    agent_id: int | None
+    status: PromptStatus
+    reason: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    failed_attempts: int = 0  # kept on the conversation: how often settling it failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +131,18 @@ class ReopenOutcome:
     found: bool
     withdrawn: Prompt | None  # the prompt that was skipped with reason `reopened`, if any
     settled: Prompt | None = None  # the decision on a close still pending, taken first
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedPrompt:
+    """A prompt the worker claimed, with the conversation facts stored beside it."""
+
+    prompt: Prompt
+    subject: str | None
+    ticket_id: str
+    agent_id: int | None
+    always_ask: bool
+    claim_token: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,22 +6,23 @@ method is one transaction unless it runs inside `Store.transaction()`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.answers import Answer, AnswerCheck, FollowUp, RatedItem, RatingResult
 from bot.domain.decisions import (
-    CloseOutcome,
-    Decider,
-    DuePrompt,
+    AskingFacts,
+    ClaimedPrompt,
+    ConversationRound,
+    PendingClose,
     Postponed,
-    ReopenOutcome,
-    SettleReport,
+    Settlement,
     WorkerSeen,
 )
-from bot.domain.events import ConversationClosed, ConversationReopened
+from bot.domain.errors import UnknownTeam
+from bot.domain.events import ConversationClosed
 from bot.domain.identity import PersonIdentity
 from bot.domain.mapping import GroupMapping
 from bot.domain.messages import DetractorAlert, RatingPrompt
@@ -146,40 +147,82 @@ class People(Protocol):
 
 
 class Conversations(Protocol):
-    """Closes accepted, decided (settled) and withdrawn."""
+    """Closes accepted, claimed for settling, decided and withdrawn; no rules, no callbacks.
 
-    async def close_conversation(
-        self, event: ConversationClosed, decide: Decider, *, now: datetime
-    ) -> CloseOutcome:
-        """Store the conversation and the decision about asking, atomically.
+    The flows (`bot.flows.settling`) decide; these read the facts and write the outcome,
+    inside the flow's `Store.transaction()`.
+    """
 
-        `accept_close` and settling in one transaction. One prompt per (source, ticket,
-        round): the same close again returns the stored prompt with `created=False`.
-        Raise `UnknownTeam`.
+    async def accept_closes(
+        self, closes: Sequence[tuple[ConversationClosed, datetime]]
+    ) -> list[bool | UnknownTeam]:
+        """Store closes durably, undecided, in one transaction; each with when it arrived.
+
+        For each: True when stored, False when it is the same close again (also the
+        second of one ticket in `closes`), or the `UnknownTeam` that refused it (nothing
+        of it is written).
         """
         ...
 
-    async def accept_close(self, event: ConversationClosed, *, now: datetime) -> bool:
-        """Store the close durably, undecided, for `settle_closes`; one statement.
+    async def claim_closes(self, *, now: datetime, limit: int) -> list[PendingClose]:
+        """Up to `limit` accepted closes due to be settled, locked to this transaction
+        (SKIP LOCKED: several replicas claim side by side)."""
+        ...
 
-        False when it is the same close again (nothing is written). Raise `UnknownTeam`.
+    async def find_conversation(self, source: str, ticket_id: str) -> ConversationRound | None:
+        """The conversation and its current round, locked to this transaction."""
+        ...
+
+    async def claim_pending_close(self, conversation_id: int) -> PendingClose | None:
+        """The conversation's close still waiting to be settled, locked; None when none is."""
+        ...
+
+    async def resolve_people(
+        self, identities: Sequence[tuple[PersonIdentity, datetime]]
+    ) -> list[Person | None]:
+        """The stored person for each identity, inserted (as of its time) or completed.
+
+        Set-based: one read and one insert for all of them. None for an empty identity.
         """
         ...
 
-    async def settle_closes(
-        self, decide: Decider, *, now: datetime, limit: int, max_attempts: int
-    ) -> SettleReport:
-        """Claim up to `limit` accepted closes (SKIP LOCKED) and store each decision.
+    async def asking_facts(
+        self, *, team_ids: Collection[int], person_ids: Collection[int],
+        not_counting: Collection[int] = (),
+    ) -> AskingFacts:
+        """The teams, people, agents, matching exclusions and newest asks of a batch.
 
-        A close whose settling raises is rolled back alone and retried in a later call;
-        after `max_attempts` failures it is stored as a failed prompt.
+        A prompt in `not_counting` is left out of the newest asks (it is the one re-checked).
         """
         ...
 
-    async def reopen_conversation(
-        self, event: ConversationReopened, decide: Decider
-    ) -> ReopenOutcome:
-        """Withdraw the round's unanswered prompt; a close still pending is settled first."""
+    async def store_settlements(self, settlements: Sequence[Settlement]) -> list[Prompt]:
+        """Write each close's people and prompt and clear what was pending; the prompts.
+
+        A round that has a prompt already keeps it, and that one is returned.
+        """
+        ...
+
+    async def put_off_close(
+        self, conversation_id: int, *, failed_attempts: int, retry_at: datetime
+    ) -> None:
+        """Count a failed attempt at settling the close; it is claimed again from `retry_at`."""
+        ...
+
+    async def withdraw_round(
+        self, conversation: ConversationRound, *, at: datetime
+    ) -> Prompt | None:
+        """Mark the conversation reopened and skip its round's unanswered prompt (returned)."""
+        ...
+
+    async def prompt_of_round(self, conversation_id: int, round_: int) -> Prompt | None: ...
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """Inside a transaction: what raises in the block is rolled back alone, then re-raised.
+
+        An outage (the database gone) is re-raised as `StoreUnavailable`: the transaction
+        itself is lost.
+        """
         ...
 
 
@@ -188,11 +231,11 @@ class Prompts(Protocol):
 
     async def claim_due_prompts(
         self, *, now: datetime, limit: int, lease: timedelta, token: str | None = None
-    ) -> list[DuePrompt]:
+    ) -> list[ClaimedPrompt]:
         """Atomically claim pending prompts due by `now` for `lease` (SKIP LOCKED).
 
         The claim carries `token` (a fresh one when None), which `renew_claims` and
-        `begin_send` check.
+        `begin_send` check. Oldest due first.
         """
         ...
 

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 
 from bot.domain.answers import Answer, AnswerContext
 from bot.domain.decisions import AskContext, Decision
+from bot.domain.errors import UnknownTeam
 from bot.domain.events import ConversationClosed
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, Prompt, PromptStatus, SkipReason, Team
+from bot.flows.settling import close_conversation
 from storage.store import SqlStore
 
 ADMIN = "admin@example.com"
@@ -23,6 +25,14 @@ _receipts = itertools.count(1)
 
 def ask_now(context: AskContext) -> Decision:
     return Decision(PromptStatus.PENDING, due_at=context.now)
+
+
+async def accept_close(store: SqlStore, event: ConversationClosed, *, now: datetime) -> bool:
+    """Accept one close in a transaction of its own, as the webhook does without a batcher."""
+    (outcome,) = await store.accept_closes([(event, now)])
+    if isinstance(outcome, UnknownTeam):
+        raise outcome
+    return outcome
 
 
 def skip_because(reason: SkipReason) -> Decision:
@@ -94,7 +104,7 @@ async def team(
 
 async def sent_prompt(store: SqlStore, ticket: str, email: str = JAN, **extra: object) -> Prompt:
     """Close a ticket and deliver its prompt: the state a click arrives in."""
-    outcome = await store.close_conversation(closed(ticket, email, **extra), ask_now, now=T0)
+    outcome = await close_conversation(store, closed(ticket, email, **extra), ask_now, now=T0)
     await store.mark_sent(
         outcome.prompt.id,
         platform="test",

@@ -12,6 +12,7 @@ from bot.domain.errors import UnknownTeam
 from bot.domain.events import ConversationReopened
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import PromptStatus, SkipReason
+from bot.flows.settling import close_conversation, reopen_conversation
 from storage.store import SqlStore
 from tests.conftest import StoreFactory
 from tests.contract.support import (
@@ -37,7 +38,7 @@ def reopened(ticket: str) -> ConversationReopened:
 async def test_a_close_stores_the_conversation_and_the_decision(store: SqlStore) -> None:
     servicedesk = await team(store)
     decide = Recorder()
-    outcome = await store.close_conversation(
+    outcome = await close_conversation(store,
         closed("T-1", requester_name="Jan", agent_name="Piet"), decide, now=T0
     )
     assert outcome.created
@@ -61,9 +62,9 @@ async def test_a_close_stores_the_conversation_and_the_decision(store: SqlStore)
 
 async def test_the_same_close_again_changes_nothing(store: SqlStore) -> None:
     await team(store)
-    first = await store.close_conversation(closed("T-1"), ask_now, now=T0)
+    first = await close_conversation(store, closed("T-1"), ask_now, now=T0)
     decide = Recorder()
-    again = await store.close_conversation(
+    again = await close_conversation(store,
         closed("T-1", requester_name="Someone Else"), decide, now=T0 + timedelta(minutes=5)
     )
     assert not again.created
@@ -74,12 +75,12 @@ async def test_the_same_close_again_changes_nothing(store: SqlStore) -> None:
 
 async def test_an_unknown_team_is_refused(store: SqlStore) -> None:
     with pytest.raises(UnknownTeam):
-        await store.close_conversation(closed("T-1", team="nope"), ask_now, now=T0)
+        await close_conversation(store, closed("T-1", team="nope"), ask_now, now=T0)
 
 
 async def test_a_skip_is_stored_with_its_reason(store: SqlStore) -> None:
     await team(store)
-    outcome = await store.close_conversation(
+    outcome = await close_conversation(store,
         closed("T-1"), lambda _: skip_because(SkipReason.COOLDOWN), now=T0
     )
     assert (outcome.prompt.status, outcome.prompt.reason) == (PromptStatus.SKIPPED, "cooldown")
@@ -95,18 +96,18 @@ async def test_the_context_knows_agents_exclusions_and_the_last_ask(store: SqlSt
     decide = Recorder()
     for ticket, email in (("T-1", "kim@example.com"), ("T-2", "sales@VENDOR.com"),
                           ("T-3", "CEO@example.com"), ("T-4", "x@vendor.com.evil")):
-        await store.close_conversation(closed(ticket, email), decide, now=T0)
+        await close_conversation(store, closed(ticket, email), decide, now=T0)
     assert [(c.requester_is_agent, c.requester_excluded) for c in decide.contexts] == [
         (True, False), (False, True), (False, True), (False, False),
     ]
     # The last ask counts other prompts of the person in any team, sent or not, never skipped.
     first = await sent_prompt(store, "T-5", team="infra")
     later = T0 + timedelta(days=1)
-    await store.close_conversation(closed("T-6", at=later), decide, now=later)
-    await store.close_conversation(
+    await close_conversation(store, closed("T-6", at=later), decide, now=later)
+    await close_conversation(store,
         closed("T-7", always_ask=True), lambda _: skip_because(SkipReason.COOLDOWN), now=later
     )
-    await store.close_conversation(closed("T-8"), decide, now=later)
+    await close_conversation(store, closed("T-8"), decide, now=later)
     assert first.sent_at == T0
     assert [c.last_asked_at for c in decide.contexts[-2:]] == [T0, later]
     assert decide.contexts[-1].always_ask is False
@@ -118,7 +119,7 @@ async def test_concurrent_identical_closes_create_one_prompt(
     await team(store)
     replicas = [store, await store_factory(), await store_factory()]
     outcomes = await asyncio.gather(
-        *(replica.close_conversation(closed("T-1"), ask_now, now=T0) for replica in replicas)
+        *(close_conversation(replica, closed("T-1"), ask_now, now=T0) for replica in replicas)
     )
     assert sum(outcome.created for outcome in outcomes) == 1
     assert len({outcome.prompt.id for outcome in outcomes}) == 1
@@ -131,19 +132,19 @@ async def test_reopen_withdraws_a_sent_prompt_and_a_later_close_asks_again(
 ) -> None:
     await team(store)
     sent = await sent_prompt(store, "T-1")
-    outcome = await store.reopen_conversation(reopened("T-1"), ask_now)
+    outcome = await reopen_conversation(store, reopened("T-1"), ask_now)
     assert outcome.found
     assert outcome.withdrawn is not None and outcome.withdrawn.id == sent.id
     assert (outcome.withdrawn.status, outcome.withdrawn.reason) == (
         PromptStatus.SKIPPED, "reopened",
     )
     assert outcome.withdrawn.message_ref == "msg-T-1"
-    again = await store.close_conversation(closed("T-1"), ask_now, now=T0 + timedelta(days=2))
+    again = await close_conversation(store, closed("T-1"), ask_now, now=T0 + timedelta(days=2))
     assert again.created
     assert again.prompt.round == 2 and again.prompt.id != sent.id
     assert (await store.get_prompt(sent.id)).status is PromptStatus.SKIPPED  # type: ignore[union-attr]
     # Reopening again withdraws the new round's prompt (it is pending).
-    second = await store.reopen_conversation(reopened("T-1"), ask_now)
+    second = await reopen_conversation(store, reopened("T-1"), ask_now)
     assert second.withdrawn is not None and second.withdrawn.id == again.prompt.id
 
 
@@ -153,10 +154,11 @@ async def test_reopen_keeps_an_answered_prompt_and_ignores_unknown_tickets(
     await team(store)
     sent = await sent_prompt(store, "T-1")
     await store.answer_prompt(answer(sent, 10), accept)
-    outcome = await store.reopen_conversation(reopened("T-1"), ask_now)
+    outcome = await reopen_conversation(store, reopened("T-1"), ask_now)
     assert outcome.found and outcome.withdrawn is None
     assert (await store.get_prompt(sent.id)).status is PromptStatus.ANSWERED  # type: ignore[union-attr]
-    assert await store.reopen_conversation(reopened("T-404"), ask_now) == type(outcome)(False, None)
+    unknown = await reopen_conversation(store, reopened("T-404"), ask_now)
+    assert unknown == type(outcome)(False, None)
 
 
 async def test_a_close_without_any_requester_id_stores_no_person(store: SqlStore) -> None:
@@ -167,6 +169,6 @@ async def test_a_close_without_any_requester_id_stores_no_person(store: SqlStore
         decide(context)
         return skip_because(SkipReason.FORGOTTEN)
 
-    outcome = await store.close_conversation(closed("T-1", None, agent=None), refuse, now=T0)
+    outcome = await close_conversation(store, closed("T-1", None, agent=None), refuse, now=T0)
     assert outcome.prompt.person_id is None
     assert decide.contexts[0].requester is None and decide.contexts[0].agent is None

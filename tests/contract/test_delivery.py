@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.domain.asking_rules import due_prompts
 from bot.domain.decisions import AskContext, Decision, Postponed
 from bot.domain.model import PromptStatus
+from bot.flows.settling import close_conversation, reopen_conversation
 from storage.store import SqlStore
 from tests.conftest import StoreFactory
 from tests.contract.support import JAN, T0, ask_now, closed, sent_prompt, team
@@ -23,14 +25,21 @@ def due_in(minutes: int):  # type: ignore[no-untyped-def]
 
 async def test_only_due_prompts_are_claimed_in_order(store: SqlStore) -> None:
     await team(store)
-    late = (await store.close_conversation(closed("T-1"), due_in(30), now=T0)).prompt
-    early = (await store.close_conversation(closed("T-2", "kim@example.com"), due_in(10),
-                                            now=T0)).prompt
+    late = (await close_conversation(store, closed("T-1"), due_in(30), now=T0)).prompt
+    early = (await close_conversation(store, closed("T-2", "kim@example.com"), due_in(10),
+                                      now=T0)).prompt
     assert await store.claim_due_prompts(now=T0, limit=10, lease=LEASE) == []
     claimed = await store.claim_due_prompts(now=T0 + timedelta(hours=1), limit=10, lease=LEASE)
     assert [due.prompt.id for due in claimed] == [early.id, late.id]
-    due = claimed[1]
-    assert (due.ticket_id, due.subject) == ("T-1", "Subject of T-1")
+    claim = claimed[1]
+    assert (claim.ticket_id, claim.subject) == ("T-1", "Subject of T-1")
+    assert claim.agent_id is not None and claim.claim_token
+    # What the rules re-check at send time: read by the store, put together by the core.
+    facts = await store.asking_facts(
+        team_ids={claim.prompt.team_id}, person_ids={claim.prompt.person_id, claim.agent_id},
+        not_counting=[item.prompt.id for item in claimed],
+    )
+    _, due = due_prompts(claimed, facts, now=T0 + timedelta(hours=1))
     assert due.context.at_send_time and due.context.team.name == "servicedesk"
     assert due.context.requester is not None and due.context.requester.email == JAN
     assert due.context.agent is not None
@@ -40,7 +49,7 @@ async def test_only_due_prompts_are_claimed_in_order(store: SqlStore) -> None:
 async def test_the_limit_and_the_lease_are_respected(store: SqlStore) -> None:
     await team(store)
     for number in range(3):
-        await store.close_conversation(closed(f"T-{number}", f"p{number}@example.com"),
+        await close_conversation(store, closed(f"T-{number}", f"p{number}@example.com"),
                                        ask_now, now=T0)
     first = await store.claim_due_prompts(now=T0, limit=2, lease=LEASE)
     second = await store.claim_due_prompts(now=T0, limit=2, lease=LEASE)
@@ -50,7 +59,7 @@ async def test_the_limit_and_the_lease_are_respected(store: SqlStore) -> None:
 
 async def test_a_claim_whose_lease_expired_is_claimable_again(store: SqlStore) -> None:
     await team(store)
-    prompt = (await store.close_conversation(closed("T-1"), ask_now, now=T0)).prompt
+    prompt = (await close_conversation(store, closed("T-1"), ask_now, now=T0)).prompt
     (claimed,) = await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)
     assert claimed.prompt.id == prompt.id
     (again,) = await store.claim_due_prompts(now=T0 + LEASE, limit=5, lease=LEASE)
@@ -62,7 +71,7 @@ async def test_concurrent_claims_never_return_the_same_prompt(
 ) -> None:
     await team(store)
     for number in range(20):
-        await store.close_conversation(closed(f"T-{number}", f"p{number}@example.com"),
+        await close_conversation(store, closed(f"T-{number}", f"p{number}@example.com"),
                                        ask_now, now=T0)
     replicas = [store, await store_factory(), await store_factory()]
     rounds = await asyncio.gather(
@@ -80,7 +89,7 @@ async def test_sent_rescheduled_and_finished_prompts(store: SqlStore) -> None:
         PromptStatus.SENT, 1, "test", "msg-T-1",
     )
     assert sent.sent_at == T0 and sent.expires_at is not None
-    other = (await store.close_conversation(closed("T-2", "kim@example.com"), ask_now,
+    other = (await close_conversation(store, closed("T-2", "kim@example.com"), ask_now,
                                             now=T0)).prompt
     await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)
     later = T0 + timedelta(minutes=1)
@@ -119,9 +128,9 @@ async def test_a_prompt_withdrawn_while_sending_stays_withdrawn(store: SqlStore)
     from bot.domain.events import ConversationReopened
 
     await team(store)
-    prompt = (await store.close_conversation(closed("T-1"), ask_now, now=T0)).prompt
+    prompt = (await close_conversation(store, closed("T-1"), ask_now, now=T0)).prompt
     await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)
-    await store.reopen_conversation(ConversationReopened("generic", "T-1", T0), ask_now)
+    await reopen_conversation(store, ConversationReopened("generic", "T-1", T0), ask_now)
     await store.mark_sent(prompt.id, platform="test", message_ref="m1", sent_at=T0,
                           expires_at=T0 + timedelta(days=7))
     stored = await store.get_prompt(prompt.id)
@@ -136,7 +145,7 @@ async def test_postponed_prompts_are_released_for_later_without_counting_an_atte
 ) -> None:
     await team(store)
     first, second = [
-        (await store.close_conversation(closed(f"T-{n}", f"p{n}@example.com"), ask_now,
+        (await close_conversation(store, closed(f"T-{n}", f"p{n}@example.com"), ask_now,
                                         now=T0)).prompt
         for n in (1, 2)
     ]
@@ -157,7 +166,7 @@ async def test_postponed_prompts_are_released_for_later_without_counting_an_atte
 
 async def test_a_renewed_claim_is_not_taken_by_another_worker(store: SqlStore) -> None:
     await team(store)
-    await store.close_conversation(closed("T-1"), ask_now, now=T0)
+    await close_conversation(store, closed("T-1"), ask_now, now=T0)
     (mine,) = await store.claim_due_prompts(now=T0, limit=5, lease=LEASE, token="a" * 32)
     assert mine.claim_token == "a" * 32
     assert await store.renew_claims("a" * 32, now=T0 + LEASE / 2, lease=LEASE) == 1
@@ -168,7 +177,7 @@ async def test_a_renewed_claim_is_not_taken_by_another_worker(store: SqlStore) -
 
 async def test_a_lapsed_claim_can_neither_send_nor_be_renewed(store: SqlStore) -> None:
     await team(store)
-    await store.close_conversation(closed("T-1"), ask_now, now=T0)
+    await close_conversation(store, closed("T-1"), ask_now, now=T0)
     (first,) = await store.claim_due_prompts(now=T0, limit=5, lease=LEASE, token="a" * 32)
     (second,) = await store.claim_due_prompts(now=T0 + LEASE, limit=5, lease=LEASE,
                                               token="b" * 32)
@@ -182,7 +191,7 @@ async def test_a_lapsed_claim_can_neither_send_nor_be_renewed(store: SqlStore) -
 
 async def test_a_send_in_flight_is_remembered_until_its_outcome(store: SqlStore) -> None:
     await team(store)
-    prompt = (await store.close_conversation(closed("T-1"), ask_now, now=T0)).prompt
+    prompt = (await close_conversation(store, closed("T-1"), ask_now, now=T0)).prompt
     (due,) = await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)
     assert due.prompt.sending_since is None
     assert await store.begin_send(prompt.id, due.claim_token, platform="slack", now=T0)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from bot.domain.errors import NotFound, UnknownTeam
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import PromptStatus
+from bot.flows.settling import close_conversation
 from storage.schema import conversations, prompts, ratings
 from storage.store import SqlStore
 from tests.contract.support import (
@@ -113,7 +114,7 @@ async def test_forget_keeps_ratings_without_the_person(store: SqlStore) -> None:
                           actor=ADMIN, at=T0)
     rated = await sent_prompt(store, "T-1")
     await store.answer_prompt(answer(rated, 9), accept)
-    waiting = (await store.close_conversation(closed("T-2"), ask_now, now=T0)).prompt
+    waiting = (await close_conversation(store, closed("T-2"), ask_now, now=T0)).prompt
     kept = await store.forget_person("JAN@example.com", actor=ADMIN, at=T0)
     assert kept == 1
     assert await store.find_person(email=JAN) is None

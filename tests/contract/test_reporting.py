@@ -10,6 +10,7 @@ from bot.domain.errors import UnknownTeam
 from bot.domain.model import Anonymity, PromptStatus, SkipReason
 from bot.domain.scales import Category, Scale
 from bot.domain.tallies import PromptTally, Tally
+from bot.flows.settling import close_conversation
 from storage.store import SqlStore
 from tests.contract.support import (
     JAN,
@@ -75,14 +76,14 @@ async def test_prompt_tallies_by_status_and_reason(store: SqlStore) -> None:
     await sent_prompt(store, "B", "b@example.com")
     expiring = await sent_prompt(store, "C", "c@example.com")
     await store.expire_prompts(now=expiring.expires_at)  # type: ignore[arg-type]
-    await store.close_conversation(closed("D", "d@example.com"),
+    await close_conversation(store, closed("D", "d@example.com"),
                                    lambda _: skip_because(SkipReason.COOLDOWN), now=T0)
-    await store.close_conversation(closed("E", "e@example.com"),
+    await close_conversation(store, closed("E", "e@example.com"),
                                    lambda _: skip_because(SkipReason.COOLDOWN), now=T0)
-    failing = (await store.close_conversation(closed("F", "f@example.com"),
+    failing = (await close_conversation(store, closed("F", "f@example.com"),
                                               ask_now, now=T0)).prompt
     await store.finish_prompt(failing.id, PromptStatus.FAILED, reason="unreachable", at=T0)
-    await store.close_conversation(closed("G", "g@example.com"),
+    await close_conversation(store, closed("G", "g@example.com"),
                                    ask_now, now=T0)
     found = await store.prompt_tallies(since=T0, until=T0 + DAY)
     assert found == {

@@ -10,18 +10,28 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-import storage.asking
 from bot.domain.decisions import AskContext, Decision, SettleReport
 from bot.domain.errors import StoreUnavailable, UnknownTeam
 from bot.domain.events import ConversationReopened
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import PromptStatus, SkipReason
 from bot.flows.asking import make_decider
+from bot.flows.settling import close_conversation, reopen_conversation, settle_closes
 from bot.services import Policy
 from storage.schema import conversations, prompts
 from storage.store import SqlStore
 from tests.conftest import StoreFactory
-from tests.contract.support import ADMIN, JAN, PIET, T0, Recorder, ask_now, closed, team
+from tests.contract.support import (
+    ADMIN,
+    JAN,
+    PIET,
+    T0,
+    Recorder,
+    accept_close,
+    ask_now,
+    closed,
+    team,
+)
 
 # The core's own rules, for the tests whose outcome is the rule's.
 RULES = make_decider(Policy(), random.Random(1))
@@ -29,7 +39,7 @@ RULES = make_decider(Policy(), random.Random(1))
 
 async def settle(store: SqlStore, decide: Any = ask_now, **extra: Any) -> SettleReport:
     options = {"now": T0, "limit": 100, "max_attempts": 5, **extra}
-    return await store.settle_closes(decide, **options)
+    return await settle_closes(store, decide, **options)
 
 
 async def rows(store: SqlStore, table: sa.Table) -> list[Any]:
@@ -40,7 +50,7 @@ async def rows(store: SqlStore, table: sa.Table) -> list[Any]:
 
 async def test_an_accepted_close_is_stored_undecided_until_settled(store: SqlStore) -> None:
     await team(store)
-    assert await store.accept_close(closed("T-1", requester_name="Jan"), now=T0)
+    assert await accept_close(store, closed("T-1", requester_name="Jan"), now=T0)
     (conversation,) = await rows(store, conversations)
     assert (conversation.state, conversation.round, conversation.requester_id) == (
         "closed", 1, None,
@@ -65,10 +75,10 @@ async def test_an_accepted_close_is_stored_undecided_until_settled(store: SqlSto
 
 async def test_the_same_close_again_is_refused_whether_settled_or_not(store: SqlStore) -> None:
     await team(store)
-    assert await store.accept_close(closed("T-1"), now=T0)
-    assert not await store.accept_close(closed("T-1", requester_name="Other"), now=T0)
+    assert await accept_close(store, closed("T-1"), now=T0)
+    assert not await accept_close(store, closed("T-1", requester_name="Other"), now=T0)
     await settle(store)
-    assert not await store.accept_close(closed("T-1"), now=T0 + timedelta(hours=1))
+    assert not await accept_close(store, closed("T-1"), now=T0 + timedelta(hours=1))
     assert len(await rows(store, conversations)) == 1
     assert len(await rows(store, prompts)) == 1
 
@@ -76,18 +86,18 @@ async def test_the_same_close_again_is_refused_whether_settled_or_not(store: Sql
 async def test_an_unknown_team_is_refused_and_nothing_is_stored(store: SqlStore) -> None:
     await team(store)
     with pytest.raises(UnknownTeam):
-        await store.accept_close(closed("T-1", team="facilities"), now=T0)
+        await accept_close(store, closed("T-1", team="facilities"), now=T0)
     assert await rows(store, conversations) == []
     # A duplicate whose team has gone is still an unknown team, as before.
-    await store.accept_close(closed("T-2"), now=T0)
+    await accept_close(store, closed("T-2"), now=T0)
     with pytest.raises(UnknownTeam):
-        await store.accept_close(closed("T-2", team="facilities"), now=T0)
+        await accept_close(store, closed("T-2", team="facilities"), now=T0)
 
 
 async def test_reopen_settles_a_pending_close_first_then_withdraws_it(store: SqlStore) -> None:
     await team(store)
-    await store.accept_close(closed("T-1"), now=T0)
-    outcome = await store.reopen_conversation(
+    await accept_close(store, closed("T-1"), now=T0)
+    outcome = await reopen_conversation(store,
         ConversationReopened("generic", "T-1", T0 + timedelta(minutes=1)), ask_now
     )
     assert outcome.found and outcome.settled is not None and outcome.withdrawn is not None
@@ -97,11 +107,11 @@ async def test_reopen_settles_a_pending_close_first_then_withdraws_it(store: Sql
         PromptStatus.SKIPPED, SkipReason.REOPENED.value,
     )
     # Closing again is a new round, which may ask again.
-    assert await store.accept_close(closed("T-1"), now=T0 + timedelta(days=1))
+    assert await accept_close(store, closed("T-1"), now=T0 + timedelta(days=1))
     (prompt,) = (await settle(store, now=T0 + timedelta(days=1))).prompts
     assert prompt.round == 2 and prompt.status is PromptStatus.PENDING
     unknown = ConversationReopened("generic", "T-404", T0)
-    assert not (await store.reopen_conversation(unknown, ask_now)).found
+    assert not (await reopen_conversation(store, unknown, ask_now)).found
 
 
 async def test_a_batch_sees_what_earlier_closes_of_the_batch_decided(store: SqlStore) -> None:
@@ -109,11 +119,11 @@ async def test_a_batch_sees_what_earlier_closes_of_the_batch_decided(store: SqlS
     await store.add_agent("servicedesk", PersonIdentity(email=PIET), actor=ADMIN, at=T0)
     await store.add_exclusion("@vendor.com", actor=ADMIN, at=T0)
     later = T0 + timedelta(minutes=5)
-    await store.accept_close(closed("T-1"), now=T0)
-    await store.accept_close(closed("T-2", agent=None), now=later)  # Jan again
-    await store.accept_close(closed("T-3", PIET, agent=None), now=later)
-    await store.accept_close(closed("T-4", "sales@vendor.com"), now=later)
-    await store.accept_close(closed("T-5", "new@example.com", agent="new@example.com"),
+    await accept_close(store, closed("T-1"), now=T0)
+    await accept_close(store, closed("T-2", agent=None), now=later)  # Jan again
+    await accept_close(store, closed("T-3", PIET, agent=None), now=later)
+    await accept_close(store, closed("T-4", "sales@vendor.com"), now=later)
+    await accept_close(store, closed("T-5", "new@example.com", agent="new@example.com"),
                              now=later)
     decide = Recorder()
     report = await settle(store, decide, now=later)
@@ -138,12 +148,12 @@ async def test_a_batch_decides_exactly_as_a_single_close_does(
               for n in range(12)]
     batch_contexts, single_contexts = Recorder(), Recorder()
     for event in events:
-        await store.accept_close(event, now=T0)
+        await accept_close(store, event, now=T0)
     await settle(store, batch_contexts)
     # The same closes again under other ticket ids, one transaction each.
     for number, event in enumerate(events):
         renamed = closed(f"S-{number}", event.requester_email, agent=event.agent_email)
-        await single.close_conversation(renamed, single_contexts, now=T0)
+        await close_conversation(single, renamed, single_contexts, now=T0)
 
     def facts(ctx: AskContext) -> tuple[Any, ...]:
         return (ctx.requester_is_agent, ctx.requester_excluded, ctx.agent is None,
@@ -159,7 +169,7 @@ async def test_a_poison_close_is_rolled_back_alone_retried_then_recorded_failed(
 ) -> None:
     await team(store)
     for ticket, email in (("T-1", JAN), ("T-2", "poison@example.com"), ("T-3", PIET)):
-        await store.accept_close(closed(ticket, email, agent=None), now=T0)
+        await accept_close(store, closed(ticket, email, agent=None), now=T0)
 
     def decide(context: AskContext) -> Decision:
         assert context.requester is not None
@@ -196,7 +206,7 @@ async def test_an_outage_while_settling_fails_the_round_and_counts_no_attempt(
 ) -> None:
     await team(store)
     for ticket, email in (("T-1", JAN), ("T-2", PIET)):
-        await store.accept_close(closed(ticket, email, agent=None), now=T0)
+        await accept_close(store, closed(ticket, email, agent=None), now=T0)
 
     def connection_lost(context: AskContext) -> Decision:
         raise ConnectionResetError("the connection went away mid-batch")
@@ -212,8 +222,8 @@ async def test_an_outage_while_settling_fails_the_round_and_counts_no_attempt(
 
 async def test_forget_scrubs_a_person_from_closes_not_yet_settled(store: SqlStore) -> None:
     await team(store)
-    await store.accept_close(closed("T-1", JAN, requester_name="Jan Jansen"), now=T0)
-    await store.accept_close(closed("T-2", "kim@example.com", agent=JAN), now=T0)
+    await accept_close(store, closed("T-1", JAN, requester_name="Jan Jansen"), now=T0)
+    await accept_close(store, closed("T-2", "kim@example.com", agent=JAN), now=T0)
     # Jan is known only from the pending closes: forgetting still works.
     assert await store.forget_person("JAN@example.com", actor=ADMIN, at=T0) == 0
     payloads = [row.pending for row in await rows(store, conversations)]
@@ -232,8 +242,8 @@ async def test_forget_of_a_known_person_scrubs_their_pending_closes_too(
     store: SqlStore,
 ) -> None:
     await team(store)
-    await store.close_conversation(closed("T-1"), ask_now, now=T0)  # Jan is stored
-    await store.accept_close(closed("T-2", requester_name="Jan J."), now=T0)
+    await close_conversation(store, closed("T-1"), ask_now, now=T0)  # Jan is stored
+    await accept_close(store, closed("T-2", requester_name="Jan J."), now=T0)
     await store.forget_person(JAN, actor=ADMIN, at=T0)
     assert all(
         row.pending is None or "jan" not in row.pending.lower()
@@ -248,7 +258,7 @@ async def test_two_workers_never_settle_one_close_twice(
 ) -> None:
     await team(store)
     for number in range(60):
-        await store.accept_close(closed(f"T-{number}", f"p{number}@example.com"), now=T0)
+        await accept_close(store, closed(f"T-{number}", f"p{number}@example.com"), now=T0)
     replicas = [store, await store_factory(), await store_factory()]
     claimed: list[int] = []
     while True:
@@ -264,48 +274,16 @@ async def test_two_workers_never_settle_one_close_twice(
     assert len(await rows(store, prompts)) == 60
 
 
-async def test_closes_accepted_together_share_a_commit_yet_each_gets_its_own_answer(
-    store: SqlStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await team(store)
-    real_accept, real_accept_many = storage.asking.accept, storage.asking.accept_many
-
-    async def accept(connection: Any, event: Any, now: Any) -> Any:
-        if event.ticket_id == "T-bad":
-            raise RuntimeError("cannot store this close")
-        return await real_accept(connection, event, now)
-
-    async def accept_many(connection: Any, closes: Any) -> Any:
-        if any(event.ticket_id == "T-bad" for event, _ in closes):
-            raise RuntimeError("cannot store this close")
-        return await real_accept_many(connection, closes)
-
-    monkeypatch.setattr(storage.asking, "accept", accept)
-    monkeypatch.setattr(storage.asking, "accept_many", accept_many)
-    answers = await asyncio.gather(
-        store.accept_close(closed("T-1"), now=T0),
-        store.accept_close(closed("T-1"), now=T0),  # the same close in the same group
-        store.accept_close(closed("T-2", team="facilities"), now=T0),
-        store.accept_close(closed("T-bad"), now=T0),
-        store.accept_close(closed("T-3"), now=T0),
-        return_exceptions=True,
-    )
-    assert answers[:2] == [True, False]
-    assert isinstance(answers[2], UnknownTeam)
-    assert isinstance(answers[3], RuntimeError)
-    assert answers[4] is True
-    assert [row.external_id for row in await rows(store, conversations)] == ["T-1", "T-3"]
-
-
 async def test_a_large_group_is_stored_in_few_statements_each_close_answered_as_alone(
     store: SqlStore,
 ) -> None:
     await team(store)
-    assert await store.accept_close(closed("T-old"), now=T0)
-    assert await store.accept_close(closed("T-reopened"), now=T0)
+    assert await accept_close(store, closed("T-old"), now=T0)
+    assert await accept_close(store, closed("T-reopened"), now=T0)
     await settle(store)
-    await store.reopen_conversation(
-        ConversationReopened(source="generic", ticket_id="T-reopened", reopened_at=T0), RULES
+    await reopen_conversation(
+        store, ConversationReopened(source="generic", ticket_id="T-reopened", reopened_at=T0),
+        RULES,
     )
     fresh = [f"T-{n:02d}" for n in range(40)]  # more than one statement's worth
     group = [
@@ -314,10 +292,8 @@ async def test_a_large_group_is_stored_in_few_statements_each_close_answered_as_
         "T-reopened",  # closed again after a reopen: a new round
         "T-05",  # twice in this group: the second is a duplicate of the first
     ]
-    answers = await asyncio.gather(
-        *(store.accept_close(closed(ticket), now=T0) for ticket in group),
-        store.accept_close(closed("T-x", team="facilities"), now=T0),
-        return_exceptions=True,
+    answers = await store.accept_closes(
+        [*((closed(ticket), T0) for ticket in group), (closed("T-x", team="facilities"), T0)]
     )
     assert answers[:40] == [True] * 40
     assert answers[40:43] == [False, True, False]

@@ -7,6 +7,7 @@ import pytest
 from bot.domain.errors import AlreadyExists, InvalidValue, UnknownTeam
 from bot.domain.model import Anonymity
 from bot.domain.scales import Scale
+from bot.flows.settling import close_conversation
 from storage.store import SqlStore
 from tests.contract.support import ADMIN, T0, ask_now, closed, team
 
@@ -77,7 +78,7 @@ async def test_remove_team_refuses_a_team_with_conversations(store: SqlStore) ->
     await team(store)
     await team(store, "infra")
     await store.set_team_channel("infra", "slack", "digest", "C1", actor=ADMIN, at=T0)
-    await store.close_conversation(closed("T-1"), ask_now, now=T0)
+    await close_conversation(store, closed("T-1"), ask_now, now=T0)
     with pytest.raises(InvalidValue, match="servicedesk"):
         await store.remove_team("servicedesk", actor=ADMIN, at=T0)
     assert await store.get_team("servicedesk") is not None

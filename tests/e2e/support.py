@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
 from app.bootstrap import Ratebot, build
+from app.delivery_worker import DeliveryWorker
 from app.metrics import Metrics
 from app.server import build_app
 from app.settings import load_settings
-from bot.flows.delivery import DeliveryWorker
 from bot.services import Services
 from storage.engine import create_engine
 from storage.schema import metadata

@@ -290,11 +290,11 @@ async def test_an_unexpected_error_while_accepting_is_500_logged_without_persona
     client: TestClient[Any, Any], ratebot: Ratebot, database_url: str,
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def failing_accept(event: Any, *, now: Any) -> bool:
+    async def failing_accept(closes: Any) -> list[bool]:
         # The message carries personal data, as a database error quoting its parameters would.
-        raise RuntimeError(f"could not store the close of {event.requester_email}")
+        raise RuntimeError(f"could not store the close of {closes[0][0].requester_email}")
 
-    monkeypatch.setattr(ratebot.services.store, "accept_close", failing_accept)
+    monkeypatch.setattr(ratebot.services.store, "accept_closes", failing_accept)
     caplog.set_level(logging.ERROR, logger="adapters.helpdesk.webhook")
     body = await assert_refused(
         client, ratebot, database_url, 500, "error",
@@ -428,10 +428,10 @@ async def test_a_failing_webhook_logs_its_ticket_id_escaped_and_cut_short(
     client: TestClient[Any, Any], ratebot: Ratebot, database_url: str,
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def failing_accept(event: Any, *, now: Any) -> bool:
+    async def failing_accept(closes: Any) -> list[bool]:
         raise RuntimeError("the store broke")
 
-    monkeypatch.setattr(ratebot.services.store, "accept_close", failing_accept)
+    monkeypatch.setattr(ratebot.services.store, "accept_closes", failing_accept)
     caplog.set_level(logging.ERROR, logger="adapters.helpdesk.webhook")
     # A forged log line after a newline, a terminal escape, and far too much of it.
     ticket = "INC-1\n2026-11-24 ERROR forged: all is lost \x1b[2J" + "x" * 190

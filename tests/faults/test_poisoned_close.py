@@ -17,14 +17,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from app.delivery_worker import DeliveryWorker
+from bot.domain.asking_rules import GAVE_UP
 from bot.domain.events import ConversationClosed
 from bot.domain.model import PromptStatus
-from bot.flows.delivery import SETTLE_ATTEMPTS, DeliveryWorker
+from bot.flows.delivery import SETTLE_ATTEMPTS
 from bot.services import Services
 from storage.engine import create_engine
 from storage.schema import conversations, prompts
-from storage.settling import GAVE_UP
 from storage.store import SqlStore
+from tests.contract.support import accept_close
 from tests.fakes.clock import FakeClock
 
 pytestmark = pytest.mark.faults
@@ -128,7 +130,7 @@ async def test_a_poisoned_close_fails_alone_is_counted_and_is_given_up_on_across
         pytest.skip("SQLite stores a NUL in text: that close is decided like any other")
     store = ratebot.store
     for ticket in ("T-1", "T-2", "T-3"):
-        assert await store.accept_close(closed(ticket, clock), now=clock.now())
+        assert await accept_close(store, closed(ticket, clock), now=clock.now())
     await poison(store, "T-2", POISONS[kind])
 
     await ratebot.round()
@@ -139,7 +141,7 @@ async def test_a_poisoned_close_fails_alone_is_counted_and_is_given_up_on_across
     for attempt in range(2, SETTLE_ATTEMPTS + 1):
         clock.advance(seconds=PAST_BACKOFF.total_seconds())
         await ratebot.restart()  # the count is in the database, not in the worker
-        assert await ratebot.store.accept_close(closed(f"N-{attempt}", clock), now=clock.now())
+        assert await accept_close(ratebot.store, closed(f"N-{attempt}", clock), now=clock.now())
         await ratebot.round()
         # Closes that came in meanwhile are decided in the same round as the retry.
         assert (await outcome(ratebot.store, f"N-{attempt}"))[0] == PromptStatus.PENDING.value
@@ -161,13 +163,13 @@ async def test_a_poisoned_close_waits_out_its_back_off_without_holding_up_the_re
     ratebot: Restartable, clock: FakeClock
 ) -> None:
     store = ratebot.store
-    assert await store.accept_close(closed("T-1", clock), now=clock.now())
+    assert await accept_close(store, closed("T-1", clock), now=clock.now())
     await poison(store, "T-1", POISONS["surrogate"])
     await ratebot.round()
     assert await outcome(store, "T-1") == (None, None, 1, True)
     # Before its back-off has passed it is not even tried: the others go first, alone.
     for n in range(3):
-        assert await store.accept_close(closed(f"T-{n + 2}", clock), now=clock.now())
+        assert await accept_close(store, closed(f"T-{n + 2}", clock), now=clock.now())
         await ratebot.round()
         assert (await outcome(store, f"T-{n + 2}"))[0] == PromptStatus.PENDING.value
     assert await outcome(store, "T-1") == (None, None, 1, True)

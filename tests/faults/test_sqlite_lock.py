@@ -26,7 +26,7 @@ from app.bootstrap import Ratebot
 from app.runtime import tune_garbage_collector
 from bot.domain.errors import StoreUnavailable
 from storage.schema import conversations, prompts
-from tests.contract.support import closed
+from tests.contract.support import accept_close, closed
 from tests.e2e.support import CLOSE, SECRET, generic_ratebot, running, served
 from tests.fakes.clock import FakeClock
 
@@ -164,7 +164,7 @@ async def test_a_lock_held_elsewhere_answers_503_fast_and_health_stays_instant(
     store, clock = ratebot.services.store, ratebot.services.clock
     tickets = [f"LOCKED-{n}" for n in range(5)]
     async with served(ratebot) as client:
-        assert await store.accept_close(closed("BEFORE"), now=clock.now())
+        assert await accept_close(store, closed("BEFORE"), now=clock.now())
         async with lock_held(database_url, mode) as lock, worker_running(ratebot) as worker:
             stop_probing = asyncio.Event()
             probing = asyncio.create_task(probe_health(client, stop_probing))

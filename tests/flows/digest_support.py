@@ -8,12 +8,12 @@ from datetime import datetime
 
 import pytest
 
+from app.delivery_worker import DeliveryWorker
 from bot.domain.answers import RatingResult
 from bot.domain.events import ConversationClosed
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import PromptStatus
 from bot.flows.asking import conversation_closed
-from bot.flows.delivery import DeliveryWorker
 from bot.flows.recording import add_comment, record_rating
 from bot.services import Services
 from storage.digest_queries import DigestQueries

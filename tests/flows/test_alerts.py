@@ -6,12 +6,12 @@ import dataclasses
 
 import pytest
 
+from app.delivery_worker import DeliveryWorker
 from bot.domain.errors import InvalidValue
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import DetractorAlert
 from bot.domain.model import FollowUpStatus
 from bot.flows import alerts
-from bot.flows.delivery import DeliveryWorker
 from bot.flows.recording import record_rating
 from bot.services import Services
 from tests.fakes.chat import FakeChat

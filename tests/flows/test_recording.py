@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.delivery_worker import DeliveryWorker
 from bot.domain.errors import NotRecipient, PromptClosed, PromptExpired, ScoreOffScale
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, PromptStatus
 from bot.domain.scales import Category
-from bot.flows.delivery import DeliveryWorker
 from bot.flows.recording import add_comment, record_rating
 from bot.services import Services
 from tests.fakes.clock import FakeClock

@@ -6,8 +6,8 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
+from app.delivery_worker import DeliveryWorker
 from bot.domain.model import PromptStatus
-from bot.flows.delivery import DeliveryWorker
 from bot.services import Services
 from storage.store import open_store
 from tests.fakes.chat import FakeChat

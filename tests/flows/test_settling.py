@@ -6,11 +6,12 @@ import asyncio
 import dataclasses
 import time
 
+from app.delivery_worker import DeliveryWorker
 from app.metrics import Metrics
 from bot.domain.events import ConversationClosed
 from bot.flows.asking import close_accepted
-from bot.flows.delivery import DeliveryWorker
 from bot.services import Services
+from tests.contract.support import accept_close
 from tests.fakes.clock import FakeClock
 
 
@@ -57,7 +58,7 @@ async def test_a_backlog_is_worked_off_in_batches_that_let_requests_in_between(
     services: Services, clock: FakeClock
 ) -> None:
     for n in range(30):
-        assert await services.store.accept_close(closed(f"T-{n}", clock), now=clock.now())
+        assert await accept_close(services.store, closed(f"T-{n}", clock), now=clock.now())
     stop = asyncio.Event()
     worker = asyncio.create_task(
         DeliveryWorker(services, settle_batch=10).run(stop, interval=60)

@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestClient
 from adapters.slack.app import SlackBinding, slack_chat
 from adapters.slack.outbound import SlackChat
 from app.bootstrap import Ratebot
+from app.delivery_worker import DeliveryWorker
 from app.platforms import slack_config
-from bot.flows.delivery import DeliveryWorker
 from tests.fakes.slack_api import Call, FakeSlackApi
 
 SIGNING_SECRET = "slack-signing-secret-for-tests"

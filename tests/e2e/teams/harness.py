@@ -15,11 +15,11 @@ from adapters.teams.app import teams_chat, teams_routes
 from adapters.teams.outbound import TeamsChat
 from app.bootstrap import Ratebot, policy_from
 from app.chart import MatplotlibCharts
+from app.delivery_worker import DeliveryWorker
 from app.metrics import Metrics
 from app.platforms import teams_config
 from app.server import build_app
 from app.settings import load_settings
-from bot.flows.delivery import DeliveryWorker
 from bot.services import Services
 from storage.engine import create_engine
 from storage.store import SqlStore

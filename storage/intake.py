@@ -1,0 +1,164 @@
+"""Accepting closes: stored, undecided, by one statement for a whole group of them.
+
+The group (its size, its timing) is chosen by the caller, `app.intake.IntakeBatcher`:
+here is only the statement, and one transaction per call.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.errors import UnknownTeam
+from bot.domain.events import ConversationClosed
+from bot.domain.model import ConversationState
+from storage.base import StoreBase, insert_on
+from storage.pending import pending_payload
+from storage.prepared import prepared
+from storage.schema import conversations, teams
+from storage.types import UtcDateTime
+
+_CLOSED = ConversationState.CLOSED.value
+
+# What an accepted close stores, as bind parameters: (name, type).
+_CLOSE_VALUES: tuple[tuple[str, Any], ...] = (
+    ("source", sa.String),
+    ("external_id", sa.String),
+    ("team", sa.String),
+    ("subject", sa.Text),
+    ("always_ask", sa.Boolean),
+    ("closed_at", UtcDateTime()),
+    ("created_at", UtcDateTime()),
+    ("pending", sa.Text),
+)
+# Closes stored by one statement at most; a larger group takes several.
+MANY_AT_ONCE = 32
+
+
+def _statement_for(dialect: str, *, count: int) -> Any:
+    """Insert `count` closes, or re-close reopened conversations; closed ones are left alone.
+
+    The values are joined to their team by name, so a close for an unknown team inserts
+    nothing, and a row back means a new close: one statement both stores the closes and
+    says which are new. A closed conversation's row is only updated from a state other
+    than closed, so the same close twice is a duplicate even between replicas
+    (PostgreSQL makes the second upsert wait for the first and re-checks the WHERE).
+    Parameters are named `<value>_<n>` for the n-th close.
+    """
+    each = [
+        sa.select(
+            *(sa.bindparam(f"{name}_{n}", type_=type_).label(name) for name, type_ in _CLOSE_VALUES)
+        )
+        for n in range(count)
+    ]
+    rows = (sa.union_all(*each) if count > 1 else each[0]).subquery("closes")
+    source = (
+        sa.select(
+            rows.c.source, rows.c.external_id, teams.c.id, rows.c.subject,
+            sa.literal(_CLOSED, sa.String), sa.literal(1, sa.Integer), rows.c.always_ask,
+            rows.c.closed_at, rows.c.created_at, rows.c.pending, sa.literal(0, sa.Integer),
+        )
+        .select_from(rows.join(teams, teams.c.name == rows.c.team))
+        # SQLite reads "ON CONFLICT" after a join as the join's ON without a WHERE.
+        .where(sa.true())
+    )
+    insert = insert_on(dialect, conversations).from_select(
+        [
+            "source", "external_id", "team_id", "subject", "state", "round", "always_ask",
+            "closed_at", "created_at", "pending", "pending_attempts",
+        ],
+        source,
+    )
+    new = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=[conversations.c.source, conversations.c.external_id],
+        set_={
+            "state": _CLOSED,
+            "round": conversations.c.round + 1,
+            "team_id": new.team_id,
+            "subject": sa.func.coalesce(new.subject, conversations.c.subject),
+            "always_ask": new.always_ask,
+            "closed_at": new.closed_at,
+            "pending": new.pending,
+            "pending_attempts": 0,
+            "pending_retry_at": None,
+        },
+        where=conversations.c.state != _CLOSED,
+    ).returning(conversations.c.source, conversations.c.external_id)
+
+
+# One statement per dialect and number of closes, built on first use.
+_ACCEPTS = {
+    count: prepared(functools.partial(_statement_for, count=count))
+    for count in range(1, MANY_AT_ONCE + 1)
+}
+_TEAM_EXISTS = prepared(
+    lambda _: sa.select(teams.c.id).where(teams.c.name == sa.bindparam("team"))
+)
+
+
+class IntakeQueries(StoreBase):
+    async def accept_closes(
+        self, closes: Sequence[tuple[ConversationClosed, datetime]]
+    ) -> list[bool | UnknownTeam]:
+        async with self._write() as connection:
+            return await accept_many(connection, closes)
+
+
+async def accept_many(
+    connection: AsyncConnection, closes: Sequence[tuple[ConversationClosed, datetime]]
+) -> list[bool | UnknownTeam]:
+    """Store closes that arrived together, in as few statements as their number allows.
+
+    The same ticket twice in one group is the second time a duplicate of the first, as
+    if they had come one after the other: the repeats are stored after the others.
+    """
+    outcomes: list[bool | UnknownTeam] = [False] * len(closes)
+    first: dict[tuple[str, str], int] = {}
+    repeats: list[int] = []
+    for index, (event, _) in enumerate(closes):
+        key = (event.source, event.ticket_id)
+        if key in first:
+            repeats.append(index)
+        else:
+            first[key] = index
+    # In key order: two replicas storing overlapping groups lock their rows alike.
+    unique = sorted(first.items())
+    for start in range(0, len(unique), MANY_AT_ONCE):
+        chunk = [index for _, index in unique[start:start + MANY_AT_ONCE]]
+        parameters: dict[str, Any] = {}
+        for n, index in enumerate(chunk):
+            event, now = closes[index]
+            parameters.update(_close_parameters(event, now, n))
+        stored = await connection.execute(_ACCEPTS[len(chunk)](connection), parameters)
+        new = {(row.source, row.external_id) for row in stored}
+        for index in chunk:
+            event = closes[index][0]
+            outcomes[index] = (event.source, event.ticket_id) in new
+    for index in repeats:
+        outcomes[index] = (await accept_many(connection, [closes[index]]))[0]
+    for index, (event, _) in enumerate(closes):
+        # Checked only when nothing was stored: a new close already proved its team.
+        if outcomes[index] is False and index not in repeats:
+            found = await connection.execute(_TEAM_EXISTS(connection), {"team": event.team})
+            if found.first() is None:
+                outcomes[index] = UnknownTeam(event.team)
+    return outcomes
+
+
+def _close_parameters(event: ConversationClosed, now: datetime, n: int) -> dict[str, Any]:
+    return {
+        f"source_{n}": event.source,
+        f"external_id_{n}": event.ticket_id,
+        f"team_{n}": event.team,
+        f"subject_{n}": event.subject,
+        f"always_ask_{n}": event.always_ask,
+        f"closed_at_{n}": event.closed_at,
+        f"created_at_{n}": now,
+        f"pending_{n}": pending_payload(event, now),
+    }

@@ -1,0 +1,84 @@
+"""What an accepted close keeps until it is settled: the people it named, as short JSON.
+
+Accepting stores the close on its conversation row, undecided: `pending` holds what
+settling needs (the people's identities and when it was accepted); settling clears it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.events import ConversationClosed
+from bot.domain.identity import PersonIdentity
+from storage.base import normalize_email
+
+# Short keys: the payload is written on every close and read once.
+_IDENTITY_KEYS = (
+    ("e", "email"), ("n", "display_name"), ("s", "slack_user_id"), ("t", "teams_user_id"),
+)
+
+
+def pending_payload(event: ConversationClosed, now: datetime) -> str:
+    requester = PersonIdentity(
+        email=event.requester_email, display_name=event.requester_name,
+        slack_user_id=event.requester_slack_id, teams_user_id=event.requester_teams_id,
+    )
+    agent = PersonIdentity(
+        email=event.agent_email, display_name=event.agent_name,
+        slack_user_id=event.agent_slack_id, teams_user_id=event.agent_teams_id,
+    )
+    return json.dumps(
+        {"at": now.isoformat(), "r": _identity_json(requester), "a": _identity_json(agent)},
+        separators=(",", ":"),
+    )
+
+
+def _identity_json(identity: PersonIdentity) -> dict[str, str]:
+    return {short: value for short, name in _IDENTITY_KEYS if (value := getattr(identity, name))}
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    accepted_at: datetime
+    requester: PersonIdentity
+    agent: PersonIdentity
+
+
+def parse_payload(text: str) -> Payload:
+    data = json.loads(text)
+    return Payload(
+        accepted_at=datetime.fromisoformat(data["at"]),
+        requester=_identity_from(data.get("r", {})),
+        agent=_identity_from(data.get("a", {})),
+    )
+
+
+def _identity_from(data: dict[str, str]) -> PersonIdentity:
+    return PersonIdentity(**{name: data.get(short) for short, name in _IDENTITY_KEYS})
+
+
+def scrub_payload(text: str, person: PersonIdentity) -> str | None:
+    """The payload without any identity matching `person`; None when nothing matched.
+
+    `forget` calls this so a person's email and name do not outlive them in a close not
+    yet settled: that close is then decided as for a forgotten person.
+    """
+    data = json.loads(text)
+    changed = False
+    for role in ("r", "a"):
+        identity = _identity_from(data.get(role, {}))
+        if _same_person(identity, person):
+            data[role] = {}
+            changed = True
+    return json.dumps(data, separators=(",", ":")) if changed else None
+
+
+def _same_person(identity: PersonIdentity, person: PersonIdentity) -> bool:
+    pairs = (
+        (normalize_email(identity.email), normalize_email(person.email)),
+        (identity.slack_user_id, person.slack_user_id),
+        (identity.teams_user_id, person.teams_user_id),
+    )
+    return any(given is not None and given == stored for given, stored in pairs)

@@ -1,0 +1,143 @@
+"""The delivery worker: settling beside sending, and taking over from dead predecessors."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.delivery_worker import DeliveryWorker
+from bot.domain.events import ConversationClosed
+from bot.domain.messages import RatingPrompt
+from bot.ports.chat import SendBegins
+from bot.services import Services
+from storage.schema import conversations, prompts
+from tests.contract.support import accept_close
+from tests.fakes.chat import FakeChat
+from tests.fakes.clock import FakeClock
+from tests.flows.conftest import Close
+
+LEASE = timedelta(minutes=1)
+
+
+@dataclass
+class SlowChat(FakeChat):
+    """Takes its time over every send, until told to go on."""
+
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send_prompt(
+        self, prompt: RatingPrompt, *, begin: SendBegins | None = None
+    ) -> str:
+        self.started.set()
+        await self.release.wait()
+        return await super().send_prompt(prompt, begin=begin)
+
+
+async def test_closes_are_decided_while_a_slow_platform_is_being_sent_to(
+    close: Close, services: Services, clock: FakeClock, store_engine: AsyncEngine
+) -> None:
+    slow = SlowChat()
+    slowed = replace(services, chats=(slow,))
+    await close("T-1")
+    worker = DeliveryWorker(slowed)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop, interval=0.05))
+    try:
+        await asyncio.wait_for(slow.started.wait(), 5)
+        # A webhook accepts a close while the sender waits on the platform.
+        accepted = datetime.now()
+        await accept_close(slowed.store, _close_of("T-2", "kim@example.com", clock),
+                           now=clock.now())
+        slowed.wakeup.set()
+        await _prompt_of(store_engine, "T-2", within=5.0)
+        assert (datetime.now() - accepted).total_seconds() < 2
+        assert slow.sent == []  # the first send is still under way
+    finally:
+        slow.release.set()
+        stop.set()
+        await asyncio.wait_for(running, 10)
+
+
+def _close_of(ticket: str, email: str, clock: FakeClock) -> ConversationClosed:
+    return ConversationClosed(
+        source="generic", ticket_id=ticket, requester_email=email, team="servicedesk",
+        closed_at=clock.now(), subject=None, agent_email=None,
+    )
+
+
+async def _prompt_of(engine: AsyncEngine, ticket: str, *, within: float) -> int:
+    """The id of the ticket's prompt, once its close is decided."""
+    query = (
+        sa.select(prompts.c.id)
+        .join(conversations, conversations.c.id == prompts.c.conversation_id)
+        .where(conversations.c.external_id == ticket)
+    )
+    async with asyncio.timeout(within):
+        while True:
+            async with engine.connect() as connection:
+                found = (await connection.execute(query)).scalar()
+            if found is not None:
+                return int(found)
+            await asyncio.sleep(0.02)
+
+
+async def worker_holding_the_prompts(
+    services: Services, clock: FakeClock, *, host: str, pid: int
+) -> DeliveryWorker:
+    """A worker registered as process `pid` on `host`, holding every due prompt."""
+    worker = DeliveryWorker(services, lease=LEASE)
+    await worker.take_over_from_the_dead(host=host, pid=pid, alive=lambda _: True)
+    await services.store.claim_due_prompts(
+        now=clock.now(), limit=5, lease=LEASE, token=worker.instance + "0" * 16
+    )
+    return worker
+
+
+async def test_a_restarted_worker_frees_at_once_what_its_dead_predecessor_held(
+    close: Close, services: Services, chat: FakeChat, clock: FakeClock
+) -> None:
+    await close("T-1")
+    await worker_holding_the_prompts(services, clock, host="host-a", pid=1001)
+    # The process is gone; a new one starts on the same host, well inside the lease.
+    successor = DeliveryWorker(services, lease=LEASE)
+    assert await successor.take_over_from_the_dead(
+        host="host-a", pid=1002, alive=lambda pid: pid != 1001
+    ) == 1
+    await successor.run_once()
+    assert len(chat.sent) == 1
+
+
+async def test_claims_of_a_live_or_distant_worker_wait_for_their_lease(
+    close: Close, services: Services, chat: FakeChat, clock: FakeClock
+) -> None:
+    await close("T-1")
+    await worker_holding_the_prompts(services, clock, host="host-a", pid=1001)
+    elsewhere = DeliveryWorker(services, lease=LEASE)
+    assert await elsewhere.take_over_from_the_dead(
+        host="host-b", pid=1002, alive=lambda pid: False
+    ) == 0
+    beside = DeliveryWorker(services, lease=LEASE)
+    # Another live process on the same host.
+    assert await beside.take_over_from_the_dead(
+        host="host-a", pid=1003, alive=lambda pid: True
+    ) == 0
+    await beside.run_once()
+    assert chat.sent == []
+    clock.advance(minutes=2)
+    await beside.run_once()
+    assert len(chat.sent) == 1
+
+
+async def test_a_predecessor_with_our_own_pid_is_dead(
+    close: Close, services: Services, chat: FakeChat, clock: FakeClock
+) -> None:
+    # A container restarted: its one process has pid 1 again.
+    await close("T-1")
+    await worker_holding_the_prompts(services, clock, host="box", pid=1)
+    successor = DeliveryWorker(services, lease=LEASE)
+    assert await successor.take_over_from_the_dead(host="box", pid=1, alive=lambda pid: True) == 1
