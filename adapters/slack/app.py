@@ -192,6 +192,17 @@ class AckOnce:
 
 
 def register(app: AsyncApp, handlers: SlackHandlers, services: Services) -> None:
+    """One listener per Slack action, view, shortcut, command and event ratebot serves."""
+    remembered = [_once(services)]
+    _register_actions(app, handlers, remembered)
+    _register_the_rest(app, handlers, services, remembered)
+
+
+Middleware = Callable[..., Awaitable[Any]]
+
+
+def _once(services: Services) -> Middleware:
+    """A listener's middleware that lets each delivery through once."""
 
     async def handle_once(body: Payload, next: Callable[[], Awaitable[None]]) -> Any:
         # Slack retries what it thinks was lost: the same delivery is acknowledged, not redone.
@@ -211,7 +222,13 @@ def register(app: AsyncApp, handlers: SlackHandlers, services: Services) -> None
         await next()
         return None
 
-    remembered = [handle_once]
+    return handle_once
+
+
+def _register_actions(
+    app: AsyncApp, handlers: SlackHandlers, remembered: list[Middleware]
+) -> None:
+    """The buttons: acknowledged at once, the work goes on after the answer."""
 
     def action(action_id: str | re.Pattern[str],
                work: Callable[[Payload], Awaitable[None]]) -> None:
@@ -232,6 +249,12 @@ def register(app: AsyncApp, handlers: SlackHandlers, services: Services) -> None
     action(render.HOME_OPTIN_ACTION, opt_in)
     action(render.CLAIM_ACTION, handlers.claim)
     action(render.RESOLVE_ACTION, handlers.open_resolve)
+
+
+def _register_the_rest(
+    app: AsyncApp, handlers: SlackHandlers, services: Services, remembered: list[Middleware]
+) -> None:
+    """Modal submissions, the close shortcut, `/ratings`, and the events ratebot reads."""
 
     @app.view(render.COMMENT_VIEW, middleware=remembered)
     async def comment_submitted(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:

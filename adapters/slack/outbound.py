@@ -37,6 +37,7 @@ from bot.domain.messages import (
 )
 from bot.domain.model import Person
 from bot.domain.texts import locale_for
+from bot.flows.contact_book import ContactBook
 from bot.ports.chat import (
     PermanentDeliveryError,
     RateLimited,
@@ -166,7 +167,7 @@ class SlackChat:
         # Posts prompts without the SDK's retry on a dropped connection: the post may
         # have arrived, and the delivery worker asks Slack before it posts again.
         self._poster = poster or client
-        self._store = store
+        self._contacts = ContactBook(store, SystemClock())
         self.gate = gate or RateLimitGate(store, SystemClock(), shared=False)
         self._default_locale = default_locale
         self._session = session  # owned: closed by `aclose`
@@ -279,7 +280,7 @@ class SlackChat:
                 raise RecipientUnreachable(DEACTIVATED)
             user_id = str(user["id"])
         identity = await self.identity_of(user_id)
-        return await self._store.upsert_person(
+        return await self._contacts.learned(
             PersonIdentity(
                 email=person.email or identity.email,
                 slack_user_id=user_id,
@@ -302,13 +303,6 @@ class SlackChat:
             timezone=user.get("tz") or None,
             slack_user_id=user_id,
         )
-
-    async def person(self, user_id: str) -> Person:
-        """The stored person behind a Slack user, looked up in Slack the first time."""
-        found = await self._store.find_person(slack_user_id=user_id)
-        if found is not None and found.email and found.locale:
-            return found
-        return await self._store.upsert_person(await self.identity_of(user_id))
 
     # ------------------------------------------------------------------ Web API
 

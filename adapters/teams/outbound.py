@@ -42,6 +42,7 @@ from bot.domain.messages import (
 from bot.domain.model import Person
 from bot.domain.platform_refs import TeamsConversation
 from bot.domain.texts import locale_for, question_for, text
+from bot.flows.contact_book import ContactBook
 from bot.flows.delivery import NOT_INSTALLED
 from bot.ports.charts import ChartRenderer, ChartSize
 from bot.ports.chat import (
@@ -154,8 +155,7 @@ class TeamsChat:
     ) -> None:
         self._adapter = adapter
         self._chart = chart
-        self._store = store
-        self._clock = clock
+        self._contacts = ContactBook(store, clock)
         self._app_id = app_id or ""
         self._tenant_id = tenant_id or None
         self._locale = default_locale
@@ -275,12 +275,12 @@ class TeamsChat:
             raise delivery_error(error, personal=personal) from error
 
     async def _personal_reference(self, person: Person) -> dict[str, Any]:
-        stored = await self._store.teams_personal_conversation(person.id)
+        stored = await self._contacts.personal_conversation(person.id)
         if stored is not None:
             reference: dict[str, Any] = json.loads(stored.reference)
             return reference
         member_id = person.teams_user_id or person.teams_aad_object_id
-        home = await self._store.teams_newest_conversation(self._tenant_id)
+        home = await self._contacts.newest_conversation(self._tenant_id)
         if member_id is None and person.email:
             found = await self._find_by_email(person)
             if found is not None:
@@ -292,14 +292,14 @@ class TeamsChat:
     async def _find_by_email(self, person: Person) -> tuple[str, TeamsConversation] | None:
         """Look the person up in the rosters of the teams the bot is in; cache their ids."""
         assert person.email is not None
-        for team in await self._store.teams_team_conversations(self._tenant_id):
+        for team in await self._contacts.team_conversations(self._tenant_id):
             try:
                 member = await self._member(team, person.email)
             except PermanentDeliveryError:
                 continue  # not in this team (404), or the bot was removed from it
             if member is None or not getattr(member, "id", None):
                 continue
-            await self._store.upsert_person(
+            await self._contacts.learned(
                 PersonIdentity(
                     email=person.email,
                     teams_user_id=member.id,
@@ -347,7 +347,7 @@ class TeamsChat:
         serialized: dict[str, Any] = reference.serialize()
         serialized.setdefault("conversation", {})["tenantId"] = tenant
         serialized["conversation"]["conversationType"] = "personal"
-        await self._store.save_teams_conversation(
+        await self._contacts.opened(
             TeamsConversation(
                 conversation_id=str(reference.conversation.id),
                 kind="personal",
@@ -355,10 +355,6 @@ class TeamsChat:
                 service_url=home.service_url,
                 reference=json.dumps(serialized, sort_keys=True),
                 person_id=person.id,
-            ),
-            at=self._now(),
+            )
         )
         return serialized
-
-    def _now(self) -> datetime:
-        return self._clock.now()

@@ -79,29 +79,7 @@ def manifest(app_id: str, *, name: str = "ratebot", domain: str | None = None) -
                 ],
             }
         ],
-        "composeExtensions": [
-            {
-                "botId": app_id,
-                "commands": [
-                    {
-                        "id": CLOSE_COMMAND,
-                        "type": "action",
-                        "title": CLOSE_TITLE,
-                        "description": "Close this request and ask its author to rate the help.",
-                        "context": ["message"],
-                        "fetchTask": False,
-                        "parameters": [
-                            {
-                                "name": SUBJECT_PARAMETER,
-                                "title": "Subject (optional)",
-                                "description": "What the request was about, for the rating",
-                                "inputType": "text",
-                            }
-                        ],
-                    }
-                ],
-            }
-        ],
+        "composeExtensions": [_close_action(app_id)],
         # Receive every message in a team's channels (not only @mentions): the first
         # message of a thread names the requester when an agent later says `close`.
         "authorization": {
@@ -114,6 +92,31 @@ def manifest(app_id: str, *, name: str = "ratebot", domain: str | None = None) -
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [domain] if domain else [],
         "webApplicationInfo": {"id": app_id, "resource": f"api://botid-{app_id}"},
+    }
+
+
+def _close_action(app_id: str) -> dict[str, Any]:
+    """The message action "Close and ask for a rating", with its optional subject."""
+    return {
+        "botId": app_id,
+        "commands": [
+            {
+                "id": CLOSE_COMMAND,
+                "type": "action",
+                "title": CLOSE_TITLE,
+                "description": "Close this request and ask its author to rate the help.",
+                "context": ["message"],
+                "fetchTask": False,
+                "parameters": [
+                    {
+                        "name": SUBJECT_PARAMETER,
+                        "title": "Subject (optional)",
+                        "description": "What the request was about, for the rating",
+                        "inputType": "text",
+                    }
+                ],
+            }
+        ],
     }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Protocol, runtime_checkable
 
 from bot.domain.errors import NotFound
 from bot.domain.identity import PersonIdentity
@@ -14,15 +13,6 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 MAX_NOTE = 500
-
-
-@runtime_checkable
-class AlertUpdater(Protocol):
-    """A chat platform that can re-render an alert it posted (Slack's chat.update)."""
-
-    platform: str
-
-    async def update_alert(self, ref: str, alert: DetractorAlert) -> None: ...
 
 
 async def alert_detractor(services: Services, follow_up_id: int) -> str | None:
@@ -58,19 +48,20 @@ async def alert_detractor(services: Services, follow_up_id: int) -> str | None:
 
 async def claim(services: Services, follow_up_id: int, who: PersonIdentity) -> DetractorAlert:
     """`who` follows up; the alert is re-rendered to say so."""
-    person = await services.store.upsert_person(who)
-    await services.store.claim_follow_up(follow_up_id, person.id, at=services.clock.now())
+    async with services.store.transaction() as tx:
+        person = await tx.upsert_person(who)
+        await tx.claim_follow_up(follow_up_id, person.id, at=services.clock.now())
     return await refresh(services, follow_up_id)
 
 
 async def resolve(
     services: Services, follow_up_id: int, who: PersonIdentity, note: str | None
 ) -> DetractorAlert:
+    """`who` closed the loop, with an optional note; the alert is re-rendered to say so."""
     cleaned = " ".join((note or "").split())[:MAX_NOTE] or None
-    person = await services.store.upsert_person(who)
-    await services.store.resolve_follow_up(
-        follow_up_id, person.id, cleaned, at=services.clock.now()
-    )
+    async with services.store.transaction() as tx:
+        person = await tx.upsert_person(who)
+        await tx.resolve_follow_up(follow_up_id, person.id, cleaned, at=services.clock.now())
     return await refresh(services, follow_up_id)
 
 
@@ -90,7 +81,7 @@ async def refresh(services: Services, follow_up_id: int) -> DetractorAlert:
     if follow_up.alert_ref is None:
         return alert
     for chat in services.chats:
-        if chat.platform == follow_up.alert_platform and isinstance(chat, AlertUpdater):
+        if chat.platform == follow_up.alert_platform:
             try:
                 await chat.update_alert(follow_up.alert_ref, alert)
             except DeliveryError as error:

@@ -43,7 +43,7 @@ async def test_the_weekly_digest_is_posted_as_a_card_into_the_channel(
 
 async def test_plain_text_to_a_channel(bot: TeamsBotUnderTest) -> None:
     await bot.teams.add_bot_to_channel(ALERT_CHANNEL, PIET)
-    stored = await bot.chat._store.teams_conversation(ALERT_CHANNEL)
+    stored = await bot.services.store.teams_conversation(ALERT_CHANNEL)
     assert stored is not None
     await bot.chat.post_message(stored.reference, TextMessage("hello"))
     assert bot.teams.connector.of("send")[-1].body["text"] == "hello"
@@ -54,7 +54,7 @@ async def test_a_withdrawn_prompt_is_updated_in_place(bot: TeamsBotUnderTest) ->
     await install(bot, JAN)
     prompt = await close_for(bot, JAN.email)
     assert prompt.message_ref is not None
-    rendered = await bot.chat._store.rating_prompt(prompt.id)
+    rendered = await bot.services.store.rating_prompt(prompt.id)
     assert rendered is not None
     notice = "This rating request was withdrawn because the ticket was reopened."
     await bot.chat.update_prompt(prompt.message_ref, PromptUpdate(rendered, notice=notice))

@@ -66,7 +66,7 @@ async def test_adding_the_bot_to_a_channel_stores_the_channel_and_its_team(
 ) -> None:
     status, _ = await bot.teams.add_bot_to_channel(ALERT_CHANNEL, PIET)
     assert status == 200
-    store = bot.chat._store
+    store = bot.services.store
     stored = await store.teams_conversation(ALERT_CHANNEL)
     assert stored is not None
     assert stored.kind == "channel"
@@ -80,7 +80,7 @@ async def test_every_message_refreshes_the_reference(bot: TeamsBotUnderTest) -> 
     assert status == 200
     person = await bot.services.store.find_person(teams_user_id=JAN.teams_id)
     assert person is not None
-    stored = await bot.chat._store.teams_personal_conversation(person.id)
+    stored = await bot.services.store.teams_personal_conversation(person.id)
     assert stored is not None and stored.conversation_id == JAN.chat
 
 

@@ -97,10 +97,10 @@ async def test_a_valid_token_is_accepted_and_forged_ones_are_refused(
             bot.teams.headers["Authorization"] = f"Bearer {forged}"
             status, _ = await bot.teams.post(install)
             assert status == 401, why
-        assert await bot.chat._store.teams_conversation(JAN.chat) is None
+        assert await bot.services.store.teams_conversation(JAN.chat) is None
 
         bot.teams.headers["Authorization"] = f"Bearer {token(signing_key, connector.url)}"
         status, _ = await bot.teams.post(install)
         assert status == 200
-        stored = await bot.chat._store.teams_conversation(JAN.chat)
+        stored = await bot.services.store.teams_conversation(JAN.chat)
         assert stored is not None and stored.kind == "personal"
