@@ -1,20 +1,18 @@
-"""Queries the chat adapters need: event de-duplication, re-rendering prompts and alerts."""
+"""Queries the chat adapters need: event de-duplication, the facts of alerts, own ratings."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 
-from bot.domain.answers import FollowUp, RatedItem
-from bot.domain.messages import DetractorAlert, RatingPrompt
-from bot.domain.model import Anonymity, Person
+from bot.domain.answers import AlertFacts, RatedItem
 from bot.domain.scales import Scale
 from storage.base import StoreBase, insert_for
 from storage.lookups import person_by_id, team_by_id
-from storage.prompt_view import prompt_view
-from storage.rows import follow_up_from
+from storage.rows import follow_up_from, rating_from
 from storage.schema import (
     chat_deliveries,
     conversations,
@@ -27,10 +25,17 @@ from storage.schema import (
 DELIVERY_MEMORY = timedelta(days=1)
 
 
-def _name(person: Person | None) -> str | None:
-    if person is None:
-        return None
-    return person.display_name or person.email or person.slack_user_id
+def _labelled(prefix: str, table: sa.Table) -> list[sa.Label[Any]]:
+    return [column.label(prefix + column.name) for column in table.c]
+
+
+def _unlabelled(prefix: str, row: Any) -> SimpleNamespace:
+    """The columns `_labelled` with `prefix`, under their own names."""
+    return SimpleNamespace(**{
+        key[len(prefix):]: value
+        for key, value in row._mapping.items()
+        if isinstance(key, str) and key.startswith(prefix)
+    })
 
 
 class ChatQueries(StoreBase):
@@ -49,19 +54,11 @@ class ChatQueries(StoreBase):
             )
             return inserted.scalar() is not None
 
-    async def rating_prompt(self, prompt_id: int) -> RatingPrompt | None:
-        """The prompt's message content; None for no such prompt or a forgotten person."""
-        async with self._read() as connection:
-            view = await prompt_view(connection, prompt_id)
-        return None if view is None else view.rendered
-
-    async def detractor_alert(self, follow_up_id: int) -> tuple[FollowUp, DetractorAlert] | None:
+    async def alert_facts(self, follow_up_id: int) -> AlertFacts | None:
         async with self._read() as connection:
             row = (
                 await connection.execute(
-                    sa.select(follow_ups, ratings.c.scale, ratings.c.score, ratings.c.comment,
-                              ratings.c.person_id.label("rater_id"), ratings.c.agent_id,
-                              ratings.c.prompt_id)
+                    sa.select(follow_ups, *_labelled("x_", ratings))
                     .join(ratings, ratings.c.id == follow_ups.c.rating_id)
                     .where(follow_ups.c.id == follow_up_id)
                 )
@@ -69,41 +66,30 @@ class ChatQueries(StoreBase):
             if row is None:
                 return None
             follow_up = follow_up_from(row)
-            team = await team_by_id(connection, row.team_id)
-            anonymous = team.anonymity is Anonymity.ANONYMOUS
+            rating = rating_from(_unlabelled("x_", row))
             subject: str | None = None
             ticket: str | None = None
-            if not anonymous and row.prompt_id is not None:
+            if rating.prompt_id is not None:
                 found = (
                     await connection.execute(
                         sa.select(conversations.c.subject, conversations.c.external_id)
                         .join(prompts, prompts.c.conversation_id == conversations.c.id)
-                        .where(prompts.c.id == row.prompt_id)
+                        .where(prompts.c.id == rating.prompt_id)
                     )
                 ).first()
                 if found is not None:
                     subject, ticket = found.subject, found.external_id
-            agent = None if anonymous else await person_by_id(connection, row.agent_id)
-            requester = (
-                await person_by_id(connection, row.rater_id)
-                if team.anonymity.shows_names else None
-            )
-            alert = DetractorAlert(
-                follow_up_id=follow_up.id,
-                team_name=team.name,
-                team_display_name=team.display_name,
-                scale=Scale(row.scale),
-                score=row.score,
-                comment=row.comment,
-                agent_name=_name(agent),
-                requester_name=_name(requester),
+            return AlertFacts(
+                follow_up=follow_up,
+                team=await team_by_id(connection, follow_up.team_id),
+                rating=rating,
+                agent=await person_by_id(connection, rating.agent_id),
+                requester=await person_by_id(connection, rating.person_id),
                 subject=subject,
                 ticket_id=ticket,
-                claimed_by=_name(await person_by_id(connection, follow_up.claimed_by)),
-                resolved_by=_name(await person_by_id(connection, follow_up.resolved_by)),
-                resolution_note=follow_up.note,
+                claimer=await person_by_id(connection, follow_up.claimed_by),
+                resolver=await person_by_id(connection, follow_up.resolved_by),
             )
-            return follow_up, alert
 
     async def follow_up_of_rating(self, rating_id: int) -> int | None:
         async with self._read() as connection:

@@ -1,22 +1,20 @@
 """One read of a prompt with everything around it: team, people, ticket and rating.
 
-A click needs all of it twice over: to check the answer, and to redraw the message with
-the score it chose. One prepared query serves both, so a click costs one read.
+A click needs all of it: to check the answer, to redraw the message with the score it
+chose, and to draft a detractor's alert. One prepared query serves them all, so a click
+costs one read. The core renders what people see from these facts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.messages import RatingPrompt
 from bot.domain.model import Person, Prompt, Rating, Team
-from bot.domain.scales import Scale
 from storage.prepared import prepared
 from storage.rows import person_from, prompt_from, rating_from, team_from
 from storage.schema import conversations, people, prompts, ratings, team_channels, teams
@@ -56,9 +54,7 @@ def _view(dialect: str, *, lock: bool) -> sa.Select[Any]:
             team_channels.c.purpose.label("channel_purpose"),
             team_channels.c.ref.label("channel_ref"),
             *_labelled("r_", _recipient),
-            _agent.c.display_name.label("agent_display"),
-            _agent.c.email.label("agent_email"),
-            _agent.c.slack_user_id.label("agent_slack"),
+            *_labelled("a_", _agent),
             *_labelled("x_", ratings),
         )
         .select_from(
@@ -86,8 +82,8 @@ _TICKET = _PROMPT.stop  # subject, external_id, the conversation's agent_id
 _TEAM = _Part(teams, _TICKET + 3)
 _CHANNEL = _TEAM.stop  # platform, purpose, ref
 _RECIPIENT = _Part(people, _CHANNEL + 3)
-_AGENT = _RECIPIENT.stop  # display name, email, Slack id
-_RATING = _Part(ratings, _AGENT + 3)
+_AGENT = _Part(people, _RECIPIENT.stop)
+_RATING = _Part(ratings, _AGENT.stop)
 
 _READ = prepared(lambda dialect: _view(dialect, lock=False))
 _LOCKED = prepared(lambda dialect: _view(dialect, lock=True))
@@ -98,9 +94,10 @@ class PromptView:
     prompt: Prompt
     team: Team
     recipient: Person | None  # None once the person was forgotten
-    agent_id: int | None
+    agent: Person | None  # the conversation's agent, when known
+    subject: str | None
+    ticket_id: str
     rating: Rating | None  # the stored rating, unless the team is anonymous
-    rendered: RatingPrompt | None  # the message's content; None without a recipient
 
 
 async def prompt_view(
@@ -119,33 +116,14 @@ async def prompt_view(
     team = team_from(_TEAM.of(first), channels)
     prompt = prompt_from(_PROMPT.of(first))
     recipient = None if first[_RECIPIENT.start] is None else person_from(_RECIPIENT.of(first))
+    agent = None if first[_AGENT.start] is None else person_from(_AGENT.of(first))
     rating = None if first[_RATING.start] is None else rating_from(_RATING.of(first))
     return PromptView(
         prompt=prompt,
         team=team,
         recipient=recipient,
-        agent_id=first[_TICKET + 2],
+        agent=agent,
+        subject=first[_TICKET],
+        ticket_id=first[_TICKET + 1],
         rating=rating,
-        rendered=None if recipient is None else _rendered(first, prompt, team, recipient),
-    )
-
-
-def _rendered(
-    row: tuple[Any, ...], prompt: Prompt, team: Team, recipient: Person
-) -> RatingPrompt:
-    scale: Scale = team.scale
-    expires_at = prompt.expires_at or prompt.created_at + timedelta(days=team.expiry_days)
-    display, email, slack_id = row[_AGENT:_AGENT + 3]
-    return RatingPrompt(
-        prompt_id=prompt.id,
-        recipient=recipient,
-        team_name=team.name,
-        team_display_name=team.display_name,
-        question=team.question or scale.spec.question.format(team=team.display_name),
-        scale=scale,
-        anonymity=team.anonymity,
-        expires_at=expires_at,
-        agent_name=display or email or slack_id,
-        subject=row[_TICKET],
-        ticket_id=row[_TICKET + 1],
     )

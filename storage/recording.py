@@ -1,4 +1,8 @@
-"""Answers, comments and the follow-ups that detractors open."""
+"""Answers, comments and follow-ups: the reads and writes the recording flow composes.
+
+No rule lives here: which rating a click is about, what anonymity hides and when a
+follow-up opens are the core's (`bot.domain.rating_rules`).
+"""
 
 from __future__ import annotations
 
@@ -8,83 +12,131 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.answers import Answer, AnswerCheck, AnswerContext, FollowUp, RatingResult
-from bot.domain.errors import InvalidValue, NotFound, NotRecipient
+from bot.domain.answers import AnswerFacts, FollowUp, NewRating, RatingChange
+from bot.domain.errors import InvalidValue, NotFound
 from bot.domain.identity import PersonIdentity
-from bot.domain.model import Anonymity, FollowUpStatus, Person, PromptStatus, Rating, Team
-from bot.domain.scales import Category
+from bot.domain.model import FollowUpStatus, Person, PromptStatus, Rating
 from storage.base import StoreBase, insert_on, receipt_hash
 from storage.lookups import MATCH_ORDER, given_values, match_person, team_row
 from storage.prepared import prepared
-from storage.prompt_view import PromptView, prompt_view
+from storage.prompt_view import prompt_view
 from storage.rows import CATEGORY_VALUES, follow_up_from, person_from, rating_from
 from storage.schema import follow_ups, prompts, ratings
-from storage.types import midnight_utc
 
 
 class RecordingQueries(StoreBase):
-    async def answer_prompt(self, answer: Answer, check: AnswerCheck) -> RatingResult:
-        async with self._write() as connection:
-            view = await _viewed(connection, answer.prompt_id, lock=True)
-            prompt, team = view.prompt, view.team
-            existing = await _existing(connection, view, answer.receipt)
-            context = AnswerContext(
-                prompt=prompt,
-                team=team,
+    async def answer_facts(
+        self,
+        prompt_id: int,
+        person: PersonIdentity | None = None,
+        receipt: str | None = None,
+        *,
+        lock: bool = False,
+    ) -> AnswerFacts | None:
+        async with self._write() if lock else self._read() as connection:
+            view = await prompt_view(connection, prompt_id, lock=lock)
+            if view is None:
+                return None
+            receipt_rating = None
+            if view.rating is None and receipt:
+                receipt_rating = await _rating_by_receipt(connection, view.team.id, receipt)
+            return AnswerFacts(
+                prompt=view.prompt,
+                team=view.team,
                 recipient=view.recipient,
-                clicker=await _clicker(connection, answer.person, view.recipient),
-                existing=existing,
+                clicker=None if person is None else await _clicker(
+                    connection, person, view.recipient
+                ),
+                agent=view.agent,
+                subject=view.subject,
+                ticket_id=view.ticket_id,
+                rating=view.rating,
+                receipt_rating=receipt_rating,
             )
-            check(context, answer)
-            receipt = answer.receipt or answer.new_receipt
-            if existing is None:
-                rating = await _insert_rating(connection, view, answer)
-                if rating is not None:
-                    category = team.scale.classify(answer.score)
-                    await connection.execute(
-                        _UPDATE_PROMPT(connection),
-                        {
-                            "b_id": prompt.id,
-                            "status": PromptStatus.ANSWERED.value,
-                            "answered_at": None if team.anonymity is Anonymity.ANONYMOUS
-                            else answer.at,
-                            "claimed_until": None,
-                            "updated_at": _stamp(team, answer.at),
-                        },
-                    )
-                    return RatingResult(
-                        rating=rating,
-                        category=category,
-                        created=True,
-                        changed=True,
-                        receipt=receipt,
-                        follow_up_id=await _open_follow_up(
-                            connection, rating.id, team, category, answer.at
-                        ),
-                        prompt=view.rendered,
-                    )
-                # A concurrent first click stored the rating first: change that one.
-                existing = await _stored_rating(connection, view, answer.receipt)
-                assert existing is not None
-            return await _change(connection, existing, view, answer, receipt)
 
-    async def add_comment(
-        self, prompt_id: int, person: PersonIdentity, receipt: str | None, comment: str,
-        *, at: datetime,
-    ) -> Rating:
+    async def insert_rating(self, rating: NewRating) -> Rating | None:
+        values: dict[str, Any] = {
+            "team_id": rating.team_id,
+            "prompt_id": rating.prompt_id,
+            "person_id": rating.person_id,
+            "agent_id": rating.agent_id,
+            "scale": rating.scale.value,
+            "score": rating.score,
+            "category": CATEGORY_VALUES[rating.category],
+            "comment": None,
+            "receipt_hash": receipt_hash(rating.receipt),
+            "rated_at": rating.rated_at,
+            "updated_at": rating.updated_at,
+        }
+        statement = _INSERT_RATING if rating.prompt_id is not None else _INSERT_UNLINKED_RATING
         async with self._write() as connection:
-            view = await _viewed(connection, prompt_id, lock=False)
-            rating = await _existing(connection, view, receipt)
-            if rating is None:
-                raise NotFound("There is no rating to comment on yet: choose a score first.")
-            commenter = await _clicker(connection, person, view.recipient)
-            if commenter is None or view.recipient is None or commenter.id != view.recipient.id:
-                raise NotRecipient()
-            updated = await connection.execute(
-                _UPDATE_RATING(connection),
-                {"b_id": rating.id, "comment": comment, "updated_at": _stamp(view.team, at)},
+            row = (await connection.execute(statement(connection), values)).first()
+        return None if row is None else rating_from(row)
+
+    async def rating_of_prompt(self, prompt_id: int) -> Rating | None:
+        async with self._read() as connection:
+            row = (
+                await connection.execute(_RATING_OF_PROMPT(connection), {"prompt_id": prompt_id})
+            ).first()
+        return None if row is None else rating_from(row)
+
+    async def update_rating(self, rating_id: int, change: RatingChange) -> Rating:
+        values: dict[str, Any] = {}
+        if change.score is not None:
+            values["score"] = change.score
+        if change.category is not None:
+            values["category"] = CATEGORY_VALUES[change.category]
+        if change.comment is not None:
+            values["comment"] = change.comment
+        if change.receipt is not None:
+            values["receipt_hash"] = receipt_hash(change.receipt)
+        if change.updated_at is not None:
+            values["updated_at"] = change.updated_at
+        async with self._write() as connection:
+            if not values:
+                row = (
+                    await connection.execute(sa.select(ratings).where(ratings.c.id == rating_id))
+                ).first()
+            else:
+                row = (
+                    await connection.execute(
+                        _UPDATE_RATING(connection), {"b_id": rating_id, **values}
+                    )
+                ).first()
+        if row is None:
+            raise NotFound("That rating no longer exists.")
+        return rating_from(row)
+
+    async def mark_prompt_answered(
+        self, prompt_id: int, *, answered_at: datetime | None, updated_at: datetime
+    ) -> None:
+        async with self._write() as connection:
+            await connection.execute(
+                _UPDATE_PROMPT(connection),
+                {
+                    "b_id": prompt_id,
+                    "status": PromptStatus.ANSWERED.value,
+                    "answered_at": answered_at,
+                    "claimed_until": None,
+                    "updated_at": updated_at,
+                },
             )
-            return rating_from(updated.one())
+
+    async def open_follow_up(
+        self, rating_id: int, team_id: int, *, created_at: datetime
+    ) -> int | None:
+        async with self._write() as connection:
+            inserted = await connection.execute(
+                _OPEN_FOLLOW_UP(connection),
+                {
+                    "rating_id": rating_id,
+                    "team_id": team_id,
+                    "status": FollowUpStatus.OPEN.value,
+                    "created_at": created_at,
+                },
+            )
+            found = inserted.scalar()
+        return None if found is None else int(found)
 
     # follow-ups ------------------------------------------------------------
     async def get_follow_up(self, follow_up_id: int) -> FollowUp | None:
@@ -165,11 +217,6 @@ class RecordingQueries(StoreBase):
             raise InvalidValue("This follow-up is already resolved.")
 
 
-def _stamp(team: Team, at: datetime) -> datetime:
-    """When to say a rating changed: only the day in anonymous teams, so no click is timed."""
-    return midnight_utc(at) if team.anonymity is Anonymity.ANONYMOUS else at
-
-
 # Statements of every click, built once (see storage.prepared).
 _UPDATE_PROMPT = prepared(lambda _: sa.update(prompts).where(prompts.c.id == sa.bindparam("b_id")))
 _UPDATE_RATING = prepared(
@@ -190,19 +237,13 @@ _INSERT_RATING = prepared(
     .on_conflict_do_nothing(index_elements=[ratings.c.prompt_id])
     .returning(*ratings.c)
 )
-_INSERT_ANONYMOUS_RATING = prepared(lambda _: sa.insert(ratings).returning(*ratings.c))
+# A rating without a prompt (an anonymous one) has nothing to conflict on.
+_INSERT_UNLINKED_RATING = prepared(lambda _: sa.insert(ratings).returning(*ratings.c))
 _OPEN_FOLLOW_UP = prepared(
     lambda dialect: insert_on(dialect, follow_ups)
     .on_conflict_do_nothing(index_elements=[follow_ups.c.rating_id])
     .returning(follow_ups.c.id)
 )
-
-
-async def _viewed(connection: AsyncConnection, prompt_id: int, *, lock: bool) -> PromptView:
-    view = await prompt_view(connection, prompt_id, lock=lock)
-    if view is None:
-        raise NotFound("This rating request no longer exists.")
-    return view
 
 
 async def _clicker(
@@ -221,125 +262,14 @@ async def _clicker(
     return None if row is None else person_from(row)
 
 
-async def _anonymous_rating(
-    connection: AsyncConnection, team: Team, receipt: str | None
+async def _rating_by_receipt(
+    connection: AsyncConnection, team_id: int, receipt: str
 ) -> Rating | None:
-    """Nothing links an anonymous rating to its prompt: only its receipt finds it."""
-    if not receipt:
-        return None
+    """The rating of `team_id` whose receipt this is (anonymous ratings have no other key)."""
     row = (
         await connection.execute(
             _RATING_BY_RECEIPT(connection),
-            {"receipt_hash": receipt_hash(receipt), "team_id": team.id},
+            {"receipt_hash": receipt_hash(receipt), "team_id": team_id},
         )
     ).first()
     return None if row is None else rating_from(row)
-
-
-async def _existing(
-    connection: AsyncConnection, view: PromptView, receipt: str | None
-) -> Rating | None:
-    """The prompt's rating as the view read it; in anonymous teams, found by its receipt."""
-    if view.team.anonymity is Anonymity.ANONYMOUS:
-        return await _anonymous_rating(connection, view.team, receipt)
-    return view.rating
-
-
-async def _stored_rating(
-    connection: AsyncConnection, view: PromptView, receipt: str | None
-) -> Rating | None:
-    """The prompt's rating read again, after a concurrent first click stored it."""
-    if view.team.anonymity is Anonymity.ANONYMOUS:
-        return await _anonymous_rating(connection, view.team, receipt)
-    row = (
-        await connection.execute(_RATING_OF_PROMPT(connection), {"prompt_id": view.prompt.id})
-    ).first()
-    return None if row is None else rating_from(row)
-
-
-async def _insert_rating(
-    connection: AsyncConnection, view: PromptView, answer: Answer
-) -> Rating | None:
-    """Store a first rating; None when another transaction stored this prompt's first."""
-    if not answer.new_receipt:
-        raise ValueError("a first rating needs a new receipt")
-    team = view.team
-    values: dict[str, Any] = {
-        "team_id": team.id,
-        "scale": team.scale.value,
-        "score": answer.score,
-        "category": CATEGORY_VALUES[team.scale.classify(answer.score)],
-        "comment": None,
-        "receipt_hash": receipt_hash(answer.new_receipt),
-    }
-    if team.anonymity is Anonymity.ANONYMOUS:
-        day = midnight_utc(answer.at)
-        values.update(prompt_id=None, person_id=None, agent_id=None, rated_at=day, updated_at=day)
-        inserted = await connection.execute(_INSERT_ANONYMOUS_RATING(connection), values)
-        return rating_from(inserted.one())
-    values.update(
-        prompt_id=view.prompt.id,
-        person_id=view.prompt.person_id,
-        agent_id=view.agent_id,
-        rated_at=answer.at,
-        updated_at=answer.at,
-    )
-    row = (await connection.execute(_INSERT_RATING(connection), values)).first()
-    return None if row is None else rating_from(row)
-
-
-async def _change(
-    connection: AsyncConnection, existing: Rating, view: PromptView, answer: Answer, receipt: str
-) -> RatingResult:
-    team = view.team
-    scale = existing.scale  # the scale it was given on, even if the team changed since
-    category = scale.classify(answer.score)
-    changed = existing.score != answer.score
-    values: dict[str, Any] = {}
-    if changed:
-        values.update(
-            score=answer.score,
-            category=CATEGORY_VALUES[category],
-            updated_at=_stamp(team, answer.at),
-        )
-    if (
-        answer.receipt is None
-        and answer.new_receipt
-        and team.anonymity is not Anonymity.ANONYMOUS
-    ):
-        # The click carried no receipt: the one returned now must find the rating again.
-        values["receipt_hash"] = receipt_hash(answer.new_receipt)
-    rating = existing
-    if values:
-        updated = await connection.execute(
-            _UPDATE_RATING(connection), {"b_id": existing.id, **values}
-        )
-        rating = rating_from(updated.one())
-    return RatingResult(
-        rating=rating,
-        category=category,
-        created=False,
-        changed=changed,
-        receipt=receipt,
-        follow_up_id=await _open_follow_up(connection, rating.id, team, category, answer.at),
-        prompt=view.rendered,
-    )
-
-
-async def _open_follow_up(
-    connection: AsyncConnection, rating_id: int, team: Team, category: Category, at: datetime
-) -> int | None:
-    """Open the rating's follow-up when it is a detractor and has none yet."""
-    if category is not Category.DETRACTOR:
-        return None
-    inserted = await connection.execute(
-        _OPEN_FOLLOW_UP(connection),
-        {
-            "rating_id": rating_id,
-            "team_id": team.id,
-            "status": FollowUpStatus.OPEN.value,
-            "created_at": _stamp(team, at),
-        },
-    )
-    found = inserted.scalar()
-    return None if found is None else int(found)

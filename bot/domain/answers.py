@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.identity import PersonIdentity
-from bot.domain.messages import RatingPrompt
+from bot.domain.messages import DetractorAlert, RatingPrompt
 from bot.domain.model import FollowUpStatus, Person, Prompt, Rating, Team
 from bot.domain.scales import Category, Scale
 
@@ -33,8 +32,65 @@ class AnswerContext:
     existing: Rating | None
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerFacts:
+    """What the store knows around a prompt, read in the click's transaction.
 
-AnswerCheck = Callable[[AnswerContext, Answer], None]  # raises a UserFacingError to refuse
+    Enough to check the answer, record it, redraw the message and draft the alert,
+    without a second read. The core decides which rating the click is about.
+    """
+
+    prompt: Prompt
+    team: Team  # with its channels
+    recipient: Person | None  # None once the person was forgotten
+    clicker: Person | None  # the stored person matching the click's identity, if any
+    agent: Person | None  # who handled the ticket, when known
+    subject: str | None
+    ticket_id: str | None
+    rating: Rating | None  # the rating stored with the prompt (anonymous ones never are)
+    # The rating the click's receipt finds, looked up only when the prompt has none.
+    receipt_rating: Rating | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewRating:
+    """A first rating, exactly as it is stored (links and stamps already decided)."""
+
+    team_id: int
+    prompt_id: int | None
+    person_id: int | None
+    agent_id: int | None
+    scale: Scale
+    score: int
+    category: Category
+    receipt: str  # only its hash is stored
+    rated_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RatingChange:
+    """Values to change in a stored rating; None leaves a value as it is."""
+
+    score: int | None = None
+    category: Category | None = None
+    comment: str | None = None
+    receipt: str | None = None  # a new receipt, of which only the hash is stored
+    updated_at: datetime | None = None
+
+    def __bool__(self) -> bool:
+        return any(
+            value is not None
+            for value in (self.score, self.category, self.comment, self.receipt, self.updated_at)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """A detractor alert to post, drafted in the transaction that opened its follow-up."""
+
+    alert: DetractorAlert
+    team: Team  # read with the answer: its alert channels say where the alert goes
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +104,8 @@ class RatingResult:
     # The message's content as read in the same transaction, to redraw it without a
     # second read; None once the person was forgotten.
     prompt: RatingPrompt | None = None
+    # The alert to post when this answer opened a follow-up (see `alerts.alert_detractor`).
+    alert: NewAlert | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +122,21 @@ class FollowUp:
     note: str | None = None
     alert_platform: str | None = None
     alert_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFacts:
+    """What the store knows around a follow-up, for the core to render its alert."""
+
+    follow_up: FollowUp
+    team: Team
+    rating: Rating
+    agent: Person | None
+    requester: Person | None  # None for anonymous ratings and forgotten people
+    subject: str | None
+    ticket_id: str | None
+    claimer: Person | None = None
+    resolver: Person | None = None
 
 
 @dataclass(frozen=True, slots=True)

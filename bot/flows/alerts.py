@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from bot.domain.answers import NewAlert
 from bot.domain.errors import NotFound
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import DetractorAlert
 from bot.domain.model import Rating
+from bot.domain.prompt_view import detractor_alert
 from bot.ports.chat import DeliveryError
 from bot.services import Services
 
@@ -15,33 +17,34 @@ log = logging.getLogger(__name__)
 MAX_NOTE = 500
 
 
-async def alert_detractor(services: Services, follow_up_id: int) -> str | None:
-    """Post the follow-up's alert to the team's alert channel; return its reference.
+async def alert_detractor(services: Services, opened: NewAlert | int) -> str | None:
+    """Post a follow-up's alert to the team's alert channel; return its reference.
 
-    The first platform with an alert channel gets it. Posting twice is avoided: an alert
-    that was already posted is left alone (a replayed click opens no second alert).
+    `opened` is the alert a click drafted in its own transaction (`RatingResult.alert`),
+    so posting it reads nothing and costs one more transaction, to keep the reference.
+    Given a follow-up id instead, the alert is read first, and one already posted is
+    left alone (a follow-up is never alerted twice). The first platform with an alert
+    channel gets it.
     """
-    store = services.store
-    found = await store.detractor_alert(follow_up_id)
-    if found is None:
-        return None
-    follow_up, alert = found
-    if follow_up.alert_ref is not None:
-        return follow_up.alert_ref
-    team = await store.get_team(alert.team_name)
-    if team is None:
-        return None
+    if isinstance(opened, int):
+        facts = await services.store.alert_facts(opened)
+        if facts is None:
+            return None
+        if facts.follow_up.alert_ref is not None:
+            return facts.follow_up.alert_ref
+        opened = NewAlert(alert=detractor_alert(facts), team=facts.team)
+    follow_up_id = opened.alert.follow_up_id
     for chat in services.chats:
-        channel = team.channel(chat.platform, "alert")
+        channel = opened.team.channel(chat.platform, "alert")
         if channel is None:
             continue
         try:
-            ref = await chat.post_message(channel, alert)
+            ref = await chat.post_message(channel, opened.alert)
         except DeliveryError as error:
             # The rating is stored and the follow-up open; the digest still counts it.
             log.warning("detractor alert %s not posted: %s", follow_up_id, error.reason)
             continue
-        await store.set_follow_up_alert(follow_up_id, chat.platform, ref)
+        await services.store.set_follow_up_alert(follow_up_id, chat.platform, ref)
         return ref
     return None
 
@@ -74,10 +77,10 @@ async def comment_added(services: Services, rating: Rating) -> None:
 
 async def refresh(services: Services, follow_up_id: int) -> DetractorAlert:
     """Re-render the posted alert (after a claim, a resolution or a late comment)."""
-    found = await services.store.detractor_alert(follow_up_id)
-    if found is None:
+    facts = await services.store.alert_facts(follow_up_id)
+    if facts is None:
         raise NotFound("That follow-up no longer exists.")
-    follow_up, alert = found
+    follow_up, alert = facts.follow_up, detractor_alert(facts)
     if follow_up.alert_ref is None:
         return alert
     for chat in services.chats:

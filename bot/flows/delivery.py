@@ -14,6 +14,7 @@ from bot.domain.asking_rules import due_prompts
 from bot.domain.decisions import DuePrompt, Postponed
 from bot.domain.messages import RatingPrompt
 from bot.domain.model import PromptStatus
+from bot.domain.prompt_view import rating_prompt
 from bot.flows.asking import count_prompt, make_decider
 from bot.flows.settling import log_settle_failure, log_without_message, settle_closes
 from bot.ports.chat import (
@@ -137,21 +138,10 @@ class Delivery:
 
     def _rendered(self, item: DuePrompt, now: datetime) -> RatingPrompt:
         ctx = item.context
-        team = ctx.team
         assert ctx.requester is not None
-        agent = ctx.agent
-        return RatingPrompt(
-            prompt_id=item.prompt.id,
-            recipient=ctx.requester,
-            team_name=team.name,
-            team_display_name=team.display_name,
-            question=team.question or team.scale.spec.question.format(team=team.display_name),
-            scale=team.scale,
-            anonymity=team.anonymity,
-            expires_at=now + timedelta(days=team.expiry_days),
-            agent_name=(agent.display_name or agent.email) if agent else None,
-            subject=item.subject,
-            ticket_id=item.ticket_id,
+        return rating_prompt(
+            item.prompt, ctx.team, ctx.requester,
+            agent=ctx.agent, subject=item.subject, ticket_id=item.ticket_id, sending_at=now,
         )
 
     async def _arrived_before(self, item: DuePrompt, now: datetime) -> bool:

@@ -1,46 +1,37 @@
-"""Recording a click and an optional comment, with every rule that guards them."""
+"""Recording a click and an optional comment: one transaction each, the rules in the core."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
-from bot.domain.answers import Answer, AnswerContext, RatingResult
-from bot.domain.errors import InvalidValue, NotRecipient, PromptClosed, PromptExpired, ScoreOffScale
+from bot.domain.answers import Answer, AnswerFacts, RatingChange, RatingResult
+from bot.domain.errors import InvalidValue, NotFound
 from bot.domain.identity import PersonIdentity
-from bot.domain.model import Anonymity, PromptStatus, Rating, SkipReason
+from bot.domain.messages import RatingPrompt
+from bot.domain.model import PromptStatus, Rating
+from bot.domain.rating_rules import (
+    answer_context,
+    check_answer,
+    check_recipient,
+    existing_rating,
+    first_rating,
+    follow_up_opens,
+    new_alert,
+    prompt_answered,
+    rating_change,
+    redrawn,
+    stamp,
+)
+from bot.ports.store import Store
 from bot.services import Services
 
 MAX_COMMENT = 2000
-
-_CLOSED_BECAUSE = {
-    SkipReason.REOPENED.value: "This rating request was withdrawn because the ticket was reopened.",
-    SkipReason.FORGOTTEN.value: "This rating request was withdrawn.",
-}
+_GONE = "This rating request no longer exists."
 
 
-def check_answer(ctx: AnswerContext, answer: Answer) -> None:
-    """Refuse an answer that must not be recorded; raise a `UserFacingError` saying why."""
-    prompt = ctx.prompt
-    if prompt.status in (PromptStatus.SKIPPED, PromptStatus.FAILED, PromptStatus.PENDING):
-        message = _CLOSED_BECAUSE.get(prompt.reason or "", "This rating request is not open.")
-        raise PromptClosed(message)
-    expired = prompt.expires_at is not None and answer.at >= prompt.expires_at
-    if prompt.status is PromptStatus.EXPIRED or expired:
-        raise PromptExpired()
-    if ctx.recipient is None or ctx.clicker is None or ctx.clicker.id != ctx.recipient.id:
-        raise NotRecipient()
-    scale = ctx.team.scale
-    if not scale.contains(answer.score):
-        low, high = scale.spec.low, scale.spec.high
-        raise ScoreOffScale(f"{answer.score} is not a score on this scale ({low} to {high}).")
-    if (
-        ctx.team.anonymity is Anonymity.ANONYMOUS
-        and prompt.status is PromptStatus.ANSWERED
-        and ctx.existing is None
-    ):
-        # Nothing links an anonymous rating to its prompt, so only the receipt carried in
-        # the updated message can find it again; a replayed first click lands here.
-        raise PromptClosed("Your anonymous rating is already recorded.")
+class AlreadyDelivered(Exception):
+    """The platform delivered this click before, and it was recorded then."""
 
 
 async def record_rating(
@@ -49,8 +40,15 @@ async def record_rating(
     person: PersonIdentity,
     score: int,
     receipt: str | None = None,
+    *,
+    delivery_key: str | None = None,
 ) -> RatingResult:
-    """Record (or change) the rating of a prompt. `result.follow_up_id` flags a new detractor."""
+    """Record (or change) the rating of a prompt, in one transaction.
+
+    `result.follow_up_id` flags a new detractor; `result.alert` is its alert, ready for
+    `alerts.alert_detractor`. A `delivery_key` (the platform's id of this click) is
+    checked in the same transaction: a click delivered twice raises `AlreadyDelivered`.
+    """
     answer = Answer(
         prompt_id=prompt_id,
         person=person,
@@ -59,12 +57,73 @@ async def record_rating(
         receipt=receipt,
         new_receipt=secrets.token_urlsafe(18),
     )
-    result = await services.store.answer_prompt(answer, check_answer)
+    result = await record_answer(services.store, answer, delivery_key=delivery_key)
     if result.changed:
         services.telemetry.rating_recorded(result.rating.scale, result.category)
     if result.created:
         services.telemetry.prompt_status(PromptStatus.ANSWERED)
     return result
+
+
+async def record_answer(
+    store: Store, answer: Answer, *, delivery_key: str | None = None
+) -> RatingResult:
+    """`record_rating`'s unit of work: read the facts, let the rules decide, write."""
+    async with store.transaction() as tx:
+        if delivery_key is not None and not await tx.first_delivery(delivery_key, at=answer.at):
+            raise AlreadyDelivered(delivery_key)
+        facts = await tx.answer_facts(answer.prompt_id, answer.person, answer.receipt, lock=True)
+        if facts is None:
+            raise NotFound(_GONE)
+        context = answer_context(facts)
+        check_answer(context, answer)
+        existing, created = context.existing, False
+        rating: Rating | None = None
+        if existing is None:
+            rating = await tx.insert_rating(first_rating(facts, answer))
+            if rating is None:
+                # A concurrent first click stored the rating first: change that one.
+                existing = await tx.rating_of_prompt(facts.prompt.id)
+                assert existing is not None
+            else:
+                created = True
+                answered = prompt_answered(facts.team, answer.at)
+                await tx.mark_prompt_answered(
+                    facts.prompt.id, answered_at=answered.answered_at,
+                    updated_at=answered.updated_at,
+                )
+        if existing is not None:
+            rating = await _changed(tx, existing, facts, answer)
+        assert rating is not None
+        return await _result(tx, facts, answer, rating, created=created, was=existing)
+
+
+async def _changed(tx: Store, existing: Rating, facts: AnswerFacts, answer: Answer) -> Rating:
+    change = rating_change(existing, facts.team, answer)
+    return await tx.update_rating(existing.id, change) if change else existing
+
+
+async def _result(
+    tx: Store, facts: AnswerFacts, answer: Answer, rating: Rating, *, created: bool,
+    was: Rating | None,
+) -> RatingResult:
+    """Open the follow-up of a new detractor and say what happened."""
+    category = rating.scale.classify(rating.score)
+    follow_up_id = None
+    if follow_up_opens(category):
+        follow_up_id = await tx.open_follow_up(
+            rating.id, facts.team.id, created_at=stamp(facts.team, answer.at)
+        )
+    return RatingResult(
+        rating=rating,
+        category=category,
+        created=created,
+        changed=created or (was is not None and was.score != rating.score),
+        receipt=answer.receipt or answer.new_receipt,
+        follow_up_id=follow_up_id,
+        prompt=redrawn(facts),
+        alert=None if follow_up_id is None else new_alert(facts, follow_up_id, rating, answer.at),
+    )
 
 
 def clean_comment(text: str) -> str:
@@ -86,6 +145,32 @@ async def add_comment(
     receipt: str | None = None,
 ) -> Rating:
     """Attach the optional comment that follows a click (principle 2)."""
-    return await services.store.add_comment(
-        prompt_id, person, receipt, clean_comment(comment), at=services.clock.now()
+    return await comment_on(
+        services.store, prompt_id, person, receipt, clean_comment(comment),
+        at=services.clock.now(),
     )
+
+
+async def comment_on(
+    store: Store, prompt_id: int, person: PersonIdentity, receipt: str | None, comment: str,
+    *, at: datetime,
+) -> Rating:
+    """`add_comment`'s unit of work: only the recipient comments, on a rating that exists."""
+    async with store.transaction() as tx:
+        facts = await tx.answer_facts(prompt_id, person, receipt)
+        if facts is None:
+            raise NotFound(_GONE)
+        rating = existing_rating(facts)
+        if rating is None:
+            raise NotFound("There is no rating to comment on yet: choose a score first.")
+        check_recipient(answer_context(facts))
+        return await tx.update_rating(
+            rating.id, RatingChange(comment=comment, updated_at=stamp(facts.team, at))
+        )
+
+
+async def rating_prompt(services: Services, prompt_id: int) -> RatingPrompt | None:
+    """The prompt as its recipient sees it, to draw it again in place (withdrawn, expired,
+    refused); None for no such prompt or a forgotten person."""
+    facts = await services.store.answer_facts(prompt_id)
+    return None if facts is None else redrawn(facts)

@@ -11,7 +11,14 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.domain.answers import Answer, AnswerCheck, FollowUp, RatedItem, RatingResult
+from bot.domain.answers import (
+    AlertFacts,
+    AnswerFacts,
+    FollowUp,
+    NewRating,
+    RatedItem,
+    RatingChange,
+)
 from bot.domain.decisions import (
     AskingFacts,
     ClaimedPrompt,
@@ -25,7 +32,6 @@ from bot.domain.errors import UnknownTeam
 from bot.domain.events import ConversationClosed
 from bot.domain.identity import PersonIdentity
 from bot.domain.mapping import GroupMapping
-from bot.domain.messages import DetractorAlert, RatingPrompt
 from bot.domain.model import Person, Prompt, PromptStatus, Rating, Team
 from bot.domain.platform_refs import TeamsConversation
 from bot.domain.tallies import AuditEntry, DigestFacts, DigestRun, ExportRow, PromptTally, Tally
@@ -309,15 +315,40 @@ class Prompts(Protocol):
 class Ratings(Protocol):
     """Answers, comments, follow-ups, and what chat needs to redraw them."""
 
-    async def answer_prompt(self, answer: Answer, check: AnswerCheck) -> RatingResult:
-        """Record or change the rating of a prompt; `check` refuses bad answers."""
+    async def answer_facts(
+        self,
+        prompt_id: int,
+        person: PersonIdentity | None = None,
+        receipt: str | None = None,
+        *,
+        lock: bool = False,
+    ) -> AnswerFacts | None:
+        """The prompt with its team, people, ticket and rating; None for no such prompt.
+
+        `person` is matched to the stored clicker; `receipt` finds a rating only when the
+        prompt has none linked (anonymous ones). `lock` holds the prompt's row until the
+        transaction ends (PostgreSQL), so two clicks on one prompt take turns.
+        """
         ...
 
-    async def add_comment(
-        self, prompt_id: int, person: PersonIdentity, receipt: str | None, comment: str,
-        *, at: datetime,
-    ) -> Rating:
-        """Attach a comment to the prompt's rating. Raise `NotFound` / `NotRecipient`."""
+    async def insert_rating(self, rating: NewRating) -> Rating | None:
+        """Store a first rating; None when the prompt already has one (a concurrent click)."""
+        ...
+
+    async def rating_of_prompt(self, prompt_id: int) -> Rating | None: ...
+
+    async def update_rating(self, rating_id: int, change: RatingChange) -> Rating:
+        """Change what `change` sets; return the rating as stored. Raise `NotFound`."""
+        ...
+
+    async def mark_prompt_answered(
+        self, prompt_id: int, *, answered_at: datetime | None, updated_at: datetime
+    ) -> None: ...
+
+    async def open_follow_up(
+        self, rating_id: int, team_id: int, *, created_at: datetime
+    ) -> int | None:
+        """Open the rating's follow-up; None when it has one already."""
         ...
 
     async def get_follow_up(self, follow_up_id: int) -> FollowUp | None: ...
@@ -338,12 +369,8 @@ class Ratings(Protocol):
         """True the first time `key` (a platform event or interaction id) is seen."""
         ...
 
-    async def rating_prompt(self, prompt_id: int) -> RatingPrompt | None:
-        """The prompt as it was rendered when sent, to render it again in place."""
-        ...
-
-    async def detractor_alert(self, follow_up_id: int) -> tuple[FollowUp, DetractorAlert] | None:
-        """The follow-up and its alert, with only the names the team's anonymity allows."""
+    async def alert_facts(self, follow_up_id: int) -> AlertFacts | None:
+        """The follow-up with its rating, team, ticket and people, to render its alert."""
         ...
 
     async def follow_up_of_rating(self, rating_id: int) -> int | None:

@@ -6,12 +6,13 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.domain.answers import Answer, AnswerContext
+from bot.domain.answers import Answer, RatingResult
 from bot.domain.decisions import AskContext, Decision
 from bot.domain.errors import UnknownTeam
 from bot.domain.events import ConversationClosed
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, Prompt, PromptStatus, SkipReason, Team
+from bot.flows.recording import record_answer
 from bot.flows.settling import close_conversation
 from storage.store import SqlStore
 
@@ -89,8 +90,9 @@ def answer(
     )
 
 
-def accept(context: AnswerContext, answer: Answer) -> None:
-    """Records everything: the core's real rules are tested elsewhere."""
+async def answered(store: SqlStore, given: Answer) -> RatingResult:
+    """Record an answer as a click does: the recording flow's one transaction on `store`."""
+    return await record_answer(store, given)
 
 
 async def team(

@@ -21,8 +21,8 @@ from tests.contract.support import (
     PIET,
     T0,
     Recorder,
-    accept,
     answer,
+    answered,
     ask_now,
     closed,
     sent_prompt,
@@ -153,7 +153,7 @@ async def test_reopen_keeps_an_answered_prompt_and_ignores_unknown_tickets(
 ) -> None:
     await team(store)
     sent = await sent_prompt(store, "T-1")
-    await store.answer_prompt(answer(sent, 10), accept)
+    await answered(store, answer(sent, 10))
     outcome = await reopen_conversation(store, reopened("T-1"), ask_now)
     assert outcome.found and outcome.withdrawn is None
     assert (await store.get_prompt(sent.id)).status is PromptStatus.ANSWERED  # type: ignore[union-attr]

@@ -15,8 +15,8 @@ from tests.contract.support import (
     ADMIN,
     JAN,
     T0,
-    accept,
     answer,
+    answered,
     ask_now,
     closed,
     sent_prompt,
@@ -113,7 +113,7 @@ async def test_forget_keeps_ratings_without_the_person(store: SqlStore) -> None:
     await store.add_agent("servicedesk", PersonIdentity(email=JAN, slack_user_id="UJAN"),
                           actor=ADMIN, at=T0)
     rated = await sent_prompt(store, "T-1")
-    await store.answer_prompt(answer(rated, 9), accept)
+    await answered(store, answer(rated, 9))
     waiting = (await close_conversation(store, closed("T-2"), ask_now, now=T0)).prompt
     kept = await store.forget_person("JAN@example.com", actor=ADMIN, at=T0)
     assert kept == 1

@@ -16,8 +16,8 @@ from tests.contract.support import (
     JAN,
     PIET,
     T0,
-    accept,
     answer,
+    answered,
     ask_now,
     closed,
     sent_prompt,
@@ -29,9 +29,12 @@ DAY = timedelta(days=1)
 
 
 async def rate(store: SqlStore, ticket: str, score: int, at: datetime, **extra: object) -> None:
-    prompt = await sent_prompt(store, ticket, f"{ticket.lower()}@example.com", **extra)
-    await store.answer_prompt(answer(prompt, score, email=f"{ticket.lower()}@example.com",
-                                     at=at), accept)
+    email = f"{ticket.lower()}@example.com"
+    prompt = await sent_prompt(store, ticket, email, **extra)
+    # Clicked while the prompt is open, however far from the others `at` is.
+    await store.mark_sent(prompt.id, platform="test", message_ref=f"msg-{ticket}", sent_at=at,
+                          expires_at=at + DAY)
+    await answered(store, answer(prompt, score, email=email, at=at))
 
 
 async def test_tallies_count_per_team_over_a_half_open_range(store: SqlStore) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from app.delivery_worker import DeliveryWorker
+from bot.domain.answers import RatingResult
 from bot.domain.errors import InvalidValue
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import DetractorAlert
@@ -29,25 +30,30 @@ async def chat_services(services: Services) -> Services:
     return dataclasses.replace(services, store=store)
 
 
-async def detractor(chat_services: Services, close: Close, score: int = 2) -> int:
+async def detractor(chat_services: Services, close: Close, score: int = 2) -> RatingResult:
     outcome = await close("T-1")
     await DeliveryWorker(chat_services).run_once()
     result = await record_rating(chat_services, outcome.prompt.id, JAN, score)
-    assert result.follow_up_id is not None
-    return result.follow_up_id
+    assert result.follow_up_id is not None and result.alert is not None
+    return result
 
 
 async def test_the_alert_goes_to_the_teams_channel_once(
     chat_services: Services, close: Close, chat: FakeChat
 ) -> None:
-    follow_up_id = await detractor(chat_services, close)
-    ref = await alerts.alert_detractor(chat_services, follow_up_id)
+    result = await detractor(chat_services, close)
+    assert result.alert is not None and result.follow_up_id is not None
+    follow_up_id = result.follow_up_id
+    ref = await alerts.alert_detractor(chat_services, result.alert)
+    # Asked again by its follow-up, the posted alert is found and not posted twice.
     again = await alerts.alert_detractor(chat_services, follow_up_id)
     assert ref is not None and again == ref
     [(channel, alert)] = chat.posts
     assert channel == "C-ALERT" and isinstance(alert, DetractorAlert)
     assert (alert.score, alert.agent_name, alert.ticket_id) == (2, "Piet", "T-1")
     assert alert.requester_name == "jan@example.com"  # identified team: named
+    # The alert drafted with the answer is the one read back for updates.
+    assert alert == await alerts.refresh(chat_services, follow_up_id)
     follow_up = await chat_services.store.get_follow_up(follow_up_id)
     assert follow_up is not None and (follow_up.alert_platform, follow_up.alert_ref) == (
         "test", ref)
@@ -59,13 +65,16 @@ async def test_without_an_alert_channel_nothing_is_posted(
     now = chat_services.clock.now()
     await chat_services.store.set_team_channel("servicedesk", "test", "alert", None,
                                                actor=ADMIN, at=now)
-    follow_up_id = await detractor(chat_services, close)
-    assert await alerts.alert_detractor(chat_services, follow_up_id) is None
+    result = await detractor(chat_services, close)
+    assert result.alert is not None and result.follow_up_id is not None
+    assert await alerts.alert_detractor(chat_services, result.alert) is None
+    assert await alerts.alert_detractor(chat_services, result.follow_up_id) is None
     assert chat.posts == []
 
 
 async def test_claim_and_resolve(chat_services: Services, close: Close) -> None:
-    follow_up_id = await detractor(chat_services, close)
+    follow_up_id = (await detractor(chat_services, close)).follow_up_id
+    assert follow_up_id is not None
     claimed = await alerts.claim(chat_services, follow_up_id, PIET)
     assert claimed.claimed_by == "Piet" and claimed.resolved_by is None
     resolved = await alerts.resolve(chat_services, follow_up_id, PIET, "  called   back ")

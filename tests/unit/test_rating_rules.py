@@ -11,8 +11,9 @@ from bot.domain.answers import Answer, AnswerContext
 from bot.domain.errors import InvalidValue, NotRecipient, PromptClosed, PromptExpired, ScoreOffScale
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, Person, Prompt, PromptStatus, Rating, Team
+from bot.domain.rating_rules import check_answer
 from bot.domain.scales import Scale
-from bot.flows.recording import MAX_COMMENT, check_answer, clean_comment
+from bot.flows.recording import MAX_COMMENT, clean_comment
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 JAN = Person(id=10, email="jan@example.com")

@@ -15,6 +15,7 @@ from bot.domain.events import ConversationClosed
 from bot.domain.messages import PromptUpdate
 from bot.domain.model import PromptStatus
 from bot.flows.asking import conversation_closed
+from bot.flows.recording import rating_prompt
 from storage.schema import ratings
 from tests.e2e.slack.harness import SlackDriver
 from tests.fakes.clock import FakeClock
@@ -294,7 +295,7 @@ async def test_the_core_can_re_render_a_sent_prompt(
     prompt_id = await deliver(ratebot, email="anne@example.com")
     sent = await ratebot.services.store.get_prompt(prompt_id)
     assert sent is not None and sent.message_ref is not None
-    rendered = await ratebot.services.store.rating_prompt(prompt_id)  # type: ignore[attr-defined]
+    rendered = await rating_prompt(ratebot.services, prompt_id)
     chat = ratebot.services.chats[0]
     await chat.update_prompt(sent.message_ref, PromptUpdate(rendered, notice="Ingetrokken."))
     update = slack_api.last("chat.update")
@@ -310,10 +311,10 @@ async def test_an_unexpected_failure_apologises_and_logs_no_personal_data(
 ) -> None:
     await deliver(ratebot)
 
-    async def broken(*args: object) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError(PERSONAL)
 
-    ratebot.services.store.answer_prompt = broken  # type: ignore[method-assign]
+    ratebot.services.store.answer_facts = broken  # type: ignore[method-assign]
     await slack.clicks("UJAN", 9)
     [ephemeral] = slack_api.called("chat.postEphemeral")
     assert ephemeral.args["text"].startswith("Sorry, something went wrong on our side.")

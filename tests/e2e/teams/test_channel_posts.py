@@ -7,6 +7,7 @@ import json
 from adapters.teams.outbound import MessageRef
 from bot.domain.messages import DigestMessage, PromptUpdate, TextMessage
 from bot.flows.digest import weekly_digest
+from bot.flows.recording import rating_prompt
 from tests.adapters.teams.test_digest_card import all_text
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import ALERT_CHANNEL, JAN, PIET, texts_of
@@ -54,7 +55,7 @@ async def test_a_withdrawn_prompt_is_updated_in_place(bot: TeamsBotUnderTest) ->
     await install(bot, JAN)
     prompt = await close_for(bot, JAN.email)
     assert prompt.message_ref is not None
-    rendered = await bot.services.store.rating_prompt(prompt.id)
+    rendered = await rating_prompt(bot.services, prompt.id)
     assert rendered is not None
     notice = "This rating request was withdrawn because the ticket was reopened."
     await bot.chat.update_prompt(prompt.message_ref, PromptUpdate(rendered, notice=notice))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.model import PromptStatus
+from bot.flows.recording import rating_prompt
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import HELP_CHANNEL, JAN, KLAAS, PIET, TENANT
 from tests.e2e.teams.test_prompts import install, setup_team
@@ -107,7 +108,7 @@ async def test_the_message_action_closes_and_asks_the_author(bot: TeamsBotUnderT
     prompt = await bot.services.store.get_prompt(1)
     person = await bot.services.store.find_person(email=JAN.email)
     assert prompt is not None and person is not None and prompt.person_id == person.id
-    rendered = await bot.chat._store.rating_prompt(1)
+    rendered = await rating_prompt(bot.services, 1)
     assert rendered is not None and rendered.subject == "VPN [drops](x) every hour"
 
 
@@ -116,7 +117,7 @@ async def test_the_subject_typed_in_the_message_action_wins(bot: TeamsBotUnderTe
     await install(bot, JAN)
     await bot.teams.post(message_action(bot, {"id": JAN.aad, "displayName": JAN.name},
                                         subject="VPN outage"))
-    rendered = await bot.chat._store.rating_prompt(1)
+    rendered = await rating_prompt(bot.services, 1)
     assert rendered is not None and rendered.subject == "VPN outage"
 
 

@@ -1,0 +1,117 @@
+"""A detractor's click costs at most two store transactions, on every engine.
+
+The first records the rating, opens the follow-up and drafts the alert; the alert is
+posted outside any transaction; the second keeps the posted alert's reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from app.delivery_worker import DeliveryWorker
+from bot.domain.identity import PersonIdentity
+from bot.domain.messages import DetractorAlert
+from bot.domain.model import Anonymity
+from bot.flows import alerts
+from bot.flows.interactions.answering import answer
+from bot.flows.recording import AlreadyDelivered, record_rating
+from bot.services import Services
+from tests.fakes.chat import FakeChat
+from tests.flows.conftest import ADMIN, Close
+
+JAN = PersonIdentity(email="jan@example.com")
+
+
+@contextmanager
+def counted_transactions() -> Iterator[list[Connection]]:
+    """Every transaction any engine begins meanwhile (SQLite inline, threaded, PostgreSQL)."""
+    begun: list[Connection] = []
+
+    def on_begin(connection: Connection) -> None:
+        begun.append(connection)
+
+    sa.event.listen(Engine, "begin", on_begin)
+    try:
+        yield begun
+    finally:
+        sa.event.remove(Engine, "begin", on_begin)
+
+
+@pytest.fixture
+async def sent(services: Services, close: Close) -> int:
+    """A prompt delivered to Jan, in a team with an alert channel; its id."""
+    now = services.clock.now()
+    await services.store.set_team_channel(
+        "servicedesk", "test", "alert", "C-ALERT", actor=ADMIN, at=now
+    )
+    outcome = await close("T-1")
+    await DeliveryWorker(services).run_once()
+    return outcome.prompt.id
+
+
+async def test_a_detractors_click_is_two_transactions(
+    services: Services, sent: int, chat: FakeChat
+) -> None:
+    with counted_transactions() as begun:
+        result = await record_rating(services, sent, JAN, 1, delivery_key="click-1")
+        assert result.alert is not None
+        ref = await alerts.alert_detractor(services, result.alert)
+    assert len(begun) == 2  # exactly: the counter sees every transaction, on every engine
+    [(channel, posted)] = chat.posts
+    assert channel == "C-ALERT" and isinstance(posted, DetractorAlert)
+    follow_up = await services.store.get_follow_up(posted.follow_up_id)
+    assert follow_up is not None and (follow_up.alert_platform, follow_up.alert_ref) == (
+        "test", ref)
+
+
+async def test_the_shared_answer_flow_keeps_to_two(
+    services: Services, sent: int, chat: FakeChat
+) -> None:
+    """What Slack and Teams call for a click: record, alert, say what shows."""
+    with counted_transactions() as begun:
+        view = await answer(services, sent, JAN, 0, None)
+    assert len(begun) <= 2
+    assert view.update is not None and view.update.score == 0
+    assert len(chat.posts) == 1
+
+
+async def test_a_click_delivered_twice_is_recorded_once(services: Services, sent: int) -> None:
+    first = await record_rating(services, sent, JAN, 9, delivery_key="click-1")
+    with pytest.raises(AlreadyDelivered):
+        await record_rating(services, sent, JAN, 3, receipt=first.receipt, delivery_key="click-1")
+    prompt = await record_rating(services, sent, JAN, 9, receipt=first.receipt)
+    assert not prompt.changed and prompt.rating.score == 9
+
+
+@pytest.mark.parametrize("anonymity", list(Anonymity))
+async def test_the_drafted_alert_is_the_one_read_back(
+    services: Services, sent: int, anonymity: Anonymity
+) -> None:
+    """One rendering: the alert drafted with the answer equals the one later updates show."""
+    now = services.clock.now()
+    await services.store.update_team(
+        "servicedesk", {"anonymity": anonymity}, actor=ADMIN, at=now
+    )
+    result = await record_rating(services, sent, JAN, 2)
+    assert result.alert is not None and result.follow_up_id is not None
+    drafted = result.alert.alert
+    assert drafted == await alerts.refresh(services, result.follow_up_id)
+    named = anonymity is Anonymity.IDENTIFIED
+    assert (drafted.requester_name is not None) == named
+    assert (drafted.agent_name is None) == (anonymity is Anonymity.ANONYMOUS)
+
+
+async def test_reading_the_follow_up_again_costs_a_transaction(
+    services: Services, sent: int
+) -> None:
+    """Why the click hands its drafted alert on: alerting by id reads it again."""
+    result = await record_rating(services, sent, JAN, 1)
+    assert result.follow_up_id is not None
+    with counted_transactions() as begun:
+        await alerts.alert_detractor(services, result.follow_up_id)
+    assert len(begun) == 2  # the read, then the reference
