@@ -35,11 +35,13 @@ from bot.domain.digest_text import render_digest
 from bot.domain.errors import InvalidValue, NotAuthorized, UnknownTeam, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Team
+from bot.domain.texts import text
 from bot.domain.weeks import IsoWeek
 from bot.flows import admin, source_mapping
 from bot.flows.digest import weekly_digest
 from bot.flows.digest_flow import DigestFlow
 from bot.flows.export import write_export
+from bot.flows.interactions import opting
 from bot.flows.reporting import team_stats
 from bot.services import Services
 
@@ -132,24 +134,18 @@ class _Refused(UserFacingError):
 
 
 async def _run(ctx: CommandContext, command: Command, caller: Caller) -> Reply:
+    for handler in (_about_teams, _about_people, _about_reports):
+        reply = await handler(ctx, command, caller)
+        if reply is not None:
+            return reply
+    raise InvalidValue("That command is not supported here.")
+
+
+async def _about_teams(ctx: CommandContext, command: Command, caller: Caller) -> Reply | None:
+    """Teams, their options, agents and helpdesk groups."""
     services, esc = ctx.services, ctx.escape
     actor = caller.actor
     match command:
-        case ShowHelp():
-            return Reply(help_text(command, esc))
-        case ShowStats(team=only, weeks=weeks):
-            stats = await team_stats(services, team=only, weeks=weeks)
-            if not stats:
-                return Reply("There are no teams yet: add one with `team add <name>`.")
-            lines = [f"*Scores over the last {weeks} weeks*"]
-            for item in stats:
-                rate = item.response_rate
-                answered = f", {round(rate * 100)}% answered" if rate is not None else ""
-                lines.append(
-                    f"• {esc(item.team.display_name)}: {item.score.text} "
-                    f"(n = {item.score.n}{answered})"
-                )
-            return Reply("\n".join(lines))
         case ListTeams():
             teams = await services.store.list_teams()
             if not teams:
@@ -177,12 +173,25 @@ async def _run(ctx: CommandContext, command: Command, caller: Caller) -> Reply:
             who = person.display_name or person.email or user
             return Reply(f"{esc(who)} now helps in `{esc(team_name)}` (and is never asked "
                          "to rate IT).")
+        case MapGroup(team=team_name, group=ref):
+            mapping = await source_mapping.map_group(services, team_name, ref, actor=actor)
+            return Reply(
+                f"Tickets of {esc(mapping.source)} group `{esc(mapping.group)}` now rate "
+                f"`{esc(mapping.team)}`."
+            )
+    return None
+
+
+async def _about_people(ctx: CommandContext, command: Command, caller: Caller) -> Reply | None:
+    """Admins, asking or not asking someone, forgetting someone."""
+    services = ctx.services
+    match command:
         case AddAdmin(user=user):
-            is_new = await admin.add_admin(services, user, actor=actor)
+            is_new = await admin.add_admin(services, user, actor=caller.actor)
             verb = "is now an admin" if is_new else "was already an admin"
             return Reply(f"{ctx.mention(user)} {verb}.")
         case RemoveAdmin(user=user):
-            removed = await admin.remove_admin(services, user, actor=actor)
+            removed = await admin.remove_admin(services, user, actor=caller.actor)
             verb = "is no longer an admin" if removed else "was not an admin"
             extra = ""
             if user in ctx.env_admins:
@@ -191,15 +200,28 @@ async def _run(ctx: CommandContext, command: Command, caller: Caller) -> Reply:
         case ListAdmins():
             admins = await admins_of(ctx)
             return Reply("Admins: " + (", ".join(ctx.mention(a) for a in admins) or "none"))
-        case OptOut():
-            person = await services.store.upsert_person(caller.identity)
-            await services.store.set_opted_out(person.id, True, at=services.clock.now())
-            return Reply("You won't be asked for ratings any more. Changed your mind? "
-                         "Use `/ratings optin`.")
-        case OptIn():
-            person = await services.store.upsert_person(caller.identity)
-            await services.store.set_opted_out(person.id, False, at=services.clock.now())
-            return Reply("You may be asked for ratings again.")
+        case OptOut() | OptIn():
+            opted_out = isinstance(command, OptOut)
+            await opting.opt(services, caller.identity, opted_out=opted_out)
+            return Reply(text("optout.done" if opted_out else "optin.done", "en"))
+        case Forget(user=user):
+            identity = await ctx.resolve(user)
+            if not identity.email:
+                raise InvalidValue("Ratebot knows no email for that person, so there is "
+                                   "nothing to forget.")
+            kept = await admin.forget(services, identity.email, actor=caller.actor)
+            return Reply(f"Forgotten. {kept} of their ratings were kept without a name.")
+    return None
+
+
+async def _about_reports(ctx: CommandContext, command: Command, caller: Caller) -> Reply | None:
+    """Help, scores, digests and the export."""
+    services, esc = ctx.services, ctx.escape
+    match command:
+        case ShowHelp():
+            return Reply(help_text(command, esc))
+        case ShowStats(team=only, weeks=weeks):
+            return Reply(await _stats(services, only, weeks, esc))
         case PreviewDigest(team=team_name):
             found = await services.store.get_team(team_name)
             if found is None:
@@ -213,12 +235,6 @@ async def _run(ctx: CommandContext, command: Command, caller: Caller) -> Reply:
                 raise InvalidValue(str(problem)) from None
             result = await DigestFlow(services).send_digest(team_name, period)
             return Reply(f"Posted the digest of `{esc(result.team)}` for {result.period}.")
-        case MapGroup(team=team_name, group=ref):
-            mapping = await source_mapping.map_group(services, team_name, ref, actor=actor)
-            return Reply(
-                f"Tickets of {esc(mapping.source)} group `{esc(mapping.group)}` now rate "
-                f"`{esc(mapping.team)}`."
-            )
         case Export():
             out = io.StringIO()
             count = await write_export(services.store.export_rows(), out, "csv")
@@ -228,14 +244,22 @@ async def _run(ctx: CommandContext, command: Command, caller: Caller) -> Reply:
                 f"Sending {count} ratings as a CSV file in a direct message.",
                 ReplyFile(f"ratings-{day}.csv", out.getvalue().encode(), comment),
             )
-        case Forget(user=user):
-            identity = await ctx.resolve(user)
-            if not identity.email:
-                raise InvalidValue("Ratebot knows no email for that person, so there is "
-                                   "nothing to forget.")
-            kept = await admin.forget(services, identity.email, actor=actor)
-            return Reply(f"Forgotten. {kept} of their ratings were kept without a name.")
-    raise InvalidValue("That command is not supported here.")
+    return None
+
+
+async def _stats(services: Services, only: str | None, weeks: int, esc: Escape) -> str:
+    stats = await team_stats(services, team=only, weeks=weeks)
+    if not stats:
+        return "There are no teams yet: add one with `team add <name>`."
+    lines = [f"*Scores over the last {weeks} weeks*"]
+    for item in stats:
+        rate = item.response_rate
+        answered = f", {round(rate * 100)}% answered" if rate is not None else ""
+        lines.append(
+            f"• {esc(item.team.display_name)}: {item.score.text} "
+            f"(n = {item.score.n}{answered})"
+        )
+    return "\n".join(lines)
 
 
 def help_text(command: ShowHelp, esc: Escape) -> str:
