@@ -164,36 +164,36 @@ def refusal_message(prompt_text: str) -> Message:
     return Message(escape(prompt_text), [_section(escape(prompt_text))])
 
 
+def _modal(callback_id: str, title: str, locale: str, metadata: dict[str, object],
+           field: Block) -> Block:
+    """A one-field modal; `metadata` says what it is about, read back on submission."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": json.dumps(metadata, separators=(",", ":")),
+        "title": _plain(title),
+        "submit": _plain(text("modal.send", locale)),
+        "close": _plain(text("modal.cancel", locale)),
+        "blocks": [field],
+    }
+
+
 def comment_modal(locale: str, metadata: dict[str, object], initial: str | None = None) -> Block:
     element: Block = {"type": "plain_text_input", "action_id": COMMENT_INPUT, "multiline": True,
                       "max_length": MAX_COMMENT}
     if initial:
         element["initial_value"] = initial
-    return {
-        "type": "modal",
-        "callback_id": COMMENT_VIEW,
-        "private_metadata": json.dumps(metadata, separators=(",", ":")),
-        "title": _plain(text("modal.title", locale)),
-        "submit": _plain(text("modal.send", locale)),
-        "close": _plain(text("modal.cancel", locale)),
-        "blocks": [{"type": "input", "block_id": COMMENT_BLOCK,
-                    "label": _plain(text("modal.label", locale)), "element": element}],
-    }
+    field = {"type": "input", "block_id": COMMENT_BLOCK,
+             "label": _plain(text("modal.label", locale)), "element": element}
+    return _modal(COMMENT_VIEW, text("modal.title", locale), locale, metadata, field)
 
 
 def resolve_modal(locale: str, metadata: dict[str, object]) -> Block:
-    return {
-        "type": "modal",
-        "callback_id": RESOLVE_VIEW,
-        "private_metadata": json.dumps(metadata, separators=(",", ":")),
-        "title": _plain(text("resolve.title", locale)),
-        "submit": _plain(text("modal.send", locale)),
-        "close": _plain(text("modal.cancel", locale)),
-        "blocks": [{"type": "input", "block_id": NOTE_BLOCK, "optional": True,
-                    "label": _plain(text("resolve.label", locale)),
-                    "element": {"type": "plain_text_input", "action_id": NOTE_INPUT,
-                                "multiline": True, "max_length": MAX_NOTE}}],
-    }
+    field = {"type": "input", "block_id": NOTE_BLOCK, "optional": True,
+             "label": _plain(text("resolve.label", locale)),
+             "element": {"type": "plain_text_input", "action_id": NOTE_INPUT,
+                         "multiline": True, "max_length": MAX_NOTE}}
+    return _modal(RESOLVE_VIEW, text("resolve.title", locale), locale, metadata, field)
 
 
 def alert_message(alert: DetractorAlert, locale: str) -> Message:

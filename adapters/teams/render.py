@@ -198,12 +198,16 @@ def comment_card(view: PromptView) -> Card:
 
 def card_response(content: Card) -> dict[str, Any]:
     """The `adaptiveCard/action` answer that replaces the clicked card."""
-    return {"statusCode": 200, "type": CONTENT_TYPE, "value": content}
+    return _action_answer(CONTENT_TYPE, content)
 
 
 def message_response(message: str) -> dict[str, Any]:
     """The `adaptiveCard/action` answer that keeps the card and shows a short message."""
-    return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": message}
+    return _action_answer(MESSAGE_RESPONSE, message)
+
+
+def _action_answer(kind: str, value: Card | str) -> dict[str, Any]:
+    return {"statusCode": 200, "type": kind, "value": value}
 
 
 def task_message(note: str) -> dict[str, Any]:
