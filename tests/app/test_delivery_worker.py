@@ -141,3 +141,26 @@ async def test_a_predecessor_with_our_own_pid_is_dead(
     await worker_holding_the_prompts(services, clock, host="box", pid=1)
     successor = DeliveryWorker(services, lease=LEASE)
     assert await successor.take_over_from_the_dead(host="box", pid=1, alive=lambda pid: True) == 1
+
+
+async def test_a_batch_keeps_its_claim_while_a_slow_platform_outlasts_the_lease(
+    close: Close, services: Services, clock: FakeClock
+) -> None:
+    slow = SlowChat()
+    slowed = replace(services, chats=(slow,))
+    await close("T-1")
+    lease = timedelta(seconds=0.3)  # renewed every 0.1 s
+    sending = asyncio.create_task(DeliveryWorker(slowed, lease=lease).run_once())
+    try:
+        await asyncio.wait_for(slow.started.wait(), 5)
+        for _ in range(2):  # past the first lease, with renewals in between
+            clock.advance(seconds=0.25)
+            await asyncio.sleep(0.35)
+        # Another worker finds nothing to claim: the claim was renewed, not lapsed.
+        assert await services.store.claim_due_prompts(
+            now=clock.now(), limit=5, lease=lease
+        ) == []
+    finally:
+        slow.release.set()
+        await asyncio.wait_for(sending, 10)
+    assert len(slow.sent) == 1

@@ -50,7 +50,7 @@ async def test_the_limit_and_the_lease_are_respected(store: SqlStore) -> None:
     await team(store)
     for number in range(3):
         await close_conversation(store, closed(f"T-{number}", f"p{number}@example.com"),
-                                       ask_now, now=T0)
+                                 ask_now, now=T0)
     first = await store.claim_due_prompts(now=T0, limit=2, lease=LEASE)
     second = await store.claim_due_prompts(now=T0, limit=2, lease=LEASE)
     assert len(first) == 2 and len(second) == 1
@@ -72,7 +72,7 @@ async def test_concurrent_claims_never_return_the_same_prompt(
     await team(store)
     for number in range(20):
         await close_conversation(store, closed(f"T-{number}", f"p{number}@example.com"),
-                                       ask_now, now=T0)
+                                 ask_now, now=T0)
     replicas = [store, await store_factory(), await store_factory()]
     rounds = await asyncio.gather(
         *(replica.claim_due_prompts(now=T0, limit=8, lease=LEASE)
@@ -90,7 +90,7 @@ async def test_sent_rescheduled_and_finished_prompts(store: SqlStore) -> None:
     )
     assert sent.sent_at == T0 and sent.expires_at is not None
     other = (await close_conversation(store, closed("T-2", "kim@example.com"), ask_now,
-                                            now=T0)).prompt
+                                      now=T0)).prompt
     await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)
     later = T0 + timedelta(minutes=1)
     await store.reschedule_prompt(other.id, next_attempt_at=later, failed_attempt=True,
@@ -146,7 +146,7 @@ async def test_postponed_prompts_are_released_for_later_without_counting_an_atte
     await team(store)
     first, second = [
         (await close_conversation(store, closed(f"T-{n}", f"p{n}@example.com"), ask_now,
-                                        now=T0)).prompt
+                                  now=T0)).prompt
         for n in (1, 2)
     ]
     assert len(await store.claim_due_prompts(now=T0, limit=5, lease=LEASE)) == 2

@@ -124,7 +124,7 @@ async def test_a_batch_sees_what_earlier_closes_of_the_batch_decided(store: SqlS
     await accept_close(store, closed("T-3", PIET, agent=None), now=later)
     await accept_close(store, closed("T-4", "sales@vendor.com"), now=later)
     await accept_close(store, closed("T-5", "new@example.com", agent="new@example.com"),
-                             now=later)
+                       now=later)
     decide = Recorder()
     report = await settle(store, decide, now=later)
     assert report.claimed == 5
