@@ -95,17 +95,6 @@ class MessageRef:
             raise ValueError("not a Teams message reference") from error
 
 
-def prompt_update_card(update: PromptUpdate, locale: str) -> render.Card:
-    """The card a prompt shows in a given state."""
-    if update.notice:
-        return render.notice_card(update.notice, update, locale)
-    if update.score is None:
-        return render.prompt_card(update.prompt, locale)
-    if update.comment:
-        return render.thanks_card(update, locale)
-    return render.rated_card(update, locale)
-
-
 def card_activity(content: render.Card, summary: str | None = None) -> Activity:
     return Activity(
         type=ActivityTypes.message,
@@ -180,7 +169,7 @@ class TeamsChat:
     async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
         ref = MessageRef.decode(message_ref)
         locale = locale_for(update.prompt.recipient.locale, self._locale)
-        await self.update_card(ref, prompt_update_card(update, locale))
+        await self.update_card(ref, render.prompt_update_card(update, locale))
 
     async def post_message(self, channel: str, message: ChannelMessage) -> str:
         reference = json.loads(channel)

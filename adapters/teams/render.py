@@ -173,6 +173,17 @@ def notice_card(message: str, update: PromptUpdate | None = None, locale: str = 
     return card(text_block(_intro(update.prompt, locale)), text_block(escape(message)))
 
 
+def prompt_update_card(update: PromptUpdate, locale: str) -> Card:
+    """The card a sent prompt shows in a given state (redrawn by the core)."""
+    if update.notice:
+        return notice_card(update.notice, update, locale)
+    if update.score is None:
+        return prompt_card(update.prompt, locale)
+    if update.comment:
+        return thanks_card(update, locale)
+    return rated_card(update, locale)
+
+
 def answer_card(view: PromptView) -> Card:
     """The prompt after a score click: the score chosen, or why it was not recorded."""
     if view.update is None:

@@ -41,18 +41,24 @@ async def person_of(
     if found is not None and complete and _tells_nothing_new(found, who):
         return found
     return await services.store.upsert_person(
-        await identify(services, who, lookup, found, wants_locale=wants_locale)
+        await _completed(who, found, lookup, wants_locale)
     )
 
 
 async def identify(
-    services: Services, who: PersonIdentity, lookup: Lookup | None,
-    found: Person | None = None, *, wants_locale: bool = False,
+    services: Services, who: PersonIdentity, lookup: Lookup | None, *,
+    wants_locale: bool = False,
 ) -> PersonIdentity:
     """`who` with their email when the store or the platform's directory knows it."""
     if not _has_platform_id(who):
         return who
-    found = found or await known(services, who)
+    return await _completed(who, await known(services, who), lookup, wants_locale)
+
+
+async def _completed(
+    who: PersonIdentity, found: Person | None, lookup: Lookup | None, wants_locale: bool
+) -> PersonIdentity:
+    """`who` completed from what is stored (`found`), else from the platform's directory."""
     if found is not None and found.email and (found.locale or not wants_locale):
         return dataclasses.replace(who, email=found.email)
     looked_up = await lookup() if lookup is not None else None
