@@ -14,7 +14,7 @@ from bot.domain.model import Anonymity, Person, Prompt, Team
 
 
 def person_name(person: Person | None) -> str | None:
-    """How a person is named to others: their name, else an email, else a Slack id."""
+    """How a team's channel names a person: their name, else an email, else a Slack id."""
     if person is None:
         return None
     return person.display_name or person.email or person.slack_user_id
@@ -53,9 +53,9 @@ def rating_prompt(
         scale=team.scale,
         anonymity=team.anonymity,
         expires_at=expires_at,
-        # The person is told who helped them: anonymity hides them from the team, not the
-        # agent from them.
-        agent_name=person_name(agent),
+        # The person is told who helped them (anonymity hides them from the team, not the
+        # agent from them), by a name or an email: a platform id would mean nothing to them.
+        agent_name=None if agent is None else agent.display_name or agent.email,
         subject=subject,
         ticket_id=ticket_id,
     )

@@ -1,4 +1,4 @@
-"""Which clicks are recorded: the recipient, before expiry, on the scale."""
+"""Which clicks are recorded (the recipient, before expiry, on the scale) and how."""
 
 from __future__ import annotations
 
@@ -7,12 +7,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.answers import Answer, AnswerContext
+from bot.domain.answers import Answer, AnswerContext, AnswerFacts, RatingChange
 from bot.domain.errors import InvalidValue, NotRecipient, PromptClosed, PromptExpired, ScoreOffScale
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, Person, Prompt, PromptStatus, Rating, Team
-from bot.domain.rating_rules import check_answer
-from bot.domain.scales import Scale
+from bot.domain.rating_rules import (
+    answer_context,
+    check_answer,
+    first_rating,
+    follow_up_opens,
+    prompt_answered,
+    rating_change,
+    stamp,
+)
+from bot.domain.scales import Category, Scale
 from bot.flows.recording import MAX_COMMENT, clean_comment
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -87,3 +95,76 @@ def test_comments_are_trimmed_and_limited() -> None:
         clean_comment("x" * (MAX_COMMENT + 1))
     with pytest.raises(InvalidValue, match="empty"):
         clean_comment("   ")
+
+
+PIET = Person(id=20, email="piet@example.com", display_name="Piet")
+LATE = datetime(2026, 11, 24, 15, 42, 7, tzinfo=UTC)
+DAY = datetime(2026, 11, 24, tzinfo=UTC)
+RATED = Rating(id=1, team_id=1, prompt_id=5, person_id=10, agent_id=20, scale=Scale.NPS,
+               score=3, comment=None, rated_at=NOW)
+
+
+def facts(team: Team = TEAM, **changes: object) -> AnswerFacts:
+    base = AnswerFacts(prompt=PROMPT, team=team, recipient=JAN, clicker=JAN, agent=PIET,
+                       subject="Printer", ticket_id="INC-1", rating=None)
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def clicked(score: int, receipt: str | None = None) -> Answer:
+    return Answer(prompt_id=5, person=PersonIdentity(email="jan@example.com"), score=score,
+                  at=LATE, receipt=receipt, new_receipt="fresh")
+
+
+def test_a_first_rating_is_linked_and_timed_where_the_team_may_know() -> None:
+    rating = first_rating(facts(), clicked(2))
+    assert (rating.prompt_id, rating.person_id, rating.agent_id) == (5, 10, 20)
+    assert (rating.rated_at, rating.updated_at) == (LATE, LATE)
+    assert (rating.category, rating.receipt) == (Category.DETRACTOR, "fresh")
+    assert prompt_answered(TEAM, LATE) == type(prompt_answered(TEAM, LATE))(LATE, LATE)
+
+
+def test_an_anonymous_rating_carries_no_link_and_only_its_day() -> None:
+    anonymous = replace(TEAM, anonymity=Anonymity.ANONYMOUS)
+    rating = first_rating(facts(anonymous), clicked(9))
+    assert (rating.prompt_id, rating.person_id, rating.agent_id) == (None, None, None)
+    assert (rating.rated_at, rating.updated_at) == (DAY, DAY)
+    answered = prompt_answered(anonymous, LATE)
+    assert (answered.answered_at, answered.updated_at) == (None, DAY)
+    assert stamp(anonymous, LATE) == DAY and stamp(TEAM, LATE) == LATE
+
+
+def test_a_first_rating_needs_a_new_receipt() -> None:
+    with pytest.raises(ValueError, match="receipt"):
+        first_rating(facts(), replace(clicked(9), new_receipt=""))
+
+
+def test_the_click_is_about_the_prompts_rating_or_in_anonymous_teams_the_receipts() -> None:
+    other = replace(RATED, id=2)
+    assert answer_context(facts(rating=RATED, receipt_rating=other)).existing == RATED
+    anonymous = replace(TEAM, anonymity=Anonymity.ANONYMOUS)
+    assert answer_context(facts(anonymous, receipt_rating=other)).existing == other
+    assert answer_context(facts(anonymous)).existing is None
+
+
+def test_a_later_click_changes_score_category_and_time() -> None:
+    change = rating_change(RATED, TEAM, clicked(9, receipt="old"))
+    assert change == RatingChange(score=9, category=Category.PROMOTER, updated_at=LATE)
+    # The scale the rating was given on classifies it, whatever the team uses now.
+    csat = rating_change(RATED, replace(TEAM, scale=Scale.CSAT), clicked(8, receipt="old"))
+    assert csat.category is Category.PASSIVE
+
+
+def test_a_replayed_click_changes_nothing() -> None:
+    assert not rating_change(RATED, TEAM, clicked(3, receipt="old"))
+
+
+def test_a_click_without_its_receipt_gets_a_new_one_unless_anonymous() -> None:
+    assert rating_change(RATED, TEAM, clicked(3)) == RatingChange(receipt="fresh")
+    anonymous = replace(TEAM, anonymity=Anonymity.ANONYMOUS)
+    assert not rating_change(RATED, anonymous, clicked(3))
+    assert rating_change(RATED, anonymous, clicked(4)).updated_at == DAY
+
+
+def test_only_a_detractor_opens_a_follow_up() -> None:
+    assert follow_up_opens(Category.DETRACTOR)
+    assert not follow_up_opens(Category.PASSIVE) and not follow_up_opens(Category.PROMOTER)
