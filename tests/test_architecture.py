@@ -51,6 +51,8 @@ def _adapter_rule() -> Rule:
 
 
 RULES: Mapping[str, Rule] = {
+    # The core uses the standard library only: stricter than naming the SDKs and drivers
+    # it may not import, and a new one cannot slip in unnamed.
     # The domain is values and rules: it knows nothing of ports, flows or services.
     "bot.domain": Rule(frozenset(), stdlib_only=True),
     "bot.ports": Rule(frozenset({"bot.domain"}), stdlib_only=True),
