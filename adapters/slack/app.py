@@ -19,12 +19,13 @@ from adapters.slack import inbound, render
 from adapters.slack.handlers import SlackHandlers
 from adapters.slack.outbound import SlackChat, slack_client
 from adapters.slack.pacing import Pacer
-from adapters.slack.ratelimit import RateLimitGate
+from adapters.slack.ratelimit import PLATFORM, RateLimitGate
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import StoreUnavailable
 from bot.domain.texts import text
 from bot.domain.untrusted import loggable
 from bot.flows.interactions import deliveries
+from bot.flows.platform_pauses import PlatformPauses
 from bot.ports.store import Store
 from bot.services import Services
 
@@ -150,7 +151,8 @@ def slack_chat(config: SlackConfig, store: Store, *,
     if token is None:
         raise ValueError("SLACK_BOT_TOKEN is not set: Slack is not configured")
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-    gate = RateLimitGate(store, clock or SystemClock(), shared=config.shared_rate_limits)
+    gate = RateLimitGate(PlatformPauses(store, PLATFORM), clock or SystemClock(),
+                         shared=config.shared_rate_limits)
     return SlackChat(
         slack_client(token, api_url=config.api_url, session=session), store,
         default_locale=config.default_locale, session=session, pacers=pacers, gate=gate,

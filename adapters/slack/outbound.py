@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.pacing import Pacer, slack_pacers
-from adapters.slack.ratelimit import DEFAULT_WINDOW_SECONDS, RateLimitGate
+from adapters.slack.ratelimit import DEFAULT_WINDOW_SECONDS, PLATFORM, RateLimitGate
 from adapters.slack.render import (
     Block,
     Message,
@@ -38,6 +38,7 @@ from bot.domain.messages import (
 from bot.domain.model import Person
 from bot.domain.texts import locale_for
 from bot.flows.contact_book import ContactBook
+from bot.flows.platform_pauses import PlatformPauses
 from bot.ports.chat import (
     PermanentDeliveryError,
     RateLimited,
@@ -168,7 +169,8 @@ class SlackChat:
         # have arrived, and the delivery worker asks Slack before it posts again.
         self._poster = poster or client
         self._contacts = ContactBook(store, SystemClock())
-        self.gate = gate or RateLimitGate(store, SystemClock(), shared=False)
+        self.gate = gate or RateLimitGate(
+            PlatformPauses(store, PLATFORM), SystemClock(), shared=False)
         self._default_locale = default_locale
         self._session = session  # owned: closed by `aclose`
         self._pacers = slack_pacers() if pacers is None else pacers

@@ -2,7 +2,7 @@
 
 Slack limits each Web API method per workspace, and a 429's `Retry-After` covers every
 caller of that method, not only the call that got it. The gate remembers each window for
-every sender of the process and, through the store, for every replica of a PostgreSQL
+every sender of the process and, through `PlatformPauses`, for every replica of a PostgreSQL
 deployment, so a second sender does not walk into a window the first one was told of.
 """
 
@@ -12,9 +12,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot.domain.clock import Clock
+from bot.flows.platform_pauses import PlatformPauses
 
 log = logging.getLogger(__name__)
 
@@ -23,26 +23,18 @@ PLATFORM = "slack"
 DEFAULT_WINDOW_SECONDS = 30.0
 
 
-class PauseStore(Protocol):
-    async def pause_platform(self, platform: str, method: str, *, until: datetime) -> None: ...
-
-    async def platform_paused_until(
-        self, platform: str, method: str, *, now: datetime
-    ) -> datetime | None: ...
-
-
 class RateLimitGate:
-    """Per-method windows. `shared`: read the other replicas' windows from the store too."""
+    """Per-method windows. `shared`: read the other replicas' windows too."""
 
     def __init__(
         self,
-        store: PauseStore,
+        pauses: PlatformPauses,
         clock: Clock,
         *,
         shared: bool,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._store = store
+        self._pauses = pauses
         self._clock = clock
         self._shared = shared
         self.sleep = sleep
@@ -54,7 +46,7 @@ class RateLimitGate:
         until = self._until.get(method)
         if (until is None or until <= now) and self._shared:
             # Another replica may have been told to slow down: one indexed read.
-            until = await self._store.platform_paused_until(PLATFORM, method, now=now)
+            until = await self._pauses.until(method, now=now)
             if until is not None:
                 self._until[method] = until
         if until is None or until <= now:
@@ -69,7 +61,7 @@ class RateLimitGate:
         if known is None or until > known:
             self._until[method] = until
         try:
-            await self._store.pause_platform(PLATFORM, method, until=until)
+            await self._pauses.pause(method, until=until)
         except Exception as error:
             # This process keeps the window all the same; only other replicas miss it.
             log.warning("could not share a Slack rate-limit window: %s", type(error).__name__)
