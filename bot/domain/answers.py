@@ -109,6 +109,24 @@ class RatingResult:
 
 
 @dataclass(frozen=True, slots=True)
+class PostedAlert:
+    """A detractor alert already in a channel, rendered anew to replace it in place."""
+
+    alert: DetractorAlert
+    platform: str
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommentResult:
+    """A comment recorded, with what it changes on screen, read in the same transaction."""
+
+    rating: Rating
+    prompt: RatingPrompt | None  # the message to redraw; None once the person was forgotten
+    alert: PostedAlert | None  # the rating's posted alert, which now shows the comment
+
+
+@dataclass(frozen=True, slots=True)
 class FollowUp:
     id: int
     rating_id: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.domain.answers import NewAlert
+from bot.domain.answers import NewAlert, PostedAlert
 from bot.domain.errors import NotFound
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import DetractorAlert
@@ -81,12 +81,17 @@ async def refresh(services: Services, follow_up_id: int) -> DetractorAlert:
     if facts is None:
         raise NotFound("That follow-up no longer exists.")
     follow_up, alert = facts.follow_up, detractor_alert(facts)
-    if follow_up.alert_ref is None:
-        return alert
-    for chat in services.chats:
-        if chat.platform == follow_up.alert_platform:
-            try:
-                await chat.update_alert(follow_up.alert_ref, alert)
-            except DeliveryError as error:
-                log.warning("alert %s not updated: %s", follow_up_id, error.reason)
+    if follow_up.alert_ref is not None and follow_up.alert_platform is not None:
+        await update_posted(services, PostedAlert(alert, follow_up.alert_platform,
+                                                  follow_up.alert_ref))
     return alert
+
+
+async def update_posted(services: Services, posted: PostedAlert) -> None:
+    """Replace a posted alert by its new rendering, read by the caller's transaction."""
+    for chat in services.chats:
+        if chat.platform == posted.platform:
+            try:
+                await chat.update_alert(posted.ref, posted.alert)
+            except DeliveryError as error:
+                log.warning("alert %s not updated: %s", posted.alert.follow_up_id, error.reason)

@@ -5,11 +5,19 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from bot.domain.answers import Answer, AnswerFacts, RatingChange, RatingResult
+from bot.domain.answers import (
+    Answer,
+    AnswerFacts,
+    CommentResult,
+    PostedAlert,
+    RatingChange,
+    RatingResult,
+)
 from bot.domain.errors import InvalidValue, NotFound
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import RatingPrompt
 from bot.domain.model import PromptStatus, Rating
+from bot.domain.prompt_view import detractor_alert
 from bot.domain.rating_rules import (
     answer_context,
     check_answer,
@@ -145,6 +153,18 @@ async def add_comment(
     receipt: str | None = None,
 ) -> Rating:
     """Attach the optional comment that follows a click (principle 2)."""
+    return (await record_comment(services, prompt_id, person, comment, receipt)).rating
+
+
+async def record_comment(
+    services: Services,
+    prompt_id: int,
+    person: PersonIdentity,
+    comment: str,
+    receipt: str | None = None,
+) -> CommentResult:
+    """`add_comment`, with the redrawn message and the posted alert the comment now joins:
+    one transaction, after which nothing needs reading again (see `alerts.update_posted`)."""
     return await comment_on(
         services.store, prompt_id, person, receipt, clean_comment(comment),
         at=services.clock.now(),
@@ -154,8 +174,8 @@ async def add_comment(
 async def comment_on(
     store: Store, prompt_id: int, person: PersonIdentity, receipt: str | None, comment: str,
     *, at: datetime,
-) -> Rating:
-    """`add_comment`'s unit of work: only the recipient comments, on a rating that exists."""
+) -> CommentResult:
+    """`record_comment`'s unit of work: only the recipient comments, on a rating that exists."""
     async with store.transaction() as tx:
         facts = await tx.answer_facts(prompt_id, person, receipt)
         if facts is None:
@@ -164,9 +184,20 @@ async def comment_on(
         if rating is None:
             raise NotFound("There is no rating to comment on yet: choose a score first.")
         check_recipient(answer_context(facts))
-        return await tx.update_rating(
+        rating = await tx.update_rating(
             rating.id, RatingChange(comment=comment, updated_at=stamp(facts.team, at))
         )
+        return CommentResult(rating=rating, prompt=redrawn(facts), alert=await _posted(tx, rating))
+
+
+async def _posted(tx: Store, rating: Rating) -> PostedAlert | None:
+    """The rating's alert as it reads now, if one was posted (a detractor's)."""
+    follow_up_id = await tx.follow_up_of_rating(rating.id)
+    facts = None if follow_up_id is None else await tx.alert_facts(follow_up_id)
+    if facts is None or facts.follow_up.alert_ref is None:
+        return None
+    platform = facts.follow_up.alert_platform or ""
+    return PostedAlert(detractor_alert(facts), platform, facts.follow_up.alert_ref)
 
 
 async def rating_prompt(services: Services, prompt_id: int) -> RatingPrompt | None:

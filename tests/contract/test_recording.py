@@ -118,7 +118,7 @@ async def test_changing_a_rating_and_replaying_a_click(store: SqlStore) -> None:
     commented = await comment_on(
         store, prompt.id, PersonIdentity(email=JAN), again.receipt, "slow", at=LATER
     )
-    assert commented.comment == "slow"
+    assert commented.rating.comment == "slow"
 
 
 async def test_a_detractor_opens_one_follow_up(store: SqlStore) -> None:
@@ -192,9 +192,9 @@ async def test_anonymous_ratings_carry_no_link_and_still_change_by_receipt(
     )
     assert (changed.created, changed.changed, changed.rating.id) == (False, True, rating.id)
     assert changed.receipt == first.receipt
-    commented = await comment_on(
+    commented = (await comment_on(
         store, prompt.id, PersonIdentity(email=JAN), first.receipt, "quick!", at=LATER
-    )
+    )).rating
     assert (commented.id, commented.comment, commented.person_id) == (rating.id, "quick!", None)
     # Without the receipt nothing finds it: it is tied to no prompt.
     with pytest.raises(NotFound):
@@ -217,8 +217,8 @@ async def test_comments_only_from_the_recipient(store: SqlStore) -> None:
     with pytest.raises(NotRecipient):
         await comment_on(store, prompt.id, PersonIdentity(email="who@example.com"), None, "hi",
                          at=LATER)
-    rating = await comment_on(store, prompt.id, PersonIdentity(email=JAN), None, "fine",
-                              at=LATER)
+    rating = (await comment_on(store, prompt.id, PersonIdentity(email=JAN), None, "fine",
+                               at=LATER)).rating
     assert (rating.comment, rating.prompt_id) == ("fine", prompt.id)
     with pytest.raises(NotFound):
         await comment_on(store, 9999, PersonIdentity(email=JAN), None, "x", at=LATER)

@@ -1,7 +1,8 @@
 """A detractor's click costs at most two store transactions, on every engine.
 
 The first records the rating, opens the follow-up and drafts the alert; the alert is
-posted outside any transaction; the second keeps the posted alert's reference.
+posted outside any transaction; the second keeps the posted alert's reference. The
+comment that follows is one transaction, which also reads the alert it now joins.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from bot.domain.messages import DetractorAlert
 from bot.domain.model import Anonymity
 from bot.flows import alerts
 from bot.flows.interactions.answering import answer
-from bot.flows.recording import AlreadyDelivered, record_rating
+from bot.flows.interactions.commenting import comment
+from bot.flows.recording import AlreadyDelivered, record_comment, record_rating
 from bot.services import Services
 from tests.fakes.chat import FakeChat
 from tests.flows.conftest import ADMIN, Close
@@ -115,3 +117,33 @@ async def test_reading_the_follow_up_again_costs_a_transaction(
     with counted_transactions() as begun:
         await alerts.alert_detractor(services, result.follow_up_id)
     assert len(begun) == 2  # the read, then the reference
+
+
+async def test_a_comment_is_one_transaction_and_joins_the_posted_alert(
+    services: Services, sent: int, chat: FakeChat
+) -> None:
+    rated = await record_rating(services, sent, JAN, 1)
+    assert rated.alert is not None
+    ref = await alerts.alert_detractor(services, rated.alert)
+    with counted_transactions() as begun:
+        commented = await record_comment(services, sent, JAN, " Nobody called ", rated.receipt)
+    assert len(begun) == 1
+    assert commented.rating.comment == "Nobody called"
+    assert commented.prompt is not None and commented.prompt.prompt_id == sent
+    assert commented.alert is not None
+    assert (commented.alert.platform, commented.alert.ref) == ("test", ref)
+    assert commented.alert.alert.comment == "Nobody called"
+    with counted_transactions() as begun:
+        view = await comment(services, sent, JAN, "Still nothing", rated.receipt)
+    assert len(begun) == 1
+    assert view.update is not None and view.update.comment == "Still nothing"
+    [(updated_ref, updated)] = chat.alert_updates
+    assert (updated_ref, updated.comment) == (ref, "Still nothing")
+
+
+async def test_a_comment_without_an_alert_updates_none(
+    services: Services, sent: int, chat: FakeChat
+) -> None:
+    rated = await record_rating(services, sent, JAN, 9)
+    commented = await record_comment(services, sent, JAN, "Quick", rated.receipt)
+    assert commented.alert is None and chat.alert_updates == []

@@ -10,7 +10,7 @@ from bot.flows import alerts
 from bot.flows.interactions.answering import refused
 from bot.flows.interactions.people import reader_locale
 from bot.flows.interactions.views import PromptView
-from bot.flows.recording import add_comment, rating_prompt
+from bot.flows.recording import rating_prompt, record_comment
 from bot.services import Services
 
 
@@ -26,7 +26,7 @@ async def comment(
 ) -> PromptView:
     """Attach `typed` to `who`'s rating of the prompt. `score`: the one the form showed."""
     try:
-        rating = await add_comment(services, prompt_id, who, typed, receipt)
+        commented = await record_comment(services, prompt_id, who, typed, receipt)
     except InvalidValue as problem:
         # The text can be fixed: the form stays, with the score the person gave.
         prompt = await rating_prompt(services, prompt_id)
@@ -37,8 +37,9 @@ async def comment(
         return PromptView(locale, update=update, problem=str(problem), fixable=True)
     except UserFacingError as refusal:
         return await refused(services, prompt_id, who, refusal)
-    await alerts.comment_added(services, rating)
-    prompt = await rating_prompt(services, prompt_id)
+    if commented.alert is not None:  # read with the comment: the alert now shows it
+        await alerts.update_posted(services, commented.alert)
+    rating, prompt = commented.rating, commented.prompt
     locale = reader_locale(services, who, prompt.recipient if prompt else None)
     if prompt is None:
         return PromptView(locale, notice=text("prompt.thanks", locale, score=rating.score))
