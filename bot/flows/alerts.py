@@ -8,7 +8,6 @@ from bot.domain.answers import NewAlert, PostedAlert
 from bot.domain.errors import NotFound
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import DetractorAlert
-from bot.domain.model import Rating
 from bot.domain.prompt_view import detractor_alert
 from bot.ports.chat import DeliveryError
 from bot.services import Services
@@ -66,13 +65,6 @@ async def resolve(
         person = await tx.upsert_person(who)
         await tx.resolve_follow_up(follow_up_id, person.id, cleaned, at=services.clock.now())
     return await refresh(services, follow_up_id)
-
-
-async def comment_added(services: Services, rating: Rating) -> None:
-    """A comment that came after the alert joins it."""
-    follow_up_id = await services.store.follow_up_of_rating(rating.id)
-    if follow_up_id is not None:
-        await refresh(services, follow_up_id)
 
 
 async def refresh(services: Services, follow_up_id: int) -> DetractorAlert:
