@@ -82,6 +82,18 @@ async def test_the_shared_answer_flow_keeps_to_two(
     assert len(chat.posts) == 1
 
 
+async def test_the_click_checks_its_delivery_in_its_own_transaction(
+    services: Services, sent: int, chat: FakeChat
+) -> None:
+    """With the platform's id of the click, no separate de-duplication is needed."""
+    with counted_transactions() as begun:
+        view = await answer(services, sent, JAN, 0, None, delivery_key="slack:click-1")
+    assert len(begun) == 2 and view.changed
+    again = await answer(services, sent, JAN, 0, None, delivery_key="slack:click-1")
+    assert not again.changed and again.update is not None and again.update.score == 0
+    assert len(chat.posts) == 1
+
+
 async def test_a_click_delivered_twice_is_recorded_once(services: Services, sent: int) -> None:
     first = await record_rating(services, sent, JAN, 9, delivery_key="click-1")
     with pytest.raises(AlreadyDelivered):

@@ -13,16 +13,25 @@ from bot.domain.texts import text
 from bot.flows import alerts
 from bot.flows.interactions.people import is_same, reader_locale
 from bot.flows.interactions.views import PromptView
-from bot.flows.recording import rating_prompt, record_rating
+from bot.flows.recording import AlreadyDelivered, rating_prompt, record_rating
 from bot.services import Services
 
 
 async def answer(
-    services: Services, prompt_id: int, who: PersonIdentity, score: int, receipt: str | None
+    services: Services, prompt_id: int, who: PersonIdentity, score: int, receipt: str | None,
+    *, delivery_key: str | None = None,
 ) -> PromptView:
-    """Record `who`'s score for the prompt (or change it) and redraw the prompt."""
+    """Record `who`'s score for the prompt (or change it) and redraw the prompt.
+
+    `delivery_key`, the platform's id of this click, is checked in the answer's own
+    transaction: a click delivered again costs no transaction of its own.
+    """
     try:
-        result = await record_rating(services, prompt_id, who, score, receipt)
+        result = await record_rating(
+            services, prompt_id, who, score, receipt, delivery_key=delivery_key
+        )
+    except AlreadyDelivered:
+        return await replayed(services, prompt_id, who, score, receipt)
     except UserFacingError as refusal:
         return await refused(services, prompt_id, who, refusal)
     if result.alert is not None:  # a new detractor: its alert was drafted with the answer
