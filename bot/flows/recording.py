@@ -85,25 +85,27 @@ async def record_answer(
             raise NotFound(_GONE)
         context = answer_context(facts)
         check_answer(context, answer)
-        existing, created = context.existing, False
-        rating: Rating | None = None
-        if existing is None:
-            rating = await tx.insert_rating(first_rating(facts, answer))
-            if rating is None:
-                # A concurrent first click stored the rating first: change that one.
-                existing = await tx.rating_of_prompt(facts.prompt.id)
-                assert existing is not None
-            else:
-                created = True
-                answered = prompt_answered(facts.team, answer.at)
-                await tx.mark_prompt_answered(
-                    facts.prompt.id, answered_at=answered.answered_at,
-                    updated_at=answered.updated_at,
-                )
+        existing = context.existing
+        rating = None if existing is not None else await _first(tx, facts, answer)
+        if rating is None and existing is None:
+            # A concurrent first click stored the prompt's rating first: change that one.
+            existing = await tx.rating_of_prompt(facts.prompt.id)
+            assert existing is not None
         if existing is not None:
             rating = await _changed(tx, existing, facts, answer)
         assert rating is not None
-        return await _result(tx, facts, answer, rating, created=created, was=existing)
+        return await _result(tx, facts, answer, rating, was=existing)
+
+
+async def _first(tx: Store, facts: AnswerFacts, answer: Answer) -> Rating | None:
+    """Store the prompt's first rating; None when a concurrent click stored one already."""
+    rating = await tx.insert_rating(first_rating(facts, answer))
+    if rating is not None:
+        answered = prompt_answered(facts.team, answer.at)
+        await tx.mark_prompt_answered(
+            facts.prompt.id, answered_at=answered.answered_at, updated_at=answered.updated_at
+        )
+    return rating
 
 
 async def _changed(tx: Store, existing: Rating, facts: AnswerFacts, answer: Answer) -> Rating:
@@ -112,10 +114,12 @@ async def _changed(tx: Store, existing: Rating, facts: AnswerFacts, answer: Answ
 
 
 async def _result(
-    tx: Store, facts: AnswerFacts, answer: Answer, rating: Rating, *, created: bool,
-    was: Rating | None,
+    tx: Store, facts: AnswerFacts, answer: Answer, rating: Rating, *, was: Rating | None
 ) -> RatingResult:
-    """Open the follow-up of a new detractor and say what happened."""
+    """Open the follow-up of a new detractor and say what happened.
+
+    `was`: the rating as it stood before this answer; None when this answer created it.
+    """
     category = rating.scale.classify(rating.score)
     follow_up_id = None
     if follow_up_opens(category):
@@ -125,8 +129,8 @@ async def _result(
     return RatingResult(
         rating=rating,
         category=category,
-        created=created,
-        changed=created or (was is not None and was.score != rating.score),
+        created=was is None,
+        changed=was is None or was.score != rating.score,
         receipt=answer.receipt or answer.new_receipt,
         follow_up_id=follow_up_id,
         prompt=redrawn(facts),
