@@ -313,7 +313,9 @@ class Prompts(Protocol):
 
 
 class Ratings(Protocol):
-    """Answers, comments, follow-ups, and what chat needs to redraw them."""
+    """Ratings and follow-ups, read and written without rules: the recording flow decides
+    (`bot.domain.rating_rules`) inside its `Store.transaction()`, and the core renders
+    what people see from the facts read here (`bot.domain.prompt_view`)."""
 
     async def answer_facts(
         self,
