@@ -93,8 +93,14 @@ class TeamsHandlers:
     async def handle(self, activity: Activity, lookup: Lookup | None = None) -> TurnResult:
         """One error boundary per activity."""
         key = inbound.delivery_key(activity)
-        replay = not await deliveries.first_time(self.services, key)
+        action = inbound.card_action(activity)
+        # A score's delivery is checked in the answer's own transaction: one fewer.
+        scored = action is not None and action.verb == render.RATE
+        replay = not scored and not await deliveries.first_time(self.services, key)
         try:
+            if action is not None:
+                return await self._card_action(activity, action, key, replay=replay,
+                                               lookup=lookup)
             return await self._dispatch(activity, replay=replay, lookup=lookup)
         except StoreUnavailable:
             raise  # the endpoint answers 503 and Teams delivers again
@@ -124,20 +130,23 @@ class TeamsHandlers:
             if replay:
                 return TurnResult(invoke={})
             return await self.message_action(activity, lookup)
-        action = inbound.card_action(activity)
-        if action is not None:
-            if not replay:
-                await self.remember(activity, lookup)
-            card = await self.click(action, activity, lookup, replay=replay)
-            if action.execute:
-                return TurnResult(invoke=render.card_response(card))
-            return TurnResult(update=card)
         if kind == "message" and not replay:
             await self.remember(activity, lookup)
             return await self.message(activity, lookup)
         if kind == "invoke":
             return TurnResult(invoke=render.message_response(""))
         return TurnResult()
+
+    async def _card_action(
+        self, activity: Activity, action: CardAction, key: str | None, *, replay: bool,
+        lookup: Lookup | None,
+    ) -> TurnResult:
+        if not replay:
+            await self.remember(activity, lookup)
+        card = await self.click(action, activity, lookup, replay=replay, delivery_key=key)
+        if action.execute:
+            return TurnResult(invoke=render.card_response(card))
+        return TurnResult(update=card)
 
     # ------------------------------------------------------------------ knowing people
 
@@ -163,12 +172,13 @@ class TeamsHandlers:
     # ------------------------------------------------------------------ card clicks
 
     async def click(
-        self, action: CardAction, activity: Activity, lookup: Lookup | None, *, replay: bool
+        self, action: CardAction, activity: Activity, lookup: Lookup | None, *, replay: bool,
+        delivery_key: str | None = None,
     ) -> render.Card:
         """The card that replaces the clicked one. A replay records nothing again."""
         sender = inbound.sender_of(activity)
         if action.verb == render.RATE:
-            return await self._rate(action, sender, replay=replay)
+            return await self._rate(action, sender, replay=replay, delivery_key=delivery_key)
         if action.verb == render.COMMENT:
             return await self._comment(action, sender, replay=replay)
         if action.verb == render.OPTOUT:
@@ -179,8 +189,8 @@ class TeamsHandlers:
                                          replay=replay)
         raise InvalidValue(NOT_OURS)
 
-    async def _rate(self, action: CardAction, sender: PersonIdentity, *, replay: bool
-                    ) -> render.Card:
+    async def _rate(self, action: CardAction, sender: PersonIdentity, *, replay: bool,
+                    delivery_key: str | None) -> render.Card:
         prompt_id, score = action.integer("prompt"), action.integer("score")
         receipt = action.string("receipt")
         if prompt_id is None or score is None:
@@ -188,7 +198,8 @@ class TeamsHandlers:
         if replay:
             view = await answering.replayed(self.services, prompt_id, sender, score, receipt)
         else:
-            view = await answering.answer(self.services, prompt_id, sender, score, receipt)
+            view = await answering.answer(self.services, prompt_id, sender, score, receipt,
+                                          delivery_key=delivery_key)
         return render.answer_card(view)
 
     async def _comment(self, action: CardAction, sender: PersonIdentity, *, replay: bool
