@@ -19,6 +19,8 @@ from adapters.slack.render import (
     Message,
     comment_modal,
     home_view,
+    markdown_message,
+    mention,
     plain_message,
     prompt_message,
     resolve_modal,
@@ -50,13 +52,6 @@ CLOSING_REACTIONS = frozenset({"white_check_mark", "heavy_check_mark"})
 NOT_A_HELP_CHANNEL = ("This channel is no team's help channel. An admin can make it one with "
                       "`/ratings team set <team> help-channel #channel`.")
 NOT_AN_OPENING = "Use this on the message that opened the request."
-
-
-def mention(identifier: str) -> str:
-    """An admin as Slack shows them: a live mention for a user id, else the escaped email."""
-    if identifier[:1] in ("U", "W") and identifier.isalnum():
-        return f"<@{identifier}>"
-    return escape(identifier)
 
 
 def slack_user(user_id: str) -> PersonIdentity:
@@ -229,8 +224,7 @@ class SlackHandlers:
             return
         closed = await self._close(team, channel, message, agent)
         note = closing_in_chat.closed_note(closed, mention(str(message["user"])), escape)
-        await self.chat.ephemeral(channel, closer, Message(note, [
-            {"type": "section", "text": {"type": "mrkdwn", "text": note}}]))
+        await self.chat.ephemeral(channel, closer, markdown_message(note))
 
     async def _close(self, team: Team, channel: str, message: Payload, closer: Person) -> Closed:
         request = inbound.closed_request(channel, message)

@@ -249,6 +249,18 @@ def digest_message(message: DigestMessage) -> Message:
     return Message(digest_title(message.digest, escape), blocks)
 
 
+def markdown_message(content: str) -> Message:
+    """Text already made safe for Slack (its values escaped, people mentioned)."""
+    return Message(content, [_section(content)])
+
+
+def mention(identifier: str) -> str:
+    """An admin as Slack shows them: a live mention for a user id, else the escaped email."""
+    if identifier[:1] in ("U", "W") and identifier.isalnum():
+        return f"<@{identifier}>"
+    return escape(identifier)
+
+
 def plain_message(content: str) -> Message:
     """Text from the core shown as typed (escaped), e.g. a digest line or a command reply."""
     return Message(escape(content), [_section(escape(content))])
