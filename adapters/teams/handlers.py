@@ -25,12 +25,12 @@ from bot.domain.texts import locale_for, text
 from bot.domain.untrusted import loggable
 from bot.flows import alerts
 from bot.flows.command_handlers import Caller, CommandContext
+from bot.flows.contact_book import remember_conversation
 from bot.flows.interactions import (
     admin_command,
     answering,
     closing_in_chat,
     commenting,
-    conversation_refs,
     deliveries,
     opting,
     people,
@@ -162,7 +162,7 @@ class TeamsHandlers:
                                             wants_locale=False)
         if activity.service_url and activity.conversation and activity.conversation.id:
             record = inbound.conversation_record(activity, person.id if person else None)
-            await conversation_refs.remember(self.services, record)
+            await remember_conversation(self.services, record)
         return person
 
     async def identify(self, activity: Activity, lookup: Lookup | None) -> PersonIdentity:
