@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -92,64 +93,12 @@ class PeopleQueries(StoreBase):
                 return 0
             if row is None or address is None:
                 raise NotFound("Nobody with that email is known, so there is nothing to forget.")
-            kept = (
-                await connection.execute(
-                    sa.select(sa.func.count()).select_from(ratings)
-                    .where(ratings.c.person_id == row.id)
-                )
-            ).scalar_one()
-            await connection.execute(
-                sa.update(ratings).where(ratings.c.person_id == row.id).values(person_id=None)
-            )
-            await connection.execute(
-                sa.update(prompts)
-                .where(
-                    prompts.c.person_id == row.id,
-                    prompts.c.status == PromptStatus.PENDING.value,
-                )
-                .values(
-                    status=PromptStatus.SKIPPED.value,
-                    reason=SkipReason.FORGOTTEN.value,
-                    claimed_until=None,
-                    updated_at=at,
-                )
-            )
-            await connection.execute(
-                sa.update(prompts).where(prompts.c.person_id == row.id).values(person_id=None)
-            )
-            await connection.execute(
-                sa.update(conversations)
-                .where(conversations.c.requester_id == row.id)
-                .values(requester_id=None)
-            )
-            await connection.execute(sa.delete(agents).where(agents.c.person_id == row.id))
-            # Teams conversation references identify the person too.
-            for table in (teams_conversations, teams_threads):
-                await connection.execute(sa.delete(table).where(table.c.person_id == row.id))
-            identifiers = [
-                value for value in (address, row.slack_user_id, row.teams_user_id) if value
-            ]
-            await connection.execute(sa.delete(admins).where(admins.c.identifier.in_(identifiers)))
-            await connection.execute(
-                sa.update(people)
-                .where(people.c.id == row.id)
-                .values(
-                    email=None,
-                    display_name=None,
-                    slack_user_id=None,
-                    teams_user_id=None,
-                    teams_aad_object_id=None,
-                    timezone=None,
-                    locale=None,
-                    forgotten_at=at,
-                    updated_at=at,
-                )
-            )
+            kept = await _unlink_person(connection, row, at)
             await write_audit(
                 connection, at=at, actor=actor, action="person.forget",
                 detail={"person_id": row.id},
             )
-            return int(kept)
+            return kept
 
     async def add_agent(
         self, team: str, identity: PersonIdentity, *, actor: str, at: datetime
@@ -288,3 +237,64 @@ async def _scrub_pending(connection: AsyncConnection, identity: PersonIdentity) 
         )
         scrubbed += 1
     return scrubbed
+
+
+async def _unlink_person(connection: AsyncConnection, row: Any, at: datetime) -> int:
+    """Cut every link from stored rows to the person and erase who they are.
+
+    Returns how many of their ratings are kept, now without a person.
+    """
+    kept = (
+        await connection.execute(
+            sa.select(sa.func.count()).select_from(ratings)
+            .where(ratings.c.person_id == row.id)
+        )
+    ).scalar_one()
+    await connection.execute(
+        sa.update(ratings).where(ratings.c.person_id == row.id).values(person_id=None)
+    )
+    await connection.execute(
+        sa.update(prompts)
+        .where(
+            prompts.c.person_id == row.id,
+            prompts.c.status == PromptStatus.PENDING.value,
+        )
+        .values(
+            status=PromptStatus.SKIPPED.value,
+            reason=SkipReason.FORGOTTEN.value,
+            claimed_until=None,
+            updated_at=at,
+        )
+    )
+    await connection.execute(
+        sa.update(prompts).where(prompts.c.person_id == row.id).values(person_id=None)
+    )
+    await connection.execute(
+        sa.update(conversations)
+        .where(conversations.c.requester_id == row.id)
+        .values(requester_id=None)
+    )
+    await connection.execute(sa.delete(agents).where(agents.c.person_id == row.id))
+    # Teams conversation references identify the person too.
+    for table in (teams_conversations, teams_threads):
+        await connection.execute(sa.delete(table).where(table.c.person_id == row.id))
+    identifiers = [
+        value for value in (row.email, row.slack_user_id, row.teams_user_id) if value
+    ]
+    await connection.execute(sa.delete(admins).where(admins.c.identifier.in_(identifiers)))
+    await connection.execute(
+        sa.update(people)
+        .where(people.c.id == row.id)
+        .values(
+            email=None,
+            display_name=None,
+            slack_user_id=None,
+            teams_user_id=None,
+            teams_aad_object_id=None,
+            timezone=None,
+            locale=None,
+            forgotten_at=at,
+            updated_at=at,
+        )
+    )
+    return int(kept)

@@ -6,8 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from bot.domain.mapping import GroupMapping
-from bot.flows.source_mapping import group_key
+from bot.domain.mapping import GroupMapping, group_key
 from storage.base import StoreBase, insert_for
 from storage.lookups import team_row, write_audit
 from storage.schema import team_sources, teams

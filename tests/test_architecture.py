@@ -72,12 +72,8 @@ MAX_FUNCTION_LINES = 60
 SIZE_EXEMPT = frozenset({"storage/migrations/versions/0001_initial.py"})
 # Code that was over the limits when the rules came in; its owners are shrinking it.
 # Remove an entry once it fits: the test below fails while a listed file already does.
-KNOWN_OVERSIZE_MODULES = frozenset({
-    "bot/ports/store.py",  # the one Store contract; its per-aggregate parts get a module each
-})
-KNOWN_OVERSIZE_FUNCTIONS = frozenset({
-    ("storage/people.py", "forget_person"),  # one statement per table holding a person
-})
+KNOWN_OVERSIZE_MODULES: frozenset[str] = frozenset()
+KNOWN_OVERSIZE_FUNCTIONS: frozenset[tuple[str, str]] = frozenset()
 
 
 # --------------------------------------------------------------------------- the checker

@@ -12,3 +12,8 @@ class GroupMapping:
     source: str
     group: str  # as the helpdesk spells it (matched case-insensitively)
     team: str
+
+
+def group_key(group: str) -> str:
+    """Helpdesks disagree about case and stray spaces in group names; keys do not."""
+    return " ".join(group.split()).casefold()

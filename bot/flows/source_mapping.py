@@ -7,7 +7,7 @@ import dataclasses
 from bot.domain.errors import InvalidValue, NotFound, UnknownTeam
 from bot.domain.events import ConversationClosed
 from bot.domain.mapping import MAX_GROUP_LENGTH, GroupMapping
-from bot.ports.store import TeamsAndSettings
+from bot.ports.store.teams import TeamsAndSettings
 from bot.services import Services
 
 # Sources whose payload names a ratebot team directly (the generic webhook's `team`).
@@ -35,11 +35,6 @@ class UnmappedGroup(UnknownTeam):
         NotFound.__init__(self, message)
         self.name = group
         self.source = source
-
-
-def group_key(group: str) -> str:
-    """Helpdesks disagree about case and stray spaces in group names; keys do not."""
-    return " ".join(group.split()).casefold()
 
 
 def parse_group_ref(ref: str, known_sources: frozenset[str] = VENDOR_SOURCES) -> tuple[str, str]:

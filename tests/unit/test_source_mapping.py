@@ -8,12 +8,11 @@ import pytest
 
 from bot.domain.errors import InvalidValue, UnknownTeam
 from bot.domain.events import ConversationClosed
-from bot.domain.mapping import GroupMapping
+from bot.domain.mapping import GroupMapping, group_key
 from bot.flows.source_mapping import (
     VENDOR_SOURCES,
     TeamRouter,
     UnmappedGroup,
-    group_key,
     parse_group_ref,
 )
 
