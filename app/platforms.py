@@ -65,6 +65,7 @@ def vendor_secrets(settings: Settings) -> VendorSecrets:
         glpi=vendor_secret(settings.glpi_secret),
         github=vendor_secret(settings.github_secret),
         glpi_max_age=timedelta(hours=settings.glpi_max_age_hours),
+        github_email_labels=settings.github_email_labels,
     )
 
 

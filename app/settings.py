@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     zammad_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_ZAMMAD_SECRET")
     glpi_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_GLPI_SECRET")
     github_secret: SecretStr | None = Field(None, validation_alias="RATEBOT_GITHUB_SECRET")
+    # The issue-form labels the requester's e-mail is read under; empty: the built-in ones.
+    github_email_labels: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias="RATEBOT_GITHUB_EMAIL_LABELS"
+    )
     # GLPI re-sends a queued webhook with the signing time of its first try.
     glpi_max_age_hours: float = Field(
         168.0, gt=0, le=24 * 366, validation_alias="RATEBOT_GLPI_MAX_AGE_HOURS"
@@ -81,7 +85,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return value
 
-    @field_validator("admins", mode="before")
+    @field_validator("admins", "github_email_labels", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:
         if isinstance(value, str):

@@ -32,6 +32,8 @@ class VendorSecrets:
     github: str | None = None
     # GLPI re-sends a queued webhook with the signing time of its first try.
     glpi_max_age: timedelta = DEFAULT_MAX_AGE
+    # The issue-form labels naming the requester's e-mail (empty: GitHub's defaults).
+    github_email_labels: tuple[str, ...] = ()
 
 
 def vendor_sources(secrets: VendorSecrets, clock: Clock) -> list[VendorWebhook]:
@@ -43,5 +45,5 @@ def vendor_sources(secrets: VendorSecrets, clock: Clock) -> list[VendorWebhook]:
         ServiceNowWebhook(secrets.servicenow, clock=clock),
         ZammadWebhook(secrets.zammad, clock=clock),
         GlpiWebhook(secrets.glpi, clock=clock, max_age=secrets.glpi_max_age),
-        GitHubWebhook(secrets.github, clock=clock),
+        GitHubWebhook(secrets.github, clock=clock, email_labels=secrets.github_email_labels),
     ]
