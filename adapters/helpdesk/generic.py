@@ -1,4 +1,9 @@
-"""The generic webhook: ratebot's own canonical payload, signed with HMAC-SHA256."""
+"""The generic webhook: ratebot's own canonical payload, signed with HMAC-SHA256.
+
+A sender that cannot compute an HMAC (Power Automate's expressions have no function for
+one) sends the secret itself instead, as the vendor sources that cannot sign do: in
+`X-Ratebot-Token`, or as the basic-auth password, over HTTPS only.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from pydantic import (
     ValidationError,
 )
 
+from adapters.helpdesk.auth import TOKEN_HEADER, check_shared_secret
 from adapters.helpdesk.source import (
     OUT_OF_RANGE,
     PayloadError,
@@ -175,7 +181,21 @@ class GenericWebhook(SecretSource):
     secret_setting = SECRET_SETTING
 
     def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
+        # A signature, when there is one, decides; a request with neither proof is told
+        # about the signature, the contract's way.
+        if SIGNATURE_HEADER not in headers and _carries_secret(headers):
+            return check_shared_secret(headers, secret)
         return check_signature(body, headers.get(SIGNATURE_HEADER), secret)
+
+    def sign(self, body: bytes, *, now: datetime) -> dict[str, str]:
+        """The signature header a sender puts on `body` (for `webhook-test`)."""
+        if self._secret is None:
+            raise ValueError(f"{self.secret_setting} is not set")
+        return {SIGNATURE_HEADER: sign(body, self._secret)}
 
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
         return parse_payload(body, received_at=received_at)
+
+
+def _carries_secret(headers: Mapping[str, str]) -> bool:
+    return TOKEN_HEADER in headers or "Authorization" in headers

@@ -12,10 +12,13 @@ import aiohttp
 import typer
 from aiohttp import web
 
-from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent
+from adapters.helpdesk.generic import GenericWebhook
+from adapters.helpdesk.github import GitHubWebhook
+from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent, load_object
 from adapters.helpdesk.vendor import VendorWebhook
 from app.bootstrap import Ratebot, build
 from app.cli.common import actor, current_settings, fail, run, run_async, say
+from app.cli.webhook_fields import UsedField, used_fields
 from app.server import build_app, helpdesk_sources
 from app.settings import Settings
 from bot.domain.clock import SystemClock
@@ -29,11 +32,21 @@ from storage.teams import UPDATABLE
 LOOPBACK = "127.0.0.1"
 REPLAY_TIMEOUT_SECONDS = 30
 
+# The sources `webhook-test` can sign a request for: every one the server accepts.
+Replayable = VendorWebhook | GenericWebhook
+
 
 def vendor_names(settings: Settings) -> frozenset[str]:
     return frozenset(
         name for name, source in helpdesk_sources(settings).items()
         if isinstance(source, VendorWebhook)
+    )
+
+
+def replayable_names(settings: Settings) -> frozenset[str]:
+    return frozenset(
+        name for name, source in helpdesk_sources(settings).items()
+        if isinstance(source, Replayable)
     )
 
 
@@ -76,21 +89,23 @@ def teams_maps() -> None:
 
 
 def webhook_test(
-    source: Annotated[str, typer.Argument(help="zendesk, jira, freshservice, servicenow, ...")],
+    source: Annotated[str, typer.Argument(
+        help="generic, zendesk, jira, freshservice, servicenow, ...")],
     file: Annotated[Path, typer.Option(
         "--file", "-f", exists=True, dir_okay=False, readable=True,
         help="A payload saved from the helpdesk (JSON).")],
 ) -> None:
     """Replay a saved payload, signed with the configured secret, and show what ratebot makes of it.
 
-    Nothing is written to the real database: the request goes to an in-process server on
-    a temporary copy of the teams and group mappings, so nobody is asked.
+    It shows which fields were used and where in the payload each came from. Nothing is
+    written to the real database: the request goes to an in-process server on a temporary
+    copy of the teams and group mappings, so nobody is asked.
     """
     settings = current_settings()
     sources = helpdesk_sources(settings)
     chosen = sources.get(source)
-    if not isinstance(chosen, VendorWebhook):
-        known = ", ".join(sorted(vendor_names(settings)))
+    if not isinstance(chosen, Replayable):
+        known = ", ".join(sorted(replayable_names(settings)))
         raise fail(f"Unknown source '{source}'. Known sources: {known}.", 2)
     if not chosen.configured:
         raise fail(f"Set {chosen.secret_setting} first: it signs the test request.", 2)
@@ -105,7 +120,7 @@ def webhook_test(
 
 
 async def _replay(
-    settings: Settings, source: VendorWebhook, body: bytes
+    settings: Settings, source: Replayable, body: bytes
 ) -> tuple[int, Any, str | None]:
     """The answer to the signed request, and the decision the worker then takes on it."""
     with tempfile.TemporaryDirectory(prefix="ratebot-webhook-test-") as folder:
@@ -182,7 +197,7 @@ async def _copy_teams(real: Ratebot, copy: Ratebot) -> None:
         await mappings.map_group(mapping.source, mapping.group, mapping.team, actor=actor, at=now)
 
 
-def _describe(source: VendorWebhook, body: bytes) -> None:
+def _describe(source: Replayable, body: bytes) -> None:
     try:
         event: WebhookEvent = source.parse(body, received_at=SystemClock().now())
     except PayloadError as exc:
@@ -190,24 +205,57 @@ def _describe(source: VendorWebhook, body: bytes) -> None:
         for name, problem in exc.fields.items():
             say(f"  {name}: {problem}")
         return
-    for line in describe(event):
+    if not isinstance(event, ConversationClosed):
+        for line in describe(event):
+            say(line)
+        return
+    payload = load_object(body)
+    fields = used_fields(
+        event,
+        payload,
+        team_is_group=not isinstance(source, GenericWebhook),
+        requester_origin=_requester_origin(source, payload),
+    )
+    for line in describe(event, fields):
         say(line)
 
 
-def describe(event: WebhookEvent) -> list[str]:
-    """What a parsed event means, in a few lines for the person testing their setup."""
+def _requester_origin(source: Replayable, payload: Mapping[str, Any]) -> str | None:
+    """GitHub's requester comes from under a label in the issue body: which one."""
+    if not isinstance(source, GitHubWebhook):
+        return None
+    issue = payload.get("issue")
+    text = issue.get("body") if isinstance(issue, Mapping) else None
+    found = source.email_labels.find(text if isinstance(text, str) else None)
+    return f"issue.body, under the label '{found.label}'" if found else None
+
+
+def describe(event: WebhookEvent, fields: list[UsedField] | None = None) -> list[str]:
+    """What a parsed event means, in a few lines for the person testing their setup.
+
+    With `fields`, a close names each field it used and where in the payload it came from.
+    """
     if isinstance(event, Ignored):
         return [f"Ignored: {event.reason}"]
     if isinstance(event, ConversationReopened):
         return [f"Reopen of ticket {event.ticket_id}: an unanswered rating request is withdrawn."]
     assert isinstance(event, ConversationClosed)
-    agent = event.agent_email or event.agent_name or "unknown"
-    return [
-        f"Close of ticket {event.ticket_id} (group '{event.team or 'none'}')",
-        f"  requester: {event.requester_email}",
-        f"  agent: {agent}",
-        f"  subject: {event.subject or '-'}",
-    ]
+    if fields is None:
+        agent = event.agent_email or event.agent_name or "unknown"
+        return [
+            f"Close of ticket {event.ticket_id} (group '{event.team or 'none'}')",
+            f"  requester: {event.requester_email}",
+            f"  agent: {agent}",
+            f"  subject: {event.subject or '-'}",
+        ]
+    team = next(field for field in fields if field.name in ("group", "team"))
+    lines = [f"Close of ticket {event.ticket_id} ({team.name} '{team.value or 'none'}')"]
+    lines.append("Fields used, and where in the payload each came from:")
+    width = max(len(field.name) for field in fields)
+    for field in fields:
+        value = field.value if field.value is not None else "-"
+        lines.append(f"  {field.name + ':':<{width + 1}} {value}  (from {field.origin})")
+    return lines
 
 
 def register(app: typer.Typer, teams_app: typer.Typer) -> None:
