@@ -3,18 +3,27 @@
 A Jira webhook registered with a secret sends `X-Hub-Signature: sha256=<hex HMAC-SHA256
 of the body>`. An automation rule's "Send web request" cannot sign, so it sends the
 secret itself in `X-Ratebot-Token` (compared in constant time).
+
+Jira Cloud names people by account id only (no `emailAddress`). With Jira's API
+configured, a close's account ids are resolved to e-mails while the webhook waits, within
+`LOOKUP_SECONDS` (cached, so a burst costs one lookup per person); an API that does not
+answer in time makes the webhook answer 503, and Jira retries.
 """
 
 from __future__ import annotations
 
+import asyncio
+import copy
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from adapters.helpdesk.auth import SharedSecret, Signature
-from adapters.helpdesk.source import Ignored, WebhookEvent, load_object
+from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent, load_object
 from adapters.helpdesk.vendor import CloseFields, Reader, VendorWebhook
-from bot.domain.events import ConversationReopened
+from bot.domain.clock import Clock
+from bot.domain.events import ConversationClosed, ConversationReopened
+from bot.ports.helpdesk_api import ApiUnavailable, HelpdeskApi
 
 SIGNATURE_HEADER = "X-Hub-Signature"
 DONE = "done"  # the status category key of every "finished" status, whatever its name
@@ -34,25 +43,85 @@ WEBHOOK_CLOSE = CloseFields(
     subject="issue.fields.summary",
     requester_name="issue.fields.reporter.displayName",
 )
+# Where a webhook names people; Jira Cloud leaves `emailAddress` out of each.
+PEOPLE = ("issue.fields.reporter", "issue.fields.assignee", "user")
+REQUESTER_EMAIL = "issue.fields.reporter.emailAddress"
+# How long a webhook waits for Jira's API to name a close's people.
+LOOKUP_SECONDS = 3.0
+API_SETTINGS = "RATEBOT_JIRA_URL, RATEBOT_JIRA_EMAIL and RATEBOT_JIRA_API_TOKEN"
+AUTOMATION_HINT = (
+    "or send the automation rule's body, whose {{reporter.emailAddress}} Jira fills in "
+    "(docs/integrations/jira.md, option B)"
+)
 AUTOMATION_CLOSE = CloseFields(
     agents=(("assignee_email", "assignee_name"), ("actor_email", "actor_name"))
 )
 
 
+class _LookupNeeded(Exception):
+    """A close whose people Jira named by account id only: ask the API, then parse again."""
+
+    def __init__(self, accounts: list[str]) -> None:
+        super().__init__("account ids to resolve")
+        self.accounts = accounts
+
+
 class JiraWebhook(VendorWebhook):
-    """The `jira` source."""
+    """The `jira` source; with `api`, account ids are resolved to e-mails (module docstring)."""
 
     name = "jira"
     secret_setting = "RATEBOT_JIRA_SECRET"
     proof = Signature(SIGNATURE_HEADER, prefix="sha256=", unsigned=SharedSecret())
 
+    def __init__(
+        self,
+        secret: str | None,
+        *,
+        clock: Clock | None = None,
+        api: HelpdeskApi | None = None,
+        lookup_seconds: float = LOOKUP_SECONDS,
+    ) -> None:
+        super().__init__(secret, clock=clock)
+        self._api = api
+        self._lookup_seconds = lookup_seconds
+
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
+        """Without asking Jira's API: a Cloud close names its reporter only by account id."""
+        return self._parse(load_object(body), received_at, None)
+
+    async def parse_enriched(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
+        """As `parse`, resolving a close's account ids through Jira's API when configured.
+
+        Raise `ApiUnavailable` when the API does not answer within the lookup time.
+        """
         data = load_object(body)
+        try:
+            return self._parse(data, received_at, None)
+        except _LookupNeeded as needed:
+            emails = await self._look_up(needed.accounts)
+        return self._parse(data, received_at, emails)
+
+    async def _look_up(self, accounts: list[str]) -> dict[str, str | None]:
+        assert self._api is not None  # only asked for when there is one
+        try:
+            async with asyncio.timeout(self._lookup_seconds):
+                return {account: await self._api.person_email(account) for account in accounts}
+        except TimeoutError:
+            raise ApiUnavailable(
+                f"Jira's API did not name the people within {self._lookup_seconds:g}s"
+            ) from None
+
+    def _parse(
+        self, data: dict[str, Any], received_at: datetime, emails: Mapping[str, str | None] | None
+    ) -> WebhookEvent:
         if "webhookEvent" in data:
-            return self._webhook(Reader(data, "Jira webhook"), received_at)
+            return self._webhook(data, received_at, emails)
         return self._automation(Reader(data, "Jira automation"), received_at)
 
-    def _webhook(self, fields: Reader, received_at: datetime) -> WebhookEvent:
+    def _webhook(
+        self, data: dict[str, Any], received_at: datetime, emails: Mapping[str, str | None] | None
+    ) -> WebhookEvent:
+        fields = Reader(data, "Jira webhook")
         (kind,) = fields.require("webhookEvent")
         if kind != "jira:issue_updated":
             return Ignored(f"Jira event '{kind}' is not an issue update")
@@ -69,7 +138,27 @@ class JiraWebhook(VendorWebhook):
             return Ignored(f"status '{status}' is not finished, nor a reopen of a finished issue")
         if status.casefold() in NOT_SERVED:
             return Ignored(f"status '{status}' finishes the issue without serving it")
-        return self.closed_from(WEBHOOK_CLOSE, fields, key, at)
+        hidden = hidden_accounts(data)
+        if hidden and emails is None and self._api is not None:
+            raise _LookupNeeded(hidden)
+        return self.issue_closed(with_emails(data, emails or {}), key, at, looked_up=emails)
+
+    def issue_closed(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        at: datetime,
+        *,
+        looked_up: Mapping[str, str | None] | None,
+    ) -> ConversationClosed:
+        """The close of a finished issue (webhook or API shape); a reporter known by account
+        id only is refused saying what to do (`looked_up`: what Jira's API answered)."""
+        reporter = Reader(data, "Jira").value("issue.fields.reporter")
+        if isinstance(reporter, Mapping) and not reporter.get("emailAddress"):
+            account = reporter.get("accountId")
+            if isinstance(account, str) and account:
+                raise PayloadError(_no_email(account, looked_up), {REQUESTER_EMAIL: "required"})
+        return self.closed_from(WEBHOOK_CLOSE, Reader(data, "Jira webhook"), key, at)
 
     def _automation(self, fields: Reader, received_at: datetime) -> WebhookEvent:
         key, category, status = fields.require("issue_key", "status_category", "status")
@@ -82,6 +171,45 @@ class JiraWebhook(VendorWebhook):
         if status.casefold() in NOT_SERVED:
             return Ignored(f"status '{status}' finishes the issue without serving it")
         return self.closed_from(AUTOMATION_CLOSE, fields, key, received_at)
+
+
+def hidden_accounts(data: Mapping[str, Any]) -> list[str]:
+    """The account ids of the people a webhook names without an e-mail, each once."""
+    reader = Reader(data, "Jira")
+    found: list[str] = []
+    for path in PEOPLE:
+        person = reader.value(path)
+        if isinstance(person, Mapping) and not person.get("emailAddress"):
+            account = person.get("accountId")
+            if isinstance(account, str) and account and account not in found:
+                found.append(account)
+    return found
+
+
+def with_emails(data: Mapping[str, Any], emails: Mapping[str, str | None]) -> dict[str, Any]:
+    """A copy of `data` whose people carry the e-mails Jira's API gave for their account ids."""
+    enriched = copy.deepcopy(dict(data))
+    reader = Reader(enriched, "Jira")
+    for path in PEOPLE:
+        person = reader.value(path)
+        if isinstance(person, dict) and not person.get("emailAddress"):
+            email = emails.get(str(person.get("accountId")))
+            if email:
+                person["emailAddress"] = email
+    return enriched
+
+
+def _no_email(account: str, looked_up: Mapping[str, str | None] | None) -> str:
+    if looked_up is None:
+        return (
+            f"the reporter is named by account id only ({account[:64]}), as Jira Cloud does: "
+            f"set {API_SETTINGS} so ratebot looks the e-mail up, {AUTOMATION_HINT}"
+        )
+    return (
+        f"Jira's API gives no e-mail for the reporter ({account[:64]}): their profile's "
+        f"visibility hides it; let the e-mail be seen (Atlassian profile, 'Contact' visible "
+        f"to anyone) or {AUTOMATION_HINT}"
+    )
 
 
 def _status_change(items: Any) -> Mapping[str, Any] | None:

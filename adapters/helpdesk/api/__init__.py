@@ -1,0 +1,1 @@
+"""Helpdesk REST API connectors (`bot.ports.helpdesk_api.HelpdeskApi`), one module per vendor."""

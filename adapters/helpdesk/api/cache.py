@@ -1,0 +1,49 @@
+"""A small time-bounded cache for id lookups (people, groups)."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+# A person's e-mail rarely changes; an hour keeps a burst of closes to one lookup each
+# without holding a changed address for long.
+DEFAULT_TTL_SECONDS = 3600.0
+DEFAULT_SIZE = 5000
+
+
+class TtlCache(Generic[V]):
+    """Up to `size` entries, each forgotten `ttl` seconds after it was stored (LRU beyond)."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float = DEFAULT_TTL_SECONDS,
+        size: int = DEFAULT_SIZE,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._now = now
+        self._entries: OrderedDict[str, tuple[float, V]] = OrderedDict()
+
+    def get(self, key: str) -> tuple[bool, V | None]:
+        """(True, value) when `key` is held and fresh, else (False, None)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return False, None
+        stored_at, value = entry
+        if self._now() - stored_at >= self._ttl:
+            del self._entries[key]
+            return False, None
+        self._entries.move_to_end(key)
+        return True, value
+
+    def put(self, key: str, value: V) -> None:
+        self._entries[key] = (self._now(), value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
