@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.asking import AskingQueries
 from storage.chat_queries import ChatQueries
+from storage.checkpoints import CheckpointQueries
 from storage.digest_queries import DigestQueries
 from storage.engine import create_engine, is_sqlite
 from storage.migrate import check_current, upgrade
@@ -31,6 +32,7 @@ class SqlStore(
     ChatQueries,
     DigestQueries,
     TeamsQueries,
+    CheckpointQueries,
 ):
     """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
 

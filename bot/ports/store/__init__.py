@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from bot.ports.store.checkpoints import Checkpoints
 from bot.ports.store.conversations import Conversations
 from bot.ports.store.people import People
 from bot.ports.store.prompts import Prompts
@@ -17,7 +18,9 @@ from bot.ports.store.reports import Reports
 from bot.ports.store.teams import TeamsAndSettings
 
 
-class Store(TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Protocol):
+class Store(
+    TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Checkpoints, Protocol
+):
     """Storage, in the domain's terms: every part, one implementation.
 
     Each method is one transaction of its own, unless called on the store that
