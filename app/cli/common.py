@@ -19,6 +19,7 @@ from rich.console import Console
 from app.bootstrap import Ratebot, build
 from app.settings import Settings, SettingsError, load_settings
 from bot.domain.errors import SchemaOutdated, StoreUnavailable, UserFacingError
+from bot.domain.hints import Surface
 
 T = TypeVar("T")
 
@@ -57,7 +58,8 @@ def errors() -> Iterator[None]:
     except StoreUnavailable as exc:
         raise fail(f"The database is unavailable: {exc}", 1) from None
     except UserFacingError as exc:
-        raise fail(str(exc), 1) from None
+        # The command line's rendering: a hint names `ratebot ...`, not the chat's grammar.
+        raise fail(exc.for_surface(Surface.CLI), 1) from None
 
 
 def current_settings() -> Settings:

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from bot.domain.hints import Hint, Surface
+
 
 class RatebotError(Exception):
     """Base of every error the core raises on purpose."""
 
 
 class UserFacingError(RatebotError):
-    """Its message is safe and useful to show to the person who caused it."""
+    """Its message is safe and useful to show to the person who caused it.
+
+    A message that points to a command carries it as a `hint`: `str()` writes it in the
+    chat's grammar, `for_surface(Surface.CLI)` in the command line's.
+    """
+
+    def __init__(self, message: str = "", *, hint: Hint | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(self.for_surface(Surface.CHAT))
+
+    def for_surface(self, surface: Surface) -> str:
+        if self.hint is None:
+            return self.message
+        return f"{self.message} {self.hint.render(surface)}".strip()
 
 
 class NotFound(UserFacingError):
@@ -17,7 +33,10 @@ class NotFound(UserFacingError):
 
 class UnknownTeam(NotFound):
     def __init__(self, name: str) -> None:
-        super().__init__(f"There is no team called '{name}'. Add it first with `team add {name}`.")
+        super().__init__(
+            f"There is no team called '{name}'.",
+            hint=Hint.to("Add it first with {hint}.", "team.add", team=name),
+        )
         self.name = name
 
 

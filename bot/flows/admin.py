@@ -7,20 +7,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.errors import InvalidValue, NotFound
+from bot.domain.hints import Hint
 from bot.domain.hours import DAYS
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, Person, Team
 from bot.domain.scales import Scale
-
-if TYPE_CHECKING:  # `ratebot --help` lists the team options without loading the services
-    from bot.services import Services
+from bot.services import Services
 
 TEAM_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$")
 # A bare id, or Slack's escaped channel mention as it arrives in a slash command.
 SLACK_CHANNEL = re.compile(
     r"(?P<id>[CG][A-Z0-9]{2,})|<#(?P<mention>[CG][A-Z0-9]{2,})(?:\|[^>]*)?>"
@@ -71,14 +70,10 @@ def parse_timezone(text: str) -> str:
     return text
 
 
-def parse_slack_channel(text: str) -> str:
-    """A channel id from "C0123ABC" or Slack's escaped mention "<#C0123ABC|name>"."""
+def parse_slack_channel(text: str) -> str | None:
+    """A channel id from "C0123ABC" or Slack's escaped mention "<#C0123ABC|name>"; else None."""
     match = SLACK_CHANNEL.fullmatch(text.strip())
-    if not match:
-        raise ValueError(
-            f"'{text}' is not a Slack channel id (like C0123ABCD, or pick the channel with #)"
-        )
-    return str(match["id"] or match["mention"])
+    return str(match["id"] or match["mention"]) if match else None
 
 
 def check_team_name(name: str) -> str:
@@ -147,7 +142,15 @@ def _display_name(text: str) -> object:
 
 def _timezone(text: str) -> object:
     cleaned = text.strip()
-    return None if cleaned.lower() == "default" else parse_timezone(cleaned)
+    if cleaned.lower() == "default":
+        return None
+    try:
+        return parse_timezone(cleaned)
+    except ValueError:
+        # The refusal already quotes the value: "'Mars/Base' is not a valid timezone: ..."
+        raise ValueError(
+            "use an IANA name like Europe/Amsterdam, or 'default'"
+        ) from None
 
 
 def _digest(text: str) -> object:
@@ -180,6 +183,18 @@ CHANNEL_OPTIONS = {"digest-channel": "digest", "alert-channel": "alert", "help-c
 ALL_OPTIONS = (*TEAM_OPTIONS, *CHANNEL_OPTIONS)
 
 
+FREE_TEXT_OPTIONS = frozenset({"question", "display-name"})
+
+
+def option_changed(team: str, option: str, value: str) -> str:
+    """The confirmation of `teams set`: one sentence, whatever the value ends with."""
+    name = option.strip().lower()
+    shown = f"“{value}”" if name in FREE_TEXT_OPTIONS else value
+    # "... to How did we do?." read badly: a value that ends a sentence ends this one.
+    end = "" if value.rstrip().endswith((".", "?", "!", "…")) else "."
+    return f"Set {name} of {team} to {shown}{end}"
+
+
 def parse_team_option(option: str, value: str) -> tuple[str, object]:
     """(Team field, parsed value) for a `teams set` option; raise `InvalidValue`."""
     name = option.strip().lower()
@@ -203,16 +218,22 @@ def parse_channel(option: str, value: str) -> tuple[str, str, str | None]:
     elif len(words) == 1:
         platform, ref = "slack", words[0]
     else:
-        raise InvalidValue(
-            f"'{value}' is not a valid {option}: use a Slack channel (like 'slack C0123ABCD' "
-            f"or '#channel'), or 'none' to clear it."
-        )
+        raise _not_a_channel(value, option)
     if ref.lower() in CLEAR_WORDS:
         return platform, purpose, None
-    try:
-        return platform, purpose, parse_slack_channel(ref)
-    except ValueError as exc:
-        raise InvalidValue(f"'{value}' is not a valid {option}: {exc}.") from None
+    channel = parse_slack_channel(ref)
+    if channel is None:
+        raise _not_a_channel(value, option)
+    return platform, purpose, channel
+
+
+def _not_a_channel(value: str, option: str) -> InvalidValue:
+    # Chat turns "#it-digest" into the channel's id before it gets here; the command line
+    # gets the name as typed and can't look it up, so each is told its own way.
+    return InvalidValue(
+        f"'{value}' is not a valid {option}:",
+        hint=Hint.to("{hint}, or 'none' to clear it.", "channel.slack"),
+    )
 
 
 def _unknown_option(name: str) -> InvalidValue:
@@ -284,9 +305,14 @@ async def add_exclusion(services: Services, pattern: str, *, actor: str) -> bool
 
 
 async def remove_exclusion(services: Services, pattern: str, *, actor: str) -> bool:
-    return await services.store.remove_exclusion(
-        _pattern(pattern), actor=actor, at=services.clock.now()
-    )
+    # An entry stored before patterns were checked ('***', '*@x') is removed as typed.
+    now, typed = services.clock.now(), pattern.strip()
+    try:
+        if await services.store.remove_exclusion(_pattern(pattern), actor=actor, at=now):
+            return True
+    except InvalidValue:
+        pass
+    return bool(typed) and await services.store.remove_exclusion(typed, actor=actor, at=now)
 
 
 async def opt_out(services: Services, email: str) -> Person:
@@ -324,9 +350,18 @@ def _identifier(text: str) -> str:
 
 
 def _pattern(text: str) -> str:
-    cleaned = text.strip()
-    if not cleaned or any(ch.isspace() for ch in cleaned):
-        raise InvalidValue(
-            f"'{text}' is not an exclusion: use an email or a pattern like '*@example.com'."
-        )
-    return cleaned.lower() if "@" in cleaned else cleaned
+    """An email, or '@domain' for everyone there ('*@domain' is read the same way).
+
+    Nothing else is accepted: the asking rules match a person's email and its domain
+    only, so any other pattern ('***', a platform id) would be stored and never match.
+    """
+    cleaned = text.strip().lower()
+    domain = cleaned.removeprefix("*")
+    if domain.startswith("@") and DOMAIN.fullmatch(domain[1:]):
+        return domain
+    if EMAIL.fullmatch(cleaned):
+        return cleaned
+    raise InvalidValue(
+        f"'{text}' is not an exclusion: use an email (like ceo@example.com) or '@' and "
+        "a domain for everyone there (like @contractor.example)."
+    )

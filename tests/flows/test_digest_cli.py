@@ -68,8 +68,9 @@ def test_prints_the_digest_of_the_week(env: Env) -> None:
     result = run(env, "--team", "servicedesk", "--week", "2026-W47")
     assert result.exit_code == 0, result.output
     assert "Service Desk: weekly ratings, 2026-W47 (16–22 Nov 2026)" in result.stdout
-    # 2 promoters, 1 detractor: +33; variance 1 - (1/3)² = .889, margin 196 * sqrt(.889 / 3)
-    assert "NPS +33 ± 107 (n=3)" in result.stdout
+    # 2 promoters, 1 detractor: +33. The normal margin, 196 * sqrt(.889 / 3) = 107, would
+    # reach past +100, so the interval is Wilson's (see tests/unit/test_scores.py).
+    assert "NPS +33 (-58 to +88) (n=3)" in result.stdout
     assert "> Too slow (4, detractor)" in result.stdout
 
 

@@ -9,9 +9,18 @@ from datetime import datetime, time
 import pytest
 
 from bot.domain.errors import InvalidValue
+from bot.domain.hints import Surface
 from bot.domain.model import Anonymity, Team
 from bot.domain.scales import Scale
-from bot.flows.admin import DigestSchedule, check_team_name, parse_channel, parse_team_option
+from bot.flows.admin import (
+    DigestSchedule,
+    add_exclusion,
+    check_team_name,
+    option_changed,
+    parse_channel,
+    parse_team_option,
+    remove_exclusion,
+)
 from bot.flows.admin import set_team_option as set_option
 from bot.services import Services
 from tests.fakes.clock import FakeClock
@@ -179,3 +188,99 @@ async def test_a_bad_value_changes_nothing(clock: FakeClock) -> None:
     with pytest.raises(InvalidValue):
         await set_option(services, "servicedesk", "sample", "0", actor="cli:jan")
     assert store.calls == []
+
+
+def test_a_bad_timezone_is_quoted_once() -> None:
+    with pytest.raises(InvalidValue) as caught:
+        parse_team_option("timezone", "Mars/Base")
+    assert str(caught.value) == (
+        "'Mars/Base' is not a valid timezone: use an IANA name like Europe/Amsterdam, "
+        "or 'default'."
+    )
+
+
+def test_a_channel_name_is_refused_with_the_form_each_surface_can_use() -> None:
+    with pytest.raises(InvalidValue) as caught:
+        parse_channel("digest-channel", "#it-digest")
+    refusal = caught.value
+    # Chat resolves "#" into the channel's id, so chat may suggest picking it that way...
+    assert "pick the channel with #" in str(refusal)
+    # ...the command line can't, so it is shown the id form only, never "#".
+    cli = refusal.for_surface(Surface.CLI)
+    assert cli.startswith("'#it-digest' is not a valid digest-channel: give the channel's id")
+    assert "C0123ABCD" in cli and "pick the channel with #" not in cli
+    assert "'#channel'" not in cli and cli.endswith("or 'none' to clear it.")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("question", "How did we do?", "Set question of servicedesk to “How did we do?”"),
+        ("display-name", "IT Desk", "Set display-name of servicedesk to “IT Desk”."),
+        ("Scale", "csat", "Set scale of servicedesk to csat."),
+        ("sample", "50%", "Set sample of servicedesk to 50%."),
+    ],
+)
+def test_the_confirmation_ends_once(option: str, value: str, said: str) -> None:
+    assert option_changed("servicedesk", option, value) == said
+
+
+class ExclusionStore:
+    """The exclusions as the store keeps them: a set of normalised patterns."""
+
+    def __init__(self, *stored: str) -> None:
+        self.patterns = set(stored)
+
+    async def add_exclusion(self, pattern: str, *, actor: str, at: datetime) -> bool:
+        added = pattern not in self.patterns
+        self.patterns.add(pattern)
+        return added
+
+    async def remove_exclusion(self, pattern: str, *, actor: str, at: datetime) -> bool:
+        removed = pattern in self.patterns
+        self.patterns.discard(pattern)
+        return removed
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("CEO@Example.com", "ceo@example.com"),
+        ("@Contractor.example", "@contractor.example"),
+        # The asking rules match a person's domain as "@domain": "*@" is read the same way.
+        ("*@contractor.example", "@contractor.example"),
+    ],
+)
+async def test_an_exclusion_is_an_email_or_a_domain(
+    clock: FakeClock, typed: str, stored: str
+) -> None:
+    store = ExclusionStore()
+    services = Services(store=store, clock=clock)  # type: ignore[arg-type]
+    assert await add_exclusion(services, typed, actor="cli:jan")
+    assert store.patterns == {stored}
+    assert await remove_exclusion(services, typed, actor="cli:jan")
+    assert store.patterns == set()
+
+
+@pytest.mark.parametrize(
+    "typed", ["***", "*", "U0123ABC", "@", "@localhost", "contractor.example", "a b@c.d", ""]
+)
+async def test_an_exclusion_that_could_never_match_is_refused(
+    clock: FakeClock, typed: str
+) -> None:
+    store = ExclusionStore()
+    services = Services(store=store, clock=clock)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue, match="is not an exclusion"):
+        await add_exclusion(services, typed, actor="cli:jan")
+    assert store.patterns == set()
+
+
+async def test_an_exclusion_stored_before_the_check_can_still_be_removed(
+    clock: FakeClock,
+) -> None:
+    store = ExclusionStore("***", "*@old.example")
+    services = Services(store=store, clock=clock)  # type: ignore[arg-type]
+    assert await remove_exclusion(services, "***", actor="cli:jan")
+    assert await remove_exclusion(services, "*@old.example", actor="cli:jan")
+    assert store.patterns == set()
+    assert not await remove_exclusion(services, "***", actor="cli:jan")

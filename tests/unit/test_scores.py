@@ -26,10 +26,6 @@ def tally(promoters: int, passives: int, detractors: int, score_sum: int = 0) ->
         # p = .25, d = .5: NPS = -25; var = .75 - .0625 = .6875
         # margin = 196 * sqrt(.6875 / 8) = 196 * .293151 = 57.458
         ((2, 2, 4), -25.0, 57.458, "-25 ± 57"),
-        # everyone a detractor: NPS = -100, var = 1 - 1 = 0, so no spread at all
-        ((0, 0, 4), -100.0, 0.0, "-100 ± 0"),
-        # only passives: NPS = 0 (no sign), var = 0
-        ((0, 6, 0), 0.0, 0.0, "0 ± 0"),
     ],
 )
 def test_nps(counts: tuple[int, int, int], value: float, margin: float, text: str) -> None:
@@ -47,11 +43,6 @@ def test_nps(counts: tuple[int, int, int], value: float, margin: float, text: st
         ((15, 3, 2), 75.0, 18.978, "75% ± 19"),
         # 87 of 100: margin = 196 * sqrt(.87 * .13 / 100) = 196 * .0336303 = 6.5915
         ((87, 8, 5), 87.0, 6.5915, "87% ± 7"),
-        # all satisfied: 100%, p(1 - p) = 0
-        ((3, 0, 0), 100.0, 0.0, "100% ± 0"),
-        # neutral and dissatisfied both count against: 1 of 4 = 25%
-        # margin = 196 * sqrt(.25 * .75 / 4) = 196 * .216506 = 42.435
-        ((1, 2, 1), 25.0, 42.435, "25% ± 42"),
     ],
 )
 def test_csat(counts: tuple[int, int, int], value: float, margin: float, text: str) -> None:
@@ -85,8 +76,6 @@ def test_ces_is_the_mean_without_margin(
         (7, 3, 70.0, 28.403, "70% ± 28"),
         # 45 of 50 up: 196 * sqrt(.9 * .1 / 50) = 196 * .0424264 = 8.3156
         (45, 5, 90.0, 8.3156, "90% ± 8"),
-        # one thumbs down: 0%, no spread
-        (0, 1, 0.0, 0.0, "0% ± 0"),
     ],
 )
 def test_thumbs(up: int, down: int, value: float, margin: float, text: str) -> None:
@@ -96,10 +85,96 @@ def test_thumbs(up: int, down: int, value: float, margin: float, text: str) -> N
     assert summary.text == text
 
 
+def test_the_normal_margin_is_the_interval_where_it_is_right() -> None:
+    summary = summarize(Scale.CSAT, tally(15, 3, 2))
+    assert (summary.low, summary.high) == pytest.approx((75 - 18.978, 75 + 18.978), abs=0.001)
+
+
+# Wilson: centre (p + z²/2n) / (1 + z²/n), half-width z sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n),
+# z² = 3.8416; worked out per case below.
+@pytest.mark.parametrize(
+    ("scale", "counts", "low", "high", "text"),
+    [
+        # 3 of 3: centre (1 + .64027) / 2.28053 = .71925, half 1.96 * .32667 / 2.28053
+        # = .28075 -> 43.85 to 100 (the normal margin would say "100% ± 0")
+        (Scale.CSAT, (3, 0, 0), 43.849, 100.0, "100% (44% to 100%)"),
+        # 8 of 8: centre (1 + .24010) / 1.48020 = .83779, half 1.96 * .12250 / 1.48020
+        # = .16221 -> 67.56 to 100: the "CSAT 100% ± 0 (n=8)"
+        (Scale.CSAT, (8, 0, 0), 67.558, 100.0, "100% (68% to 100%)"),
+        # 0 of 8: the mirror image, 0 to 32.44
+        (Scale.CSAT, (0, 0, 8), 0.0, 32.442, "0% (0% to 32%)"),
+        # 1 of 1 thumbs down: centre 1.9208 / 4.8416 = .39673, half 1.96 * .98 / 4.8416
+        # = .39673 -> 0 to 79.35
+        (Scale.THUMBS, (0, 0, 1), 0.0, 79.346, "0% (0% to 79%)"),
+        # neutral and dissatisfied both count against: 1 of 4 = 25%; the normal margin
+        # 196 * sqrt(.25 * .75 / 4) = 42.4 would reach -17%. Wilson: centre
+        # (.25 + .48020) / 1.96040 = .37247, half 1.96 * sqrt(.046875 + .060025) / 1.96040
+        # = .32689 -> 4.56 to 69.94
+        (Scale.CSAT, (1, 2, 1), 4.559, 69.936, "25% (5% to 70%)"),
+        # 1 of 2: the normal margin 69.3 would reach -19% and 119%; Wilson stays inside
+        (Scale.CSAT, (1, 0, 1), 9.453, 90.547, "50% (9% to 91%)"),
+    ],
+)
+def test_a_share_at_the_extremes_has_wilsons_interval(
+    scale: Scale, counts: tuple[int, int, int], low: float, high: float, text: str
+) -> None:
+    summary = summarize(scale, tally(*counts))
+    assert summary.margin is None  # not symmetric: it reads as its two ends
+    assert (summary.low, summary.high) == pytest.approx((low, high), abs=0.001)
+    assert summary.text == text
+
+
+# NPS = p - d: the Wilson intervals of p and of d, combined (Newcombe):
+#   low = (p - d) - sqrt((p - lp)² + (ud - d)² - 2 rho (p - lp)(ud - d)), high likewise,
+#   rho = -sqrt(p d / ((1 - p)(1 - d))), the correlation of two shares of the same ratings.
+@pytest.mark.parametrize(
+    ("counts", "low", "high", "text"),
+    [
+        # 8 of 8 promoters: lp = .67558, ud = .32442, rho = 0
+        # low = 1 - sqrt(.32442² + .32442²) = 1 - .45880 = .54121
+        ((8, 0, 0), 54.121, 100.0, "+100 (+54 to +100)"),
+        # 4 of 4 detractors: the mirror image; Wilson(4 of 4) low = .51018
+        # high = -1 + sqrt(.48982² + .48982²) = -.30728
+        ((0, 0, 4), -100.0, -30.718, "-100 (-100 to -31)"),
+        # only passives: p = d = 0, Wilson(0 of 6) high = .39034, so -39 to +39
+        ((0, 6, 0), -39.034, 39.034, "0 (-39 to +39)"),
+        # 2 promoters, 1 detractor, no passives: rho = -1, so NPS = 2p - 1 exactly and its
+        # interval is 2 * Wilson(2 of 3) - 1 = 2 * (.20765 .. .93850) - 1
+        ((2, 0, 1), -58.470, 87.700, "+33 (-58 to +88)"),
+    ],
+)
+def test_an_nps_at_the_extremes_combines_the_wilson_intervals_of_its_shares(
+    counts: tuple[int, int, int], low: float, high: float, text: str
+) -> None:
+    summary = summarize(Scale.NPS, tally(*counts))
+    assert summary.margin is None
+    assert (summary.low, summary.high) == pytest.approx((low, high), abs=0.01)
+    assert summary.text == text
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 13, 50])
+@pytest.mark.parametrize("scale", [Scale.NPS, Scale.CSAT, Scale.THUMBS])
+def test_every_interval_has_a_width_holds_the_score_and_stays_on_the_scale(
+    scale: Scale, n: int
+) -> None:
+    lowest = -100.0 if scale is Scale.NPS else 0.0
+    for promoters in range(n + 1):
+        for detractors in range(n - promoters + 1):
+            passives = 0 if scale is Scale.THUMBS else n - promoters - detractors
+            if scale is Scale.THUMBS and promoters + detractors != n:
+                continue
+            summary = summarize(scale, tally(promoters, passives, detractors))
+            assert summary.low is not None and summary.high is not None
+            assert summary.value is not None
+            assert lowest <= summary.low <= summary.value <= summary.high <= 100.0
+            assert summary.high - summary.low > 1.0
+
+
 @pytest.mark.parametrize("scale", list(Scale))
 def test_no_ratings_has_no_score(scale: Scale) -> None:
     summary = summarize(scale, Tally())
     assert (summary.value, summary.margin, summary.text) == (None, None, "—")
+    assert (summary.low, summary.high) == (None, None)
 
 
 def test_halves_round_away_from_zero() -> None:
