@@ -1,4 +1,8 @@
-"""The composition root: settings in, a wired ratebot out. Nothing happens at import."""
+"""The composition root: settings in, a wired ratebot out. Nothing happens at import.
+
+The platforms' SDKs (Slack's, the Bot Framework's) load only when their settings are
+given: a command on a machine without them starts in a fraction of a second.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,17 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from adapters.slack.app import slack_chat, slack_configured
-from adapters.teams.app import teams_chat
 from app.chart import MatplotlibCharts
 from app.delivery_worker import DeliveryWorker
 from app.intake import IntakeBatcher
 from app.metrics import Metrics
-from app.platforms import slack_config, teams_config
 from app.scheduling import DigestScheduler
 from app.settings import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.flows.digest_flow import DigestFlow
 from bot.ports.chat import ChatPort
 from bot.services import Policy, Services
-from storage.store import open_store
+from storage.store import SqlStore, open_store
 
 
 def policy_from(settings: Settings) -> Policy:
@@ -52,6 +53,27 @@ class Ratebot:
         await self.services.store.close()
 
 
+def platform_chats(
+    settings: Settings, store: SqlStore, clock: Clock, charts: MatplotlibCharts,
+    *, given: tuple[ChatPort, ...],
+) -> tuple[ChatPort, ...]:
+    """The chats of the platforms the settings configure, beside those `given` (tests)."""
+    chats: tuple[ChatPort, ...] = ()
+    if settings.slack_bot_token is not None and not any(c.platform == "slack" for c in given):
+        from adapters.slack.app import slack_chat, slack_configured
+        from app.platforms import slack_config
+
+        slack = slack_config(settings)
+        if slack_configured(slack):
+            chats = (*chats, slack_chat(slack, store, clock=clock))
+    if settings.microsoft_app_id:
+        from adapters.teams.app import teams_chat
+        from app.platforms import teams_config
+
+        chats = (*chats, teams_chat(teams_config(settings), store, clock, charts))
+    return chats
+
+
 async def build(
     settings: Settings,
     *,
@@ -64,11 +86,7 @@ async def build(
     clock = clock or SystemClock()
     charts = MatplotlibCharts()
     metrics = Metrics()
-    slack = slack_config(settings)
-    if slack_configured(slack) and not any(c.platform == "slack" for c in chats):
-        chats = (*chats, slack_chat(slack, store, clock=clock))
-    if settings.microsoft_app_id:
-        chats = (*chats, teams_chat(teams_config(settings), store, clock, charts))
+    chats = (*chats, *platform_chats(settings, store, clock, charts, given=chats))
     services = Services(
         store=store,
         clock=clock,

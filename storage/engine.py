@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from sqlalchemy import create_engine as sa_create_engine
@@ -9,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.domain.errors import UserFacingError
 from storage.guard import is_unavailable
 
 # A write transaction on SQLite takes the write lock at BEGIN: a read-check-write (answer a
@@ -33,6 +35,16 @@ def async_url(url: str) -> str:
     raise ValueError("the database URL must start with sqlite:// or postgresql://")
 
 
+class DriverMissing(UserFacingError):
+    """The database URL names PostgreSQL, but its driver is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "RATEBOT_DATABASE_URL names a PostgreSQL database, but its driver is not "
+            "installed: pip install 'ratebot[postgres]'"
+        )
+
+
 PG_CONNECT_TIMEOUT_SECONDS = 5
 PG_POOL_WAIT_SECONDS = 10
 
@@ -45,6 +57,8 @@ def create_engine(url: str, *, busy_timeout_ms: int = 5000) -> AsyncEngine:
     """An engine for `url`; SQLite connections get WAL, a busy timeout and foreign keys."""
     full = async_url(url)
     if not is_sqlite(full):
+        if importlib.util.find_spec("asyncpg") is None:  # an optional extra
+            raise DriverMissing()
         # A server that does not answer (a black-holed network) is an outage within
         # seconds, not after asyncpg's default minute: requests answer 503 while it lasts.
         postgres = create_async_engine(

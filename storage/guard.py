@@ -121,3 +121,50 @@ def _loggable(error: BaseException) -> str:
     sqlstate = sqlstate_of(error)
     kind = type(innermost).__qualname__
     return f"{kind} (SQLSTATE {sqlstate})" if sqlstate else kind
+
+
+def explain_unreachable(url: str, error: BaseException) -> str:
+    """For the operator who configured `url`: which database could not be reached, and why.
+
+    The message of `error` stays out of it (see `translate_unavailable`): the cause is
+    named from the error's codes and, for a SQLite file, from what is on the disk.
+    """
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except sa_exc.ArgumentError:
+        return str(error)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_file_problem(parsed.database or "", error)
+    name, where = parsed.database or "(none)", f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    sqlstate = sqlstate_of(error) or ""
+    if sqlstate == "3D000":
+        return (f"the PostgreSQL database '{name}' does not exist on {where}: create it "
+                f"(createdb {name}), then run `ratebot migrate`")
+    if sqlstate.startswith("28"):
+        return f"PostgreSQL on {where} refused the user '{parsed.username}' for '{name}'"
+    if any(isinstance(each, OSError) for each, _ in _chain(error)):
+        return f"no PostgreSQL server answers on {where} (database '{name}')"
+    return f"the PostgreSQL database '{name}' on {where} cannot work now ({_loggable(error)})"
+
+
+def _sqlite_file_problem(database: str, error: BaseException) -> str:
+    import os
+    from pathlib import Path
+
+    path = Path(database).expanduser().absolute()
+    folder = path.parent
+    if not folder.is_dir():
+        cause = f"the directory {folder} does not exist"
+    elif path.is_dir():
+        cause = "it is a directory"
+    elif not path.exists() and not os.access(folder, os.W_OK):
+        cause = f"no permission to create it in {folder}"
+    elif path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        cause = "no permission to read and write it"
+    elif is_busy(error):
+        cause = "another process holds its lock"
+    else:
+        cause = _loggable(error)
+    return f"cannot open the SQLite database {path}: {cause}"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from app.cli.common import TeamOption, actor, console, current_settings, fail, run, say
-from bot.domain.model import Team
 from bot.flows import admin
+
+if TYPE_CHECKING:
+    from bot.domain.model import Team
 
 # --------------------------------------------------------------------------- teams
 

@@ -2,24 +2,25 @@
 
 The command modules import this and never `main`, which only assembles them into the
 typer application: no module of the command line imports one that imports it back.
+Nothing heavy loads at import: `ratebot --help` must start at once, so the settings,
+the composition root (and with it the database and the platforms) load when a command
+runs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import getpass
 import os
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
-from app.bootstrap import Ratebot, build
-from app.settings import Settings, SettingsError, load_settings
-from bot.domain.errors import SchemaOutdated, StoreUnavailable, UserFacingError
-from bot.domain.hints import Surface
+if TYPE_CHECKING:
+    from app.bootstrap import Ratebot
+    from app.settings import Settings
 
 T = TypeVar("T")
 
@@ -27,6 +28,10 @@ TeamOption = Annotated[str | None, typer.Option("--team", "-t", help="Only this 
 
 # Piped output has no width of its own, and 80 columns would fold the stats table to pieces.
 PIPED_WIDTH = 140
+# Exit codes, the same for every command: how it was run (arguments, options, settings,
+# a schema step not taken) needs fixing; or the work itself failed.
+USAGE = 2
+FAILED = 1
 
 
 def actor() -> str:
@@ -43,27 +48,73 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def show_version(asked: bool) -> None:
+    """`ratebot --version`: the installed distribution's version."""
+    if not asked:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        typer.echo(f"ratebot {version('ratebot')}")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        typer.echo("ratebot (not installed)")
+    raise typer.Exit()
+
+
 @contextlib.contextmanager
-def errors() -> Iterator[None]:
+def errors(database_url: str | None = None) -> Iterator[None]:
     """Known errors become one line on stderr and an exit code, never a traceback.
 
-    2: the configuration or the schema needs fixing; 1: try again or ask differently.
+    `database_url` lets an unreachable database be named with its cause.
     """
+    from app.settings import SettingsError
+    from bot.domain.errors import SchemaOutdated, StoreUnavailable, UserFacingError
+    from bot.domain.hints import Surface
+
     try:
         yield
     except SettingsError as exc:
-        raise fail(str(exc), 2) from None
+        raise fail(str(exc), USAGE) from None
     except SchemaOutdated as exc:
-        raise fail(f"The database schema is outdated: {exc}", 2) from None
+        raise fail(f"The database schema is outdated: {exc}", USAGE) from None
     except StoreUnavailable as exc:
-        raise fail(f"The database is unavailable: {exc}", 1) from None
+        raise fail(f"The database is unavailable: {unreachable(exc, database_url)}",
+                   FAILED) from None
     except UserFacingError as exc:
         # The command line's rendering: a hint names `ratebot ...`, not the chat's grammar.
-        raise fail(exc.for_surface(Surface.CLI), 1) from None
+        raise fail(exc.for_surface(Surface.CLI), FAILED) from None
+    except BrokenPipeError:
+        raise  # typer ends a closed pipe quietly, as Unix tools do
+    except OSError as exc:
+        # A file the command was asked to write or read: its path and the system's reason.
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise fail(f"{where}{exc.strerror or exc}", FAILED) from None
+
+
+def unreachable(error: Exception, database_url: str | None) -> str:
+    if database_url is None:
+        return str(error)
+    from storage.guard import explain_unreachable
+
+    return explain_unreachable(database_url, error)
+
+
+def closed_pipe_under(error: BaseException) -> BrokenPipeError | None:
+    """The closed pipe `error` came from, if it did."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, BrokenPipeError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def current_settings() -> Settings:
     """The settings from the environment and `.env`; bad ones end the command (exit 2)."""
+    from app.settings import load_settings
+
     with errors():
         return load_settings()
 
@@ -73,22 +124,34 @@ def run(work: Callable[[Ratebot], Awaitable[T]], settings: Settings | None = Non
     settings = settings or current_settings()
 
     async def go() -> T:
+        from app.bootstrap import build
+
         bot = await build(settings)
         try:
             return await work(bot)
         finally:
             await bot.aclose()
 
-    return run_async(go)
+    return run_async(go, settings.database_url)
 
 
-def run_async(work: Callable[[], Awaitable[T]]) -> T:
+def run_async(work: Callable[[], Awaitable[T]], database_url: str | None = None) -> T:
     """Run `work` in a fresh event loop inside the error boundary."""
+    import asyncio
+
     async def go() -> T:
         return await work()
 
-    with errors():
-        return asyncio.run(go())
+    with errors(database_url):
+        try:
+            return asyncio.run(go())
+        except RuntimeError as exc:
+            # The export's rows come from an async generator, which a closed pipe
+            # interrupts mid-row: it comes out as "generator didn't stop after athrow()".
+            pipe = closed_pipe_under(exc)
+            if pipe is None:
+                raise
+            raise pipe from None
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -97,6 +160,33 @@ def console(*, stderr: bool = False) -> Console:
     if not made.is_terminal and "COLUMNS" not in os.environ:
         made = Console(stderr=stderr, highlight=False, width=PIPED_WIDTH)
     return made
+
+
+@contextlib.contextmanager
+def progress(description: str, total: int | None = None) -> Iterator[Callable[[], None]]:
+    """Show long work advancing on a terminal; yield what to call for each step done.
+
+    On standard error, so it never mixes with what a command prints; nothing at all
+    when standard error is not a terminal (a pipe, a log file, a test).
+    """
+    out = console(stderr=True)
+    if not out.is_terminal:
+        yield lambda: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=out, transient=True) as shown:
+        task = shown.add_task(description, total=total)
+        yield lambda: shown.advance(task)
 
 
 def say(message: str) -> None:

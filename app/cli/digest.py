@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.panel import Panel
 from rich.text import Text
 
-from app.bootstrap import Ratebot
-from app.chart import render_chart
 from app.cli.common import console, run
-from bot.domain.digest import Digest
-from bot.domain.digest_text import render_digest
-from bot.domain.errors import UserFacingError
 from bot.domain.weeks import IsoWeek
-from bot.flows.digest_flow import DigestFlow
+
+if TYPE_CHECKING:
+    from app.bootstrap import Ratebot
+    from bot.domain.digest import Digest
 
 CHARTS_MISSING = (
     "The chart needs the optional `charts` extra: pip install 'ratebot[charts]'."
@@ -43,6 +41,11 @@ def digest(
         help="Write the PNG chart (12 weeks with the margin of error) to this file.")] = None,
 ) -> None:
     """Show a team's weekly digest; optionally write its chart or post it."""
+    from app.chart import render_chart
+    from bot.domain.digest_text import render_digest
+    from bot.domain.errors import UserFacingError
+    from bot.flows.digest_flow import DigestFlow
+
     try:
         chosen = IsoWeek.parse(week) if week is not None else None
     except ValueError as exc:

@@ -6,10 +6,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click.core import Command
 
-from adapters.slack.manifest import slack_manifest
-from app.cli.common import current_settings, fail, run_async, say
+from app.cli.common import FAILED, USAGE, current_settings, fail, run_async, say
 from app.cli.reporting import print_stats
+from app.cli.tree import Deferred
+
+# The first line of `adapters.slack.manifest.slack_manifest`'s docstring: a test keeps them equal.
+SLACK_MANIFEST_SUMMARY = "Print the Slack app manifest to paste at api.slack.com/apps."
+
+
+def slack_manifest() -> Deferred:
+    """`ratebot slack-manifest`, whose module loads the Slack adapter only when it runs."""
+
+    def load() -> Command:
+        from adapters.slack.manifest import slack_manifest as command
+
+        scratch = typer.Typer()
+        scratch.command("slack-manifest")(command)
+        return typer.main.get_group(scratch).commands["slack-manifest"]
+
+    return Deferred("slack-manifest", SLACK_MANIFEST_SUMMARY, load)
 
 
 def demo(
@@ -42,7 +59,9 @@ def teams_package(
     try:
         written = write_package(out, app_id, name=name, domain=domain)
     except ValueError as problem:
-        raise fail(str(problem), 2) from None
+        raise fail(str(problem), USAGE) from None
+    except OSError as problem:
+        raise fail(f"Cannot write {out}: {problem.strerror or problem}.", FAILED) from None
     say(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app).")
 
 
@@ -50,4 +69,3 @@ def register(app: typer.Typer) -> None:
     """Add these commands to the `ratebot` command line."""
     app.command()(demo)
     app.command("teams-package")(teams_package)
-    app.command("slack-manifest")(slack_manifest)

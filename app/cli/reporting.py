@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.table import Table
 
-from app.bootstrap import Ratebot
-from app.cli.common import TeamOption, console, fail, run, say
-from bot.domain.errors import UnknownTeam
-from bot.flows.export import FORMATS, write_export
-from bot.flows.reporting import TeamStats, team_stats
+from app.cli.common import USAGE, TeamOption, console, fail, progress, run, say
+from bot.flows.export import FORMATS
+
+if TYPE_CHECKING:
+    from app.bootstrap import Ratebot
+    from bot.flows.reporting import TeamStats
+
+T = TypeVar("T")
 
 
 def stats(
@@ -22,6 +25,8 @@ def stats(
     weeks: Annotated[int, typer.Option(min=1, max=520, help="How many weeks back.")] = 12,
 ) -> None:
     """Score, response rate and who was not asked, per team."""
+    from bot.flows.reporting import team_stats
+
     result = run(lambda bot: team_stats(bot.services, team=team, weeks=weeks))
     print_stats(result, weeks)
 
@@ -68,20 +73,36 @@ def export(
 ) -> None:
     """Every rating, oldest first, with only what each team's anonymity allows."""
     if fmt not in FORMATS:
-        raise fail(f"'{fmt}' is not an export format: use csv or jsonl.", 1)
+        raise fail(f"'{fmt}' is not an export format: use csv or jsonl.", USAGE)
+    from bot.domain.errors import UnknownTeam
+    from bot.flows.export import write_export
 
     async def work(bot: Ratebot) -> int:
         if team is not None and await bot.services.store.get_team(team) is None:
             raise UnknownTeam(team)
         rows = bot.services.store.export_rows(team=team)
-        if out is None:
-            return await write_export(rows, sys.stdout, fmt)
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            return await write_export(rows, handle, fmt)
+        try:
+            with progress("Exporting ratings") as tick:
+                if out is None:
+                    return await write_export(counted(rows, tick), sys.stdout, fmt)
+                with out.open("w", encoding="utf-8", newline="") as handle:
+                    return await write_export(counted(rows, tick), handle, fmt)
+        finally:
+            # Stopped early (a closed pipe, a full disk), the rows' read transaction
+            # ends here, in order, not when the event loop is torn down around it.
+            closer = getattr(rows, "aclose", None)
+            if closer is not None:
+                await closer()
 
     count = run(work)
     if out is not None:
         say(f"Exported {count} rating(s) to {out}.")
+
+
+async def counted(rows: AsyncIterator[T], tick: Callable[[], None]) -> AsyncIterator[T]:
+    async for row in rows:
+        tick()
+        yield row
 
 
 def register(app: typer.Typer) -> None:

@@ -316,7 +316,7 @@ def test_export_jsonl_one_team(exported: Env) -> None:
 
 def test_export_refuses_unknown_format(exported: Env) -> None:
     result = cli(exported, "export", "--format", "xlsx")
-    assert result.exit_code == 1 and "use csv or jsonl" in result.stderr
+    assert result.exit_code == 2 and "use csv or jsonl" in result.stderr
 
 
 # --------------------------------------------------------------------------- forget
