@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.errors import InvalidValue, NotFound
@@ -15,7 +16,9 @@ from bot.domain.hours import DAYS
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, Person, Team
 from bot.domain.scales import Scale
-from bot.services import Services
+
+if TYPE_CHECKING:  # `ratebot --help` lists the team options without loading the services
+    from bot.services import Services
 
 TEAM_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
