@@ -29,13 +29,13 @@ from bot.domain.errors import UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
 from bot.domain.texts import text
-from bot.flows import alerts
 from bot.flows.command_handlers import Caller, CommandContext
 from bot.flows.interactions import (
     admin_command,
     answering,
     closing_in_chat,
     commenting,
+    following_up,
     my_ratings,
     opting,
     people,
@@ -174,7 +174,7 @@ class SlackHandlers:
     async def claim(self, body: Payload) -> None:
         action = inbound.follow_up_action(body)
         who = people.identity(await self._person(action.where.user_id))
-        await alerts.claim(self.services, action.follow_up_id, who)
+        await following_up.claim(self.services, action.follow_up_id, who)
 
     async def open_resolve(self, body: Payload) -> None:
         action = inbound.follow_up_action(body)
@@ -185,7 +185,7 @@ class SlackHandlers:
         submission = inbound.resolve_submission(body)
         await ack()
         who = people.identity(await self._person(submission.where.user_id))
-        await alerts.resolve(self.services, submission.follow_up_id, who, submission.note)
+        await following_up.resolve(self.services, submission.follow_up_id, who, submission.note)
 
     # ------------------------------------------------------------------ closing in Slack
 

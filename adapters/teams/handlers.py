@@ -23,7 +23,6 @@ from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
 from bot.domain.texts import locale_for, text
 from bot.domain.untrusted import loggable
-from bot.flows import alerts
 from bot.flows.command_handlers import Caller, CommandContext
 from bot.flows.contact_book import remember_conversation
 from bot.flows.interactions import (
@@ -32,6 +31,7 @@ from bot.flows.interactions import (
     closing_in_chat,
     commenting,
     deliveries,
+    following_up,
     opting,
     people,
 )
@@ -226,12 +226,12 @@ class TeamsHandlers:
         if follow_up_id is None:
             raise InvalidValue(NOT_OURS)
         if replay:
-            alert = await alerts.refresh(self.services, follow_up_id)
+            alert = await following_up.shown(self.services, follow_up_id)
         elif action.verb == render.CLAIM:
-            alert = await alerts.claim(self.services, follow_up_id, who)
+            alert = await following_up.claim(self.services, follow_up_id, who)
         else:
             note = action.string(render.NOTE_INPUT)
-            alert = await alerts.resolve(self.services, follow_up_id, who, note)
+            alert = await following_up.resolve(self.services, follow_up_id, who, note)
         return render.alert_card(alert, self.services.policy.locale)
 
     # ------------------------------------------------------------------ messages

@@ -1,4 +1,7 @@
-"""Closing the loop (principle 6): a detractor's rating alerts the team, who claim and resolve."""
+"""Closing the loop (principle 6): a detractor's rating alerts the team's channel.
+
+Claiming and resolving the follow-up are user actions: `bot.flows.interactions.following_up`.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,12 @@ import logging
 
 from bot.domain.answers import NewAlert, PostedAlert
 from bot.domain.errors import NotFound
-from bot.domain.identity import PersonIdentity
 from bot.domain.messages import DetractorAlert
 from bot.domain.prompt_view import detractor_alert
 from bot.ports.chat import DeliveryError
 from bot.services import Services
 
 log = logging.getLogger(__name__)
-MAX_NOTE = 500
 
 
 async def alert_detractor(services: Services, opened: NewAlert | int) -> str | None:
@@ -48,27 +49,8 @@ async def alert_detractor(services: Services, opened: NewAlert | int) -> str | N
     return None
 
 
-async def claim(services: Services, follow_up_id: int, who: PersonIdentity) -> DetractorAlert:
-    """`who` follows up; the alert is re-rendered to say so."""
-    async with services.store.transaction() as tx:
-        person = await tx.upsert_person(who)
-        await tx.claim_follow_up(follow_up_id, person.id, at=services.clock.now())
-    return await refresh(services, follow_up_id)
-
-
-async def resolve(
-    services: Services, follow_up_id: int, who: PersonIdentity, note: str | None
-) -> DetractorAlert:
-    """`who` closed the loop, with an optional note; the alert is re-rendered to say so."""
-    cleaned = " ".join((note or "").split())[:MAX_NOTE] or None
-    async with services.store.transaction() as tx:
-        person = await tx.upsert_person(who)
-        await tx.resolve_follow_up(follow_up_id, person.id, cleaned, at=services.clock.now())
-    return await refresh(services, follow_up_id)
-
-
 async def refresh(services: Services, follow_up_id: int) -> DetractorAlert:
-    """Re-render the posted alert (after a claim, a resolution or a late comment)."""
+    """Re-render the posted alert (after a claim or a resolution); return it as it reads now."""
     facts = await services.store.alert_facts(follow_up_id)
     if facts is None:
         raise NotFound("That follow-up no longer exists.")

@@ -13,6 +13,7 @@ from bot.domain.identity import PersonIdentity
 from bot.domain.messages import DetractorAlert
 from bot.domain.model import FollowUpStatus
 from bot.flows import alerts
+from bot.flows.interactions import following_up
 from bot.flows.recording import record_rating
 from bot.services import Services
 from tests.fakes.chat import FakeChat
@@ -75,11 +76,11 @@ async def test_without_an_alert_channel_nothing_is_posted(
 async def test_claim_and_resolve(chat_services: Services, close: Close) -> None:
     follow_up_id = (await detractor(chat_services, close)).follow_up_id
     assert follow_up_id is not None
-    claimed = await alerts.claim(chat_services, follow_up_id, PIET)
+    claimed = await following_up.claim(chat_services, follow_up_id, PIET)
     assert claimed.claimed_by == "Piet" and claimed.resolved_by is None
-    resolved = await alerts.resolve(chat_services, follow_up_id, PIET, "  called   back ")
+    resolved = await following_up.resolve(chat_services, follow_up_id, PIET, "  called   back ")
     assert (resolved.resolved_by, resolved.resolution_note) == ("Piet", "called back")
     follow_up = await chat_services.store.get_follow_up(follow_up_id)
     assert follow_up is not None and follow_up.status is FollowUpStatus.RESOLVED
     with pytest.raises(InvalidValue, match="already resolved"):
-        await alerts.claim(chat_services, follow_up_id, PIET)
+        await following_up.claim(chat_services, follow_up_id, PIET)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import DetractorAlert
-from bot.flows import alerts
-from bot.flows.interactions import answering
+from bot.flows.interactions import answering, following_up
 from bot.services import Services
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
@@ -51,7 +50,7 @@ async def test_a_detractor_is_alerted_once_and_a_claim_updates_the_alert(
     await answering.answer(services, sent, jan, 2, None)
     alerted = [message for _, message in chat.posts if isinstance(message, DetractorAlert)]
     assert len(alerted) == 1
-    claimed = await alerts.claim(services, alerted[0].follow_up_id,
+    claimed = await following_up.claim(services, alerted[0].follow_up_id,
                                  PersonIdentity(email="piet@example.com"))
     assert chat.alert_updates == [(chat.alert_updates[0][0], claimed)]
     assert claimed.claimed_by is not None
