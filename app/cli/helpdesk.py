@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -230,28 +230,22 @@ def _requester_origin(source: Replayable, payload: Mapping[str, Any]) -> str | N
     return f"issue.body, under the label '{found.label}'" if found else None
 
 
-def describe(event: WebhookEvent, fields: list[UsedField] | None = None) -> list[str]:
+def describe(event: WebhookEvent, fields: Sequence[UsedField] = ()) -> list[str]:
     """What a parsed event means, in a few lines for the person testing their setup.
 
-    With `fields`, a close names each field it used and where in the payload it came from.
+    A close names each of its `fields` and where in the payload it came from.
     """
     if isinstance(event, Ignored):
         return [f"Ignored: {event.reason}"]
     if isinstance(event, ConversationReopened):
         return [f"Reopen of ticket {event.ticket_id}: an unanswered rating request is withdrawn."]
     assert isinstance(event, ConversationClosed)
-    if fields is None:
-        agent = event.agent_email or event.agent_name or "unknown"
-        return [
-            f"Close of ticket {event.ticket_id} (group '{event.team or 'none'}')",
-            f"  requester: {event.requester_email}",
-            f"  agent: {agent}",
-            f"  subject: {event.subject or '-'}",
-        ]
-    team = next(field for field in fields if field.name in ("group", "team"))
-    lines = [f"Close of ticket {event.ticket_id} ({team.name} '{team.value or 'none'}')"]
-    lines.append("Fields used, and where in the payload each came from:")
-    width = max(len(field.name) for field in fields)
+    team = next((field for field in fields if field.name in ("group", "team")), None)
+    routed = f"{team.name} '{team.value or 'none'}'" if team else f"group '{event.team or 'none'}'"
+    lines = [f"Close of ticket {event.ticket_id} ({routed})"]
+    if fields:
+        lines.append("Fields used, and where in the payload each came from:")
+    width = max((len(field.name) for field in fields), default=0)
     for field in fields:
         value = field.value if field.value is not None else "-"
         lines.append(f"  {field.name + ':':<{width + 1}} {value}  (from {field.origin})")
