@@ -13,6 +13,9 @@ from datetime import timedelta
 
 from pydantic import SecretStr
 
+from adapters.helpdesk.api.connected import ApiConfigs
+from adapters.helpdesk.api.jira import JiraApiConfig
+from adapters.helpdesk.api.zendesk import ZendeskApiConfig
 from adapters.helpdesk.vendors import VendorSecrets
 from adapters.slack.app import SlackConfig
 from adapters.teams.app import ENDPOINT as TEAMS_ENDPOINT
@@ -67,6 +70,20 @@ def vendor_secrets(settings: Settings) -> VendorSecrets:
         glpi_max_age=timedelta(hours=settings.glpi_max_age_hours),
         github_email_labels=settings.github_email_labels,
     )
+
+
+def api_configs(settings: Settings) -> ApiConfigs:
+    """The helpdesk APIs whose URL and credentials are all set (others stay unconnected)."""
+    jira = JiraApiConfig(
+        settings.jira_url or "", email=settings.jira_email,
+        api_token=vendor_secret(settings.jira_api_token),
+        personal_token=vendor_secret(settings.jira_personal_token),
+    )
+    zendesk_token = vendor_secret(settings.zendesk_api_token)
+    zendesk = None
+    if settings.zendesk_url and settings.zendesk_email and zendesk_token:
+        zendesk = ZendeskApiConfig(settings.zendesk_url, settings.zendesk_email, zendesk_token)
+    return ApiConfigs(jira=jira if jira.usable else None, zendesk=zendesk)
 
 
 def teams_enabled(settings: Settings) -> bool:

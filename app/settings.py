@@ -49,6 +49,22 @@ class Settings(BaseSettings):
     glpi_max_age_hours: float = Field(
         168.0, gt=0, le=24 * 366, validation_alias="RATEBOT_GLPI_MAX_AGE_HOURS"
     )
+    # Helpdesk APIs: resolve ids a webhook leaves out, and the reconcile poll.
+    jira_url: str | None = Field(None, validation_alias="RATEBOT_JIRA_URL")
+    jira_email: str | None = Field(None, validation_alias="RATEBOT_JIRA_EMAIL")
+    jira_api_token: SecretStr | None = Field(None, validation_alias="RATEBOT_JIRA_API_TOKEN")
+    jira_personal_token: SecretStr | None = Field(
+        None, validation_alias="RATEBOT_JIRA_PERSONAL_TOKEN"
+    )
+    zendesk_url: str | None = Field(None, validation_alias="RATEBOT_ZENDESK_URL")
+    zendesk_email: str | None = Field(None, validation_alias="RATEBOT_ZENDESK_EMAIL")
+    zendesk_api_token: SecretStr | None = Field(
+        None, validation_alias="RATEBOT_ZENDESK_API_TOKEN"
+    )
+    # How often `serve` asks each connected helpdesk for closes whose webhook never came.
+    reconcile_minutes: float = Field(
+        15.0, ge=1, le=24 * 60, validation_alias="RATEBOT_RECONCILE_MINUTES"
+    )
     # Where a helpdesk group without a mapping goes; unset, such a close is refused (422).
     default_team: str | None = Field(None, validation_alias="RATEBOT_DEFAULT_TEAM")
     cooldown_days: int = Field(14, ge=0, le=365, validation_alias="RATEBOT_COOLDOWN_DAYS")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from adapters.helpdesk.vendor import VendorWebhook
 from adapters.helpdesk.zammad import ZammadWebhook
 from adapters.helpdesk.zendesk import ZendeskWebhook
 from bot.domain.clock import Clock
+from bot.ports.helpdesk_api import HelpdeskApi
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +38,16 @@ class VendorSecrets:
     github_email_labels: tuple[str, ...] = ()
 
 
-def vendor_sources(secrets: VendorSecrets, clock: Clock) -> list[VendorWebhook]:
-    """The native helpdesk sources; each refuses every request until its secret is set."""
+def vendor_sources(
+    secrets: VendorSecrets, clock: Clock, apis: Mapping[str, HelpdeskApi] | None = None
+) -> list[VendorWebhook]:
+    """The native helpdesk sources; each refuses every request until its secret is set.
+
+    `apis`: the connected helpdesk APIs by source; Jira's resolves Cloud's account ids.
+    """
     return [
         ZendeskWebhook(secrets.zendesk, clock=clock),
-        JiraWebhook(secrets.jira, clock=clock),
+        JiraWebhook(secrets.jira, clock=clock, api=(apis or {}).get("jira")),
         FreshserviceWebhook(secrets.freshservice, clock=clock),
         ServiceNowWebhook(secrets.servicenow, clock=clock),
         ZammadWebhook(secrets.zammad, clock=clock),

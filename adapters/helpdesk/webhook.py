@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from bot.domain.errors import StoreUnavailable, UnknownTeam
 from bot.domain.events import ConversationClosed
 from bot.domain.untrusted import loggable
 from bot.flows.asking import close_accepted, conversation_reopened
+from bot.ports.helpdesk_api import ApiUnavailable, HelpdeskApiError
 from bot.ports.telemetry import Telemetry
 from bot.services import Services
 
@@ -122,7 +124,7 @@ class WebhookEndpoint:
             if not verdict.ok:
                 return "unauthorized", _error(401, verdict.reason)
             try:
-                event = source.parse(body, received_at=self._services.clock.now())
+                event = await _parse(source, body, self._services.clock.now())
             except PayloadError as exc:
                 return "invalid", _error(400, exc.message, fields=exc.fields or None)
             if isinstance(event, Ignored) and event.unknown_status is not None:
@@ -134,6 +136,13 @@ class WebhookEndpoint:
             log.warning("webhook %s: database unavailable, asked the sender to retry", source.name)
             response = _error(503, "database unavailable, retry later")
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return "unavailable", response
+        except HelpdeskApiError as exc:
+            # The helpdesk retries a 5xx; the reconcile poll finds what it gives up on.
+            log.warning("webhook %s: the helpdesk's API did not answer: %s", source.name, exc)
+            wait = exc.retry_after if isinstance(exc, ApiUnavailable) else None
+            response = _error(503, f"{source.name}'s API did not answer, retry later")
+            response.headers["Retry-After"] = str(max(RETRY_AFTER_SECONDS, int(wait or 0)))
             return "unavailable", response
         except Exception as exc:
             _log_failure(source.name, event, exc)
@@ -156,6 +165,15 @@ class WebhookEndpoint:
             "withdrawn": reopened.withdrawn is not None,
         }
         return "reopened", web.json_response(body)
+
+
+async def _parse(source: WebhookSource, body: bytes, received_at: datetime) -> WebhookEvent:
+    """The source's event; a source that asks its helpdesk's API (Jira Cloud) does so here."""
+    enriched = getattr(source, "parse_enriched", None)
+    if enriched is not None:
+        event: WebhookEvent = await enriched(body, received_at=received_at)
+        return event
+    return source.parse(body, received_at=received_at)
 
 
 def _error(status: int, message: str, **extra: Any) -> web.Response:

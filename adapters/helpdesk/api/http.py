@@ -22,6 +22,8 @@ from bot.ports.helpdesk_api import ApiRefused, ApiUnavailable, HelpdeskApiError
 DEFAULT_TIMEOUT_SECONDS = 10.0
 # How long a poll may spend waiting on rate limits per request before giving up the round.
 DEFAULT_PATIENCE_SECONDS = 120.0
+# A person or group lookup waits no longer: a webhook is waiting on it.
+LOOKUP_PATIENCE_SECONDS = 5.0
 # Waits between tries of a failing (5xx, unreachable) request with no Retry-After.
 BACKOFF_SECONDS = (1.0, 4.0, 15.0)
 

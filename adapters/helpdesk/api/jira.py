@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.helpdesk.api.cache import TtlCache
-from adapters.helpdesk.api.http import ApiClient, Sleep
+from adapters.helpdesk.api.http import LOOKUP_PATIENCE_SECONDS, ApiClient, Sleep
 from adapters.helpdesk.jira import NOT_SERVED, JiraWebhook, hidden_accounts, with_emails
 from adapters.helpdesk.source import PayloadError
 from bot.domain.events import ConversationClosed
@@ -77,9 +77,10 @@ class JiraApi:
         if found:
             return email
         if self._cloud:
-            user = await self._client.get_json("/rest/api/3/user", {"accountId": person_id})
+            path, params = "/rest/api/3/user", {"accountId": person_id}
         else:
-            user = await self._client.get_json("/rest/api/2/user", {"key": person_id})
+            path, params = "/rest/api/2/user", {"key": person_id}
+        user = await self._client.get_json(path, params, patience=LOOKUP_PATIENCE_SECONDS)
         # Cloud leaves `emailAddress` out (or empty) when the profile hides it.
         raw = user.get("emailAddress") if isinstance(user, Mapping) else None
         email = raw if isinstance(raw, str) and raw else None

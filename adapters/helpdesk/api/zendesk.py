@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.helpdesk.api.cache import TtlCache
-from adapters.helpdesk.api.http import ApiClient, Sleep
+from adapters.helpdesk.api.http import LOOKUP_PATIENCE_SECONDS, ApiClient, Sleep
 from adapters.helpdesk.source import PayloadError
 from adapters.helpdesk.vendor import Reader
 from adapters.helpdesk.zendesk import CLOSE, ZendeskWebhook
@@ -66,7 +66,9 @@ class ZendeskApi:
         found, person = self._people.get(person_id)
         if found and person is not None:
             return person
-        body = await self._client.get_json(f"/api/v2/users/{int(person_id)}.json")
+        body = await self._client.get_json(
+            f"/api/v2/users/{int(person_id)}.json", patience=LOOKUP_PATIENCE_SECONDS
+        )
         user = body.get("user") if isinstance(body, Mapping) else None
         user = user if isinstance(user, Mapping) else {}
         person = (_text(user.get("email")), _text(user.get("name")))
@@ -77,7 +79,9 @@ class ZendeskApi:
         found, name = self._groups.get(group_id)
         if found:
             return name
-        body = await self._client.get_json(f"/api/v2/groups/{int(group_id)}.json")
+        body = await self._client.get_json(
+            f"/api/v2/groups/{int(group_id)}.json", patience=LOOKUP_PATIENCE_SECONDS
+        )
         group = body.get("group") if isinstance(body, Mapping) else None
         name = _text(group.get("name")) if isinstance(group, Mapping) else None
         self._groups.put(group_id, name)

@@ -70,14 +70,14 @@ async def test_refused_credentials_and_missing_permissions_say_so(jira: FakeJira
 
 
 async def test_a_429_is_waited_out_as_retry_after_says(jira: FakeJira) -> None:
-    jira.throttle, jira.retry_after = 2, 3
+    jira.throttle, jira.retry_after = 2, 2
     sleeps = Sleeps()
     api = api_on(jira, sleeps)
     try:
         assert await api.person_email(PIET["accountId"]) == "piet@example.com"
     finally:
         await api.aclose()
-    assert sleeps == [3.0, 3.0]
+    assert sleeps == [2.0, 2.0]
 
 
 async def test_a_wait_beyond_the_callers_patience_is_passed_on(jira: FakeJira) -> None:

@@ -1,0 +1,27 @@
+"""The helpdesk APIs the settings connect, built once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.helpdesk.api.jira import JiraApi, JiraApiConfig
+from adapters.helpdesk.api.zendesk import ZendeskApi, ZendeskApiConfig
+from bot.ports.helpdesk_api import HelpdeskApi
+
+
+@dataclass(frozen=True, slots=True)
+class ApiConfigs:
+    """One config per helpdesk whose API is connected (None: not connected)."""
+
+    jira: JiraApiConfig | None = None
+    zendesk: ZendeskApiConfig | None = None
+
+
+def helpdesk_apis(configs: ApiConfigs) -> dict[str, HelpdeskApi]:
+    """The connected APIs by source name; each opens its HTTP session on first use."""
+    apis: dict[str, HelpdeskApi] = {}
+    if configs.jira is not None:
+        apis["jira"] = JiraApi(configs.jira)
+    if configs.zendesk is not None:
+        apis["zendesk"] = ZendeskApi(configs.zendesk)
+    return apis
