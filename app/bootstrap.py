@@ -15,7 +15,7 @@ from app.delivery_worker import DeliveryWorker
 from app.intake import IntakeBatcher
 from app.metrics import Metrics
 from app.scheduling import DigestScheduler
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 from bot.domain.clock import Clock, SystemClock
 from bot.flows.digest_flow import DigestFlow
 from bot.ports.chat import ChatPort
@@ -51,6 +51,28 @@ class Ratebot:
             if closer is not None:
                 await closer()
         await self.services.store.close()
+
+
+async def check_before_serving(settings: Settings) -> None:
+    """Refuse to serve what would silently not work: raise `SettingsError` naming it.
+
+    A platform set up half way would not be served at all, and a default team that does
+    not exist would refuse every close from an unmapped group.
+    """
+    problems = settings.incomplete_platforms()
+    if settings.default_team:
+        store = await open_store(settings.database_url)
+        try:
+            known = await store.get_team(settings.default_team) is not None
+        finally:
+            await store.close()
+        if not known:
+            problems.append(
+                f"RATEBOT_DEFAULT_TEAM names '{settings.default_team}', which is not a team "
+                f"(add it with `ratebot teams add {settings.default_team}`)"
+            )
+    if problems:
+        raise SettingsError("cannot serve: " + "; ".join(problems))
 
 
 def platform_chats(

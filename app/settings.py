@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.errors import InvalidValue
 from bot.domain.hours import WorkingHours
+from bot.flows.admin import admin_identifier
 
 
 class SettingsError(Exception):
@@ -108,6 +110,15 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("admins")
+    @classmethod
+    def _valid_admins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # The same admins as `admins add` would take, written the same way.
+        try:
+            return tuple(admin_identifier(each) for each in value)
+        except InvalidValue as exc:
+            raise ValueError(str(exc).rstrip(".")) from None
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -145,6 +156,28 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    def incomplete_platforms(self) -> list[str]:
+        """What a chat platform set up half way is missing, setting by setting.
+
+        Each is a platform that would silently not be served: `serve` refuses to start
+        with any (a command that uses no platform does not care).
+        """
+        problems = []
+        slack_way_in = self.slack_signing_secret is not None or self.slack_app_token is not None
+        if self.slack_bot_token is not None and not slack_way_in:
+            problems.append("SLACK_BOT_TOKEN is set without SLACK_SIGNING_SECRET "
+                            "(or SLACK_APP_TOKEN for Socket Mode)")
+        if self.slack_bot_token is None and slack_way_in:
+            given = "SLACK_SIGNING_SECRET" if self.slack_signing_secret else "SLACK_APP_TOKEN"
+            problems.append(f"{given} is set without SLACK_BOT_TOKEN")
+        # A managed identity signs in without a password; every other app type needs one.
+        needs_password = self.microsoft_app_type != "UserAssignedMSI"
+        if self.microsoft_app_id and needs_password and self.microsoft_app_password is None:
+            problems.append("MicrosoftAppId is set without MicrosoftAppPassword")
+        if not self.microsoft_app_id and self.microsoft_app_password is not None:
+            problems.append("MicrosoftAppPassword is set without MicrosoftAppId")
+        return problems
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -13,7 +13,10 @@ from app.cli.common import current_settings, errors, run_async, say
 def serve() -> None:
     """Run the bot: webhooks, chat endpoints, delivery, health and metrics."""
     settings = current_settings()
+    from app.bootstrap import check_before_serving
     from app.server import serve as serve_forever  # the web stack loads only for serving
+
+    run_async(lambda: check_before_serving(settings), settings.database_url)
 
     with errors(), contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(settings))

@@ -290,13 +290,13 @@ async def add_agent(
 async def add_admin(services: Services, identifier: str, *, actor: str) -> bool:
     """True when added, False when already an admin."""
     return await services.store.add_admin(
-        _identifier(identifier), actor=actor, at=services.clock.now()
+        admin_identifier(identifier), actor=actor, at=services.clock.now()
     )
 
 
 async def remove_admin(services: Services, identifier: str, *, actor: str) -> bool:
     return await services.store.remove_admin(
-        _identifier(identifier), actor=actor, at=services.clock.now()
+        admin_identifier(identifier), actor=actor, at=services.clock.now()
     )
 
 
@@ -345,7 +345,8 @@ def _checked(option: str, value: str, parse: Parser) -> object:
         raise InvalidValue(f"'{value}' is not a valid {option}: {exc}.") from None
 
 
-def _identifier(text: str) -> str:
+def admin_identifier(text: str) -> str:
+    """An admin as `admins add` and RATEBOT_ADMINS take it: an email (any case) or a user id."""
     cleaned = text.strip()
     if not cleaned or any(ch.isspace() for ch in cleaned):
         raise InvalidValue(f"'{text}' is not an email or a platform user id.")
