@@ -62,8 +62,10 @@ def stats_table(result: list[TeamStats], weeks: int) -> Table:
 
 
 def _reasons(counts: Mapping[str, int]) -> str:
+    from bot.domain.digest_text import reason_text  # the digest's words for the same reasons
+
     items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return ", ".join(f"{reason.replace('_', ' ')} {count}" for reason, count in items) or "—"
+    return ", ".join(f"{reason_text(reason)} {count}" for reason, count in items) or "—"
 
 
 def export(

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 
 from bot.domain.digest import BASELINE_WEEKS, TREND_WEEKS, Digest
-from bot.domain.scales import Category, Scale
+from bot.domain.scales import Scale
 from bot.domain.scores import ScoreSummary
 from bot.domain.tallies import DigestComment
 from bot.domain.trend import Change, Direction
@@ -28,6 +28,11 @@ REASONS = {
     "reopened": "ticket reopened",
     "forgotten": "forgotten on request",
 }
+
+
+def reason_text(reason: str) -> str:
+    """Why someone was not asked, in the words every report uses ("throttled", not "cooldown")."""
+    return REASONS.get(reason, reason.replace("_", " "))
 
 
 def _plain(text: str) -> str:
@@ -137,7 +142,7 @@ def _asking_lines(digest: Digest, escape: Escape) -> list[str]:
         f"response rate {rate_text}"
     ]
     if digest.not_asked:
-        counts = ", ".join(f"{n} {REASONS.get(r, r)}" for r, n in digest.not_asked)
+        counts = ", ".join(f"{n} {reason_text(r)}" for r, n in digest.not_asked)
         lines.append(f"Not asked: {counts}")
     if digest.failures:
         total = sum(n for _, n in digest.failures)
@@ -152,13 +157,13 @@ def follow_up_line(digest: Digest) -> str:
         f"{counts.resolved} resolved"
     share = digest.closed_loop_share
     if share is not None:
-        text += f" · loop closed for {int(share * 100 + 0.5)}% of detractors"
+        text += f" · loop closed for {int(share * 100 + 0.5)}% of {digest.scale.low_ratings}"
     return text
 
 
 def comment_line(comment: DigestComment, scale: Scale, escape: Escape = _plain) -> str:
-    kind = scale.spec.category_names[0 if comment.category is Category.PROMOTER else 2]
+    kind = scale.category_name(comment.category)
     who = f" — {escape(comment.author)}" if comment.author else ""
     # One line: a line break inside a comment would end the quote early.
     body = escape(" ".join(comment.text.split()))
-    return f"> {body} ({comment.score}, {kind.removesuffix('s')}){who}"
+    return f"> {body} ({comment.score}, {kind}){who}"

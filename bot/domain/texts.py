@@ -92,6 +92,13 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "Sorry, er ging bij ons iets mis. Probeer het over een minuut opnieuw.",
     ),
     "alert.title": ("Detractor alert for *{team}*", "Detractor-melding voor *{team}*"),
+    # An alert is named in its scale's words: only NPS has detractors.
+    "alert.title.nps": ("Detractor alert for *{team}*", "Detractor-melding voor *{team}*"),
+    "alert.title.csat": (
+        "Dissatisfied rating for *{team}*", "Ontevreden beoordeling voor *{team}*"
+    ),
+    "alert.title.ces": ("Hard-going rating for *{team}*", "Moeizame beoordeling voor *{team}*"),
+    "alert.title.thumbs": ("Thumbs down for *{team}*", "Duim omlaag voor *{team}*"),
     "alert.score": ("Score: *{score}* of {high}", "Score: *{score}* van {high}"),
     "alert.comment": ("Comment:", "Opmerking:"),
     "alert.agent": ("Agent: {agent}", "Medewerker: {agent}"),
@@ -106,6 +113,21 @@ _CATALOG: dict[str, tuple[str, str]] = {
     "alert.fallback": (
         "Detractor alert for {team}: score {score}",
         "Detractor-melding voor {team}: score {score}",
+    ),
+    "alert.fallback.nps": (
+        "Detractor alert for {team}: score {score}",
+        "Detractor-melding voor {team}: score {score}",
+    ),
+    "alert.fallback.csat": (
+        "Dissatisfied rating for {team}: score {score}",
+        "Ontevreden beoordeling voor {team}: score {score}",
+    ),
+    "alert.fallback.ces": (
+        "Hard-going rating for {team}: score {score}",
+        "Moeizame beoordeling voor {team}: score {score}",
+    ),
+    "alert.fallback.thumbs": (
+        "Thumbs down for {team}", "Duim omlaag voor {team}",
     ),
     "resolve.title": ("Resolve follow-up", "Opvolging afronden"),
     "resolve.label": ("What was done? (short note)", "Wat is er gedaan? (korte notitie)"),
@@ -150,6 +172,16 @@ def question_for(prompt: RatingPrompt, locale: str) -> str:
     if prompt.question == english_default:
         return default_question(prompt.scale, prompt.team_display_name, locale)
     return prompt.question
+
+
+def alert_title(scale: Scale, team: str, locale: str) -> str:
+    """The alert's heading in its scale's words ("Dissatisfied rating for *IT*" for CSAT)."""
+    return text(f"alert.title.{scale.value}", locale, team=team)
+
+
+def alert_fallback(scale: Scale, team: str, score: int, locale: str) -> str:
+    """The alert's one-line notification text, in its scale's words."""
+    return text(f"alert.fallback.{scale.value}", locale, team=team, score=score)
 
 
 def anonymity_notice(anonymity: Anonymity, team: str, locale: str) -> str:

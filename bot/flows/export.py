@@ -24,7 +24,8 @@ def row_dict(row: ExportRow) -> dict[str, object]:
         "team": row.team,
         "scale": row.scale.value,
         "score": row.score,
-        "category": row.category.value,
+        # In the scale's own words, as stats and digests say it: "satisfied" for CSAT.
+        "category": row.scale.category_name(row.category),
         "comment": row.comment,
         "agent_email": row.agent_email,
         "requester_email": row.requester_email,

@@ -269,7 +269,7 @@ def test_stats_counts_who_was_not_asked(env: Env) -> None:
 
     asyncio.run(close_again())
     out = ok(env, "stats")
-    assert "cooldown 1" in next(line for line in out.splitlines() if "servicedesk" in line)
+    assert "throttled 1" in next(line for line in out.splitlines() if "servicedesk" in line)
 
 
 # --------------------------------------------------------------------------- export

@@ -45,7 +45,7 @@ def test_demo_fills_a_database_and_shows_plausible_stats(tmp_path: Path) -> None
         rate = int(re.match(r"(\d+)%", response)[1])  # type: ignore[index]
         assert 30 <= rate <= 95, (team, response)
         assert "±" in score, (team, score)
-        assert "cooldown" in not_asked, (team, not_asked)
+        assert "throttled" in not_asked, (team, not_asked)
         assert scale == ("csat" if team == "infrastructure" else "nps")
         assert split.count(",") == 2
     assert "conversations" in out and "comments" in out
