@@ -117,6 +117,24 @@ class PeopleQueries(StoreBase):
             )
             return person
 
+    async def remove_agent(self, team: str, email: str, *, actor: str, at: datetime) -> bool:
+        async with self._write() as connection:
+            team_id = (await team_row(connection, team)).id
+            person_ids = sa.select(people.c.id).where(people.c.email == normalize_email(email))
+            removed = await connection.execute(
+                sa.delete(agents)
+                .where(agents.c.team_id == team_id, agents.c.person_id.in_(person_ids))
+                .returning(agents.c.person_id)
+            )
+            person_id = removed.scalar()
+            if person_id is None:
+                return False
+            await write_audit(
+                connection, at=at, actor=actor, action="agent.remove",
+                detail={"team": team, "person_id": person_id},
+            )
+            return True
+
     async def list_agents(self, team: str | None = None) -> list[tuple[str, Person]]:
         query = (
             sa.select(teams.c.name.label("team_name"), people)

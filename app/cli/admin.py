@@ -65,13 +65,18 @@ def teams_set(
     text = " ".join(value)
     team = run(lambda bot: admin.set_team_option(
         bot.services, name, option, text, actor=actor()))
-    say(f"Set {option} of {team.name} to {text}.")
+    say(admin.option_changed(team.name, option, text))
 
 
 def teams_remove(name: Annotated[str, typer.Argument(help="The team.")]) -> None:
-    """Remove a team that has no conversations yet."""
-    run(lambda bot: admin.remove_team(bot.services, name, actor=actor()))
+    """Remove a team that has no conversations yet (its helpdesk group mappings go too)."""
+    dropped = run(lambda bot: admin.remove_team(bot.services, name, actor=actor()))
     say(f"Removed team {name}.")
+    if dropped:
+        groups = ", ".join(f"{m.source}:{m.group}" for m in dropped)
+        say(f"Its helpdesk groups are no longer mapped: {groups}. Their closes now go to "
+            "RATEBOT_DEFAULT_TEAM, or are refused without it; map them with "
+            "ratebot teams map TEAM SOURCE:GROUP.")
 
 
 # --------------------------------------------------------------------------- people
@@ -86,6 +91,16 @@ def agents_add(
     person = run(lambda bot: admin.add_agent(
         bot.services, team, email, name=name, actor=actor()))
     say(f"Added {person.display_name or person.email} to {team}.")
+
+
+def agents_remove(
+    team: Annotated[str, typer.Argument(help="The team.")],
+    email: Annotated[str, typer.Argument(help="The agent's email.")],
+) -> None:
+    """Stop counting someone as an agent of a team (they may be asked about it again)."""
+    removed = run(lambda bot: admin.remove_agent(bot.services, team, email, actor=actor()))
+    say(f"Removed {email} from the agents of {team}." if removed
+        else f"{email} was not an agent of {team}; nothing changed.")
 
 
 def agents_list(team: TeamOption = None) -> None:
@@ -164,6 +179,7 @@ def register(app: typer.Typer, *, teams: typer.Typer, agents: typer.Typer,
     teams.command("set", context_settings={"ignore_unknown_options": True})(teams_set)
     teams.command("remove")(teams_remove)
     agents.command("add")(agents_add)
+    agents.command("remove")(agents_remove)
     agents.command("list")(agents_list)
     admins.command("add")(admins_add)
     admins.command("remove")(admins_remove)

@@ -287,6 +287,13 @@ async def add_agent(
     return await services.store.add_agent(team, identity, actor=actor, at=services.clock.now())
 
 
+async def remove_agent(services: Services, team: str, email: str, *, actor: str) -> bool:
+    """True when removed, False when they were not an agent of `team`."""
+    return await services.store.remove_agent(
+        team, check_email(email), actor=actor, at=services.clock.now()
+    )
+
+
 async def add_admin(services: Services, identifier: str, *, actor: str) -> bool:
     """True when added, False when already an admin."""
     return await services.store.add_admin(

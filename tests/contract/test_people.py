@@ -92,6 +92,22 @@ async def test_agents_are_added_once_and_listed(store: SqlStore) -> None:
         await store.add_agent("nope", PersonIdentity(email="x@example.com"), actor=ADMIN, at=T0)
 
 
+async def test_an_agent_is_removed_from_one_team_only(store: SqlStore) -> None:
+    await team(store)
+    await team(store, "infra")
+    for name in ("servicedesk", "infra"):
+        await store.add_agent(name, PersonIdentity(email="piet@example.com"), actor=ADMIN, at=T0)
+    assert await store.remove_agent("servicedesk", "Piet@Example.com", actor=ADMIN, at=T0)
+    assert not await store.remove_agent("servicedesk", "piet@example.com", actor=ADMIN, at=T0)
+    assert not await store.remove_agent("infra", "nobody@example.com", actor=ADMIN, at=T0)
+    assert [(name, p.email) for name, p in await store.list_agents()] == [
+        ("infra", "piet@example.com"),
+    ]
+    assert [entry.action for entry in await store.audit_log()].count("agent.remove") == 1
+    with pytest.raises(UnknownTeam):
+        await store.remove_agent("nope", "piet@example.com", actor=ADMIN, at=T0)
+
+
 async def test_admins_and_exclusions_are_lowercased_and_report_changes(store: SqlStore) -> None:
     assert await store.add_admin("Boss@Example.COM", actor=ADMIN, at=T0)
     assert not await store.add_admin("boss@example.com", actor=ADMIN, at=T0)

@@ -198,6 +198,19 @@ def test_teams_remove(env: Env) -> None:
     assert "old-team" not in ok(env, "teams", "list")
 
 
+def test_an_agent_is_removed_as_they_were_added(env: Env, db: Path) -> None:
+    ok(env, "teams", "add", "servicedesk")
+    ok(env, "agents", "add", "servicedesk", "piet@example.com")
+    assert "Removed Piet@Example.com from the agents of servicedesk" in ok(
+        env, "agents", "remove", "servicedesk", "Piet@Example.com")
+    assert "piet@example.com" not in ok(env, "agents", "list")
+    assert "was not an agent of servicedesk; nothing changed" in ok(
+        env, "agents", "remove", "servicedesk", "piet@example.com")
+    unknown = cli(env, "agents", "remove", "nope", "piet@example.com")
+    assert unknown.exit_code == 1 and "There is no team called 'nope'" in unknown.stderr
+    assert query(db, "SELECT count(*) FROM audit_log WHERE action = 'agent.remove'") == [(1,)]
+
+
 def test_agents_admins_exclusions(env: Env) -> None:
     ok(env, "teams", "add", "servicedesk")
     ok(env, "agents", "add", "servicedesk", "Piet@Example.com", "--name", "Piet")

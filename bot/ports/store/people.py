@@ -36,6 +36,13 @@ class People(Protocol):
         self, team: str, identity: PersonIdentity, *, actor: str, at: datetime
     ) -> Person: ...
 
+    async def remove_agent(self, team: str, email: str, *, actor: str, at: datetime) -> bool:
+        """Stop counting the person with `email` as an agent of `team`.
+
+        False when they were not one; raise `UnknownTeam` for an unknown team.
+        """
+        ...
+
     async def list_agents(self, team: str | None = None) -> list[tuple[str, Person]]: ...
 
     async def save_teams_conversation(
