@@ -31,6 +31,16 @@ class SourceQueries(StoreBase):
     ) -> GroupMapping:
         async with self._write() as connection:
             row = await team_row(connection, team)
+            before = (await connection.execute(
+                sa.select(teams.c.name)
+                .join(team_sources, team_sources.c.team_id == teams.c.id)
+                .where(
+                    (team_sources.c.source == source)
+                    & (team_sources.c.group_key == group_key(group))
+                )
+            )).scalar()
+            # Mapping a group again moves it: the caller says so, never silently.
+            moved_from = before if before is not None and before != team else None
             await connection.execute(
                 insert_for(connection, team_sources)
                 .values(
@@ -44,9 +54,10 @@ class SourceQueries(StoreBase):
             )
             await write_audit(
                 connection, at=at, actor=actor, action="team.map",
-                detail={"source": source, "group": group, "team": team},
+                detail={"source": source, "group": group, "team": team,
+                        **({"moved_from": moved_from} if moved_from else {})},
             )
-            return GroupMapping(source=source, group=group, team=team)
+            return GroupMapping(source=source, group=group, team=team, moved_from=moved_from)
 
     async def unmap_group(self, source: str, group: str, *, actor: str, at: datetime) -> bool:
         async with self._write() as connection:

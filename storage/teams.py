@@ -10,11 +10,20 @@ from enum import Enum
 import sqlalchemy as sa
 
 from bot.domain.errors import AlreadyExists, InvalidValue
+from bot.domain.mapping import GroupMapping
 from bot.domain.model import Team
 from storage.base import StoreBase, insert_for
 from storage.lookups import channels_of, team_named, team_row, write_audit
 from storage.rows import team_from
-from storage.schema import agents, conversations, digest_runs, ratings, team_channels, teams
+from storage.schema import (
+    agents,
+    conversations,
+    digest_runs,
+    ratings,
+    team_channels,
+    team_sources,
+    teams,
+)
 
 # What `update_team` may change: every Team field but its identity and its channels.
 UPDATABLE = frozenset(
@@ -111,7 +120,7 @@ class TeamQueries(StoreBase):
             )
             return await team_named(connection, name)
 
-    async def remove_team(self, name: str, *, actor: str, at: datetime) -> None:
+    async def remove_team(self, name: str, *, actor: str, at: datetime) -> list[GroupMapping]:
         async with self._write() as connection:
             row = await team_row(connection, name)
             used = (
@@ -131,9 +140,21 @@ class TeamQueries(StoreBase):
                     f"Team '{name}' has {used} conversation(s) and {rated} rating(s), so it "
                     "can't be removed: its history would be lost. Nothing was changed."
                 )
-            for table in (team_channels, digest_runs, agents):
+            # Its group mappings go with it (the rows cascade); they are returned so the
+            # caller can say which groups no longer reach a team.
+            mapped = (await connection.execute(
+                sa.select(team_sources.c.source, team_sources.c.group_name)
+                .where(team_sources.c.team_id == row.id)
+                .order_by(team_sources.c.source, team_sources.c.group_key)
+            )).all()
+            dropped = [GroupMapping(source=m.source, group=m.group_name, team=name)
+                       for m in mapped]
+            for table in (team_channels, digest_runs, agents, team_sources):
                 await connection.execute(sa.delete(table).where(table.c.team_id == row.id))
             await connection.execute(sa.delete(teams).where(teams.c.id == row.id))
             await write_audit(
-                connection, at=at, actor=actor, action="team.remove", detail={"team": name}
+                connection, at=at, actor=actor, action="team.remove",
+                detail={"team": name, **({"unmapped": [f"{m.source}:{m.group}" for m in dropped]}
+                                         if dropped else {})},
             )
+            return dropped

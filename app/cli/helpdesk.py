@@ -58,7 +58,9 @@ def teams_map(
     """Send closes from a helpdesk group (or Jira project) to a team."""
     mapping = run(lambda bot: source_mapping.map_group(
         bot.services, team, group, actor=actor()))
-    say(f"Closes from {mapping.source} group '{mapping.group}' now go to {mapping.team}.")
+    moved = f" instead of {mapping.moved_from}" if mapping.moved_from else ""
+    say(f"Closes from {mapping.source} group '{mapping.group}' now go to {mapping.team}"
+        f"{moved}.")
 
 
 def teams_unmap(

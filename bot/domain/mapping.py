@@ -12,6 +12,7 @@ class GroupMapping:
     source: str
     group: str  # as the helpdesk spells it (matched case-insensitively)
     team: str
+    moved_from: str | None = None  # the team it was mapped to until this mapping moved it
 
 
 def group_key(group: str) -> str:

@@ -14,6 +14,7 @@ from bot.domain.errors import InvalidValue, NotFound
 from bot.domain.hints import Hint
 from bot.domain.hours import DAYS
 from bot.domain.identity import PersonIdentity
+from bot.domain.mapping import GroupMapping
 from bot.domain.model import Anonymity, Person, Team
 from bot.domain.scales import Scale
 
@@ -276,8 +277,9 @@ async def add_team(
     )
 
 
-async def remove_team(services: Services, name: str, *, actor: str) -> None:
-    await services.store.remove_team(name, actor=actor, at=services.clock.now())
+async def remove_team(services: Services, name: str, *, actor: str) -> list[GroupMapping]:
+    """Remove a team; return the helpdesk group mappings that went with it."""
+    return await services.store.remove_team(name, actor=actor, at=services.clock.now())
 
 
 async def add_agent(

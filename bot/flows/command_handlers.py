@@ -175,9 +175,10 @@ async def _about_teams(ctx: CommandContext, command: Command, caller: Caller) ->
                          "to rate IT).")
         case MapGroup(team=team_name, group=ref):
             mapping = await source_mapping.map_group(services, team_name, ref, actor=actor)
+            moved = f" instead of `{esc(mapping.moved_from)}`" if mapping.moved_from else ""
             return Reply(
                 f"Tickets of {esc(mapping.source)} group `{esc(mapping.group)}` now rate "
-                f"`{esc(mapping.team)}`."
+                f"`{esc(mapping.team)}`{moved}."
             )
     return None
 

@@ -28,11 +28,19 @@ async def test_a_mapped_group_finds_its_team_whatever_the_case_and_spaces(
     assert await mapped.team_for_group("zendesk", "Servicedesk") is None
 
 
-async def test_mapping_again_moves_the_group_in_one_row(mapped: SqlStore) -> None:
+async def test_mapping_again_moves_the_group_in_one_row_and_says_from_where(
+    mapped: SqlStore,
+) -> None:
     await mapped.map_group("jira", "ITSM", "servicedesk", actor=ADMIN, at=T0)
-    await mapped.map_group("jira", "itsm", "infra", actor=ADMIN, at=T0)
+    moved = await mapped.map_group("jira", "itsm", "infra", actor=ADMIN, at=T0)
+    assert moved == GroupMapping("jira", "itsm", "infra", moved_from="servicedesk")
     assert await mapped.team_for_group("jira", "ITSM") == "infra"
     assert await mapped.group_mappings() == [GroupMapping("jira", "itsm", "infra")]
+    # Mapping it to the team it already has moves nothing.
+    again = await mapped.map_group("jira", "ITSM", "infra", actor=ADMIN, at=T0)
+    assert again.moved_from is None
+    audited = [entry.detail for entry in await mapped.audit_log() if entry.action == "team.map"]
+    assert [detail.get("moved_from") for detail in audited].count("servicedesk") == 1
 
 
 async def test_mappings_are_listed_per_source_and_removed(mapped: SqlStore) -> None:
@@ -60,7 +68,14 @@ async def test_every_change_is_audited(mapped: SqlStore) -> None:
     assert "team.unmap" in actions
 
 
-async def test_removing_a_team_removes_its_mappings(mapped: SqlStore) -> None:
+async def test_removing_a_team_removes_its_mappings_and_names_them(mapped: SqlStore) -> None:
     await mapped.map_group("zendesk", "Network", "infra", actor=ADMIN, at=T0)
-    await mapped.remove_team("infra", actor=ADMIN, at=T0)
-    assert await mapped.group_mappings() == []
+    await mapped.map_group("glpi", "Servers", "infra", actor=ADMIN, at=T0)
+    await mapped.map_group("zendesk", "Desk", "servicedesk", actor=ADMIN, at=T0)
+    dropped = await mapped.remove_team("infra", actor=ADMIN, at=T0)
+    assert dropped == [GroupMapping("glpi", "Servers", "infra"),
+                       GroupMapping("zendesk", "Network", "infra")]
+    assert await mapped.group_mappings() == [GroupMapping("zendesk", "Desk", "servicedesk")]
+    assert await mapped.remove_team("servicedesk", actor=ADMIN, at=T0) == [
+        GroupMapping("zendesk", "Desk", "servicedesk")
+    ]

@@ -59,6 +59,12 @@ async def test_an_admin_maps_a_helpdesk_group_to_a_team_in_chat(services: Servic
     assert reply.text == "Tickets of zendesk group `Service Desk` now rate `servicedesk`."
     mapped = await services.store.team_for_group("zendesk", "service desk")  # type: ignore[attr-defined]
     assert mapped == "servicedesk"
+    # Mapping it to another team moves it, and the reply says from where.
+    await execute(admin, parse("team add appdev"), ADA)
+    moved = await execute(admin, parse("team map appdev zendesk:service desk"), ADA)
+    assert moved.text == (
+        "Tickets of zendesk group `service desk` now rate `appdev` instead of `servicedesk`."
+    )
     wrong = await execute(admin, parse("team map servicedesk nowhere:X"), ADA)
     assert "nowhere" in wrong.text
     refused = await execute(ctx(services, "ada@example.com"),

@@ -35,8 +35,11 @@ class TeamsAndSettings(Protocol):
         self, name: str, platform: str, purpose: str, ref: str | None, *, actor: str, at: datetime
     ) -> Team: ...
 
-    async def remove_team(self, name: str, *, actor: str, at: datetime) -> None:
-        """Raise `UnknownTeam`, or `InvalidValue` when the team has conversations."""
+    async def remove_team(self, name: str, *, actor: str, at: datetime) -> list[GroupMapping]:
+        """Raise `UnknownTeam`, or `InvalidValue` when the team has conversations.
+
+        Its group mappings go with it: they are returned, so the caller can say so.
+        """
         ...
 
     async def add_admin(self, identifier: str, *, actor: str, at: datetime) -> bool: ...
@@ -60,7 +63,10 @@ class TeamsAndSettings(Protocol):
     async def map_group(
         self, source: str, group: str, team: str, *, actor: str, at: datetime
     ) -> GroupMapping:
-        """Map (or re-map) a group to a team. Raise `UnknownTeam`."""
+        """Map (or re-map) a group to a team. Raise `UnknownTeam`.
+
+        A group mapped to another team moves: the result names that team in `moved_from`.
+        """
         ...
 
     async def unmap_group(self, source: str, group: str, *, actor: str, at: datetime) -> bool: ...
