@@ -10,7 +10,7 @@ error boundary that logs and keeps the scheduler alive.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,8 @@ from bot.domain.hours import DAYS
 from bot.domain.model import Team
 from bot.flows.digest_flow import DigestFlow
 from bot.flows.digest_times import schedule_of
+from bot.flows.reconcile import Route, reconcile
+from bot.ports.helpdesk_api import HelpdeskApi, HelpdeskApiError
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -143,3 +145,33 @@ class DigestScheduler:
         else:
             log.warning("scheduled job %s missed its time", event.job_id)
 
+
+
+def schedule_reconciles(
+    scheduler: AsyncIOScheduler,
+    services: Services,
+    apis: Mapping[str, HelpdeskApi],
+    route: Route,
+    *,
+    every: timedelta,
+) -> None:
+    """Poll each connected helpdesk every `every` for closes whose webhook never came.
+
+    Every replica schedules it; the store's lease lets one poll a source at a time.
+    """
+    for source, api in apis.items():
+        scheduler.add_job(
+            _reconcile_job, IntervalTrigger(seconds=every.total_seconds()),
+            args=[services, api, route], id=f"reconcile:{source}", replace_existing=True,
+            coalesce=True, max_instances=1,
+        )
+
+
+async def _reconcile_job(services: Services, api: HelpdeskApi, route: Route) -> None:
+    try:
+        await reconcile(services, api, route)
+    except HelpdeskApiError as exc:
+        # The checkpoint stays where the last good page left it: the next round goes on.
+        log.warning("reconcile %s: %s", api.source, exc)
+    except Exception:
+        log.exception("scheduled job failed: reconcile %s", api.source)

@@ -7,9 +7,11 @@ import contextlib
 import logging
 import signal
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 
 from aiohttp import web
 
+from adapters.helpdesk.api.connected import helpdesk_apis
 from adapters.helpdesk.generic import GenericWebhook
 from adapters.helpdesk.source import WebhookSource
 from adapters.helpdesk.vendors import vendor_sources
@@ -17,12 +19,21 @@ from adapters.helpdesk.webhook import WebhookEndpoint
 from adapters.slack.app import mount as mount_slack
 from adapters.teams.app import teams_routes
 from app.bootstrap import Ratebot, build
-from app.platforms import check_bind, slack_config, teams_config, teams_enabled, vendor_secrets
+from app.platforms import (
+    api_configs,
+    check_bind,
+    slack_config,
+    teams_config,
+    teams_enabled,
+    vendor_secrets,
+)
 from app.runtime import tune_garbage_collector
+from app.scheduling import schedule_reconciles
 from app.settings import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import StoreUnavailable
 from bot.flows.source_mapping import TeamRouter
+from bot.ports.helpdesk_api import HelpdeskApi
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +44,24 @@ SHUTDOWN_TIMEOUT_SECONDS = 15.0
 ACCESS_LOG_FORMAT = '"%r" %s %b %Tfs'
 
 
-def helpdesk_sources(settings: Settings, clock: Clock | None = None) -> dict[str, WebhookSource]:
-    """Every helpdesk the server accepts webhooks from, by path segment."""
+def helpdesk_sources(
+    settings: Settings, clock: Clock | None = None, apis: Mapping[str, HelpdeskApi] | None = None
+) -> dict[str, WebhookSource]:
+    """Every helpdesk the server accepts webhooks from, by path segment.
+
+    `apis`: the connected helpdesk APIs, which fill in what a webhook names by id only.
+    """
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     sources: list[WebhookSource] = [GenericWebhook(secret)]
-    sources.extend(vendor_sources(vendor_secrets(settings), clock or SystemClock()))
+    sources.extend(vendor_sources(vendor_secrets(settings), clock or SystemClock(), apis))
     return {source.name: source for source in sources}
 
 
 def build_app(
-    ratebot: Ratebot, *, sources: Mapping[str, WebhookSource] | None = None
+    ratebot: Ratebot,
+    *,
+    sources: Mapping[str, WebhookSource] | None = None,
+    apis: Mapping[str, HelpdeskApi] | None = None,
 ) -> web.Application:
     """The one application: every route the bot serves is wired here."""
     app = web.Application()
@@ -50,7 +69,7 @@ def build_app(
     services = ratebot.services
     webhooks = WebhookEndpoint(
         services,
-        helpdesk_sources(ratebot.settings, services.clock) if sources is None else sources,
+        helpdesk_sources(ratebot.settings, services.clock, apis) if sources is None else sources,
         route=TeamRouter(services.store, default_team=ratebot.settings.default_team),
     )
     app.router.add_get("/healthz", healthz)
@@ -114,8 +133,10 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
 
 async def _serve_until_stopped(ratebot: Ratebot, stop: asyncio.Event) -> None:
     settings = ratebot.settings
+    # Connected helpdesk APIs: webhooks' lookups and the reconcile poll share each session.
+    apis = helpdesk_apis(api_configs(settings))
     runner = web.AppRunner(
-        build_app(ratebot),
+        build_app(ratebot, apis=apis),
         access_log_format=ACCESS_LOG_FORMAT,
         shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
     )
@@ -135,6 +156,11 @@ async def _serve_until_stopped(ratebot: Ratebot, stop: asyncio.Event) -> None:
         )
         if ratebot.digests is not None:
             await ratebot.digests.start()
+            route = TeamRouter(ratebot.services.store, default_team=settings.default_team)
+            schedule_reconciles(
+                ratebot.digests.scheduler, ratebot.services, apis, route,
+                every=timedelta(minutes=settings.reconcile_minutes),
+            )
         await _until_stopped(stop, worker)
     finally:
         stop.set()
@@ -147,6 +173,8 @@ async def _serve_until_stopped(ratebot: Ratebot, stop: asyncio.Event) -> None:
             await worker  # a crashed worker re-raises here: exit non-zero, get restarted
             # Closes accepted by the last requests are decided now, not at the next start.
             await ratebot.worker.settle_remaining()
+        for api in apis.values():
+            await api.aclose()
 
 
 # Libraries that narrate routine work at INFO (each job added, each migration context).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 from typer._click.core import Command
 
-from app.cli import admin, digest, onboarding, reporting, serving
+from app.cli import admin, digest, onboarding, reconcile, reporting, serving
 from app.cli.common import show_version
 from app.cli.tree import Deferred, RatebotGroup, group_deferring
 
@@ -78,6 +78,7 @@ admin.register(app, teams=teams_app, agents=agents_app, admins=admins_app,
 reporting.register(app)
 onboarding.register(app)
 digest.register(app)
+reconcile.register(app)
 
 
 def main() -> None:
