@@ -18,7 +18,7 @@ from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent, load_o
 from adapters.helpdesk.vendor import VendorWebhook
 from app.bootstrap import Ratebot, build
 from app.cli.common import actor, current_settings, fail, run, run_async, say
-from app.cli.webhook_fields import UsedField, used_fields
+from app.cli.webhook_fields import UsedField, origin_of, used_fields
 from app.server import build_app, helpdesk_sources
 from app.settings import Settings
 from bot.domain.clock import SystemClock
@@ -207,11 +207,15 @@ def _describe(source: Replayable, body: bytes) -> None:
         for name, problem in exc.fields.items():
             say(f"  {name}: {problem}")
         return
+    payload = load_object(body)
+    if isinstance(event, ConversationReopened):
+        say(describe(event)[0])
+        say(f"  ticket id: {event.ticket_id}  (from {origin_of(event.ticket_id, payload)})")
+        return
     if not isinstance(event, ConversationClosed):
         for line in describe(event):
             say(line)
         return
-    payload = load_object(body)
     fields = used_fields(
         event,
         payload,

@@ -57,6 +57,11 @@ def used_fields(
     ]
 
 
+def origin_of(value: str | None, payload: Mapping[str, Any]) -> str:
+    """Where in `payload` one value came from (a reopen's ticket id, say)."""
+    return _origin(value, list(_leaves(payload)))
+
+
 def _origin(value: str | None, texts: list[tuple[str, str]]) -> str:
     if value is None:
         return "not in the payload"

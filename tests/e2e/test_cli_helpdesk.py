@@ -202,3 +202,13 @@ def test_webhook_test_names_nested_paths_for_a_vendor_payload(env: Env, tmp_path
     assert "Fields used, and where in the payload each came from:" in out
     assert "group:     Service Desk  (from " in out
     assert "not in the payload" not in out.split("subject")[0]
+
+
+def test_webhook_test_names_where_a_reopens_ticket_id_came_from(env: Env, tmp_path: Path) -> None:
+    env = {**env, "RATEBOT_WEBHOOK_SECRET": GENERIC_SECRET}
+    saved = tmp_path / "reopen.json"
+    saved.write_text(json.dumps({"event": "reopened", "ticket_id": "INC-7"}))
+    out = ok(env, "webhook-test", "generic", "--file", str(saved))
+    assert "Reopen of ticket INC-7" in out
+    assert "ticket id: INC-7  (from ticket_id)" in out
+    assert '-> 200 {"status": "reopened", "found": false, "withdrawn": false}' in out
