@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.domain.backlog import Waiting
 from bot.domain.model import PromptStatus
 from bot.domain.scales import Scale
 from bot.domain.tallies import ExportRow, PromptTally, Tally
@@ -114,6 +115,28 @@ class ReportingQueries(StoreBase):
         for team_id in team_ids or ():
             found.setdefault(team_id, PromptTally())
         return found
+
+    async def waiting(self, *, now: datetime, team_ids: list[int]) -> dict[int, Waiting]:
+        later_on = sa.func.coalesce(prompts.c.next_attempt_at > now, False).label("later_on")
+        query = (
+            sa.select(prompts.c.team_id, later_on, prompts.c.reason, sa.func.count())
+            .where(prompts.c.status == PromptStatus.PENDING.value,
+                   prompts.c.team_id.in_(team_ids))
+            .group_by(prompts.c.team_id, later_on, prompts.c.reason)
+        )
+        async with self._read() as connection:
+            rows = (await connection.execute(query)).all()
+        due = dict.fromkeys(team_ids, 0)
+        held = dict.fromkeys(team_ids, 0)
+        retrying: dict[int, dict[str, int]] = {team_id: {} for team_id in team_ids}
+        for team_id, later_on, reason, count in rows:
+            (held if later_on else due)[team_id] += count
+            if reason is not None:  # the last failed attempt's reason, kept while it retries
+                retrying[team_id][reason] = retrying[team_id].get(reason, 0) + count
+        return {
+            team_id: Waiting(due=due[team_id], later=held[team_id], retrying=retrying[team_id])
+            for team_id in team_ids
+        }
 
     async def export_rows(self, *, team: str | None = None) -> AsyncIterator[ExportRow]:
         requester = people.alias("requester")

@@ -15,6 +15,7 @@ from bot.flows.export import FORMATS
 
 if TYPE_CHECKING:
     from app.bootstrap import Ratebot
+    from bot.domain.backlog import Waiting
     from bot.flows.reporting import TeamStats
 
 T = TypeVar("T")
@@ -27,8 +28,20 @@ def stats(
     """Score, response rate and who was not asked, per team."""
     from bot.flows.reporting import team_stats
 
-    result = run(lambda bot: team_stats(bot.services, team=team, weeks=weeks))
+    async def work(bot: Ratebot) -> tuple[list[TeamStats], bool]:
+        found = await team_stats(bot.services, team=team, weeks=weeks)
+        return found, bool(bot.services.chats)
+
+    result, delivering = run(work)
     print_stats(result, weeks)
+    if not delivering and any(item.waiting.total for item in result):
+        say(NO_PLATFORM_WAIT)
+
+
+NO_PLATFORM_WAIT = (
+    "No chat platform is configured, so waiting prompts stay pending: set the Slack or "
+    "Microsoft Teams settings and run ratebot serve."
+)
 
 
 def print_stats(result: list[TeamStats], weeks: int) -> None:
@@ -48,6 +61,7 @@ def stats_table(result: list[TeamStats], weeks: int) -> Table:
     table.add_column("Split")
     table.add_column("Not asked")
     table.add_column("Failed")
+    table.add_column("Waiting now")
     for item in result:
         rate = item.response_rate
         response = "—" if rate is None else (
@@ -56,9 +70,17 @@ def stats_table(result: list[TeamStats], weeks: int) -> Table:
         table.add_row(
             item.team.name, item.team.scale.value, str(item.score.n), response,
             item.score.text, split, _reasons(item.prompts.skipped),
-            _reasons(item.prompts.failed),
+            _reasons(item.prompts.failed), _waiting(item.waiting),
         )
     return table
+
+
+def _waiting(waiting: Waiting) -> str:
+    parts = [f"{count} {when}" for count, when in
+             ((waiting.due, "due"), (waiting.later, "later")) if count]
+    if waiting.retrying:
+        parts.append(f"retrying after: {_reasons(waiting.retrying)}")
+    return ", ".join(parts) or "—"
 
 
 def _reasons(counts: Mapping[str, int]) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.domain.backlog import Waiting
 from bot.domain.errors import InvalidValue, UnknownTeam
 from bot.domain.model import Team
 from bot.domain.scores import ScoreSummary, summarize
@@ -21,6 +22,7 @@ class TeamStats:
     until: datetime
     score: ScoreSummary
     prompts: PromptTally
+    waiting: Waiting = field(default_factory=Waiting)  # now, whenever they were created
 
     @property
     def response_rate(self) -> float | None:
@@ -48,6 +50,7 @@ async def team_stats(services: Services, *, team: str | None, weeks: int) -> lis
     ids = [t.id for t in teams]
     tallies = await services.store.tallies(since=since, until=until, team_ids=ids)
     prompts = await services.store.prompt_tallies(since=since, until=until, team_ids=ids)
+    waiting = await services.store.waiting(now=until, team_ids=ids)
     return [
         TeamStats(
             team=t,
@@ -55,6 +58,7 @@ async def team_stats(services: Services, *, team: str | None, weeks: int) -> lis
             until=until,
             score=summarize(t.scale, tallies.get(t.id, Tally())),
             prompts=prompts.get(t.id, PromptTally()),
+            waiting=waiting.get(t.id, Waiting()),
         )
         for t in teams
     ]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.backlog import Waiting
 from bot.domain.errors import UnknownTeam
 from bot.domain.model import Anonymity, PromptStatus, SkipReason
 from bot.domain.scales import Category, Scale
@@ -121,3 +122,31 @@ async def test_export_shows_only_what_the_anonymity_allows(store: SqlStore) -> N
     with pytest.raises(UnknownTeam):
         [row async for row in store.export_rows(team="nope")]
     assert JAN not in str(rows)
+
+
+async def test_waiting_prompts_are_due_or_later_with_the_reason_they_retry(
+    store: SqlStore,
+) -> None:
+    servicedesk = await team(store)
+    infra = await team(store, "infra")
+
+    async def pending(ticket: str) -> int:
+        asked = await close_conversation(store, closed(ticket, f"{ticket}@example.com"),
+                                         ask_now, now=T0)
+        assert asked.prompt is not None
+        return asked.prompt.id
+
+    await pending("a")
+    held, retried = await pending("b"), await pending("c")
+    await store.reschedule_prompt(held, next_attempt_at=T0 + DAY, failed_attempt=False,
+                                  reason=None)
+    await store.reschedule_prompt(retried, next_attempt_at=T0 + DAY, failed_attempt=True,
+                                  reason="rate_limited")
+    await sent_prompt(store, "d", "d@example.com")  # delivered: not waiting
+    found = await store.waiting(now=T0 + timedelta(hours=2), team_ids=[servicedesk.id, infra.id])
+    assert found == {
+        servicedesk.id: Waiting(due=1, later=2, retrying={"rate_limited": 1}),
+        infra.id: Waiting(),
+    }
+    assert (await store.waiting(now=T0 + 2 * DAY, team_ids=[servicedesk.id]))[
+        servicedesk.id].due == 3

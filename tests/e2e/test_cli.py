@@ -234,6 +234,30 @@ def test_agents_admins_exclusions(env: Env) -> None:
 # --------------------------------------------------------------------------- stats
 
 
+def test_stats_shows_the_prompts_waiting_now_and_why(env: Env) -> None:
+    ok(env, "teams", "add", "servicedesk")
+    ok(env, "teams", "add", "infra")
+
+    async def close_without_a_platform() -> None:
+        bot = await build(load_settings(env), rng=random.Random(1))
+        try:
+            await conversation_closed(bot.services, ConversationClosed(
+                source="generic", ticket_id="INC-1", requester_email="a@example.com",
+                team="servicedesk", closed_at=bot.services.clock.now(),
+            ))
+            await bot.worker.run_once()
+        finally:
+            await bot.aclose()
+
+    asyncio.run(close_without_a_platform())
+    out = ok(env, "stats")
+    desk = next(line for line in out.splitlines() if "servicedesk" in line)
+    assert "1 due" in desk or "1 later" in desk
+    infra = next(line for line in out.splitlines() if " infra " in line)
+    assert infra.rstrip().rstrip("│").rstrip().endswith("—")
+    assert "No chat platform is configured, so waiting prompts stay pending" in out
+
+
 def test_stats_table_after_a_few_ratings(env: Env) -> None:
     ok(env, "teams", "add", "servicedesk")
     ok(env, "teams", "add", "infra")

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.domain.backlog import Waiting
 from bot.domain.errors import InvalidValue, UnknownTeam
 from bot.domain.model import Team
 from bot.domain.scales import Scale
@@ -48,6 +49,10 @@ class AggregateStore:
         }
         return {k: v for k, v in counts.items() if team_ids is None or k in team_ids}
 
+    async def waiting(self, *, now: datetime, team_ids: list[int]) -> dict[int, Waiting]:
+        self.windows.append(("waiting", now, now, team_ids))
+        return {1: Waiting(due=2, later=1, retrying={"rate_limited": 1})}
+
 
 @pytest.fixture
 def store() -> AggregateStore:
@@ -68,17 +73,21 @@ async def test_every_team_over_the_last_weeks(
     assert store.windows == [
         ("tallies", since, clock.now(), [1, 2, 3]),
         ("prompts", since, clock.now(), [1, 2, 3]),
+        ("waiting", clock.now(), clock.now(), [1, 2, 3]),
     ]
     desk, infra, quiet = stats
     # 5 promoters, 2 detractors of 10: NPS 30, response 10 of 16 delivered
     assert desk.score.value == pytest.approx(30)
     assert desk.response_rate == pytest.approx(10 / 16)
     assert desk.prompts.skipped == {"cooldown": 4, "opted_out": 1}
+    # what waits now, whenever it was created; a team without any waits for nothing
+    assert desk.waiting == Waiting(due=2, later=1, retrying={"rate_limited": 1})
     # CSAT: 15 of 20 satisfied
     assert infra.score.text == "75% ± 19"
     assert infra.response_rate == pytest.approx(0.5)
     # a team without any traffic has no score and no response rate, not an error
     assert (quiet.score.n, quiet.score.text, quiet.response_rate) == (0, "—", None)
+    assert quiet.waiting.total == 0
 
 
 async def test_one_team(services: Services, store: AggregateStore) -> None:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.domain.backlog import Waiting
 from bot.domain.tallies import DigestFacts, DigestRun, ExportRow, PromptTally, Tally
 
 
@@ -26,6 +27,10 @@ class Reports(Protocol):
         self, *, since: datetime, until: datetime, team_ids: list[int] | None = None
     ) -> dict[int, PromptTally]:
         """Prompt outcomes per team id for prompts created in the period."""
+        ...
+
+    async def waiting(self, *, now: datetime, team_ids: list[int]) -> dict[int, Waiting]:
+        """The pending prompts of each team in `team_ids`, whenever they were created."""
         ...
 
     def export_rows(self, *, team: str | None = None) -> AsyncIterator[ExportRow]:
