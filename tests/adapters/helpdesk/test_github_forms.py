@@ -8,7 +8,9 @@ GitHub's rendering of an issue form: `### <label>`, a blank line, the answer, an
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -167,3 +169,10 @@ def test_labels_are_one_label_whatever_their_case_spacing_or_colon() -> None:
     labels = EmailLabels.of(["Email", "email ", "EMAIL:", "Contact  Details", ""])
     assert labels.labels == ("Email", "Contact  Details")
     assert labels.keys == frozenset({"email", "contact details"})
+
+
+def test_the_recipe_lists_the_default_labels_as_they_are() -> None:
+    recipe = Path(__file__).parents[3] / "docs" / "integrations" / "github.md"
+    text = recipe.read_text(encoding="utf-8")
+    listed = text.split("The labels it knows by default:", 1)[1].split("\n\n", 2)[1]
+    assert tuple(re.findall(r"`([^`]+)`", listed)) == DEFAULT_EMAIL_LABELS
