@@ -63,5 +63,6 @@ async def test_an_admin_also_sees_each_teams_score_trend_and_follow_ups(
     view = await open_home(slack, slack_api, "UADMIN")
     body = json.dumps(view, ensure_ascii=False)
     assert "Teams (last 8 weeks)" in body
-    assert "*Service Desk*: -100 ± 0 (n = 1)" in body
+    # With one rating the score says its interval, not a margin of "± 0".
+    assert "*Service Desk*: -100 (-100 to +12) (n = 1)" in body
     assert "Open follow-ups: 1" in body
