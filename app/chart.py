@@ -1,15 +1,18 @@
-"""A PNG chart of a team's weekly score with its margin band (the optional `charts` extra).
+"""A PNG chart of a team's weekly score with its 95% band (the optional `charts` extra).
 
 `MatplotlibCharts` is the core's `ChartRenderer`; without matplotlib it draws nothing.
+The chart is drawn for the size it is shown at (`ChartSize.shown_width`): one point of
+type is one pixel on the reader's screen, so text keeps its size whether the picture is
+a Slack preview or a Teams card, and a 2x picture stays sharp on a sharp screen.
 """
 
 from __future__ import annotations
 
 import io
-import math
+from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.digest import Digest
+from bot.domain.digest import Digest, WeekScore
 from bot.domain.scales import Scale
 from bot.ports.charts import FULL_SIZE, ChartSize
 
@@ -18,6 +21,27 @@ _RANGES = {Scale.NPS: (-100.0, 100.0), Scale.CSAT: (0.0, 100.0),
            Scale.CES: (1.0, 7.0), Scale.THUMBS: (0.0, 100.0)}
 _UNITS = {Scale.NPS: "NPS", Scale.CSAT: "CSAT, % satisfied",
           Scale.CES: "CES, mean", Scale.THUMBS: "% thumbs up"}
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """ratebot's chart style: one blue, quiet greys, no box.
+
+    Sizes are in points, which `ChartSize` makes one pixel each where the chart is shown.
+    """
+
+    ink: str = "#1f2933"  # titles and the score's line
+    muted: str = "#616e7c"  # axis labels and ticks
+    rule: str = "#e4e7eb"  # grid lines and the zero line's lighter cousins
+    line: str = "#2563eb"
+    band: str = "#bfd4fb"
+    title_px: float = 14
+    text_px: float = 11  # axis ticks and legend: readable at a Teams card's 420 px
+    line_px: float = 2.25
+    marker_px: float = 6
+
+
+LOOK = Look()
 
 
 def _figure_class() -> Any | None:
@@ -33,41 +57,120 @@ def _figure_class() -> Any | None:
 
 
 def render_chart(digest: Digest, size: ChartSize = FULL_SIZE) -> bytes | None:
-    """The chart as PNG bytes of `size` (1200 x 600 by default); None without matplotlib."""
-    figure_class = _figure_class()
-    if figure_class is None:
+    """The chart as PNG bytes of exactly `size`; None without matplotlib."""
+    figure = draw_chart(digest, size)
+    if figure is None:
         return None
-    weeks = [f"W{point.week.week:02d}" for point in digest.history]
-    values = [_nan(point.score.value) for point in digest.history]
-    margins = [_nan(point.score.margin) if point.score.value is not None else math.nan
-               for point in digest.history]
-    low, high = _RANGES[digest.scale]
-    figure = figure_class(figsize=(size.width_px / size.dpi, size.height_px / size.dpi),
-                          dpi=size.dpi)
-    axes = figure.add_subplot(1, 1, 1)
-    positions = list(range(len(weeks)))
-    band_low = [max(v - m, low) if not math.isnan(m) else math.nan
-                for v, m in zip(values, margins, strict=True)]
-    band_high = [min(v + m, high) if not math.isnan(m) else math.nan
-                 for v, m in zip(values, margins, strict=True)]
-    axes.fill_between(positions, band_low, band_high, color="#9ecae1", alpha=0.5,
-                      linewidth=0, label="95% margin of error")
-    axes.plot(positions, values, color="#08519c", marker="o", linewidth=2,
-              label=_UNITS[digest.scale])
-    if digest.scale is Scale.NPS:
-        axes.axhline(0, color="#999999", linewidth=0.8)
-    axes.set_xticks(positions, weeks)
-    axes.set_ylim(low, high)
-    axes.set_title(f"{digest.team_display_name}: weekly {_UNITS[digest.scale]}",
-                   fontsize=11, parse_math=False)
-    axes.grid(axis="y", alpha=0.3)
-    axes.legend(loc="lower left", fontsize=8, frameon=False)
     buffer = io.BytesIO()
     # No bbox_inches="tight": it would change the size the caller was promised.
     figure.savefig(buffer, format="png", dpi=size.dpi)
     if size.colors is None:
         return buffer.getvalue()
     return _palette_png(buffer.getvalue(), size.colors)
+
+
+def draw_chart(digest: Digest, size: ChartSize = FULL_SIZE) -> Any | None:
+    """The chart as a matplotlib Figure (for `render_chart`, and for tests to inspect)."""
+    figure_class = _figure_class()
+    if figure_class is None:
+        return None
+    figure = figure_class(figsize=(size.width_px / size.dpi, size.height_px / size.dpi),
+                          dpi=size.dpi, facecolor="white")
+    axes = figure.add_subplot(1, 1, 1)
+    weeks = [point for point in digest.history if point.score.value is not None]
+    where = {point.week: index for index, point in enumerate(digest.history)}
+    _plot(axes, digest.scale, [where[point.week] for point in weeks], weeks)
+    low, high = _RANGES[digest.scale]
+    # From the first week with ratings: weeks before a team's first rating are not news.
+    first = min(where[point.week] for point in weeks) if weeks else 0
+    axes.set_xlim(first - 0.5, len(digest.history) - 0.5)
+    axes.set_ylim(low, high)
+    _style(axes, digest.scale)
+    # Margins in screen pixels, as figure fractions of this size: the title on top, the
+    # legend under it, the week labels below the axes, the same on screen at every size.
+    shown_w, shown_h = size.shown_width, size.shown_width * size.height_px / size.width_px
+    figure.subplots_adjust(left=46 / shown_w, right=1 - 14 / shown_w,
+                           top=1 - 58 / shown_h, bottom=30 / shown_h)
+    figure.text(8 / shown_w, 1 - 8 / shown_h, _title(digest, shown_w),
+                ha="left", va="top", fontsize=LOOK.title_px, color=LOOK.ink,
+                fontweight="bold", parse_math=False)
+    if weeks:
+        axes.legend(loc="upper left", bbox_to_anchor=(8 / shown_w, 1 - 30 / shown_h),
+                    bbox_transform=figure.transFigure, borderaxespad=0, borderpad=0,
+                    ncols=2, frameon=False,
+                    fontsize=LOOK.text_px, labelcolor=LOOK.muted, handlelength=1.4,
+                    columnspacing=1.2)
+    return figure
+
+
+def _title(digest: Digest, shown_width: float) -> str:
+    """The title, its team name cut short to fit the width (a bold letter is ~0.65 em)."""
+    unit = f": weekly {_UNITS[digest.scale]}"
+    room = int((shown_width - 16) / (0.65 * LOOK.title_px)) - len(unit)
+    name = digest.team_display_name
+    if len(name) > room:
+        name = name[: max(room - 1, 1)].rstrip() + "…"
+    return name + unit
+
+
+def _plot(axes: Any, scale: Scale, positions: list[int], weeks: list[WeekScore]) -> None:
+    """The band and the line over the weeks that have ratings, and nowhere else."""
+    values = [point.score.value or 0.0 for point in weeks]
+    lows = [point.score.low if point.score.low is not None else value
+            for point, value in zip(weeks, values, strict=True)]
+    highs = [point.score.high if point.score.high is not None else value
+             for point, value in zip(weeks, values, strict=True)]
+    # A week without ratings breaks the line: the band and line do not bridge the gap,
+    # and a week on its own gets its interval as a bar.
+    for number, run in enumerate(_runs(positions)):
+        indexes = [positions.index(position) for position in run]
+        label = "95% interval" if number == 0 else None
+        if len(run) == 1:
+            axes.vlines(run, [lows[indexes[0]]], [highs[indexes[0]]], color=LOOK.band,
+                        linewidth=LOOK.marker_px + 2, label=label)
+            continue
+        axes.fill_between(run, [lows[i] for i in indexes], [highs[i] for i in indexes],
+                          color=LOOK.band, linewidth=0, label=label)
+    # Not clipped: a point at the scale's end (100%) is drawn whole.
+    axes.plot(positions, values, linestyle="none", marker="o",
+              markersize=LOOK.marker_px, color=LOOK.line, clip_on=False, zorder=3)
+    for number, run in enumerate(_runs(positions)):
+        axes.plot(run, [values[positions.index(p)] for p in run], color=LOOK.line,
+                  linewidth=LOOK.line_px, solid_capstyle="round",
+                  label=_UNITS[scale] if number == 0 else None)
+    axes.set_xticks(positions, [f"W{point.week.week:02d}" for point in weeks])
+
+
+def _runs(positions: list[int]) -> list[list[int]]:
+    """Consecutive weeks, grouped: [0, 1, 2, 5, 6] -> [[0, 1, 2], [5, 6]]."""
+    runs: list[list[int]] = []
+    for position in positions:
+        if runs and runs[-1][-1] == position - 1:
+            runs[-1].append(position)
+        else:
+            runs.append([position])
+    return runs
+
+
+def _style(axes: Any, scale: Scale) -> None:
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.spines["bottom"].set_color(LOOK.rule)
+    axes.tick_params(axis="both", labelsize=LOOK.text_px, colors=LOOK.muted,
+                     length=0, pad=6)
+    axes.grid(axis="y", color=LOOK.rule, linewidth=1)
+    axes.set_axisbelow(True)
+    if scale is Scale.NPS:
+        axes.axhline(0, color=LOOK.muted, linewidth=1, alpha=0.6)
+    low, high = _RANGES[scale]
+    steps = 4 if scale is not Scale.CES else 6
+    axes.set_yticks([low + (high - low) * i / steps for i in range(steps + 1)])
+    if scale is Scale.CES:
+        axes.yaxis.set_major_formatter(lambda value, _: f"{value:.0f}")
+    elif scale is Scale.NPS:
+        axes.yaxis.set_major_formatter(lambda value, _: f"{value:+.0f}" if value else "0")
+    else:
+        axes.yaxis.set_major_formatter(lambda value, _: f"{value:.0f}%")
 
 
 class MatplotlibCharts:
@@ -86,7 +189,3 @@ def _palette_png(png: bytes, colors: int) -> bytes:
     buffer = io.BytesIO()
     reduced.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
-
-
-def _nan(value: float | None) -> float:
-    return math.nan if value is None else value

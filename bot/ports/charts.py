@@ -11,13 +11,16 @@ from typing import Protocol
 
 from bot.domain.digest import Digest
 
-WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 150
+# Shown 600 x 300 (a Slack preview), drawn at 2x for sharp screens: 72 dpi per density.
+WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 144
 
 
 @dataclass(frozen=True, slots=True)
 class ChartSize:
     """The picture's pixels and resolution (fonts are in points: a lower dpi shrinks them).
 
+    At `dpi` = 72 x density a point of type is one pixel where the picture is shown
+    `shown_width` pixels wide: a chart drawn for that width reads the same at any density.
     `colors` asks for a palette PNG of at most that many colours: three times fewer bytes
     for a line chart, for places that limit a message's size (a Teams card).
     """
@@ -27,8 +30,20 @@ class ChartSize:
     dpi: int = DPI
     colors: int | None = None
 
+    @classmethod
+    def shown_at(
+        cls, width: int, height: int, *, density: int = 2, colors: int | None = None
+    ) -> ChartSize:
+        """A picture shown `width` x `height` screen pixels, `density` image pixels each."""
+        return cls(width * density, height * density, 72 * density, colors)
 
-FULL_SIZE = ChartSize()
+    @property
+    def shown_width(self) -> float:
+        """The width, in screen pixels, at which a point of type is a pixel."""
+        return self.width_px * 72 / self.dpi
+
+
+FULL_SIZE = ChartSize.shown_at(WIDTH_PX // 2, HEIGHT_PX // 2)
 
 
 class ChartRenderer(Protocol):
