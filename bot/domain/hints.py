@@ -26,7 +26,6 @@ PHRASES: dict[str, tuple[str, str]] = {
     "team.unmap": (
         "`ratebot teams unmap {group}` on the server", "`ratebot teams unmap {group}`"
     ),
-    "admins.add": ("`ratebot admins add <email>` on the server", "`ratebot admins add EMAIL`"),
     # Chat turns `#name` into the channel's id; the command line can't look a name up.
     "channel.slack": (
         "pick the channel with # (or give its id, like C0123ABCD)",

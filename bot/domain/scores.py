@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from bot.domain.scales import Scale
+from bot.domain.scales import Category, Scale
 from bot.domain.tallies import Tally
 
 Z_95 = 1.96  # two-sided 95% quantile of the normal distribution
@@ -65,16 +65,20 @@ class ScoreSummary:
         return f"{points:d}%"
 
     def category_counts(self) -> list[tuple[str, int]]:
-        """(name in the scale's words, count); thumbs have no middle so it is left out."""
-        names = self.scale.spec.category_names
+        """(name in the scale's words, count); thumbs have no middle so it is left out.
+
+        The name agrees with its count: "1 passive", "2 passives".
+        """
         counts = [
-            (names[0], self.promoters),
-            (names[1], self.passives),
-            (names[2], self.detractors),
+            (Category.PROMOTER, self.promoters),
+            (Category.PASSIVE, self.passives),
+            (Category.DETRACTOR, self.detractors),
         ]
-        if self.scale is Scale.THUMBS:
-            del counts[1]
-        return counts
+        return [
+            (self.scale.category_name(category, plural=count != 1), count)
+            for category, count in counts
+            if not (self.scale is Scale.THUMBS and category is Category.PASSIVE)
+        ]
 
 
 def summarize(scale: Scale, tally: Tally) -> ScoreSummary:

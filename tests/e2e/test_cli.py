@@ -278,7 +278,7 @@ def test_stats_table_after_a_few_ratings(env: Env) -> None:
     desk = next(line for line in out.splitlines() if "servicedesk" in line)
     assert "+25 (-46 to +75)" in desk
     assert "100% (4/4)" in desk
-    assert "2 promoters, 1 passives, 1 detractors" in desk
+    assert "2 promoters, 1 passive, 1 detractor" in desk
     infra = next(line for line in out.splitlines() if "infra" in line)
     # 1 satisfied of 2: 50%, Wilson's interval (the normal margin 69.3 would leave 0..100)
     assert "50% (9% to 91%)" in infra

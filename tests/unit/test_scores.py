@@ -191,3 +191,8 @@ def test_categories_in_the_scales_words() -> None:
     assert summarize(Scale.THUMBS, tally(4, 0, 1)).category_counts() == [
         ("thumbs up", 4), ("thumbs down", 1),
     ]
+    # a count of one is named as one
+    assert summarize(Scale.NPS, tally(2, 1, 1)).category_counts() == [
+        ("promoters", 2), ("passive", 1), ("detractor", 1),
+    ]
+    assert summarize(Scale.NPS, tally(0, 0, 0)).category_counts()[0] == ("promoters", 0)
