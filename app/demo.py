@@ -13,6 +13,7 @@ import itertools
 import math
 import random
 import time as wallclock
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -185,13 +186,17 @@ class Simulation:
                                 requester, agent)
             day += timedelta(days=1)
 
-    async def run(self) -> Counts:
+    async def run(self, done: Callable[[float], None] = lambda _: None) -> Counts:
+        """Run every event in time order; tell `done` the share of the weeks simulated."""
+        span = (self.end - self.start).total_seconds()
         while self._queue:
             moment, _, kind, args = heapq.heappop(self._queue)
             self.clock.set(moment)
             await getattr(self, "_" + kind)(*args)
+            done(max(0.0, (moment - self.start).total_seconds()) / span)
         self.clock.set(self.end)
         await self._deliver(drain=True)
+        done(1.0)
         return self.counts
 
     async def _close(self, plan: TeamPlan, ticket: str, requester: str, agent: str) -> None:
@@ -274,8 +279,14 @@ async def _set_up(bot: Ratebot, rng: random.Random) -> tuple[list[str], dict[str
     return people, agents
 
 
-async def run_demo(settings: Settings, *, seed: int = 7, weeks: int = WEEKS) -> DemoResult:
-    """Fill the database of `settings` with the demo; refuse one that already has teams."""
+async def run_demo(
+    settings: Settings, *, seed: int = 7, weeks: int = WEEKS,
+    done: Callable[[float], None] = lambda _: None,
+) -> DemoResult:
+    """Fill the database of `settings` with the demo; refuse one that already has teams.
+
+    `done` hears the share of the weeks simulated so far, for a progress bar.
+    """
     started = wallclock.perf_counter()
     end = SystemClock().now()
     start = (end - timedelta(weeks=weeks)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -292,7 +303,7 @@ async def run_demo(settings: Settings, *, seed: int = 7, weeks: int = WEEKS) -> 
         people, agents = await _set_up(bot, rng)
         simulation = Simulation(bot, clock, chat, rng, start, end)
         simulation.plan_traffic(people, agents)
-        counts = await simulation.run()
+        counts = await simulation.run(done)
         stats = await team_stats(bot.services, team=None, weeks=weeks)
     finally:
         await bot.aclose()

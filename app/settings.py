@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     zendesk_api_token: SecretStr | None = Field(
         None, validation_alias="RATEBOT_ZENDESK_API_TOKEN"
     )
+    servicenow_url: str | None = Field(None, validation_alias="RATEBOT_SERVICENOW_URL")
+    servicenow_user: str | None = Field(None, validation_alias="RATEBOT_SERVICENOW_USER")
+    servicenow_password: SecretStr | None = Field(
+        None, validation_alias="RATEBOT_SERVICENOW_PASSWORD"
+    )
+    freshservice_url: str | None = Field(None, validation_alias="RATEBOT_FRESHSERVICE_URL")
+    freshservice_api_key: SecretStr | None = Field(
+        None, validation_alias="RATEBOT_FRESHSERVICE_API_KEY"
+    )
     # How often `serve` asks each connected helpdesk for closes whose webhook never came.
     reconcile_minutes: float = Field(
         15.0, ge=1, le=24 * 60, validation_alias="RATEBOT_RECONCILE_MINUTES"

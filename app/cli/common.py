@@ -19,6 +19,8 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from app.bootstrap import Ratebot
     from app.settings import Settings
 
@@ -162,16 +164,37 @@ def console(*, stderr: bool = False) -> Console:
     return made
 
 
+class Meter:
+    """What long work reports its progress to; shows nothing unless on a terminal."""
+
+    def step(self) -> None:
+        """One more item done (of an unknown number)."""
+
+    def reach(self, share: float) -> None:
+        """This share (0 to 1) of the work is done."""
+
+
+class ShownMeter(Meter):
+    def __init__(self, shown: Progress, task: TaskID) -> None:
+        self._shown, self._task = shown, task
+
+    def step(self) -> None:
+        self._shown.advance(self._task)
+
+    def reach(self, share: float) -> None:
+        self._shown.update(self._task, completed=round(100 * share))
+
+
 @contextlib.contextmanager
-def progress(description: str, total: int | None = None) -> Iterator[Callable[[], None]]:
-    """Show long work advancing on a terminal; yield what to call for each step done.
+def progress(description: str, *, shares: bool = False) -> Iterator[Meter]:
+    """Show long work advancing on a terminal: items counted, or shares of a whole.
 
     On standard error, so it never mixes with what a command prints; nothing at all
     when standard error is not a terminal (a pipe, a log file, a test).
     """
     out = console(stderr=True)
     if not out.is_terminal:
-        yield lambda: None
+        yield Meter()
         return
     from rich.progress import (
         BarColumn,
@@ -182,11 +205,11 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[]
         TimeElapsedColumn,
     )
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
+    count = TextColumn("{task.percentage:>3.0f}%") if shares else MofNCompleteColumn()
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), count,
+               TimeElapsedColumn())
     with Progress(*columns, console=out, transient=True) as shown:
-        task = shown.add_task(description, total=total)
-        yield lambda: shown.advance(task)
+        yield ShownMeter(shown, shown.add_task(description, total=100 if shares else None))
 
 
 def say(message: str) -> None:

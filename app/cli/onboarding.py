@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from typer._click.core import Command
 
-from app.cli.common import FAILED, USAGE, current_settings, fail, run_async, say
+from app.cli.common import FAILED, USAGE, current_settings, fail, progress, run_async, say
 from app.cli.reporting import print_stats
 from app.cli.tree import Deferred
 
@@ -41,7 +41,9 @@ def demo(
     settings = current_settings()
     if database is not None:
         settings = settings.model_copy(update={"database_url": f"sqlite:///{database}"})
-    result = run_async(lambda: run_demo(settings, seed=seed, weeks=weeks))
+    with progress(f"Simulating {weeks} week{'s' if weeks != 1 else ''}", shares=True) as meter:
+        result = run_async(lambda: run_demo(settings, seed=seed, weeks=weeks, done=meter.reach),
+                           settings.database_url)
     print_stats(result.stats, weeks)
     say(result.summary)
     say(f"Explore it: RATEBOT_DATABASE_URL={settings.database_url} ratebot stats --weeks 4")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.table import Table
 
-from app.cli.common import USAGE, TeamOption, console, fail, progress, run, say
+from app.cli.common import USAGE, Meter, TeamOption, console, fail, progress, run, say
 from bot.flows.export import FORMATS
 
 if TYPE_CHECKING:
@@ -106,11 +106,11 @@ def export(
             raise UnknownTeam(team)
         rows = bot.services.store.export_rows(team=team)
         try:
-            with progress("Exporting ratings") as tick:
+            with progress("Exporting ratings") as meter:
                 if out is None:
-                    return await write_export(counted(rows, tick), sys.stdout, fmt)
+                    return await write_export(counted(rows, meter), sys.stdout, fmt)
                 with out.open("w", encoding="utf-8", newline="") as handle:
-                    return await write_export(counted(rows, tick), handle, fmt)
+                    return await write_export(counted(rows, meter), handle, fmt)
         finally:
             # Stopped early (a closed pipe, a full disk), the rows' read transaction
             # ends here, in order, not when the event loop is torn down around it.
@@ -123,9 +123,9 @@ def export(
         say(f"Exported {count} rating(s) to {out}.")
 
 
-async def counted(rows: AsyncIterator[T], tick: Callable[[], None]) -> AsyncIterator[T]:
+async def counted(rows: AsyncIterator[T], meter: Meter) -> AsyncIterator[T]:
     async for row in rows:
-        tick()
+        meter.step()
         yield row
 
 

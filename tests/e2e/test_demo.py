@@ -40,7 +40,7 @@ def test_demo_fills_a_database_and_shows_plausible_stats(tmp_path: Path) -> None
     assert code == 0, err
     table = rows(out)
     assert set(table) == {"servicedesk", "infrastructure", "appdev"}, out
-    for team, (_, scale, n, response, score, split, not_asked, _failed) in table.items():
+    for team, (_, scale, n, response, score, split, not_asked, _failed, waiting) in table.items():
         assert int(n) > 100, (team, n)
         rate = int(re.match(r"(\d+)%", response)[1])  # type: ignore[index]
         assert 30 <= rate <= 95, (team, response)
@@ -48,6 +48,7 @@ def test_demo_fills_a_database_and_shows_plausible_stats(tmp_path: Path) -> None
         assert "throttled" in not_asked, (team, not_asked)
         assert scale == ("csat" if team == "infrastructure" else "nps")
         assert split.count(",") == 2
+        assert waiting == "—" or re.fullmatch(r"\d+ (due|later)(, \d+ later)?", waiting), waiting
     assert "conversations" in out and "comments" in out
     print(f"the demo took {took:.1f} s")  # reported with -s; the machine's load decides
     # Everything went through the flows: prompts were delivered, comments are plain text,
