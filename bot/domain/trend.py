@@ -76,8 +76,9 @@ def compare(
 
     and the week is "up" when d > m, "down" when d < -m, and "steady" otherwise: a
     change inside the noise is not called a change. Estimating s² from both periods
-    keeps a small week at an extreme (8 of 8 satisfied, whose own margin is 0) from
-    being called a change on its own say-so. Without ratings on either side there is
+    keeps a small week at an extreme (8 of 8 satisfied, whose own normal margin would be
+    0: that is why `ScoreSummary` shows Wilson's interval there) from being called a
+    change on its own say-so. Without ratings on either side there is
     nothing to compare and `direction` is None; a CES week without the sums of squares
     has no margin and is called "steady".
     """
