@@ -14,7 +14,9 @@ from datetime import timedelta
 from pydantic import SecretStr
 
 from adapters.helpdesk.api.connected import ApiConfigs
+from adapters.helpdesk.api.freshservice import FreshserviceApiConfig
 from adapters.helpdesk.api.jira import JiraApiConfig
+from adapters.helpdesk.api.servicenow import ServiceNowApiConfig
 from adapters.helpdesk.api.zendesk import ZendeskApiConfig
 from adapters.helpdesk.vendors import VendorSecrets
 from adapters.slack.app import SlackConfig
@@ -83,7 +85,20 @@ def api_configs(settings: Settings) -> ApiConfigs:
     zendesk = None
     if settings.zendesk_url and settings.zendesk_email and zendesk_token:
         zendesk = ZendeskApiConfig(settings.zendesk_url, settings.zendesk_email, zendesk_token)
-    return ApiConfigs(jira=jira if jira.usable else None, zendesk=zendesk)
+    servicenow_password = vendor_secret(settings.servicenow_password)
+    servicenow = None
+    if settings.servicenow_url and settings.servicenow_user and servicenow_password:
+        servicenow = ServiceNowApiConfig(
+            settings.servicenow_url, settings.servicenow_user, servicenow_password
+        )
+    freshservice_key = vendor_secret(settings.freshservice_api_key)
+    freshservice = None
+    if settings.freshservice_url and freshservice_key:
+        freshservice = FreshserviceApiConfig(settings.freshservice_url, freshservice_key)
+    return ApiConfigs(
+        jira=jira if jira.usable else None, zendesk=zendesk, servicenow=servicenow,
+        freshservice=freshservice,
+    )
 
 
 def teams_enabled(settings: Settings) -> bool:

@@ -18,6 +18,9 @@ API_SETTINGS = {
     "jira": "RATEBOT_JIRA_URL with RATEBOT_JIRA_EMAIL and RATEBOT_JIRA_API_TOKEN (Cloud) "
             "or RATEBOT_JIRA_PERSONAL_TOKEN (Data Center)",
     "zendesk": "RATEBOT_ZENDESK_URL, RATEBOT_ZENDESK_EMAIL and RATEBOT_ZENDESK_API_TOKEN",
+    "servicenow": "RATEBOT_SERVICENOW_URL, RATEBOT_SERVICENOW_USER and "
+                  "RATEBOT_SERVICENOW_PASSWORD",
+    "freshservice": "RATEBOT_FRESHSERVICE_URL and RATEBOT_FRESHSERVICE_API_KEY",
 }
 
 
@@ -27,7 +30,8 @@ def register(app: typer.Typer) -> None:
 
 
 def reconcile(
-    source: Annotated[str, typer.Argument(help="The helpdesk: jira or zendesk.")],
+    source: Annotated[str, typer.Argument(
+        help="The helpdesk: jira, zendesk, servicenow or freshservice.")],
     since: Annotated[str | None, typer.Option(
         help="Look from this day or moment (ISO-8601, e.g. 2026-11-01), and leave the "
         "scheduled poll's checkpoint alone; by default go on from that checkpoint.")] = None,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.helpdesk.api.freshservice import FreshserviceApi, FreshserviceApiConfig
 from adapters.helpdesk.api.jira import JiraApi, JiraApiConfig
+from adapters.helpdesk.api.servicenow import ServiceNowApi, ServiceNowApiConfig
 from adapters.helpdesk.api.zendesk import ZendeskApi, ZendeskApiConfig
 from bot.ports.helpdesk_api import HelpdeskApi
 
@@ -15,6 +17,8 @@ class ApiConfigs:
 
     jira: JiraApiConfig | None = None
     zendesk: ZendeskApiConfig | None = None
+    servicenow: ServiceNowApiConfig | None = None
+    freshservice: FreshserviceApiConfig | None = None
 
 
 def helpdesk_apis(configs: ApiConfigs) -> dict[str, HelpdeskApi]:
@@ -24,4 +28,8 @@ def helpdesk_apis(configs: ApiConfigs) -> dict[str, HelpdeskApi]:
         apis["jira"] = JiraApi(configs.jira)
     if configs.zendesk is not None:
         apis["zendesk"] = ZendeskApi(configs.zendesk)
+    if configs.servicenow is not None:
+        apis["servicenow"] = ServiceNowApi(configs.servicenow)
+    if configs.freshservice is not None:
+        apis["freshservice"] = FreshserviceApi(configs.freshservice)
     return apis

@@ -31,8 +31,9 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 def retry_after(headers: Mapping[str, str], now: datetime) -> float | None:
-    """The wait a response asks for: `Retry-After` (seconds or an HTTP date), else Jira's
-    `X-RateLimit-Reset` (an ISO-8601 moment); None when it names none."""
+    """The wait a response asks for: `Retry-After` (seconds or an HTTP date), else
+    `X-RateLimit-Reset` (Jira: an ISO-8601 moment; ServiceNow: epoch seconds); None when it
+    names none."""
     value = headers.get("Retry-After")
     if value:
         try:
@@ -45,7 +46,11 @@ def retry_after(headers: Mapping[str, str], now: datetime) -> float | None:
             pass
     reset = headers.get("X-RateLimit-Reset")
     if reset:
-        try:
+        try:  # ServiceNow: epoch seconds
+            return max(0.0, float(reset) - now.timestamp())
+        except ValueError:
+            pass
+        try:  # Jira Cloud: an ISO-8601 moment
             moment = datetime.fromisoformat(reset.replace("Z", "+00:00"))
         except ValueError:
             return None
