@@ -8,6 +8,7 @@ platform's renderer supplies (Slack's `&<>`, Teams' markdown).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 from bot.domain.digest import BASELINE_WEEKS, TREND_WEEKS, Digest
@@ -17,6 +18,9 @@ from bot.domain.tallies import DigestComment
 from bot.domain.trend import Change, Direction
 
 Escape = Callable[[str], str]
+
+# A platform's error code: lowercase words joined by underscores ("channel_not_found").
+_CODE = re.compile(r"[a-z]+(?:_[a-z]+)+\b")
 
 REASONS = {
     "cooldown": "throttled",
@@ -33,6 +37,19 @@ REASONS = {
 def reason_text(reason: str) -> str:
     """Why someone was not asked, in the words every report uses ("throttled", not "cooldown")."""
     return REASONS.get(reason, reason.replace("_", " "))
+
+
+def failure_text(reason: str) -> str:
+    """A delivery failure as a person reads it: a platform's error code in words.
+
+    "slack: channel_not_found" reads "Slack: channel not found"; reasons already in
+    words ("the Slack account is deactivated") stay as they are.
+    """
+    platform, colon, code = reason.partition(": ")
+    if not colon:
+        platform, code = "", reason
+    words = code.replace("_", " ") if _CODE.match(code) else code
+    return f"{platform[:1].upper()}{platform[1:]}: {words}" if platform else words
 
 
 def _plain(text: str) -> str:
@@ -146,7 +163,7 @@ def _asking_lines(digest: Digest, escape: Escape) -> list[str]:
         lines.append(f"Not asked: {counts}")
     if digest.failures:
         total = sum(n for _, n in digest.failures)
-        reasons = "; ".join(f"{n}× {escape(r)}" for r, n in digest.failures)
+        reasons = "; ".join(f"{n}× {escape(failure_text(r))}" for r, n in digest.failures)
         lines.append(f"Delivery failed: {total} ({reasons})")
     return lines
 

@@ -53,7 +53,7 @@ def test_everything_a_person_typed_goes_through_the_escape() -> None:
     assert "*[R&D <Desk>]: weekly ratings" in text
     assert "> [Slow *and* rude <@U123>] (3, detractor) — [Bram <b>]" in text
     assert "• [Piet & co]:" in text
-    assert "[channel_not_found <x>]" in text
+    assert "[channel not found <x>]" in text
     # Unescaped by default: the platform renderer decides.
     assert "R&D <Desk>" in render_digest(make_digest())
 

@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain.digest_text import comment_line, follow_up_line, reason_text, render_digest
+from bot.domain.digest_text import (
+    comment_line,
+    failure_text,
+    follow_up_line,
+    reason_text,
+    render_digest,
+)
 from bot.domain.scales import Category, Scale
 from bot.domain.scores import summarize
 from bot.domain.tallies import DigestComment, ExportRow, FollowUpCounts, Tally
@@ -99,3 +105,16 @@ def test_an_alert_is_named_in_its_scales_words(scale: Scale, title: str, fallbac
     assert alert_title(scale, "Desk", "en") == title
     assert alert_fallback(scale, "Desk", 3, "en") == fallback
     assert "Detractor" not in alert_title(Scale.CSAT, "Desk", "nl")
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        ("slack: channel_not_found", "Slack: channel not found"),
+        ("conversation_not_found <teams>", "conversation not found <teams>"),
+        ("the Slack account is deactivated", "the Slack account is deactivated"),
+        ("Teams answered 404", "Teams answered 404"),
+    ],
+)
+def test_a_delivery_failure_is_shown_in_words_not_as_a_code(reason: str, shown: str) -> None:
+    assert failure_text(reason) == shown
