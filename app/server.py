@@ -19,6 +19,7 @@ from adapters.helpdesk.webhook import WebhookEndpoint
 from adapters.slack.app import mount as mount_slack
 from adapters.teams.app import teams_routes
 from app.bootstrap import Ratebot, build
+from app.logs import configure_logging
 from app.platforms import (
     api_configs,
     check_bind,
@@ -112,7 +113,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     worker finishes its batch (un-sent prompts stay pending for the next start) and
     settles the closes accepted meanwhile, and the store is closed.
     """
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
     check_bind(settings)
     stop = stop or asyncio.Event()
     # Installed before anything starts: a signal during start-up still stops cleanly.
@@ -181,9 +182,9 @@ async def _serve_until_stopped(ratebot: Ratebot, stop: asyncio.Event) -> None:
 _CHATTY_LIBRARIES = ("apscheduler", "alembic")
 
 
-def _configure_logging(level: str) -> None:
+def _configure_logging(level: str, fmt: str) -> None:
     # A no-op when logging is already set up (tests, a host application): theirs wins.
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level, fmt)
     if logging.getLevelName(level) > logging.DEBUG:
         for name in _CHATTY_LIBRARIES:
             logging.getLogger(name).setLevel(logging.WARNING)

@@ -94,6 +94,8 @@ class Settings(BaseSettings):
         60.0, ge=1, le=3600, validation_alias="RATEBOT_DELIVERY_LEASE_SECONDS"
     )
     log_level: str = Field("INFO", validation_alias="RATEBOT_LOG_LEVEL")
+    # text for a terminal; json (one object a line) for log shippers
+    log_format: str = Field("text", validation_alias="RATEBOT_LOG_FORMAT")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
@@ -157,6 +159,13 @@ class Settings(BaseSettings):
         if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value.lower() not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value.lower()
 
     @property
     def is_postgres(self) -> bool:
