@@ -9,7 +9,7 @@ import typer
 from rich.panel import Panel
 from rich.text import Text
 
-from app.cli.common import console, run
+from app.cli.common import console, errors, run
 from bot.domain.weeks import IsoWeek
 
 if TYPE_CHECKING:
@@ -69,7 +69,8 @@ def digest(
         if png is None:
             typer.echo(CHARTS_MISSING, err=True)
             raise typer.Exit(1)
-        chart.write_bytes(png)
+        with errors():  # a missing directory is one line naming the path, not a traceback
+            chart.write_bytes(png)
         out.print(f"Wrote the chart to {chart}.", markup=False)
     if posted:
         out.print(posted, markup=False)

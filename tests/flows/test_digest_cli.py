@@ -84,6 +84,14 @@ def test_writes_the_chart(env: Env, tmp_path: Path) -> None:
     assert struct.unpack(">II", data[16:24]) == (1200, 600)
 
 
+def test_a_chart_into_a_missing_directory_is_one_line(env: Env, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "nowhere" / "chart.png"
+    result = run(env, "--team", "servicedesk", "--week", "2026-W47", "--chart", str(target))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"{target}: No such file or directory"
+
+
 @pytest.mark.parametrize(("args", "code", "message"), [
     (("--team", "servicedesk", "--week", "2026-47"), 2, "is not an ISO week"),
     (("--team", "nope"), 1, "There is no team called 'nope'"),
