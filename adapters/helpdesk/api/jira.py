@@ -3,8 +3,10 @@
 Cloud authenticates with an Atlassian account's e-mail and API token (basic auth) and
 searches with `GET /rest/api/3/search/jql` (`nextPageToken` pages); Data Center takes a
 personal access token (bearer) and pages `GET /rest/api/2/search` by `startAt`. JQL reads
-a time in the API user's own timezone, so each poll looks back `LOOKBACK` further than
-its checkpoint; a close found twice is a duplicate at intake.
+a time in the API user's own timezone, so each poll searches `LOOKBACK` further back than
+its checkpoint, then keeps only issues resolved after the checkpoint less `MARGIN` (the
+answer's times carry their offset): closes read twice near the edge are duplicates at
+intake, and a day's closes are not fed again at every poll.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from bot.domain.events import ConversationClosed
 from bot.ports.helpdesk_api import SolvedPage
 
 LOOKBACK = timedelta(days=1)
+# Issues resolved this long before the checkpoint are read again, in case the search index
+# had not caught up with them at the last poll.
+MARGIN = timedelta(hours=1)
 PAGE_SIZE = 50
 FIELDS = "summary,status,project,reporter,assignee,resolutiondate"
 
@@ -116,7 +121,9 @@ class JiraApi:
             issues_seen = len(page.get("issues") or [])
             token = start + issues_seen
             more = issues_seen > 0 and token < int(page.get("total", 0))
-        closes, unreadable, latest = await self._closes(page.get("issues") or [], latest)
+        fresh = [issue for issue in page.get("issues") or []
+                 if not _resolved_before(issue, after - MARGIN)]
+        closes, unreadable, latest = await self._closes(fresh, latest)
         if more:
             following = {"after": position["after"], "latest": latest.isoformat()}
             following["token" if self._cloud else "start"] = token
@@ -163,3 +170,12 @@ def _not_served(issue: Any) -> bool:
     status = (fields or {}).get("status") or {}
     name = status.get("name") if isinstance(status, Mapping) else None
     return isinstance(name, str) and name.strip().casefold() in NOT_SERVED
+
+
+def _resolved_before(issue: Any, cutoff: datetime) -> bool:
+    fields = issue.get("fields") if isinstance(issue, Mapping) else None
+    resolved = (fields or {}).get("resolutiondate")
+    try:
+        return datetime.fromisoformat(str(resolved)) < cutoff
+    except ValueError:
+        return False  # read as usual, and counted as unreadable there

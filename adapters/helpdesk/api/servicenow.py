@@ -4,8 +4,9 @@ Basic auth with an integration user (role `itil`, or read access to `incident`,
 `sys_user` and `sys_user_group`). Incidents come from `GET /api/now/table/incident` with
 an encoded query on `resolved_at`, the caller, assignee and group dot-walked into the
 same rows, paged by `sysparm_offset`. ServiceNow reads a time in a query in the API
-user's timezone, so each poll looks back `LOOKBACK` further than its checkpoint; what it
-finds twice is a duplicate at intake. `resolved_at` itself comes back in UTC.
+user's timezone, so each poll searches `LOOKBACK` further back than its checkpoint, then
+keeps only incidents resolved after the checkpoint less `MARGIN` (`resolved_at` itself
+comes back in UTC); what it reads twice near the edge is a duplicate at intake.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from bot.domain.events import ConversationClosed
 from bot.ports.helpdesk_api import SolvedPage
 
 LOOKBACK = timedelta(days=1)
+# Incidents resolved this long before the checkpoint are read again (late commits).
+MARGIN = timedelta(hours=1)
 PAGE_SIZE = 100
 INCIDENTS = "/api/now/table/incident"
 # The webhook body's names (docs/integrations/servicenow.md), by the row's dot-walked field.
@@ -113,16 +116,17 @@ class ServiceNowApi:
         })
         rows = body.get("result") if isinstance(body, Mapping) else None
         rows = rows if isinstance(rows, list) else []
-        closes = [close for close in map(self._close_of, rows) if close is not None]
+        fresh = [row for row in rows if not _resolved_before(row, after - MARGIN)]
+        closes = [close for close in map(self._close_of, fresh) if close is not None]
         for close in closes:
             latest = max(latest, close.closed_at)
+        unreadable = len(fresh) - len(closes)
         if len(rows) == self._page_size:
             following = {"after": position["after"], "latest": latest.isoformat(),
                          "offset": offset + len(rows)}
-            return SolvedPage(tuple(closes), json.dumps(following), True,
-                              len(rows) - len(closes))
+            return SolvedPage(tuple(closes), json.dumps(following), True, unreadable)
         return SolvedPage(tuple(closes), json.dumps({"after": latest.isoformat()}), False,
-                          len(rows) - len(closes))
+                          unreadable)
 
     def _close_of(self, row: Any) -> ConversationClosed | None:
         """The row in the business rule's terms, read as the webhook reads it."""
@@ -138,3 +142,12 @@ class ServiceNowApi:
             return self._parser.closed_from(CLOSE, fields, number, at)
         except PayloadError:
             return None
+
+
+def _resolved_before(row: Any, cutoff: datetime) -> bool:
+    resolved = row.get("resolved_at") if isinstance(row, Mapping) else None
+    try:
+        moment = datetime.fromisoformat(str(resolved).replace(" ", "T", 1))
+    except ValueError:
+        return False  # read as usual, and counted as unreadable there
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) < cutoff

@@ -151,3 +151,31 @@ async def test_data_center_pages_by_start_at_with_a_personal_token(jira: FakeJir
         await api.aclose()
     assert found == ["user0@example.com", "user1@example.com", "user2@example.com"]
     assert [query["startAt"] for path, query in jira.requests] == ["0", "2"]
+
+
+async def test_the_look_back_window_feeds_only_what_is_new_since_the_checkpoint(
+    jira: FakeJira,
+) -> None:
+    checkpoint_time = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    jira.issues = [
+        jira_issue("ITSM-1", reporter=JAN, assignee=None,
+                   resolved=checkpoint_time - timedelta(hours=5)),  # read at an earlier poll
+        jira_issue("ITSM-2", reporter=JAN, assignee=None,
+                   resolved=checkpoint_time - timedelta(minutes=30)),  # the index's margin
+        jira_issue("ITSM-3", reporter=JAN, assignee=None,
+                   resolved=checkpoint_time + timedelta(minutes=5)),
+    ]
+    api = api_on(jira)
+    found: list[str] = []
+    checkpoint = api.checkpoint_at(checkpoint_time)
+    try:
+        while True:
+            page = await api.solved_since(checkpoint)
+            found.extend(close.ticket_id for close in page.closes)
+            checkpoint = page.checkpoint
+            if not page.more:
+                break
+    finally:
+        await api.aclose()
+    assert jira.jql[0].startswith('statusCategory = Done AND resolutiondate >= "2026/11/19 12:00"')
+    assert found == ["ITSM-2", "ITSM-3"]
