@@ -148,3 +148,23 @@ def test_a_postgresql_database_that_does_not_exist_is_named() -> None:
     line = one_line(done)
     assert f"'{name}' does not exist" in line and f"createdb {name}" in line
 
+
+
+def test_shell_completion_knows_every_command_also_those_loaded_late() -> None:
+    installed = Path(sys.executable).parent / "ratebot"
+    if not installed.exists():
+        pytest.skip("the ratebot script is not installed (pip install -e .)")
+
+    def complete(words: str) -> list[str]:
+        environ = {**os.environ, "_RATEBOT_COMPLETE": "complete_bash", "COMP_WORDS": words,
+                   "COMP_CWORD": str(len(words.split()) - 1)}
+        done = subprocess.run([str(installed)], env=environ, capture_output=True, text=True,
+                              timeout=60)
+        return done.stdout.split()
+
+    assert complete("ratebot tea") == ["teams-package", "teams"]
+    assert complete("ratebot teams ma") == ["map", "maps"]
+    assert "webhook-test" in complete("ratebot w")
+    script = subprocess.run([str(installed), "--show-completion", "bash"], capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "SHELL": "/bin/bash"})
+    assert script.returncode == 0 and "_ratebot_completion" in script.stdout
