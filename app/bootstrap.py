@@ -17,6 +17,7 @@ from app.metrics import Metrics
 from app.scheduling import DigestScheduler
 from app.settings import Settings, SettingsError
 from bot.domain.clock import Clock, SystemClock
+from bot.domain.retention import RetentionLimits
 from bot.flows.digest_flow import DigestFlow
 from bot.ports.chat import ChatPort
 from bot.services import Policy, Services
@@ -31,6 +32,11 @@ def policy_from(settings: Settings) -> Policy:
         locale=settings.locale,
         max_delivery_attempts=settings.max_delivery_attempts,
         min_respondents=settings.min_respondents,
+        retention=RetentionLimits(
+            comment_months=settings.retention_comment_months,
+            identity_months=settings.retention_identity_months,
+            prompt_months=settings.retention_prompt_months,
+        ),
     )
 
 

@@ -83,6 +83,16 @@ class Settings(BaseSettings):
         WorkingHours.default(), validation_alias="RATEBOT_WORKING_HOURS"
     )
     min_respondents: int = Field(5, ge=1, validation_alias="RATEBOT_MIN_RESPONDENTS")
+    # Months kept before the daily retention job removes them; 0 keeps them forever.
+    retention_comment_months: int = Field(
+        24, ge=0, le=1200, validation_alias="RATEBOT_RETENTION_COMMENT_MONTHS"
+    )
+    retention_identity_months: int = Field(
+        24, ge=0, le=1200, validation_alias="RATEBOT_RETENTION_IDENTITY_MONTHS"
+    )
+    retention_prompt_months: int = Field(
+        13, ge=0, le=1200, validation_alias="RATEBOT_RETENTION_PROMPT_MONTHS"
+    )
     digest_grace_hours: float = Field(
         24.0, ge=0, le=24 * 14, validation_alias="RATEBOT_DIGEST_GRACE_HOURS"
     )

@@ -13,6 +13,7 @@ from typing import Protocol
 from bot.domain.clock import Clock
 from bot.domain.events import ConversationClosed
 from bot.domain.hours import WorkingHours
+from bot.domain.retention import RetentionLimits
 from bot.ports.charts import ChartRenderer, NoCharts
 from bot.ports.chat import ChatPort
 from bot.ports.store import Store
@@ -29,6 +30,7 @@ class Policy:
     locale: str = "en"
     max_delivery_attempts: int = 8
     min_respondents: int = 5
+    retention: RetentionLimits = field(default_factory=RetentionLimits)
 
 
 class Intake(Protocol):

@@ -30,6 +30,9 @@ def team_from(row: Any, channels: dict[tuple[str, str], str]) -> Team:
         send_delay_minutes=row.send_delay_minutes,
         timezone=row.timezone,
         digest_schedule=row.digest_schedule,
+        retention_comment_months=row.retention_comment_months,
+        retention_identity_months=row.retention_identity_months,
+        retention_prompt_months=row.retention_prompt_months,
         channels=channels,
     )
 

@@ -36,6 +36,10 @@ teams = sa.Table(
     sa.Column("send_delay_minutes", sa.Integer, nullable=False, server_default="0"),
     sa.Column("timezone", sa.String(64), nullable=True),
     sa.Column("digest_schedule", sa.String(64), nullable=False, server_default="mon 09:00"),
+    # Retention overrides in months (migration 0009); NULL: the global setting.
+    sa.Column("retention_comment_months", sa.Integer, nullable=True),
+    sa.Column("retention_identity_months", sa.Integer, nullable=True),
+    sa.Column("retention_prompt_months", sa.Integer, nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
 )
 

@@ -14,6 +14,7 @@ from storage.migrate import check_current, upgrade
 from storage.people import PeopleQueries
 from storage.recording import RecordingQueries
 from storage.reporting import ReportingQueries
+from storage.retention import RetentionQueries
 from storage.schema import teams
 from storage.source_queries import SourceQueries
 from storage.teams import TeamQueries
@@ -33,6 +34,7 @@ class SqlStore(
     DigestQueries,
     TeamsQueries,
     CheckpointQueries,
+    RetentionQueries,
 ):
     """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
 

@@ -69,6 +69,10 @@ class Team:
     send_delay_minutes: int = 0
     timezone: str | None = None  # None: the global default (settings)
     digest_schedule: str = "mon 09:00"
+    # Months kept before retention removes them (0: forever); None: the global default.
+    retention_comment_months: int | None = None
+    retention_identity_months: int | None = None
+    retention_prompt_months: int | None = None
     # (platform, purpose) -> platform reference: a Slack channel id, or a Teams
     # conversation reference as JSON. Purposes: "digest", "alert", "help".
     channels: dict[tuple[str, str], str] = field(default_factory=dict)

@@ -182,6 +182,12 @@ TEAM_OPTIONS: dict[str, tuple[str, Parser]] = {
     "timezone": ("timezone", _timezone),
     "digest": ("digest_schedule", _digest),
     "display-name": ("display_name", _display_name),
+    # Months kept before the daily retention job removes them; 0 keeps them forever.
+    "retention-comments": ("retention_comment_months", _number(0, 1200, "months", default=True)),
+    "retention-identities": (
+        "retention_identity_months", _number(0, 1200, "months", default=True)
+    ),
+    "retention-prompts": ("retention_prompt_months", _number(0, 1200, "months", default=True)),
 }
 CHANNEL_OPTIONS = {"digest-channel": "digest", "alert-channel": "alert", "help-channel": "help"}
 ALL_OPTIONS = (*TEAM_OPTIONS, *CHANNEL_OPTIONS)

@@ -15,11 +15,13 @@ from bot.ports.store.people import People
 from bot.ports.store.prompts import Prompts
 from bot.ports.store.ratings import Ratings
 from bot.ports.store.reports import Reports
+from bot.ports.store.retention import Retention
 from bot.ports.store.teams import TeamsAndSettings
 
 
 class Store(
-    TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Checkpoints, Protocol
+    TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Checkpoints, Retention,
+    Protocol,
 ):
     """Storage, in the domain's terms: every part, one implementation.
 

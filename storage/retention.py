@@ -1,0 +1,195 @@
+"""Retention: the day's run lease, and what a team keeps past its limits, counted or removed.
+
+Each kind is one "what is expired" condition (`_expired`), used both to count (a dry
+run) and to pick a batch to remove, so the two cannot disagree. What must stay
+(`bot.domain.retention`) is part of every condition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.retention import AUDIT_ACTION, LIVE_PROMPTS, OPEN_FOLLOW_UPS, RetentionKind
+from storage.base import StoreBase, insert_for
+from storage.lookups import write_audit
+from storage.schema import conversations, follow_ups, metadata, prompts, ratings
+from storage.types import UtcDateTime
+
+CLAIMED, DONE = "claimed", "done"
+
+# One row per UTC day: the lease that lets one replica run that day's retention.
+retention_runs = sa.Table(
+    "retention_runs",
+    metadata,
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("claimed_at", UtcDateTime(), nullable=True),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+)
+
+
+def _followed_up() -> sa.Select[tuple[int]]:
+    """The ratings whose follow-up still needs the person: kept whole."""
+    return sa.select(follow_ups.c.rating_id).where(
+        follow_ups.c.status.in_([status.value for status in OPEN_FOLLOW_UPS])
+    )
+
+
+Cutoffs = Mapping[RetentionKind, datetime]
+
+
+def _expired(
+    kind: RetentionKind, team_id: int, cutoffs: Cutoffs, now: datetime
+) -> tuple[sa.Table, sa.ColumnElement[bool]]:
+    """The table `kind` lives in, and which of its rows go under the team's cutoffs.
+
+    Each kind's condition counts what the kinds before it in a run will have removed
+    by then, so a dry run's counts are the run's.
+    """
+    before = cutoffs[kind]
+    if kind is RetentionKind.COMMENTS:
+        return ratings, sa.and_(
+            ratings.c.team_id == team_id, ratings.c.rated_at < before,
+            ratings.c.comment.is_not(None), ratings.c.id.not_in(_followed_up()),
+        )
+    if kind is RetentionKind.IDENTITIES:
+        return ratings, sa.and_(
+            _unlinked(team_id, before),
+            sa.or_(ratings.c.person_id.is_not(None), ratings.c.agent_id.is_not(None),
+                   ratings.c.prompt_id.is_not(None)),
+        )
+    if kind is RetentionKind.PROMPTS:
+        return prompts, _prompt_goes(team_id, cutoffs, now)
+    kept = sa.exists().where(
+        prompts.c.conversation_id == conversations.c.id,
+        sa.not_(_prompt_goes(team_id, cutoffs, now)),
+    )
+    return conversations, sa.and_(
+        conversations.c.team_id == team_id, conversations.c.created_at < before,
+        conversations.c.pending.is_(None), sa.not_(kept),
+    )
+
+
+def _unlinked(team_id: int, before: datetime | None) -> sa.ColumnElement[bool]:
+    """Ratings whose names the identity limit removes (none when it keeps them forever)."""
+    if before is None:
+        return sa.false()
+    return sa.and_(
+        ratings.c.team_id == team_id, ratings.c.rated_at < before,
+        ratings.c.id.not_in(_followed_up()),
+    )
+
+
+def _prompt_goes(team_id: int, cutoffs: Cutoffs, now: datetime) -> sa.ColumnElement[bool]:
+    live = sa.and_(
+        prompts.c.status.in_([status.value for status in LIVE_PROMPTS]),
+        sa.or_(prompts.c.expires_at.is_(None), prompts.c.expires_at >= now),
+    )
+    # A rating linked to its prompt names its person through it: the prompt goes once
+    # the identity limit unlinks them (a follow-up's rating keeps it until resolved).
+    linked = sa.exists().where(
+        ratings.c.prompt_id == prompts.c.id,
+        sa.not_(_unlinked(team_id, cutoffs.get(RetentionKind.IDENTITIES))),
+    )
+    return sa.and_(
+        prompts.c.team_id == team_id, prompts.c.created_at < cutoffs[RetentionKind.PROMPTS],
+        sa.not_(live), sa.not_(linked),
+    )
+
+
+async def _remove(connection: AsyncConnection, kind: RetentionKind, ids: list[int]) -> int:
+    if kind is RetentionKind.COMMENTS:
+        statement: sa.Update | sa.Delete = (
+            sa.update(ratings).where(ratings.c.id.in_(ids)).values(comment=None)
+        )
+    elif kind is RetentionKind.IDENTITIES:
+        statement = sa.update(ratings).where(ratings.c.id.in_(ids)).values(
+            person_id=None, agent_id=None, prompt_id=None
+        )
+    elif kind is RetentionKind.PROMPTS:
+        statement = sa.delete(prompts).where(prompts.c.id.in_(ids))
+    else:
+        statement = sa.delete(conversations).where(conversations.c.id.in_(ids))
+    return int((await connection.execute(statement)).rowcount)
+
+
+class RetentionQueries(StoreBase):
+    """Mixed into `SqlStore`: the `Retention` part."""
+
+    async def claim_retention_run(
+        self, day: date, *, now: datetime, lease: timedelta, again: bool = False
+    ) -> bool:
+        table, key = retention_runs, day.isoformat()
+        async with self._write() as connection:
+            inserted = await connection.execute(
+                insert_for(connection, table)
+                .values(day=key, status=CLAIMED, claimed_at=now)
+                .on_conflict_do_nothing(index_elements=[table.c.day])
+                .returning(table.c.day)
+            )
+            if inserted.first() is not None:
+                return True
+            takeable = sa.and_(
+                table.c.status == CLAIMED,
+                sa.or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - lease),
+            )
+            if again:
+                takeable = sa.or_(takeable, table.c.status == DONE)
+            # On PostgreSQL a concurrent claimer's UPDATE waits for this one and re-checks
+            # the condition against the committed row: one winner only.
+            taken = await connection.execute(
+                sa.update(table).where(table.c.day == key, takeable)
+                .values(status=CLAIMED, claimed_at=now)
+            )
+            return taken.rowcount == 1
+
+    async def renew_retention_run(self, day: date, *, now: datetime) -> None:
+        async with self._write() as connection:
+            await connection.execute(
+                sa.update(retention_runs)
+                .where(retention_runs.c.day == day.isoformat(), retention_runs.c.status == CLAIMED)
+                .values(claimed_at=now)
+            )
+
+    async def finish_retention_run(
+        self, day: date, *, at: datetime, actor: str, detail: dict[str, object]
+    ) -> None:
+        async with self._write() as connection:
+            await connection.execute(
+                sa.update(retention_runs).where(retention_runs.c.day == day.isoformat())
+                .values(status=DONE, claimed_at=None, finished_at=at)
+            )
+            await write_audit(connection, at=at, actor=actor, action=AUDIT_ACTION, detail=detail)
+
+    async def release_retention_run(self, day: date) -> None:
+        async with self._write() as connection:
+            await connection.execute(
+                sa.update(retention_runs)
+                .where(retention_runs.c.day == day.isoformat(), retention_runs.c.status == CLAIMED)
+                .values(claimed_at=None)
+            )
+
+    async def count_expired(
+        self, team_id: int, kind: RetentionKind, cutoffs: Cutoffs, *, now: datetime
+    ) -> int:
+        table, condition = _expired(kind, team_id, cutoffs, now)
+        async with self._read() as connection:
+            found = await connection.execute(
+                sa.select(sa.func.count()).select_from(table).where(condition)
+            )
+            return int(found.scalar_one())
+
+    async def remove_expired(
+        self, team_id: int, kind: RetentionKind, cutoffs: Cutoffs, *, now: datetime, limit: int
+    ) -> int:
+        table, condition = _expired(kind, team_id, cutoffs, now)
+        async with self._write() as connection:
+            batch = await connection.execute(
+                sa.select(table.c.id).where(condition).order_by(table.c.id).limit(limit)
+            )
+            ids = [row.id for row in batch]
+            return await _remove(connection, kind, ids) if ids else 0
