@@ -168,3 +168,21 @@ def test_shell_completion_knows_every_command_also_those_loaded_late() -> None:
     script = subprocess.run([str(installed), "--show-completion", "bash"], capture_output=True,
                             text=True, timeout=60, env={**os.environ, "SHELL": "/bin/bash"})
     assert script.returncode == 0 and "_ratebot_completion" in script.stdout
+
+
+def test_a_command_on_postgresql_without_its_driver_is_one_line() -> None:
+    without_asyncpg = (
+        "import importlib.util, sys\n"
+        "found = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda n, *a: None if n == 'asyncpg' else found(n, *a)\n"
+        "sys.argv = ['ratebot', 'stats']\n"
+        "from app.cli.main import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", without_asyncpg], cwd=ROOT, capture_output=True, text=True,
+        timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT),
+                         "RATEBOT_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/x"},
+    )
+    assert done.returncode == 1
+    assert "pip install 'ratebot[postgres]'" in one_line(done)
