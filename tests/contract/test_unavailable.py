@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bot.domain.errors import StoreUnavailable
 from storage.engine import create_engine
-from storage.guard import is_busy, is_unavailable
+from storage.guard import explain_unreachable, is_busy, is_unavailable
 from storage.migrate import check_current
 from storage.store import SqlStore
 from tests.contract.support import ADMIN, T0
@@ -183,3 +183,45 @@ def test_query_errors_are_not_mistaken_for_outages() -> None:
     assert not is_unavailable(wrapped("no such table: teams"))
     assert not is_unavailable(sa.exc.IntegrityError("INSERT", {}, Exception("UNIQUE")))
     assert is_unavailable(ConnectionRefusedError(111, "refused"))
+
+
+class _PgError(Exception):
+    """What asyncpg raises, as far as the guard reads it: a SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__("server text that may hold a host or a query's parameters")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(("sqlstate", "expected"), [
+    ("3D000", "the PostgreSQL database 'ratings' does not exist on db.example:5433: "
+              "create it (createdb ratings), then run `ratebot migrate`"),
+    ("28P01", "PostgreSQL on db.example:5433 refused the user 'bot' for 'ratings'"),
+    ("53300", "the PostgreSQL database 'ratings' on db.example:5433 cannot work now "
+              "(_PgError (SQLSTATE 53300))"),
+])
+def test_an_unreachable_postgresql_database_is_named_with_its_cause(
+    sqlstate: str, expected: str,
+) -> None:
+    url = "postgresql://bot:secret@db.example:5433/ratings"
+    explained = explain_unreachable(url, _PgError(sqlstate))
+    assert explained == expected
+    assert "secret" not in explained and "server text" not in explained
+
+
+def test_no_postgresql_server_is_told_from_a_refused_connection() -> None:
+    refused = ConnectionRefusedError(111, "Connection refused")
+    assert explain_unreachable("postgresql://bot@127.0.0.1/ratings", refused) == (
+        "no PostgreSQL server answers on 127.0.0.1:5432 (database 'ratings')"
+    )
+
+
+def test_an_unopenable_sqlite_file_is_named_with_what_is_on_the_disk(tmp_path: Path) -> None:
+    error = sqlite3.OperationalError("unable to open database file")
+    missing = tmp_path / "nowhere" / "r.db"
+    assert explain_unreachable(f"sqlite:///{missing}", error) == (
+        f"cannot open the SQLite database {missing}: the directory {missing.parent} does not exist"
+    )
+    assert explain_unreachable(f"sqlite:///{tmp_path}", error) == (
+        f"cannot open the SQLite database {tmp_path}: it is a directory"
+    )
