@@ -18,7 +18,7 @@ def serve() -> None:
 
     run_async(lambda: check_before_serving(settings), settings.database_url)
 
-    with errors(), contextlib.suppress(KeyboardInterrupt):
+    with errors(settings.database_url), contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(settings))
 
 
@@ -32,7 +32,7 @@ def migrate() -> None:
         await upgrade(settings.database_url)
         return before, await current_revision(settings.database_url)
 
-    before, after = run_async(work)
+    before, after = run_async(work, settings.database_url)
     if before == after:
         say(f"The database is up to date (revision {after}).")
     else:
