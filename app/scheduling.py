@@ -24,6 +24,7 @@ from bot.domain.model import Team
 from bot.flows.digest_flow import DigestFlow
 from bot.flows.digest_times import schedule_of
 from bot.flows.reconcile import Route, reconcile
+from bot.flows.retention import apply_retention
 from bot.ports.helpdesk_api import HelpdeskApi, HelpdeskApiError
 from bot.services import Services
 
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 RESYNC_JOB = "digest:resync"
 DEFAULT_RESYNC = timedelta(minutes=5)
+RETENTION_JOB = "retention"
+RETENTION_EVERY = timedelta(hours=1)
 
 
 def job_id(team: Team) -> str:
@@ -145,6 +148,27 @@ class DigestScheduler:
         else:
             log.warning("scheduled job %s missed its time", event.job_id)
 
+
+
+def schedule_retention(
+    scheduler: AsyncIOScheduler, services: Services, *, every: timedelta = RETENTION_EVERY
+) -> None:
+    """Look every `every` whether today's retention has run, and run it if not.
+
+    Every replica schedules it; the day's lease in the store lets one of them run it,
+    once a day, within `every` of midnight UTC (or of the first start that day).
+    """
+    scheduler.add_job(
+        _retention_job, IntervalTrigger(seconds=every.total_seconds()), args=[services],
+        id=RETENTION_JOB, replace_existing=True, coalesce=True, max_instances=1,
+    )
+
+
+async def _retention_job(services: Services) -> None:
+    try:
+        await apply_retention(services)
+    except Exception:
+        log.exception("scheduled job failed: retention")
 
 
 def schedule_reconciles(

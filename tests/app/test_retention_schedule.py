@@ -1,0 +1,44 @@
+"""The retention job: scheduled on every replica, run once a day, errors kept in the job."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from app.scheduling import RETENTION_JOB, _retention_job, schedule_retention
+from bot.domain.errors import StoreUnavailable
+from bot.domain.retention import AUDIT_ACTION
+from bot.services import Services
+
+
+async def test_every_replica_schedules_the_hourly_retention_job(services: Services) -> None:
+    scheduler = AsyncIOScheduler()
+    schedule_retention(scheduler, services)
+    job = scheduler.get_job(RETENTION_JOB)
+    assert job is not None and job.trigger.interval == timedelta(hours=1)
+
+
+async def test_the_job_runs_the_day_once(services: Services) -> None:
+    await _retention_job(services)
+    await _retention_job(services)  # the same day: already run
+    runs = [e for e in await services.store.audit_log() if e.action == AUDIT_ACTION]
+    assert [entry.actor for entry in runs] == ["retention"]
+
+
+async def test_a_failing_run_is_logged_and_gives_the_day_back(
+    services: Services, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down() -> list[object]:
+        raise StoreUnavailable("database away")
+
+    monkeypatch.setattr(services.store, "list_teams", down)
+    with caplog.at_level(logging.ERROR):
+        await _retention_job(services)
+    assert "scheduled job failed: retention" in caplog.text
+    monkeypatch.undo()
+    await _retention_job(services)  # released: the next round runs the day
+    runs = [e for e in await services.store.audit_log() if e.action == AUDIT_ACTION]
+    assert len(runs) == 1
