@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from adapters.helpdesk.api.connected import ApiConfigs
 from adapters.helpdesk.api.freshservice import FreshserviceApiConfig
+from adapters.helpdesk.api.glpi import GlpiApiConfig
 from adapters.helpdesk.api.jira import JiraApiConfig
 from adapters.helpdesk.api.servicenow import ServiceNowApiConfig
 from adapters.helpdesk.api.zendesk import ZendeskApiConfig
@@ -95,9 +96,13 @@ def api_configs(settings: Settings) -> ApiConfigs:
     freshservice = None
     if settings.freshservice_url and freshservice_key:
         freshservice = FreshserviceApiConfig(settings.freshservice_url, freshservice_key)
+    glpi_token = vendor_secret(settings.glpi_user_token)
+    glpi = None
+    if settings.glpi_url and glpi_token:
+        glpi = GlpiApiConfig(settings.glpi_url, glpi_token, vendor_secret(settings.glpi_app_token))
     return ApiConfigs(
         jira=jira if jira.usable else None, zendesk=zendesk, servicenow=servicenow,
-        freshservice=freshservice,
+        freshservice=freshservice, glpi=glpi,
     )
 
 

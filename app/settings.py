@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     freshservice_api_key: SecretStr | None = Field(
         None, validation_alias="RATEBOT_FRESHSERVICE_API_KEY"
     )
+    glpi_url: str | None = Field(None, validation_alias="RATEBOT_GLPI_URL")
+    glpi_user_token: SecretStr | None = Field(None, validation_alias="RATEBOT_GLPI_USER_TOKEN")
+    glpi_app_token: SecretStr | None = Field(None, validation_alias="RATEBOT_GLPI_APP_TOKEN")
     # How often `serve` asks each connected helpdesk for closes whose webhook never came.
     reconcile_minutes: float = Field(
         15.0, ge=1, le=24 * 60, validation_alias="RATEBOT_RECONCILE_MINUTES"

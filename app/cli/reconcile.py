@@ -21,6 +21,8 @@ API_SETTINGS = {
     "servicenow": "RATEBOT_SERVICENOW_URL, RATEBOT_SERVICENOW_USER and "
                   "RATEBOT_SERVICENOW_PASSWORD",
     "freshservice": "RATEBOT_FRESHSERVICE_URL and RATEBOT_FRESHSERVICE_API_KEY",
+    "glpi": "RATEBOT_GLPI_URL and RATEBOT_GLPI_USER_TOKEN (and RATEBOT_GLPI_APP_TOKEN if "
+            "GLPI asks for one)",
 }
 
 
@@ -31,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
 def reconcile(
     source: Annotated[str, typer.Argument(
-        help="The helpdesk: jira, zendesk, servicenow or freshservice.")],
+        help="The helpdesk: jira, zendesk, servicenow, freshservice or glpi.")],
     since: Annotated[str | None, typer.Option(
         help="Look from this day or moment (ISO-8601, e.g. 2026-11-01), and leave the "
         "scheduled poll's checkpoint alone; by default go on from that checkpoint.")] = None,

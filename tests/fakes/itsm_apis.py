@@ -181,3 +181,107 @@ class FakeFreshservice(FakeHelpdeskApi):
         if group is None:
             return web.json_response({"code": "not_found"}, status=404)
         return web.json_response({"group": group})
+
+
+@dataclass
+class FakeGlpi(FakeHelpdeskApi):
+    """GLPI's `apirest.php`: `initSession` by user token, then `Session-Token` on each call.
+
+    The gate checks the user token only on `initSession`; the handlers check the session.
+    """
+
+    users: dict[int, dict[str, Any]] = field(default_factory=dict)
+    emails: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    groups: dict[int, dict[str, Any]] = field(default_factory=dict)
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    sessions: list[str] = field(default_factory=list)
+    searches: list[dict[str, str]] = field(default_factory=list)
+
+    def add_ticket(self, ticket_id: int, status: int, solved: str | None, *, requester: int,
+                   technician: int | None, group: int | None) -> None:
+        self.tickets.append({"id": ticket_id, "name": f"Ticket {ticket_id}", "status": status,
+                             "solvedate": solved, "requester": requester,
+                             "technician": technician, "group": group})
+
+    def expire_sessions(self) -> None:
+        self.sessions.clear()
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/initSession", self._init),
+            web.get("/search/Ticket", self._search),
+            web.get("/Ticket/{id}/Ticket_User", self._ticket_users),
+            web.get("/Ticket/{id}/Group_Ticket", self._ticket_groups),
+            web.get("/User/{id}/UserEmail", self._user_emails),
+            web.get("/User/{id}", self._user),
+            web.get("/Group/{id}", self._group),
+        ]
+
+    @web.middleware
+    async def _gate(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.requests.append((request.path, dict(request.query)))
+        if request.path == "/initSession":
+            if request.headers.get("Authorization") != self.authorization:
+                return self.unauthorized()
+        elif request.headers.get("Session-Token") not in self.sessions:
+            return web.json_response(["ERROR_SESSION_TOKEN_INVALID",
+                                      "session_token seems invalid"], status=401)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    def unauthorized(self) -> web.Response:
+        return web.json_response(["ERROR_GLPI_LOGIN_USER_TOKEN",
+                                  "parameter user_token seems invalid"], status=401)
+
+    async def _init(self, request: web.Request) -> web.Response:
+        token = f"session-{len(self.requests)}"
+        self.sessions.append(token)
+        return web.json_response({"session_token": token})
+
+    async def _search(self, request: web.Request) -> web.Response:
+        query = dict(request.query)
+        self.searches.append(query)
+        assert query["criteria[0][field]"] == "12" and query["criteria[0][value]"] == "old"
+        since = query["criteria[1][value]"]
+        found = sorted((t for t in self.tickets if t["status"] in (5, 6) and t["solvedate"]
+                        and t["solvedate"] > since), key=lambda t: (t["solvedate"], t["id"]))
+        first, last = (int(part) for part in query["range"].split("-"))
+        page = found[first:last + 1]
+        rows = [{"2": t["id"], "1": t["name"], "12": t["status"], "17": t["solvedate"]}
+                for t in page]
+        status = 206 if last + 1 < len(found) else 200
+        return web.json_response({"totalcount": len(found), "count": len(rows), "data": rows,
+                                  "content-range": f"{first}-{last}/{len(found)}"},
+                                 status=status)
+
+    def _ticket(self, request: web.Request) -> dict[str, Any]:
+        return next(t for t in self.tickets if t["id"] == int(request.match_info["id"]))
+
+    async def _ticket_users(self, request: web.Request) -> web.Response:
+        ticket = self._ticket(request)
+        links = [{"id": 1, "tickets_id": ticket["id"], "users_id": ticket["requester"],
+                  "type": 1, "use_notification": 1, "alternative_email": ""}]
+        if ticket["technician"]:
+            links.append({"id": 2, "tickets_id": ticket["id"], "users_id": ticket["technician"],
+                          "type": 2, "use_notification": 1, "alternative_email": ""})
+        return web.json_response(links)
+
+    async def _ticket_groups(self, request: web.Request) -> web.Response:
+        ticket = self._ticket(request)
+        links = [{"id": 1, "tickets_id": ticket["id"], "groups_id": ticket["group"], "type": 2}]
+        return web.json_response(links if ticket["group"] else [])
+
+    async def _user_emails(self, request: web.Request) -> web.Response:
+        return web.json_response(self.emails.get(int(request.match_info["id"]), []))
+
+    async def _user(self, request: web.Request) -> web.Response:
+        user = self.users.get(int(request.match_info["id"]))
+        if user is None:
+            return web.json_response(["ERROR_ITEM_NOT_FOUND", "Item not found"], status=404)
+        return web.json_response(user)
+
+    async def _group(self, request: web.Request) -> web.Response:
+        group = self.groups.get(int(request.match_info["id"]))
+        if group is None:
+            return web.json_response(["ERROR_ITEM_NOT_FOUND", "Item not found"], status=404)
+        return web.json_response(group)

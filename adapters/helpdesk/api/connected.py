@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.helpdesk.api.freshservice import FreshserviceApi, FreshserviceApiConfig
+from adapters.helpdesk.api.glpi import GlpiApi, GlpiApiConfig
 from adapters.helpdesk.api.jira import JiraApi, JiraApiConfig
 from adapters.helpdesk.api.servicenow import ServiceNowApi, ServiceNowApiConfig
 from adapters.helpdesk.api.zendesk import ZendeskApi, ZendeskApiConfig
@@ -19,6 +20,7 @@ class ApiConfigs:
     zendesk: ZendeskApiConfig | None = None
     servicenow: ServiceNowApiConfig | None = None
     freshservice: FreshserviceApiConfig | None = None
+    glpi: GlpiApiConfig | None = None
 
 
 def helpdesk_apis(configs: ApiConfigs) -> dict[str, HelpdeskApi]:
@@ -32,4 +34,6 @@ def helpdesk_apis(configs: ApiConfigs) -> dict[str, HelpdeskApi]:
         apis["servicenow"] = ServiceNowApi(configs.servicenow)
     if configs.freshservice is not None:
         apis["freshservice"] = FreshserviceApi(configs.freshservice)
+    if configs.glpi is not None:
+        apis["glpi"] = GlpiApi(configs.glpi)
     return apis

@@ -101,12 +101,16 @@ class ApiClient:
         params: Mapping[str, str] | None = None,
         *,
         patience: float = DEFAULT_PATIENCE_SECONDS,
+        headers: Mapping[str, str] | None = None,
     ) -> Any | None:
-        """The JSON body of `GET path`; None for 404. Raise `HelpdeskApiError`."""
+        """The JSON body of `GET path`; None for 404. Raise `HelpdeskApiError`.
+
+        `headers` go with this request only (GLPI's session token).
+        """
         waited = 0.0
         failures = 0
         while True:
-            status, body, wait = await self._get_once(path, params)
+            status, body, wait = await self._get_once(path, params, headers)
             if status < 400:
                 return body
             if status == 404:
@@ -127,11 +131,12 @@ class ApiClient:
             waited += wait
 
     async def _get_once(
-        self, path: str, params: Mapping[str, str] | None
+        self, path: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None
     ) -> tuple[int, Any, float | None]:
         """(status, JSON body or None, the wait the response asks for); 599 when unreachable."""
+        session = self._open()
         try:
-            async with self._open().get(self._base + path, params=params) as response:
+            async with session.get(self._base + path, params=params, headers=headers) as response:
                 if response.status >= 400:
                     return response.status, None, retry_after(response.headers, datetime.now(UTC))
                 try:

@@ -74,7 +74,7 @@ async def test_an_unconnected_or_unknown_source_says_what_to_set(env: Env) -> No
     assert "RATEBOT_JIRA_URL" in jira.output
     unknown = await cli(env, "reconcile", "otrs")
     assert unknown.exit_code == 2
-    assert "Known: freshservice, jira, servicenow, zendesk" in unknown.output
+    assert "Known: freshservice, glpi, jira, servicenow, zendesk" in unknown.output
 
 
 async def test_refused_credentials_end_with_exit_1(env: Env) -> None:
