@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 from typer._click.core import Command
 
-from app.cli import admin, digest, onboarding, reconcile, reporting, serving
+from app.cli import admin, digest, onboarding, reconcile, reporting, retention, serving
 from app.cli.common import show_version
 from app.cli.tree import Deferred, RatebotGroup, group_deferring
 
@@ -79,6 +79,7 @@ reporting.register(app)
 onboarding.register(app)
 digest.register(app)
 reconcile.register(app)
+retention.register(app)
 
 
 def main() -> None:
