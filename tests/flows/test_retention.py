@@ -16,11 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.delivery_worker import DeliveryWorker
 from bot.domain.answers import RatingResult
+from bot.domain.identity import PersonIdentity
 from bot.domain.model import Team
 from bot.domain.retention import AUDIT_ACTION, RetentionKind, RetentionLimits
 from bot.domain.weeks import IsoWeek
 from bot.flows import admin
+from bot.flows.command_handlers import Caller, CommandContext
 from bot.flows.digest import weekly_digest
+from bot.flows.interactions import admin_command
 from bot.flows.reporting import team_stats
 from bot.flows.retention import apply_retention, preview_retention
 from bot.services import Policy, Services
@@ -233,3 +236,16 @@ async def test_policy_limits_apply_to_teams_without_their_own(
     clock.set(PAST_ALL)
     report = await apply_retention(keep_all)
     assert report is not None and report.total == 0
+
+
+async def test_an_admin_sets_a_team_limit_in_chat(services: Services) -> None:
+    ctx = CommandContext(services, ("admin@example.com",))
+    caller = Caller(PersonIdentity(email="admin@example.com"), actor="slack:admin")
+    reply = await admin_command.run(ctx, "team set servicedesk retention-comments 12", caller)
+    assert reply.text.startswith("Changed `retention-comments` of `servicedesk`.")
+    team = await _team(services)
+    assert team.retention_comment_months == 12
+    limits = services.policy.retention.for_team(team)
+    assert (limits.comment_months, limits.identity_months, limits.prompt_months) == (12, 24, 13)
+    refused = await admin_command.run(ctx, "team set servicedesk retention-prompts -1", caller)
+    assert "is not a valid retention-prompts" in refused.text
