@@ -7,16 +7,14 @@ person sees a safe message, never a traceback.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.schema import Activity
 
 from adapters.teams import inbound, render
-from adapters.teams.escape import escape, teams_markdown
+from adapters.teams.escape import escape
 from adapters.teams.inbound import CardAction
 from bot.domain.errors import InvalidValue, StoreUnavailable, UserFacingError
 from bot.domain.identity import PersonIdentity
@@ -42,14 +40,13 @@ log = logging.getLogger(__name__)
 
 PLATFORM = SOURCE = "teams"
 COMMAND_PREFIX = "ratings"
-CLOSE_WORDS = frozenset({"close", "closed", "sluiten", "gesloten"})
 NOT_OURS = "That button is not one of ratebot's."
 UNKNOWN_THREAD = ("I don't know who started this thread (it began before ratebot was in this "
                   "channel), so nobody will be asked.")
 NOT_A_HELP_CHANNEL = ("This channel is no team's help channel. An admin can make it one with "
                       "`ratings team set <team> help-channel here`, sent in the channel.")
 # Reads the sender's roster entry (email, UPN) through the SDK, when the adapter can.
-Lookup = Callable[[], Awaitable[PersonIdentity | None]]
+Lookup = people.Lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,27 +56,6 @@ class TurnResult:
     invoke: dict[str, Any] | None = None  # the body of the invoke response (status 200)
     update: render.Card | None = None  # replaces the card the activity replied to
     reply: render.Card | str | None = None  # a new message in the conversation (thread)
-
-
-def is_close(typed: str) -> bool:
-    return typed.lower().strip(" .!") in CLOSE_WORDS
-
-
-def thread_id(channel: str, root: str) -> str:
-    return f"{channel};messageid={root}"
-
-
-def in_teams_words(reply: str) -> str:
-    """The shared replies name Slack's `/ratings`; in Teams the command is a message."""
-    return reply.replace("`/ratings ", "`ratings ")
-
-
-def channel_of(reference: str) -> str | None:
-    """The channel id inside a stored conversation reference."""
-    try:
-        return str(json.loads(reference)["conversation"]["id"])
-    except (ValueError, KeyError, TypeError):
-        return None
 
 
 class TeamsHandlers:
@@ -246,7 +222,7 @@ class TeamsHandlers:
             return await self.command(activity, typed, lookup)  # a chat with the bot
         channel, root = inbound.thread_root(str(activity.conversation.id))
         starts_thread = root is None or root == activity.id
-        if not starts_thread and is_close(typed):
+        if not starts_thread and inbound.is_close(typed):
             team = await self._help_team(channel)
             if team is None:
                 return TurnResult()  # "close" anywhere else means nothing to ratebot
@@ -260,7 +236,7 @@ class TeamsHandlers:
         ):
             # The first author of a thread is the person who asked for help, even when
             # they @mention the bot in it.
-            thread = thread_id(channel, root or str(activity.id))
+            thread = inbound.thread_id(channel, root or str(activity.id))
             author = await self.identify(activity, lookup)
             await closing_in_chat.thread_started(self.services, thread, author)
             return TurnResult()
@@ -282,7 +258,7 @@ class TeamsHandlers:
             return TurnResult(reply=(
                 f"{escape(reply.file.comment)} Files can't be sent in Teams: run "
                 "`ratebot export` on the server, or use `/ratings export` in Slack."))
-        return TurnResult(reply=in_teams_words(teams_markdown(reply.text)))
+        return TurnResult(reply=render.command_reply(reply.text))
 
     async def _named(self, ref: str) -> PersonIdentity:
         """A person named in a command, by email or Teams id, as the store knows them."""
@@ -297,7 +273,7 @@ class TeamsHandlers:
         team = await self._help_team(channel)
         if found is None or team is None:
             return TurnResult(invoke=render.task_message(NOT_A_HELP_CHANNEL))
-        thread = thread_id(channel, found.message_id or str(activity.id))
+        thread = inbound.thread_id(channel, found.message_id or str(activity.id))
         agent = await self.identify(activity, lookup)
         closed = await closing_in_chat.close_request(
             self.services, source=SOURCE, team=team, ticket_id=thread, requester=found.author,
@@ -306,7 +282,7 @@ class TeamsHandlers:
         return TurnResult(invoke=render.task_message(_closed_note(closed)))
 
     async def _help_team(self, channel: str) -> Team | None:
-        return await closing_in_chat.help_team(self.services, PLATFORM, channel, channel_of)
+        return await closing_in_chat.help_team(self.services, PLATFORM, channel, inbound.channel_of)
 
     async def _close_thread(self, team: Team, thread: str, agent: PersonIdentity) -> str:
         """An agent said `close` in the thread: its first author is asked."""

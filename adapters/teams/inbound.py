@@ -23,6 +23,7 @@ from bot.domain.platform_refs import TeamsConversation
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _THREAD = ";messageid="
+CLOSE_WORDS = frozenset({"close", "closed", "sluiten", "gesloten"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,3 +245,21 @@ def bot_was_added(activity: Activity) -> bool:
         return str(activity.action or "add").startswith("add")
     recipient = activity.recipient.id if activity.recipient else None
     return any(member.id == recipient for member in members_added(activity))
+
+
+def is_close(typed: str) -> bool:
+    """Whether a reply in a help thread says the request is done ("close", "gesloten")."""
+    return typed.lower().strip(" .!") in CLOSE_WORDS
+
+
+def thread_id(channel: str, root: str) -> str:
+    """A help thread's id: its channel and the message that opened it."""
+    return f"{channel}{_THREAD}{root}"
+
+
+def channel_of(reference: str) -> str | None:
+    """The channel id inside a stored conversation reference."""
+    try:
+        return str(json.loads(reference)["conversation"]["id"])
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -207,6 +207,12 @@ def comment_card(view: PromptView) -> Card:
     return thanks_card(view.update, view.locale)
 
 
+def command_reply(reply: str) -> str:
+    """A command's reply as Teams markdown; the shared replies name Slack's `/ratings`,
+    and in Teams the command is a message."""
+    return teams_markdown(reply).replace("`/ratings ", "`ratings ")
+
+
 def card_response(content: Card) -> dict[str, Any]:
     """The `adaptiveCard/action` answer that replaces the clicked card."""
     return _action_answer(CONTENT_TYPE, content)
