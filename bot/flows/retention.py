@@ -2,8 +2,8 @@
 
 Every replica schedules the job; the day's lease in the store lets one of them run it,
 once (a run that dies is taken over when its lease runs out). Each batch is a
-transaction of its own, so years of backlog never hold a long lock, and the lease is
-renewed between batches. The run ends with one audit entry of counts per team and kind
+transaction of its own, so years of backlog never hold a long lock, and renews the
+lease. The run ends with one audit entry of counts per team and kind
 (`RetentionReport.audit_detail`): what went, never whose. A dry run counts the same
 conditions and changes nothing. The rules of what goes and what stays are in
 `bot.domain.retention`.
@@ -12,7 +12,7 @@ conditions and changes nothing. The rules of what goes and what stays are in
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.domain.errors import UnknownTeam
 from bot.domain.model import Team
@@ -44,8 +44,7 @@ async def apply_retention(
     try:
         removals = []
         for team in await store.list_teams():
-            removals.append(await _apply_to_team(services, team, now, batch))
-            await store.renew_retention_run(day, now=services.clock.now())
+            removals.append(await _apply_to_team(services, team, day, now, batch))
     except BaseException:
         await store.release_retention_run(day)
         raise
@@ -58,7 +57,9 @@ async def apply_retention(
     return report
 
 
-async def _apply_to_team(services: Services, team: Team, now: datetime, batch: int) -> TeamRemoval:
+async def _apply_to_team(
+    services: Services, team: Team, day: date, now: datetime, batch: int
+) -> TeamRemoval:
     counts: dict[RetentionKind, int] = {}
     cutoffs = services.policy.retention.for_team(team).cutoffs(now)
     # In kind order: identities unlink prompts, which then go; closes go after their prompts.
@@ -67,6 +68,8 @@ async def _apply_to_team(services: Services, team: Team, now: datetime, batch: i
         while True:
             async with services.store.transaction() as tx:
                 taken = await tx.remove_expired(team.id, kind, cutoffs, now=now, limit=batch)
+                # Each batch renews the lease: however long the backlog, the run stays ours.
+                await tx.renew_retention_run(day, now=services.clock.now())
             removed += taken
             if taken < batch:
                 break
