@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 Payload = dict[str, Any]
 Ack = Callable[..., Awaitable[Any]]
 PLATFORM = "slack"
-CLOSING_REACTIONS = frozenset({"white_check_mark", "heavy_check_mark"})
 NOT_A_HELP_CHANNEL = ("This channel is no team's help channel. An admin can make it one with "
                       "`/ratings team set <team> help-channel #channel`.")
 NOT_AN_OPENING = "Use this on the message that opened the request."
@@ -190,14 +189,14 @@ class SlackHandlers:
     # ------------------------------------------------------------------ closing in Slack
 
     async def reaction_added(self, event: Payload) -> None:
-        item = event.get("item") or {}
-        if event.get("reaction") not in CLOSING_REACTIONS or item.get("type") != "message":
+        reaction = inbound.closing_reaction(event)
+        if reaction is None:
             return
-        channel, ts = str(item.get("channel")), str(item.get("ts"))
+        channel, ts = reaction.channel, reaction.ts
         team = await closing_in_chat.help_team(self.services, PLATFORM, channel)
         if team is None:
             return  # reactions anywhere else mean nothing to ratebot
-        closer = await self._person(str(event["user"]))
+        closer = await self._person(reaction.user_id)
         if not await closing_in_chat.helps_in(self.services, team, closer):
             return  # a colleague's check mark is not a close
         message = await self.chat.message_in(channel, ts)

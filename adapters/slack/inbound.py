@@ -30,6 +30,7 @@ from bot.domain.untrusted import describe, loggable, may_hold_unstorable, unstor
 
 SOURCE = "slack"
 MAX_SUBJECT = 200
+CLOSING_REACTIONS = frozenset({"white_check_mark", "heavy_check_mark"})
 Payload = dict[str, Any]
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 SIGNATURE_HEADER = "X-Slack-Signature"
@@ -284,6 +285,14 @@ def delivery_key(body: Payload) -> str | None:
         digest = hashlib.sha256(str(body["trigger_id"]).encode(errors="surrogatepass")).hexdigest()
         return "slack:command:" + digest[:48]
     return None
+
+
+def closing_reaction(event: Payload) -> Where | None:
+    """The message a check mark was put on, and by whom; None for any other reaction."""
+    item = event.get("item") or {}
+    if event.get("reaction") not in CLOSING_REACTIONS or item.get("type") != "message":
+        return None
+    return Where(str(_get(event, "user")), str(item.get("channel")), str(item.get("ts")))
 
 
 def is_first_message(message: Payload) -> bool:

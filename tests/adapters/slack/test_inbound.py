@@ -85,3 +85,11 @@ def test_closing_in_a_channel_names_the_request_and_its_requester() -> None:
     assert (request.ticket_id, request.requester_user_id) == ("CHELP-17.5", "UJAN")
     assert request.subject is not None and len(request.subject) == 200
     assert request.subject.endswith("…")
+
+
+def test_only_a_check_mark_on_a_message_is_a_closing_reaction() -> None:
+    event = {"type": "reaction_added", "user": "UPIET", "reaction": "white_check_mark",
+             "item": {"type": "message", "channel": "CHELP", "ts": "17.5"}}
+    assert inbound.closing_reaction(event) == inbound.Where("UPIET", "CHELP", "17.5")
+    assert inbound.closing_reaction({**event, "reaction": "tada"}) is None
+    assert inbound.closing_reaction({**event, "item": {"type": "file"}}) is None
