@@ -60,7 +60,7 @@ def _expired(
         return ratings, sa.and_(
             _unlinked(team_id, before),
             sa.or_(ratings.c.person_id.is_not(None), ratings.c.agent_id.is_not(None),
-                   ratings.c.prompt_id.is_not(None)),
+                   ratings.c.prompt_id.is_not(None), _named_follow_up()),
         )
     if kind is RetentionKind.PROMPTS:
         return prompts, _prompt_goes(team_id, cutoffs, now)
@@ -71,6 +71,15 @@ def _expired(
     return conversations, sa.and_(
         conversations.c.team_id == team_id, conversations.c.created_at < before,
         conversations.c.pending.is_(None), sa.not_(kept),
+    )
+
+
+def _named_follow_up() -> sa.ColumnElement[bool]:
+    """The rating's (resolved) follow-up still names who handled it, or holds their note."""
+    return sa.exists().where(
+        follow_ups.c.rating_id == ratings.c.id,
+        sa.or_(follow_ups.c.claimed_by.is_not(None), follow_ups.c.resolved_by.is_not(None),
+               follow_ups.c.note.is_not(None)),
     )
 
 
@@ -107,6 +116,12 @@ async def _remove(connection: AsyncConnection, kind: RetentionKind, ids: list[in
             sa.update(ratings).where(ratings.c.id.in_(ids)).values(comment=None)
         )
     elif kind is RetentionKind.IDENTITIES:
+        # Who handled the follow-up, and their note (it may name the person), go too;
+        # its times stay for the digest's counts.
+        await connection.execute(
+            sa.update(follow_ups).where(follow_ups.c.rating_id.in_(ids))
+            .values(claimed_by=None, resolved_by=None, note=None)
+        )
         statement = sa.update(ratings).where(ratings.c.id.in_(ids)).values(
             person_id=None, agent_id=None, prompt_id=None
         )

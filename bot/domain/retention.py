@@ -4,8 +4,9 @@ Three limits in months, each global (settings) and overridable per team; `0` kee
 forever. What they remove, oldest first:
 
 - comments: a rating's comment, once the rating is older than the comment limit;
-- identities: the person and agent a rating names, and its link to the prompt (which
-  names the person too), once older than the identity limit; the score stays;
+- identities: the person and agent a rating names, its link to the prompt (which
+  names the person too), and who handled its follow-up with their note, once older
+  than the identity limit; the score stays;
 - prompts: every decision about a close (asked, skipped and why, answered, expired)
   and then the close itself, once older than the prompt limit.
 

@@ -27,7 +27,7 @@ from bot.flows.interactions import admin_command
 from bot.flows.reporting import team_stats
 from bot.flows.retention import apply_retention, preview_retention
 from bot.services import Policy, Services
-from storage.schema import conversations, prompts, ratings
+from storage.schema import conversations, follow_ups, prompts, ratings
 from tests.fakes.clock import FakeClock
 from tests.flows.conftest import ADMIN, Close
 from tests.flows.digest_support import Rater, store  # noqa: F401
@@ -108,6 +108,7 @@ async def test_past_every_limit_scores_stay_and_names_comments_and_prompts_go(
     services: Services, clock: FakeClock, detractor: RatingResult, store_engine: AsyncEngine
 ) -> None:
     await _resolve(services, detractor)
+    before = await weekly_digest(services, await _team(services), W47)
     clock.set(PAST_ALL)
     report = await apply_retention(services)
     assert report is not None
@@ -117,9 +118,12 @@ async def test_past_every_limit_scores_stay_and_names_comments_and_prompts_go(
     assert await _count(store_engine, conversations) == 0
     assert await _count(store_engine, ratings, ratings.c.person_id.is_not(None)
                         | ratings.c.agent_id.is_not(None) | ratings.c.comment.is_not(None)) == 0
+    assert await _count(store_engine, follow_ups, follow_ups.c.note.is_not(None)
+                        | follow_ups.c.resolved_by.is_not(None)) == 0
     digest = await weekly_digest(services, await _team(services), W47)
     assert (digest.score.n, digest.score.value) == (5, 40)
     assert digest.comments == () and digest.agents == ()
+    assert digest.follow_ups == before.follow_ups  # their times stay: the counts hold
     rows = [row async for row in services.store.export_rows(team="servicedesk")]
     assert [row.score for row in rows] == [9, 10, 7, 10, 2]
     assert {(row.comment, row.agent_email, row.requester_email, row.ticket_id)
