@@ -30,6 +30,9 @@ class Policy:
     locale: str = "en"
     max_delivery_attempts: int = 8
     min_respondents: int = 5
+    # Keys the markers of answered anonymous prompts: without it, the database alone
+    # cannot tell which prompt was answered (bot.domain.anonymity.answered_marker).
+    anonymity_key: str = ""
     retention: RetentionLimits = field(default_factory=RetentionLimits)
 
 

@@ -21,6 +21,7 @@ from bot.domain.tallies import (
     PromptTally,
     Tally,
 )
+from storage.anonymity import anonymous_answers
 from storage.base import StoreBase, insert_for
 from storage.schema import digest_runs, follow_ups, people, prompts, ratings
 
@@ -227,6 +228,9 @@ async def _prompts(
             counts = skipped if status is PromptStatus.SKIPPED else failed
             reason = row.reason or "unknown"
             counts[reason] = counts.get(reason, 0) + count
+    # An anonymous team's prompts stay "sent" when answered: its answers are counted by day.
+    counted = await anonymous_answers(connection, since=since, until=until, team_ids=[team_id])
+    answered += counted.get(team_id, 0)
     return PromptTally(sent=sent, answered=answered, pending=pending,
                        skipped=skipped, failed=failed)
 

@@ -67,7 +67,11 @@ class RecordingQueries(StoreBase):
             "receipt_hash": receipt_hash(rating.receipt),
             "rated_at": rating.rated_at,
             "updated_at": rating.updated_at,
+            # An anonymous rating waits for the nightly batch to lose its place.
+            "awaiting_batch": rating.prompt_id is None,
         }
+        if rating.id is not None:
+            values["id"] = rating.id
         statement = _INSERT_RATING if rating.prompt_id is not None else _INSERT_UNLINKED_RATING
         async with self._write() as connection:
             row = (await connection.execute(statement(connection), values)).first()
@@ -123,18 +127,19 @@ class RecordingQueries(StoreBase):
             )
 
     async def open_follow_up(
-        self, rating_id: int, team_id: int, *, created_at: datetime
+        self, rating_id: int, team_id: int, *, created_at: datetime,
+        follow_up_id: int | None = None,
     ) -> int | None:
+        values: dict[str, Any] = {
+            "rating_id": rating_id,
+            "team_id": team_id,
+            "status": FollowUpStatus.OPEN.value,
+            "created_at": created_at,
+        }
+        if follow_up_id is not None:
+            values["id"] = follow_up_id
         async with self._write() as connection:
-            inserted = await connection.execute(
-                _OPEN_FOLLOW_UP(connection),
-                {
-                    "rating_id": rating_id,
-                    "team_id": team_id,
-                    "status": FollowUpStatus.OPEN.value,
-                    "created_at": created_at,
-                },
-            )
+            inserted = await connection.execute(_OPEN_FOLLOW_UP(connection), values)
             found = inserted.scalar()
         return None if found is None else int(found)
 

@@ -13,6 +13,7 @@ from bot.domain.backlog import Waiting
 from bot.domain.model import PromptStatus
 from bot.domain.scales import Scale
 from bot.domain.tallies import ExportRow, PromptTally, Tally
+from storage.anonymity import anonymous_answers
 from storage.base import StoreBase
 from storage.lookups import team_row
 from storage.rows import CATEGORIES
@@ -97,6 +98,14 @@ class ReportingQueries(StoreBase):
         counts: dict[int, dict[str, Any]] = {}
         async with self._read() as connection:
             rows = (await connection.execute(query)).all()
+            # An anonymous team's prompts stay "sent" when answered: counted by day instead.
+            counted = await anonymous_answers(
+                connection, since=since, until=until, team_ids=team_ids
+            )
+        for team_id, answers in counted.items():
+            counts.setdefault(
+                team_id, {"sent": 0, "answered": 0, "pending": 0, "skipped": {}, "failed": {}}
+            )["answered"] += answers
         for team_id, status, reason, count in rows:
             team = counts.setdefault(
                 team_id, {"sent": 0, "answered": 0, "pending": 0, "skipped": {}, "failed": {}}

@@ -17,6 +17,10 @@ metadata = sa.MetaData(
 )
 
 
+# 64 bits; on SQLite INTEGER (64 bits there) keeps the primary key the rowid.
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
 def _id() -> sa.Column[int]:
     return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
 
@@ -184,7 +188,8 @@ platform_pauses = sa.Table(
 ratings = sa.Table(
     "ratings",
     metadata,
-    _id(),
+    # Anonymous ratings take random 63-bit ids (bot.domain.anonymity): nothing sequential.
+    sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
     sa.Column("prompt_id", sa.Integer, sa.ForeignKey("prompts.id"), nullable=True, unique=True),
     sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
     sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True),
@@ -197,6 +202,8 @@ ratings = sa.Table(
     sa.Column("receipt_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("rated_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # An anonymous rating not yet rewritten by the nightly batch (storage.anonymity).
+    sa.Column("awaiting_batch", sa.Boolean, nullable=False, server_default=sa.false()),
     # Covers the tallies: the range scan never has to visit the table.
     sa.Index("ix_ratings_team_rated", "team_id", "rated_at", "category", "score"),
 )
@@ -204,8 +211,8 @@ ratings = sa.Table(
 follow_ups = sa.Table(
     "follow_ups",
     metadata,
-    _id(),
-    sa.Column("rating_id", sa.Integer, sa.ForeignKey("ratings.id"), nullable=False, unique=True),
+    sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("rating_id", BIG_ID, sa.ForeignKey("ratings.id"), nullable=False, unique=True),
     sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.anonymity import AnonymityQueries
 from storage.asking import AskingQueries
 from storage.chat_queries import ChatQueries
 from storage.checkpoints import CheckpointQueries
@@ -35,6 +36,7 @@ class SqlStore(
     TeamsQueries,
     CheckpointQueries,
     RetentionQueries,
+    AnonymityQueries,
 ):
     """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
 

@@ -66,6 +66,8 @@ class NewRating:
     receipt: str  # only its hash is stored
     rated_at: datetime
     updated_at: datetime
+    # Anonymous ratings: a random id (bot.domain.anonymity), held for the nightly batch.
+    id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,8 +31,11 @@ _CLOSED_BECAUSE = {
 }
 
 
-def check_answer(ctx: AnswerContext, answer: Answer) -> None:
-    """Refuse an answer that must not be recorded; raise a `UserFacingError` saying why."""
+def check_answer(ctx: AnswerContext, answer: Answer, *, answered_before: bool = False) -> None:
+    """Refuse an answer that must not be recorded; raise a `UserFacingError` saying why.
+
+    `answered_before`: an anonymous prompt's answered marker exists (`anonymity`).
+    """
     prompt = ctx.prompt
     if prompt.status in (PromptStatus.SKIPPED, PromptStatus.FAILED, PromptStatus.PENDING):
         message = _CLOSED_BECAUSE.get(prompt.reason or "", "This rating request is not open.")
@@ -47,7 +50,7 @@ def check_answer(ctx: AnswerContext, answer: Answer) -> None:
         raise ScoreOffScale(f"{answer.score} is not a score on this scale ({low} to {high}).")
     if (
         ctx.team.anonymity is Anonymity.ANONYMOUS
-        and prompt.status is PromptStatus.ANSWERED
+        and (prompt.status is PromptStatus.ANSWERED or answered_before)
         and ctx.existing is None
     ):
         # Nothing links an anonymous rating to its prompt, so only the receipt carried in
@@ -87,8 +90,11 @@ def stamp(team: Team, at: datetime) -> datetime:
     return datetime(utc.year, utc.month, utc.day, tzinfo=UTC)
 
 
-def first_rating(facts: AnswerFacts, answer: Answer) -> NewRating:
-    """The first rating of a prompt as stored: an anonymous one carries no link and no time."""
+def first_rating(
+    facts: AnswerFacts, answer: Answer, *, random_id: int | None = None
+) -> NewRating:
+    """The first rating of a prompt as stored: an anonymous one carries no link and no time,
+    and its id is `random_id` (`anonymity.random_rating_id`), not the next in a sequence."""
     if not answer.new_receipt:
         raise ValueError("a first rating needs a new receipt")
     team = facts.team
@@ -105,6 +111,7 @@ def first_rating(facts: AnswerFacts, answer: Answer) -> NewRating:
         receipt=answer.new_receipt,
         rated_at=when,
         updated_at=when,
+        id=random_id if anonymous else None,
     )
 
 
@@ -112,13 +119,16 @@ def first_rating(facts: AnswerFacts, answer: Answer) -> NewRating:
 class Answered:
     """How the prompt records that it was answered."""
 
-    answered_at: datetime | None  # None in anonymous teams: the prompt would time the rating
+    answered_at: datetime
     updated_at: datetime
 
 
-def prompt_answered(team: Team, at: datetime) -> Answered:
-    anonymous = team.anonymity is Anonymity.ANONYMOUS
-    return Answered(answered_at=None if anonymous else at, updated_at=stamp(team, at))
+def prompt_answered(team: Team, at: datetime) -> Answered | None:
+    """None in anonymous teams: the prompt keeps no trace of being answered, which would
+    say whose it is (the digest counts answers per day instead, `anonymity`)."""
+    if team.anonymity is Anonymity.ANONYMOUS:
+        return None
+    return Answered(answered_at=at, updated_at=at)
 
 
 def rating_change(existing: Rating, team: Team, answer: Answer) -> RatingChange:

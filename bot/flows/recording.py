@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 from datetime import datetime
 
+from bot.domain.anonymity import answered_marker, random_follow_up_id, random_rating_id
 from bot.domain.answers import (
     Answer,
     AnswerFacts,
@@ -16,7 +18,7 @@ from bot.domain.answers import (
 from bot.domain.errors import InvalidValue, NotFound
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import RatingPrompt
-from bot.domain.model import PromptStatus, Rating
+from bot.domain.model import Anonymity, PromptStatus, Rating
 from bot.domain.prompt_view import detractor_alert
 from bot.domain.rating_rules import (
     answer_context,
@@ -36,6 +38,8 @@ from bot.services import Services
 
 MAX_COMMENT = 2000
 _GONE = "This rating request no longer exists."
+# Anonymous ids must not be predictable from ids seen before: the operating system's.
+_IDS = random.SystemRandom()
 
 
 class AlreadyDelivered(Exception):
@@ -65,7 +69,10 @@ async def record_rating(
         receipt=receipt,
         new_receipt=secrets.token_urlsafe(18),
     )
-    result = await record_answer(services.store, answer, delivery_key=delivery_key)
+    result = await record_answer(
+        services.store, answer, delivery_key=delivery_key,
+        anonymity_key=services.policy.anonymity_key,
+    )
     if result.changed:
         services.telemetry.rating_recorded(result.rating.scale, result.category)
     if result.created:
@@ -74,9 +81,12 @@ async def record_rating(
 
 
 async def record_answer(
-    store: Store, answer: Answer, *, delivery_key: str | None = None
+    store: Store, answer: Answer, *, delivery_key: str | None = None, anonymity_key: str = ""
 ) -> RatingResult:
-    """`record_rating`'s unit of work: read the facts, let the rules decide, write."""
+    """`record_rating`'s unit of work: read the facts, let the rules decide, write.
+
+    `anonymity_key` keys the marker that refuses a replayed first click in an anonymous
+    team (`anonymity.answered_marker`)."""
     async with store.transaction() as tx:
         if delivery_key is not None and not await tx.first_delivery(delivery_key, at=answer.at):
             raise AlreadyDelivered(delivery_key)
@@ -84,9 +94,12 @@ async def record_answer(
         if facts is None:
             raise NotFound(_GONE)
         context = answer_context(facts)
-        check_answer(context, answer)
+        marker = answered_marker(anonymity_key, facts.prompt.id) if _anonymous(facts) else None
+        replayed = marker is not None and context.existing is None and \
+            await tx.was_answered(marker)
+        check_answer(context, answer, answered_before=replayed)
         existing = context.existing
-        rating = None if existing is not None else await _first(tx, facts, answer)
+        rating = None if existing is not None else await _first(tx, facts, answer, marker)
         if rating is None and existing is None:
             # A concurrent first click stored the prompt's rating first: change that one.
             existing = await tx.rating_of_prompt(facts.prompt.id)
@@ -97,14 +110,32 @@ async def record_answer(
         return await _result(tx, facts, answer, rating, was=existing)
 
 
-async def _first(tx: Store, facts: AnswerFacts, answer: Answer) -> Rating | None:
-    """Store the prompt's first rating; None when a concurrent click stored one already."""
-    rating = await tx.insert_rating(first_rating(facts, answer))
-    if rating is not None:
-        answered = prompt_answered(facts.team, answer.at)
+def _anonymous(facts: AnswerFacts) -> bool:
+    return facts.team.anonymity is Anonymity.ANONYMOUS
+
+
+async def _first(
+    tx: Store, facts: AnswerFacts, answer: Answer, marker: str | None
+) -> Rating | None:
+    """Store the prompt's first rating; None when a concurrent click stored one already.
+
+    An anonymous answer leaves the prompt as it was: it is counted for the day, and only
+    its keyed marker (`marker`) remembers that the prompt was answered.
+    """
+    rating = await tx.insert_rating(
+        first_rating(facts, answer, random_id=random_rating_id(_IDS))
+    )
+    if rating is None:
+        return None
+    answered = prompt_answered(facts.team, answer.at)
+    if answered is not None:
         await tx.mark_prompt_answered(
             facts.prompt.id, answered_at=answered.answered_at, updated_at=answered.updated_at
         )
+    if marker is not None:
+        day = rating.rated_at.date()
+        await tx.count_anonymous_answer(facts.team.id, day)
+        await tx.mark_answered(marker, day)
     return rating
 
 
@@ -124,7 +155,8 @@ async def _result(
     follow_up_id = None
     if follow_up_opens(category):
         follow_up_id = await tx.open_follow_up(
-            rating.id, facts.team.id, created_at=stamp(facts.team, answer.at)
+            rating.id, facts.team.id, created_at=stamp(facts.team, answer.at),
+            follow_up_id=random_follow_up_id(_IDS) if _anonymous(facts) else None,
         )
     return RatingResult(
         rating=rating,

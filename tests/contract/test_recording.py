@@ -179,10 +179,10 @@ async def test_anonymous_ratings_carry_no_link_and_still_change_by_receipt(
     rating = first.rating
     assert (rating.prompt_id, rating.person_id, rating.agent_id) == (None, None, None)
     assert rating.rated_at == datetime(2026, 11, 25, tzinfo=UTC)
-    stored = await store.get_prompt(prompt.id)
-    assert stored is not None
-    assert (stored.status, stored.answered_at) == (PromptStatus.ANSWERED, None)
-    follow_up = await store.get_follow_up(first.follow_up_id)  # type: ignore[arg-type]
+    # The prompt is left as delivered: being answered, or when, would say whose it is.
+    assert await store.get_prompt(prompt.id) == prompt
+    assert rating.id < 0 and first.follow_up_id is not None and first.follow_up_id < 0
+    follow_up = await store.get_follow_up(first.follow_up_id)
     assert follow_up is not None and follow_up.created_at == datetime(2026, 11, 25, tzinfo=UTC)
     facts = await store.answer_facts(prompt.id, PersonIdentity(email=JAN), first.receipt)
     assert facts is not None and facts.rating is None  # nothing links it to the prompt...

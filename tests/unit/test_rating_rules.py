@@ -128,8 +128,9 @@ def test_an_anonymous_rating_carries_no_link_and_only_its_day() -> None:
     rating = first_rating(facts(anonymous), clicked(9))
     assert (rating.prompt_id, rating.person_id, rating.agent_id) == (None, None, None)
     assert (rating.rated_at, rating.updated_at) == (DAY, DAY)
-    answered = prompt_answered(anonymous, LATE)
-    assert (answered.answered_at, answered.updated_at) == (None, DAY)
+    assert prompt_answered(anonymous, LATE) is None  # the prompt is left as delivered
+    assert first_rating(facts(anonymous), clicked(9), random_id=-42).id == -42
+    assert first_rating(facts(TEAM), clicked(9), random_id=-42).id is None
     assert stamp(anonymous, LATE) == DAY and stamp(TEAM, LATE) == LATE
 
 

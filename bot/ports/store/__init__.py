@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from bot.ports.store.anonymity import AnonymousBatches
 from bot.ports.store.checkpoints import Checkpoints
 from bot.ports.store.conversations import Conversations
 from bot.ports.store.people import People
@@ -21,7 +22,7 @@ from bot.ports.store.teams import TeamsAndSettings
 
 class Store(
     TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Checkpoints, Retention,
-    Protocol,
+    AnonymousBatches, Protocol,
 ):
     """Storage, in the domain's terms: every part, one implementation.
 

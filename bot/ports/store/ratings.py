@@ -53,9 +53,11 @@ class Ratings(Protocol):
     ) -> None: ...
 
     async def open_follow_up(
-        self, rating_id: int, team_id: int, *, created_at: datetime
+        self, rating_id: int, team_id: int, *, created_at: datetime,
+        follow_up_id: int | None = None,
     ) -> int | None:
-        """Open the rating's follow-up; None when it has one already."""
+        """Open the rating's follow-up (with `follow_up_id`, else the next id); None when
+        it has one already."""
         ...
 
     async def get_follow_up(self, follow_up_id: int) -> FollowUp | None: ...

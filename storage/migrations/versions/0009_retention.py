@@ -1,7 +1,7 @@
 """Retention: each team's own limits, and the lease of the day's retention run.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 14:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from storage.types import UtcDateTime
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
