@@ -1,4 +1,4 @@
-"""The retention job: scheduled on every replica, run once a day, errors kept in the job."""
+"""Retention in the app: its settings, and the job every replica schedules (errors kept in it)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from app.bootstrap import policy_from
 from app.scheduling import RETENTION_JOB, _retention_job, schedule_retention
+from app.settings import SettingsError, load_settings
 from bot.domain.errors import StoreUnavailable
-from bot.domain.retention import AUDIT_ACTION
+from bot.domain.retention import AUDIT_ACTION, RetentionLimits
 from bot.services import Services
 
 
@@ -42,3 +44,13 @@ async def test_a_failing_run_is_logged_and_gives_the_day_back(
     await _retention_job(services)  # released: the next round runs the day
     runs = [e for e in await services.store.audit_log() if e.action == AUDIT_ACTION]
     assert len(runs) == 1
+
+
+def test_the_settings_set_the_global_limits_and_refuse_a_negative_one() -> None:
+    settings = load_settings({"RATEBOT_RETENTION_COMMENT_MONTHS": "6",
+                              "RATEBOT_RETENTION_PROMPT_MONTHS": "0"})
+    assert policy_from(settings).retention == RetentionLimits(
+        comment_months=6, identity_months=24, prompt_months=0
+    )
+    with pytest.raises(SettingsError, match="RATEBOT_RETENTION_IDENTITY_MONTHS"):
+        load_settings({"RATEBOT_RETENTION_IDENTITY_MONTHS": "-1"})
