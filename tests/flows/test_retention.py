@@ -21,6 +21,7 @@ from bot.domain.model import Team
 from bot.domain.retention import AUDIT_ACTION, RetentionKind, RetentionLimits
 from bot.domain.weeks import IsoWeek
 from bot.flows import admin
+from bot.flows.anonymity import release_anonymous_batches
 from bot.flows.command_handlers import Caller, CommandContext
 from bot.flows.digest import weekly_digest
 from bot.flows.interactions import admin_command
@@ -253,3 +254,27 @@ async def test_an_admin_sets_a_team_limit_in_chat(services: Services) -> None:
     assert (limits.comment_months, limits.identity_months, limits.prompt_months) == (12, 24, 13)
     refused = await admin_command.run(ctx, "team set servicedesk retention-prompts -1", caller)
     assert "is not a valid retention-prompts" in refused.text
+
+
+async def test_an_anonymous_team_keeps_its_scores_and_loses_its_comments(
+    services: Services, clock: FakeClock, store_engine: AsyncEngine
+) -> None:
+    await admin.set_team_option(services, "infra", "anonymity", "anonymous", actor=ADMIN)
+    rater = Rater(services, clock)
+    for hour, score in zip(range(9, 15), (10, 9, 9, 7, 3, 10), strict=True):
+        await rater.rate(at(18, hour), score, team="infra", agent=None, comment=f"Said {hour}")
+    clock.set(at(19, 1))
+    assert (await release_anonymous_batches(services)).released == 6
+    team = await _team(services, "infra")
+    before = await weekly_digest(services, team, W47)
+    assert before.score.n == 6 and before.score.value == 50
+    clock.set(PAST_ALL)
+    report = await apply_retention(services)
+    assert report is not None
+    (infra,) = [t for t in report.teams if t.team == "infra"]
+    # The detractor's follow-up is still open: its comment stays until it is resolved.
+    assert infra.counts[K.COMMENTS] == 5 and infra.counts[K.PROMPTS] == 6
+    after = await weekly_digest(services, team, W47)
+    assert after.score == before.score
+    assert [c.text for c in after.comments] == ["Said 13"]
+    assert await _count(store_engine, prompts, prompts.c.team_id == team.id) == 0
