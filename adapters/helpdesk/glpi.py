@@ -16,10 +16,16 @@ src/Glpi/Api/HL/Controller/ITILController.php):
 
 Ticket statuses: 1 New, 2 Processing (assigned), 3 Processing (planned), 4 Pending,
 5 Solved, 6 Closed.
+
+With GLPI's API connected, a close whose requester has no e-mail in the payload (logins
+that are not addresses) is completed while the webhook waits: the members' user ids
+(from `href`) are looked up (`User/{id}/UserEmail`), cached, within `LOOKUP_SECONDS`;
+an API that does not answer in time makes the webhook answer 503, and GLPI retries.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from collections.abc import Mapping
@@ -31,6 +37,7 @@ from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent, is_email, l
 from adapters.helpdesk.vendor import Outcome, Reader, VendorWebhook, outcome_of, pick_agent
 from bot.domain.clock import Clock
 from bot.domain.events import ConversationReopened
+from bot.ports.helpdesk_api import ApiUnavailable, HelpdeskApi
 
 SIGNATURE_HEADER = "X-GLPI-signature"
 TIMESTAMP_HEADER = "X-GLPI-timestamp"
@@ -42,6 +49,13 @@ NO_EMAIL = (
     "(the requester's login in item.team is then used), or use the custom payload in "
     "docs/integrations/glpi.md, which adds requester_email"
 )
+NO_EMAIL_IN_GLPI = (
+    "required: neither the payload nor GLPI's API gives the requester an e-mail address; "
+    "give the requester's GLPI user one (Administration > Users > E-mails)"
+)
+# How long a webhook waits for GLPI's API to name a close's people.
+LOOKUP_SECONDS = 3.0
+_USER_ID = re.compile(r"/front/user\.form\.php\?(?:[^#]*&)?id=(\d+)", re.IGNORECASE)
 # The top-level keys of GLPI's default payload; any other key means a custom template.
 _DEFAULT_KEYS = {"item", "event", "parent_item"}
 _MEMBER_KIND = re.compile(r"/front/(user|group|supplier)\.form\.php", re.IGNORECASE)
@@ -61,8 +75,16 @@ STATUSES = {
 }
 
 
+class _LookupNeeded(Exception):
+    """A close whose requester GLPI named without an e-mail: ask the API, then parse again."""
+
+    def __init__(self, users: list[str]) -> None:
+        super().__init__("user ids to resolve")
+        self.users = users
+
+
 class GlpiWebhook(VendorWebhook):
-    """The `glpi` source."""
+    """The `glpi` source; with `api`, requesters without an e-mail are looked up."""
 
     name = "glpi"
     secret_setting = "RATEBOT_GLPI_SECRET"
@@ -76,6 +98,8 @@ class GlpiWebhook(VendorWebhook):
         *,
         clock: Clock | None = None,
         max_age: timedelta = DEFAULT_MAX_AGE,
+        api: HelpdeskApi | None = None,
+        lookup_seconds: float = LOOKUP_SECONDS,
     ) -> None:
         super().__init__(secret, clock=clock)
         self._proof = Signature(
@@ -83,12 +107,41 @@ class GlpiWebhook(VendorWebhook):
             signing_time=SigningTime(TIMESTAMP_HEADER, "unix", before_body=False),
             max_age=max_age,
         )
+        self._api = api
+        self._lookup_seconds = lookup_seconds
 
     def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
         return self._proof.check(headers, body, secret, self._clock)
 
     def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
+        """Without asking GLPI's API: the payload's own e-mails (or logins) only."""
+        return self._parse(load_object(body), received_at, None)
+
+    async def parse_enriched(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
+        """As `parse`, asking GLPI's API for e-mails the payload lacks, when connected.
+
+        Raise `ApiUnavailable` when the API does not answer within the lookup time.
+        """
         data = load_object(body)
+        try:
+            return self._parse(data, received_at, None)
+        except _LookupNeeded as needed:
+            emails = await self._look_up(needed.users)
+        return self._parse(data, received_at, emails)
+
+    async def _look_up(self, users: list[str]) -> dict[str, str | None]:
+        assert self._api is not None  # only asked for when there is one
+        try:
+            async with asyncio.timeout(self._lookup_seconds):
+                return {user: await self._api.person_email(user) for user in users}
+        except TimeoutError:
+            raise ApiUnavailable(
+                f"GLPI's API did not name the people within {self._lookup_seconds:g}s"
+            ) from None
+
+    def _parse(
+        self, data: dict[str, Any], received_at: datetime, emails: Mapping[str, str | None] | None
+    ) -> WebhookEvent:
         fields = Reader(data, "GLPI")
         # Only a template adds escapes; GLPI's default payload is plain json_encode.
         templated = not set(data) <= _DEFAULT_KEYS
@@ -109,14 +162,24 @@ class GlpiWebhook(VendorWebhook):
         def plain(text: str | None) -> str | None:
             return _unescape(text) if templated and text is not None else text
 
-        team = _Team(fields.value("item.team"), plain)
+        return self._closed(fields, ticket, _Team(fields.value("item.team"), plain, emails),
+                            plain, received_at)
+
+    def _closed(
+        self, fields: Reader, ticket: str, team: _Team, plain: Any, received_at: datetime
+    ) -> WebhookEvent:
         requester = fields.email("requester_email") or team.email("requester")
         if requester is None and "requester_email" not in fields.errors:
-            fields.errors["requester_email"] = NO_EMAIL
+            wanted = team.user_ids("requester") + team.user_ids("assigned")
+            if team.looked_up is None and self._api is not None and wanted:
+                raise _LookupNeeded(wanted)
+            fields.errors["requester_email"] = (
+                NO_EMAIL if team.looked_up is None else NO_EMAIL_IN_GLPI
+            )
         technician = team.user("assigned")
         agent_email, agent_name = pick_agent(
             [(
-                fields.optional_email("technician_email") or _email_like(technician),
+                fields.optional_email("technician_email") or team.address_of(technician),
                 _shown(technician),
             )],
             requester,
@@ -144,11 +207,17 @@ Member = Mapping[str, Any]
 
 
 class _Team:
-    """A ticket's actors (`item.team`), read by role; a member's kind from `type` or `href`."""
+    """A ticket's actors (`item.team`), read by role; a member's kind from `type` or `href`.
 
-    def __init__(self, members: Any, plain: Any) -> None:
+    `looked_up`: the e-mails GLPI's API gave for user ids (None: not asked).
+    """
+
+    def __init__(
+        self, members: Any, plain: Any, looked_up: Mapping[str, str | None] | None = None
+    ) -> None:
         self._members: list[tuple[str | None, str, Member]] = []
         self._plain = plain
+        self.looked_up = looked_up
         if not isinstance(members, list):
             return
         for member in members:
@@ -163,12 +232,29 @@ class _Team:
         return [m for k, r, m in self._members if r == role and k in (kind, None)]
 
     def email(self, role: str) -> str | None:
-        """The first user in `role` whose login is an e-mail address."""
+        """The first user in `role` whose login is an e-mail address, else whose e-mail
+        GLPI's API gave."""
         for member in self._of("User", role):
             found = _email_like(member)
             if found is not None:
                 return found
+        for member in self._of("User", role):
+            found = self.address_of(member)
+            if found is not None:
+                return found
         return None
+
+    def address_of(self, member: Member | None) -> str | None:
+        """The member's login if it is an address, else what GLPI's API gave for its id."""
+        found = _email_like(member)
+        if found is not None or member is None or not self.looked_up:
+            return found
+        given = self.looked_up.get(_user_id(member) or "")
+        return given.lower() if given is not None and is_email(given) else None
+
+    def user_ids(self, role: str) -> list[str]:
+        """The GLPI user ids of `role`'s members (from their `href`)."""
+        return [found for m in self._of("User", role) if (found := _user_id(m)) is not None]
 
     def user(self, role: str) -> Member | None:
         users = self._of("User", role)
@@ -192,6 +278,12 @@ def _kind(member: Member) -> str | None:
     href = member.get("href")
     match = _MEMBER_KIND.search(href) if isinstance(href, str) else None
     return match.group(1).capitalize() if match else None
+
+
+def _user_id(member: Member) -> str | None:
+    href = member.get("href")
+    match = _USER_ID.search(href) if isinstance(href, str) else None
+    return match.group(1) if match else None
 
 
 def _email_like(member: Member | None) -> str | None:

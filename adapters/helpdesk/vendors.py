@@ -43,7 +43,8 @@ def vendor_sources(
 ) -> list[VendorWebhook]:
     """The native helpdesk sources; each refuses every request until its secret is set.
 
-    `apis`: the connected helpdesk APIs by source; Jira's resolves Cloud's account ids.
+    `apis`: the connected helpdesk APIs by source: Jira's resolves Cloud's account ids,
+    GLPI's the e-mails of users whose login is not one.
     """
     return [
         ZendeskWebhook(secrets.zendesk, clock=clock),
@@ -51,6 +52,9 @@ def vendor_sources(
         FreshserviceWebhook(secrets.freshservice, clock=clock),
         ServiceNowWebhook(secrets.servicenow, clock=clock),
         ZammadWebhook(secrets.zammad, clock=clock),
-        GlpiWebhook(secrets.glpi, clock=clock, max_age=secrets.glpi_max_age),
+        GlpiWebhook(
+            secrets.glpi, clock=clock, max_age=secrets.glpi_max_age,
+            api=(apis or {}).get("glpi"),
+        ),
         GitHubWebhook(secrets.github, clock=clock, email_labels=secrets.github_email_labels),
     ]
