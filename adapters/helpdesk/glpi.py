@@ -46,7 +46,8 @@ DEFAULT_MAX_AGE = timedelta(hours=168)
 
 NO_EMAIL = (
     "required: GLPI sends no e-mail addresses. Either make GLPI logins e-mail addresses "
-    "(the requester's login in item.team is then used), or use the custom payload in "
+    "(the requester's login in item.team is then used), or connect GLPI's API "
+    "(RATEBOT_GLPI_URL and RATEBOT_GLPI_USER_TOKEN), or use the custom payload in "
     "docs/integrations/glpi.md, which adds requester_email"
 )
 NO_EMAIL_IN_GLPI = (
