@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Mapping
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
@@ -34,6 +34,7 @@ RESYNC_JOB = "digest:resync"
 DEFAULT_RESYNC = timedelta(minutes=5)
 RETENTION_JOB = "retention"
 RETENTION_EVERY = timedelta(hours=1)
+RETENTION_FIRST_LOOK = timedelta(minutes=1)
 
 
 def job_id(team: Team) -> str:
@@ -156,11 +157,13 @@ def schedule_retention(
     """Look every `every` whether today's retention has run, and run it if not.
 
     Every replica schedules it; the day's lease in the store lets one of them run it,
-    once a day, within `every` of midnight UTC (or of the first start that day).
+    once a day, within `every` of midnight UTC. The first look comes a minute after the
+    start, not `every` later: replicas restarted more often than that still run it.
     """
     scheduler.add_job(
         _retention_job, IntervalTrigger(seconds=every.total_seconds()), args=[services],
         id=RETENTION_JOB, replace_existing=True, coalesce=True, max_instances=1,
+        next_run_time=datetime.now(UTC) + RETENTION_FIRST_LOOK,
     )
 
 
