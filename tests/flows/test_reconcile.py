@@ -17,7 +17,7 @@ from bot.flows.asking import close_accepted, make_decider
 from bot.flows.reconcile import ReconcileReport, reconcile
 from bot.flows.settling import settle_closes
 from bot.flows.source_mapping import TeamRouter
-from bot.ports.helpdesk_api import ApiRefused
+from bot.ports.helpdesk_api import ApiRefused, ApiUnavailable, SolvedPage
 from bot.services import Services
 from tests.fakes.clock import FakeClock
 from tests.fakes.helpdesk_apis import FakeJira, FakeZendesk, basic, jira_issue, jira_user
@@ -148,3 +148,54 @@ async def test_a_jira_cloud_close_found_by_the_poll_is_asked(
             await api.aclose()
     assert report == ReconcileReport("jira", found=1, accepted=1, pages=1)
     assert await asked(services, store_engine) == ["ITSM-7"]
+
+
+class BreaksOnce:
+    """A connected API whose `solved_since` fails once, on its `fail_on`-th call."""
+
+    def __init__(self, api: ZendeskApi, fail_on: int) -> None:
+        self.source = api.source
+        self._api = api
+        self._calls = 0
+        self._fail_on = fail_on
+
+    async def person_email(self, person_id: str) -> str | None:
+        return await self._api.person_email(person_id)
+
+    async def group_name(self, group_id: str) -> str | None:
+        return await self._api.group_name(group_id)
+
+    def checkpoint_at(self, since: datetime) -> str:
+        return self._api.checkpoint_at(since)
+
+    async def solved_since(self, checkpoint: str) -> SolvedPage:
+        self._calls += 1
+        if self._calls == self._fail_on:
+            raise ApiUnavailable("zendesk API asks to wait 600s (429)", retry_after=600)
+        return await self._api.solved_since(checkpoint)
+
+    async def aclose(self) -> None:
+        await self._api.aclose()
+
+
+async def test_a_poll_cut_short_goes_on_from_its_last_page(
+    services: Services, route: TeamRouter, zendesk: FakeZendesk, clock: FakeClock,
+    store_engine: AsyncEngine,
+) -> None:
+    await services.store.map_group("zendesk", "IT Support", "servicedesk", actor=ADMIN,
+                                   at=clock.now())
+    for n in range(3):  # five solved tickets: three pages of two
+        zendesk.add_ticket(110 + n, "solved", clock.now() - timedelta(minutes=50 - n),
+                           requester=11, assignee=22, group=5, subject=f"More {n}")
+    api = BreaksOnce(ZendeskApi(ZendeskApiConfig(zendesk.url, EMAIL, TOKEN)), fail_on=2)
+    try:
+        with pytest.raises(ApiUnavailable):
+            await reconcile(services, api, route)
+        first = await asked(services, store_engine)
+        clock.advance(minutes=15)
+        report = await reconcile(services, api, route)
+    finally:
+        await api.aclose()
+    assert len(first) == 2  # the first page was accepted before the API failed
+    assert report is not None and report.accepted == 3 and report.duplicates == 0
+    assert await asked(services, store_engine) == ["101", "102", "110", "111", "112"]
