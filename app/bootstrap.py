@@ -32,6 +32,9 @@ def policy_from(settings: Settings) -> Policy:
         locale=settings.locale,
         max_delivery_attempts=settings.max_delivery_attempts,
         min_respondents=settings.min_respondents,
+        anonymity_key=(
+            "" if settings.anonymity_key is None else settings.anonymity_key.get_secret_value()
+        ),
         retention=RetentionLimits(
             comment_months=settings.retention_comment_months,
             identity_months=settings.retention_identity_months,

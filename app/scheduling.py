@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.hours import DAYS
 from bot.domain.model import Team
+from bot.flows.anonymity import release_anonymous_batches
 from bot.flows.digest_flow import DigestFlow
 from bot.flows.digest_times import schedule_of
 from bot.flows.reconcile import Route, reconcile
@@ -35,6 +36,8 @@ DEFAULT_RESYNC = timedelta(minutes=5)
 RETENTION_JOB = "retention"
 RETENTION_EVERY = timedelta(hours=1)
 RETENTION_FIRST_LOOK = timedelta(minutes=1)
+ANONYMITY_JOB = "anonymity"
+ANONYMITY_EVERY = timedelta(hours=1)
 
 
 def job_id(team: Team) -> str:
@@ -172,6 +175,31 @@ async def _retention_job(services: Services) -> None:
         await apply_retention(services)
     except Exception:
         log.exception("scheduled job failed: retention")
+
+
+def schedule_anonymity(
+    scheduler: AsyncIOScheduler, services: Services, *, every: timedelta = ANONYMITY_EVERY
+) -> None:
+    """Look every `every` whether today's anonymity batches went out, and send them if not.
+
+    Every replica schedules it; the day's claim in the store lets one of them run it, once
+    a day, within `every` of midnight UTC (or of the first start that day).
+    """
+    scheduler.add_job(
+        _anonymity_job, IntervalTrigger(seconds=every.total_seconds()), args=[services],
+        id=ANONYMITY_JOB, replace_existing=True, coalesce=True, max_instances=1,
+    )
+
+
+async def _anonymity_job(services: Services) -> None:
+    try:
+        run = await release_anonymous_batches(services)
+    except Exception:
+        log.exception("scheduled job failed: anonymity batches")
+        return
+    if run.ran:
+        log.info("anonymity batches: %d ratings released, %d held for a bigger batch",
+                 run.released, run.held)
 
 
 def schedule_reconciles(

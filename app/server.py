@@ -29,7 +29,7 @@ from app.platforms import (
     vendor_secrets,
 )
 from app.runtime import tune_garbage_collector
-from app.scheduling import schedule_reconciles, schedule_retention
+from app.scheduling import schedule_anonymity, schedule_reconciles, schedule_retention
 from app.settings import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import StoreUnavailable
@@ -163,6 +163,7 @@ async def _serve_until_stopped(ratebot: Ratebot, stop: asyncio.Event) -> None:
                 every=timedelta(minutes=settings.reconcile_minutes),
             )
             schedule_retention(ratebot.digests.scheduler, ratebot.services)
+            schedule_anonymity(ratebot.digests.scheduler, ratebot.services)
         await _until_stopped(stop, worker)
     finally:
         stop.set()

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
         WorkingHours.default(), validation_alias="RATEBOT_WORKING_HOURS"
     )
     min_respondents: int = Field(5, ge=1, validation_alias="RATEBOT_MIN_RESPONDENTS")
+    # Keys what remembers that an anonymous prompt was answered; kept out of the database.
+    anonymity_key: SecretStr | None = Field(None, validation_alias="RATEBOT_ANONYMITY_KEY")
     # Months kept before the daily retention job removes them; 0 keeps them forever.
     retention_comment_months: int = Field(
         24, ge=0, le=1200, validation_alias="RATEBOT_RETENTION_COMMENT_MONTHS"
