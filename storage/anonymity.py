@@ -92,6 +92,19 @@ class AnonymityQueries(StoreBase):
         async with self._read() as connection:
             return [HeldRating(row.id, row.rated_at) for row in await connection.execute(query)]
 
+    async def last_released(self, team_id: int, *, since: datetime) -> list[HeldRating]:
+        released = sa.and_(
+            # Anonymous ones only: a team made anonymous keeps its identified ratings as they are.
+            ratings.c.team_id == team_id, ratings.c.prompt_id.is_(None),
+            ratings.c.awaiting_batch.is_(False), ratings.c.rated_at >= since,
+        )
+        latest = sa.select(sa.func.max(ratings.c.rated_at)).where(released).scalar_subquery()
+        query = sa.select(ratings.c.id, ratings.c.rated_at).where(
+            released, ratings.c.rated_at == latest
+        )
+        async with self._read() as connection:
+            return [HeldRating(row.id, row.rated_at) for row in await connection.execute(query)]
+
     async def release_batch(self, batch: Batch) -> None:
         old_ids = [rating.old_id for rating in batch.ratings]
         async with self._write() as connection:

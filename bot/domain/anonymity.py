@@ -5,7 +5,9 @@ anonymous ratings. Nothing stored may order one against the other: the ratings g
 ids, day-only times, and once a day a batch of them is rewritten in random order, so
 neither their ids nor the engine's own row order (SQLite's rowid, PostgreSQL's ctid and
 xmin) still says which was given first. A day with fewer ratings than the minimum number
-of respondents is not released on its own: it waits to join the next day's batch.
+of respondents is not released on its own: it waits to join the next day's batch, or, on
+the last day of the team's digest week, joins that week's last batch, so that no rating
+moves into another week (a posted digest has counted it where it stood).
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.weeks import IsoWeek
 
 # Rating ids are BIGINT: 63 random bits. Follow-up ids travel in Teams card data, read by
 # JavaScript, so they stay within its exact integers (53 bits). Both are negative: the
@@ -73,22 +79,53 @@ class Batch:
     ratings: tuple[Released, ...]
 
 
+def ready(held: Sequence[HeldRating], today: date) -> list[HeldRating]:
+    """The held ratings of days before `today`: today's wait for tomorrow, the day not over."""
+    return [rating for rating in held if rating.rated_at.date() < today]
+
+
+def week_over(waiting: Sequence[HeldRating], today: date, timezone: str) -> datetime | None:
+    """The start of the digest week of `waiting` when that week ends before `today` begins
+    (its last day is over), else None. Weeks are the team's, as its digest counts them."""
+    if not waiting:
+        return None
+    zone = ZoneInfo(timezone)
+    latest = max(rating.rated_at for rating in waiting)
+    week = IsoWeek.containing(latest.astimezone(zone).date())
+    today_starts = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    if IsoWeek.containing(today_starts.astimezone(zone).date()) == week:
+        return None
+    return week.start(timezone)
+
+
 def batch_to_release(
-    team_id: int, held: list[HeldRating], *, today: date, min_respondents: int,
-    rng: random.Random,
+    team_id: int, held: Sequence[HeldRating], *, today: date, min_respondents: int,
+    rng: random.Random, joining: Sequence[HeldRating] = (),
 ) -> Batch | None:
     """The team's batch of the days before `today`, or None while it is too small.
 
-    Ratings given today are left for tomorrow: the day is not over. Held ratings of an
-    earlier small day join this one and take its date, so no small group stands alone.
+    Held ratings of an earlier small day join this one and take its date, so no small
+    group stands alone. Too few when their week is over: they join `joining` (the
+    week's last released batch, read by the flow) and take its date instead.
     """
-    ready = [rating for rating in held if rating.rated_at.date() < today]
-    if not ready or len(ready) < min_respondents:
+    waiting = ready(held, today)
+    if not waiting:
         return None
-    order = list(ready)
+    if len(waiting) >= min_respondents:
+        return _shuffled(team_id, waiting, rng)
+    if joining:
+        return _shuffled(team_id, [*waiting, *joining], rng,
+                         day=max(rating.rated_at for rating in joining))
+    return None
+
+
+def _shuffled(
+    team_id: int, ratings: list[HeldRating], rng: random.Random, *, day: datetime | None = None
+) -> Batch:
+    order = list(ratings)
     rng.shuffle(order)
     return Batch(
         team_id=team_id,
-        day=day_of(max(rating.rated_at for rating in ready)),
+        day=day_of(day or max(rating.rated_at for rating in ratings)),
         ratings=tuple(Released(rating.id, random_rating_id(rng)) for rating in order),
     )

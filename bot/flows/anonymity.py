@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 
-from bot.domain.anonymity import batch_to_release
+from bot.domain.anonymity import Batch, HeldRating, batch_to_release, ready, week_over
+from bot.domain.model import Team
+from bot.flows.digest import team_timezone
+from bot.ports.store import Store
 from bot.services import Services
 
 # Markers refuse a replayed first click while the prompt can still be answered; a day
@@ -48,18 +51,33 @@ async def release_anonymous_batches(
         # the ratings it was given as anonymous, and they still go out in a batch.
         for team in teams:
             waiting = await tx.held_ratings(team.id)
-            batch = batch_to_release(
-                team.id, waiting, today=today,
-                min_respondents=services.policy.min_respondents, rng=shuffler,
-            )
+            batch = await _batch(tx, services, team, waiting, today=today, rng=shuffler)
             if batch is None:
                 held += len(waiting)
                 continue
             await tx.release_batch(batch)
             released += len(batch.ratings)
-            held += len(waiting) - len(batch.ratings)
+            held += len(waiting) - len({r.old_id for r in batch.ratings} & {r.id for r in waiting})
         markers = await tx.fresh_markers()
         shuffler.shuffle(markers)
         forget_before = today - timedelta(days=longest_expiry) - _MARKER_MARGIN
         await tx.rewrite_markers(markers, forget_before=forget_before)
     return AnonymityRun(ran=True, released=released, held=held)
+
+
+async def _batch(
+    tx: Store, services: Services, team: Team, waiting: list[HeldRating], *,
+    today: date, rng: random.Random,
+) -> Batch | None:
+    """The team's batch; too few ratings at the end of its digest week read that week's
+    last released batch for them to join."""
+    minimum = services.policy.min_respondents
+    joining: list[HeldRating] = []
+    due = ready(waiting, today)
+    if 0 < len(due) < minimum:
+        week_start = week_over(due, today, team_timezone(team, services))
+        if week_start is not None:
+            joining = await tx.last_released(team.id, since=week_start)
+    return batch_to_release(
+        team.id, waiting, today=today, min_respondents=minimum, rng=rng, joining=joining
+    )

@@ -152,3 +152,37 @@ async def test_the_response_rate_counts_anonymous_answers_by_day(store: SqlStore
     )
     after = await store.prompt_tallies(since=week[0], until=week[1], team_ids=[hidden.id])
     assert after == tallies
+
+
+async def test_a_small_last_day_of_the_week_joins_that_weeks_last_batch(
+    store: SqlStore,
+) -> None:
+    await team(store, anonymity=Anonymity.ANONYMOUS)
+    saturday = TUESDAY + timedelta(days=4)
+    sunday = saturday + timedelta(days=1)
+    await _answers(store, saturday, range(5))
+    await release_anonymous_batches(
+        _services(store, sunday + timedelta(minutes=5)), rng=random.Random(1)
+    )
+    saturdays = {row.id for row in await _rows(store)}
+    await _answers(store, sunday, range(5, 7))
+    run = await release_anonymous_batches(
+        _services(store, sunday + timedelta(days=1, minutes=5)), rng=random.Random(2)
+    )
+    # Monday's batch would carry Sunday's two into the next week, which the week's digest
+    # has not counted yet and the next one would count again: they join Saturday's.
+    assert (run.released, run.held) == (7, 0)
+    rows = await _rows(store)
+    assert {row.rated_at for row in rows} == {saturday} and len(rows) == 7
+    assert not saturdays & {row.id for row in rows}
+
+
+async def test_a_small_weekday_still_waits_for_the_next_day(store: SqlStore) -> None:
+    await team(store, anonymity=Anonymity.ANONYMOUS)
+    await _answers(store, TUESDAY - timedelta(days=1), range(5))
+    await release_anonymous_batches(_services(store, TUESDAY), rng=random.Random(1))
+    await _answers(store, TUESDAY, range(5, 7))
+    run = await release_anonymous_batches(
+        _services(store, TUESDAY + timedelta(days=1)), rng=random.Random(2)
+    )
+    assert (run.released, run.held) == (0, 2)

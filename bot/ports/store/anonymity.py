@@ -30,6 +30,10 @@ class AnonymousBatches(Protocol):
         """The team's anonymous ratings not yet released in a batch."""
         ...
 
+    async def last_released(self, team_id: int, *, since: datetime) -> list[HeldRating]:
+        """The team's released ratings of the latest day at or after `since` that has any."""
+        ...
+
     async def release_batch(self, batch: Batch) -> None:
         """Rewrite the batch's ratings (and their follow-ups) in its order, under their new
         ids and its day: delete, then insert again, so no row keeps its place."""
