@@ -174,9 +174,14 @@ def question_for(prompt: RatingPrompt, locale: str) -> str:
     return prompt.question
 
 
+def alert_title_key(scale: Scale) -> str:
+    """The catalog key of an alert's heading: each scale names its low ratings itself."""
+    return f"alert.title.{scale.value}"
+
+
 def alert_title(scale: Scale, team: str, locale: str) -> str:
     """The alert's heading in its scale's words ("Dissatisfied rating for *IT*" for CSAT)."""
-    return text(f"alert.title.{scale.value}", locale, team=team)
+    return text(alert_title_key(scale), locale, team=team)
 
 
 def alert_fallback(scale: Scale, team: str, score: int, locale: str) -> str:
