@@ -62,7 +62,8 @@ async def close_accepted(services: Services, event: ConversationClosed) -> bool:
 async def conversation_reopened(services: Services, event: ConversationReopened) -> ReopenOutcome:
     """Withdraw the ticket's unanswered prompt; a later close may ask again."""
     outcome = await reopen_conversation(
-        services.store, event, make_decider(services.policy, services.rng)
+        services.store, event, make_decider(services.policy, services.rng),
+        anonymity_key=services.policy.anonymity_key,
     )
     if outcome.settled is not None:
         count_prompt(services, outcome.settled)

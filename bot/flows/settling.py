@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.domain.anonymity import answered_marker
 from bot.domain.asking_rules import decide_closes, given_up, retry_at
 from bot.domain.decisions import (
     CloseOutcome,
@@ -25,7 +26,7 @@ from bot.domain.decisions import (
 )
 from bot.domain.errors import StoreUnavailable, UnknownTeam
 from bot.domain.events import ConversationClosed, ConversationReopened
-from bot.domain.model import Prompt
+from bot.domain.model import Prompt, PromptStatus
 from bot.domain.untrusted import loggable
 from bot.ports.store import Store
 
@@ -78,18 +79,23 @@ async def close_conversation(
 
 
 async def reopen_conversation(
-    store: Store, event: ConversationReopened, decide: Decider
+    store: Store, event: ConversationReopened, decide: Decider, *, anonymity_key: str = ""
 ) -> ReopenOutcome:
     """Withdraw the round's unanswered prompt; a close still pending is settled first.
 
     Every decision stays on record: a close the worker has not decided yet is decided,
-    then withdrawn like any other.
+    then withdrawn like any other. An answered prompt of an anonymous team still reads
+    "sent": its answered marker (keyed by `anonymity_key`) keeps it from being withdrawn.
     """
     async with store.transaction() as tx:
         conversation = await tx.find_conversation(event.source, event.ticket_id)
         if conversation is None:
             return ReopenOutcome(found=False, withdrawn=None)
         settled = await _settle_pending(tx, conversation.id, decide, event.reopened_at)
+        current = await tx.prompt_of_round(conversation.id, conversation.round)
+        if current is not None and current.status is PromptStatus.SENT and \
+                await tx.was_answered(answered_marker(anonymity_key, current.id)):
+            return ReopenOutcome(found=True, withdrawn=None, settled=settled)
         withdrawn = await tx.withdraw_round(conversation, at=event.reopened_at)
         return ReopenOutcome(found=True, withdrawn=withdrawn, settled=settled)
 

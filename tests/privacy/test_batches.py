@@ -11,15 +11,17 @@ import pytest
 import sqlalchemy as sa
 
 from bot.domain.errors import PromptClosed
+from bot.domain.events import ConversationReopened
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity
 from bot.flows.anonymity import release_anonymous_batches
 from bot.flows.recording import comment_on
+from bot.flows.settling import reopen_conversation
 from bot.services import Policy, Services
 from storage.schema import follow_ups, ratings
 from storage.store import SqlStore
 from tests.conftest import StoreFactory
-from tests.contract.support import T0, answer, answered, sent_prompt, team
+from tests.contract.support import T0, answer, answered, ask_now, sent_prompt, team
 from tests.fakes.clock import FakeClock
 
 TUESDAY = datetime(2026, 11, 24, tzinfo=UTC)  # T0's day
@@ -186,3 +188,15 @@ async def test_a_small_weekday_still_waits_for_the_next_day(store: SqlStore) -> 
         _services(store, TUESDAY + timedelta(days=1)), rng=random.Random(2)
     )
     assert (run.released, run.held) == (0, 2)
+
+
+async def test_a_reopen_keeps_an_answered_anonymous_prompt(store: SqlStore) -> None:
+    await team(store, anonymity=Anonymity.ANONYMOUS)
+    asked = await sent_prompt(store, "T-1")
+    await answered(store, answer(asked, 10))
+    unanswered = await sent_prompt(store, "T-2")
+    kept = await reopen_conversation(store, ConversationReopened("generic", "T-1", T0), ask_now)
+    assert kept.found and kept.withdrawn is None
+    assert await store.get_prompt(asked.id) == asked  # still as delivered, rating and all
+    gone = await reopen_conversation(store, ConversationReopened("generic", "T-2", T0), ask_now)
+    assert gone.withdrawn is not None and gone.withdrawn.id == unanswered.id
