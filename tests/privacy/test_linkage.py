@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.domain.anonymity import answered_marker
 from bot.domain.answers import Answer
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity
@@ -119,15 +120,17 @@ def _answerer(
     return click
 
 
-async def _hidden_columns(store: SqlStore, table: str) -> dict[int, dict[str, Any]]:
-    """Every column of `table` and the engine's own row order, keyed by id."""
+async def _hidden_columns(
+    store: SqlStore, table: str, key: str = "id"
+) -> dict[Any, dict[str, Any]]:
+    """Every column of `table` and the engine's own row order, keyed by `key`."""
     if store.engine.dialect.name == "sqlite":
         extra = "rowid AS hidden_order"
     else:
         extra = "ctid::text AS hidden_order, xmin::text::bigint AS xmin"
     async with store.engine.connect() as connection:
         rows = (await connection.execute(sa.text(f"SELECT {extra}, * FROM {table}"))).mappings()
-        found = {int(row["id"]): dict(row) for row in rows}
+        found = {row[key]: dict(row) for row in rows}
     for row in found.values():
         hidden = row["hidden_order"]
         if isinstance(hidden, str):  # a ctid: "(page,item)"
@@ -159,16 +162,18 @@ def _guesses_by_rank(
 
 
 def _guesses_by_join(
-    ratings: list[dict[str, Any]], prompts: list[dict[str, Any]], key: str
+    ratings: list[dict[str, Any]], prompts: list[dict[str, Any]], rating_key: str,
+    prompt_key: str,
 ) -> list[tuple[dict[str, Any], int | None]]:
-    """A rating written in the same transaction as a prompt's update shares its `xmin`."""
-    by_key = {prompt[key]: prompt["person_id"] for prompt in prompts}
-    return [(rating, by_key.get(rating[key])) for rating in ratings]
+    """A row written in the same transaction as another shares its `xmin`."""
+    by_key = {p[prompt_key]: p["person_id"] for p in prompts if p[prompt_key] is not None}
+    return [(rating, by_key.get(rating[rating_key])) for rating in ratings]
 
 
 def _candidates(prompts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The prompts the attacker matches against: the answered ones if that shows."""
-    answered = [prompt for prompt in prompts if prompt["status"] == "answered"]
+    """The prompts the attacker matches against: the answered ones if that shows (their
+    status, or a replay marker it can compute: this test runs without a key)."""
+    answered = [p for p in prompts if p["status"] == "answered" or p.get("marker_order")]
     delivered = [p for p in prompts if p["status"] in ("sent", "answered", "expired")]
     return answered or delivered
 
@@ -224,6 +229,11 @@ async def test_an_anonymous_rating_names_its_rater_no_better_than_chance(
     ratings = list((await _hidden_columns(store, "ratings")).values())
     prompts = list((await _hidden_columns(store, "prompts")).values())
     follow_ups = await _hidden_columns(store, "follow_ups")
+    markers = await _hidden_columns(store, "anonymous_answered", key="marker")
+    for prompt in prompts:
+        marker = markers.get(answered_marker("", prompt["id"]), {})
+        prompt["marker_order"] = marker.get("hidden_order")
+        prompt["marker_xmin"] = marker.get("xmin")
     for rating in ratings:
         found = [f for f in follow_ups.values() if f["rating_id"] == rating["id"]]
         rating["follow_up_id"] = found[0]["id"] if found else None
@@ -231,12 +241,14 @@ async def test_an_anonymous_rating_names_its_rater_no_better_than_chance(
     assert len(ratings) == sum(len(people) for people in traffic.answerers.values())
 
     rating_keys = ["id", "hidden_order", "rated_at", "updated_at", "follow_up_id"]
-    prompt_keys = ["id", "hidden_order", "sent_at", "created_at", "updated_at", "answered_at"]
+    prompt_keys = ["id", "hidden_order", "sent_at", "created_at", "updated_at", "answered_at",
+                   "marker_order"]
     joins: list[tuple[str, str]] = []
     if store.engine.dialect.name != "sqlite":
         rating_keys.append("xmin")
-        prompt_keys.append("xmin")
-        joins = [("xmin", "xmin"), ("follow_up_xmin", "xmin")]
+        prompt_keys += ["xmin", "marker_xmin"]
+        joins = [("xmin", "xmin"), ("follow_up_xmin", "xmin"), ("xmin", "marker_xmin"),
+                 ("follow_up_xmin", "marker_xmin")]
     strategies = len(rating_keys) * len(prompt_keys) + len(joins)
 
     correct: dict[str, int] = defaultdict(int)
@@ -249,9 +261,7 @@ async def test_an_anonymous_rating_names_its_rater_no_better_than_chance(
             for rating, guess in _guesses_by_rank(of_day, sent, rating_key, prompt_key):
                 correct[name] += guess == traffic.rater_of_receipt[rating["receipt_hash"]]
         for rating_key, prompt_key in joins:
-            for rating, guess in _guesses_by_join(
-                [{**r, "xmin": r[rating_key]} for r in of_day], sent, prompt_key
-            ):
+            for rating, guess in _guesses_by_join(of_day, sent, rating_key, prompt_key):
                 correct[f"{rating_key} = {prompt_key}"] += (
                     guess == traffic.rater_of_receipt[rating["receipt_hash"]]
                 )
