@@ -95,8 +95,9 @@ async def record_answer(
             raise NotFound(_GONE)
         context = answer_context(facts)
         marker = answered_marker(anonymity_key, facts.prompt.id) if _anonymous(facts) else None
-        replayed = marker is not None and context.existing is None and \
-            await tx.was_answered(marker)
+        replayed = False
+        if marker is not None and context.existing is None:
+            replayed = await tx.was_answered(marker)
         check_answer(context, answer, answered_before=replayed)
         existing = context.existing
         rating = None if existing is not None else await _first(tx, facts, answer, marker)

@@ -93,11 +93,17 @@ async def reopen_conversation(
             return ReopenOutcome(found=False, withdrawn=None)
         settled = await _settle_pending(tx, conversation.id, decide, event.reopened_at)
         current = await tx.prompt_of_round(conversation.id, conversation.round)
-        if current is not None and current.status is PromptStatus.SENT and \
-                await tx.was_answered(answered_marker(anonymity_key, current.id)):
+        if current is not None and await _answered_anonymously(tx, current, anonymity_key):
             return ReopenOutcome(found=True, withdrawn=None, settled=settled)
         withdrawn = await tx.withdraw_round(conversation, at=event.reopened_at)
         return ReopenOutcome(found=True, withdrawn=withdrawn, settled=settled)
+
+
+async def _answered_anonymously(tx: Store, prompt: Prompt, key: str) -> bool:
+    """An anonymous team's answered prompt still reads "sent"; only its marker knows."""
+    if prompt.status is not PromptStatus.SENT:
+        return False
+    return await tx.was_answered(answered_marker(key, prompt.id))
 
 
 async def _settle_pending(
