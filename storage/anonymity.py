@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.anonymity import Batch, HeldRating, day_of
 from storage.base import StoreBase, insert_for
+from storage.guard import translate_unavailable
 from storage.schema import follow_ups, metadata, ratings
 from storage.types import UtcDateTime
 
@@ -132,6 +133,19 @@ class AnonymityQueries(StoreBase):
                 await connection.execute(sa.insert(ratings).values(**row))
             for row in reopened:
                 await connection.execute(sa.insert(follow_ups).values(**row))
+
+    async def reclaim_rewritten(self) -> None:
+        if not self._postgres:
+            # SQLite keeps rows in the order of their (random) ids: deleted ones say no more.
+            return
+        with translate_unavailable():
+            async with self._engine.connect() as connection:
+                # VACUUM runs outside a transaction. The batch's deleted versions would stay
+                # in the heap, in the order they were written, until autovacuum got to a
+                # table that may be large enough to put that off for weeks.
+                ready = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                for table in (ratings, follow_ups, anonymous_answered):
+                    await ready.execute(sa.text(f"VACUUM {table.name}"))
 
     async def fresh_markers(self) -> list[str]:
         query = sa.select(anonymous_answered.c.marker).where(

@@ -62,6 +62,7 @@ async def release_anonymous_batches(
         shuffler.shuffle(markers)
         forget_before = today - timedelta(days=longest_expiry) - _MARKER_MARGIN
         await tx.rewrite_markers(markers, forget_before=forget_before)
+    await services.store.reclaim_rewritten()
     return AnonymityRun(ran=True, released=released, held=held)
 
 

@@ -136,6 +136,21 @@ async def test_a_batch_shares_one_transaction_id_on_postgresql(
             for row in await connection.execute(sa.text(f"SELECT xmin FROM {table.name}"))
         }
     assert len(before) == 6 and len(after) == 1
+    # The deleted versions, still in the order they were written, are vacuumed away:
+    # even a superuser's pageinspect finds only the batch's rows in the table's pages.
+    async with store.engine.begin() as connection:
+        await connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+        pages = (await connection.execute(sa.text(
+            "SELECT pg_relation_size('ratings') / current_setting('block_size')::int"
+        ))).scalar_one()
+        tuples = sum([
+            (await connection.execute(sa.text(
+                "SELECT count(*) FROM heap_page_items(get_raw_page('ratings', :page))"
+                " WHERE t_data IS NOT NULL"
+            ), {"page": page})).scalar_one()
+            for page in range(pages)
+        ])
+    assert tuples == 6
 
 
 async def test_the_response_rate_counts_anonymous_answers_by_day(store: SqlStore) -> None:

@@ -39,6 +39,11 @@ class AnonymousBatches(Protocol):
         ids and its day: delete, then insert again, so no row keeps its place."""
         ...
 
+    async def reclaim_rewritten(self) -> None:
+        """Outside any transaction: free what a batch deleted, where the engine keeps dead
+        row versions in their old order (PostgreSQL, until a vacuum)."""
+        ...
+
     async def fresh_markers(self) -> list[str]:
         """The answered markers written since the last run."""
         ...
