@@ -144,7 +144,8 @@ class AnonymityQueries(StoreBase):
                 # in the heap, in the order they were written, until autovacuum got to a
                 # table that may be large enough to put that off for weeks.
                 ready = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                for table in (ratings, follow_ups, anonymous_answered):
+                # The counts too: each answer left a dead version of its day's row.
+                for table in (ratings, follow_ups, anonymous_answered, anonymous_answer_counts):
                     await ready.execute(sa.text(f"VACUUM {table.name}"))
 
     async def fresh_markers(self) -> list[str]:
