@@ -100,6 +100,12 @@ class SendDigest(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class UnmapAgent(Command):
+    user: str  # a platform user id or an email
+    team: str
+
+
+@dataclass(frozen=True, slots=True)
 class MapGroup(Command):
     team: str
     group: str  # "<source>:<group>", e.g. "zendesk:Service Desk"
@@ -121,7 +127,8 @@ USAGE: dict[str, str] = {
     "teams": "teams — the teams and their settings",
     "team": "team add <name> [#channel] | team set <name> <option> <value> | "
             "team map <name> <source>:<group>",
-    "agent": "agent map @user <team> — this person helps in that team",
+    "agent": "agent map @user <team> — this person helps in that team | "
+             "agent unmap @user <team> — no longer",
     "admins": "admins | admins add @user | admins remove @user",
     "optout": "optout — never ask me for ratings",
     "optin": "optin — ask me again",
@@ -216,6 +223,8 @@ def _user(word: str) -> str:
 def _agent(args: list[str], rest: str) -> Command:
     if len(args) == 3 and args[0].lower() == "map":
         return MapAgent(_user(args[1]), args[2].lower())
+    if len(args) == 3 and args[0].lower() == "unmap":
+        return UnmapAgent(_user(args[1]), args[2].lower())
     raise _Usage("Say which person and which team.")
 
 

@@ -30,6 +30,7 @@ from bot.domain.commands import (
     SetTeamOption,
     ShowHelp,
     ShowStats,
+    UnmapAgent,
 )
 from bot.domain.digest_text import render_digest
 from bot.domain.errors import InvalidValue, NotAuthorized, UnknownTeam, UserFacingError
@@ -134,7 +135,7 @@ class _Refused(UserFacingError):
 
 
 async def _run(ctx: CommandContext, command: Command, caller: Caller) -> Reply:
-    for handler in (_about_teams, _about_people, _about_reports):
+    for handler in (_about_teams, _about_agents, _about_people, _about_reports):
         reply = await handler(ctx, command, caller)
         if reply is not None:
             return reply
@@ -181,6 +182,31 @@ async def _about_teams(ctx: CommandContext, command: Command, caller: Caller) ->
                 f"`{esc(mapping.team)}`{moved}."
             )
     return None
+
+
+async def _about_agents(ctx: CommandContext, command: Command, caller: Caller) -> Reply | None:
+    """Taking someone off a team's agents (they are added with the teams)."""
+    if not isinstance(command, UnmapAgent):
+        return None
+    services, esc, team_name = ctx.services, ctx.escape, command.team
+    identity = await ctx.resolve(command.user)
+    email = identity.email.strip().lower() if identity.email else None  # as stored
+    if email is None:  # a platform id the directory did not resolve: maybe stored already
+        known = await services.store.find_person(
+            slack_user_id=identity.slack_user_id, teams_user_id=identity.teams_user_id
+        )
+        email = known.email if known is not None else None
+    if email is None:
+        if await services.store.get_team(team_name) is None:
+            raise UnknownTeam(team_name)
+        removed = False
+    else:
+        removed = await admin.remove_agent(services, team_name, email, actor=caller.actor)
+    who = esc(identity.display_name or email or command.user)
+    if removed:
+        return Reply(f"{who} no longer helps in `{esc(team_name)}` (and may be asked to rate "
+                     "IT again).")
+    return Reply(f"{who} was not an agent of `{esc(team_name)}`; nothing changed.")
 
 
 async def _about_people(ctx: CommandContext, command: Command, caller: Caller) -> Reply | None:

@@ -72,6 +72,27 @@ async def test_an_admin_maps_a_helpdesk_group_to_a_team_in_chat(services: Servic
     assert refused.text.startswith("Only admins can do that.")
 
 
+async def test_an_admin_takes_an_agent_off_a_team_in_chat(services: Services) -> None:
+    admin = ctx(services, "ada@example.com")
+    await execute(admin, parse("team add appdev"), ADA)
+    for team in ("servicedesk", "appdev"):
+        await execute(admin, parse(f"agent map piet@example.com {team}"), ADA)
+    reply = await execute(admin, parse("agent unmap Piet@Example.com servicedesk"), ADA)
+    assert reply.text == ("piet@example.com no longer helps in `servicedesk` (and may be "
+                          "asked to rate IT again).")
+    assert [team for team, _ in await services.store.list_agents()] == ["appdev"]
+    again = await execute(admin, parse("agent unmap piet@example.com servicedesk"), ADA)
+    assert again.text == "piet@example.com was not an agent of `servicedesk`; nothing changed."
+    # A platform id nobody knows is no agent anywhere; a team nobody knows is said so.
+    stranger = await execute(admin, parse("agent unmap U0NOBODY servicedesk"), ADA)
+    assert stranger.text == "U0NOBODY was not an agent of `servicedesk`; nothing changed."
+    unknown = await execute(admin, parse("agent unmap U0NOBODY nope"), ADA)
+    assert "There is no team called 'nope'" in unknown.text
+    refused = await execute(ctx(services, "ada@example.com"),
+                            parse("agent unmap piet@example.com appdev"), JAN)
+    assert refused.text.startswith("Only admins can do that.")
+
+
 async def test_digest_send_posts_once_and_says_why_not_otherwise(services: Services) -> None:
     admin = ctx(services, "ada@example.com")
     no_channel = await execute(admin, parse("digest send servicedesk"), ADA)

@@ -22,6 +22,7 @@ from bot.domain.commands import (
     SetTeamOption,
     ShowHelp,
     ShowStats,
+    UnmapAgent,
     parse,
 )
 
@@ -43,6 +44,7 @@ from bot.domain.commands import (
                                                                  "<#C1|alerts>")),
         ("agent map <@U0PIET|piet> sd", MapAgent("U0PIET", "sd")),
         ("agent map piet@example.com sd", MapAgent("piet@example.com", "sd")),
+        ("agent unmap <@U0PIET|piet> SD", UnmapAgent("U0PIET", "sd")),
         ("admins", ListAdmins()),
         ("admins add <@W0ADA>", AddAdmin("W0ADA")),
         ("admins remove <mailto:ada@example.com|ada@example.com>",
