@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 
 from adapters.slack import inbound, render
@@ -161,8 +162,23 @@ def slack_chat(config: SlackConfig, store: Store, *,
     )
 
 
+class _TokenFromTheEnvironment(logging.Filter):
+    """Drops bolt's "As you gave `client` as well, `token` will be unused." at every start.
+
+    The client is given on purpose (it carries the API URL and the retry handlers); bolt
+    still reads SLACK_BOT_TOKEN from the environment by itself, then warns that this token
+    goes unused. Only that line is dropped: bolt's other warnings stay.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_slack(services: Services, config: SlackConfig, chat: SlackChat) -> SlackBinding:
     """Wire the bolt app. Over Socket Mode no request is signed, so none is verified."""
+    bolt_log = logging.getLogger(f"slack_bolt.{AsyncApp.__name__}")
+    if not any(isinstance(each, _TokenFromTheEnvironment) for each in bolt_log.filters):
+        bolt_log.addFilter(_TokenFromTheEnvironment())
     socket_mode = config.app_token is not None
     secret = config.signing_secret
     app = AsyncApp(
