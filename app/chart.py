@@ -21,6 +21,8 @@ _RANGES = {Scale.NPS: (-100.0, 100.0), Scale.CSAT: (0.0, 100.0),
            Scale.CES: (1.0, 7.0), Scale.THUMBS: (0.0, 100.0)}
 _UNITS = {Scale.NPS: "NPS", Scale.CSAT: "CSAT, % satisfied",
           Scale.CES: "CES, mean", Scale.THUMBS: "% thumbs up"}
+# The line's name in the legend: short, the title says the rest.
+_NAMES = {Scale.NPS: "NPS", Scale.CSAT: "CSAT", Scale.CES: "CES", Scale.THUMBS: "Thumbs up"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +139,7 @@ def _plot(axes: Any, scale: Scale, positions: list[int], weeks: list[WeekScore])
     for number, run in enumerate(_runs(positions)):
         axes.plot(run, [values[positions.index(p)] for p in run], color=LOOK.line,
                   linewidth=LOOK.line_px, solid_capstyle="round",
-                  label=_UNITS[scale] if number == 0 else None)
+                  label=_NAMES[scale] if number == 0 else None)
     axes.set_xticks(positions, [f"W{point.week.week:02d}" for point in weeks])
 
 
@@ -162,9 +164,9 @@ def _style(axes: Any, scale: Scale) -> None:
     axes.set_axisbelow(True)
     if scale is Scale.NPS:
         axes.axhline(0, color=LOOK.muted, linewidth=1, alpha=0.6)
+    # The ends and the middle: enough to read a level by, and few glyphs to carry in a card.
     low, high = _RANGES[scale]
-    steps = 4 if scale is not Scale.CES else 6
-    axes.set_yticks([low + (high - low) * i / steps for i in range(steps + 1)])
+    axes.set_yticks([low, (low + high) / 2, high])
     if scale is Scale.CES:
         axes.yaxis.set_major_formatter(lambda value, _: f"{value:.0f}")
     elif scale is Scale.NPS:

@@ -12,7 +12,7 @@ from bot.domain.digest_text import render_digest
 from bot.domain.digest_text import title as digest_title
 from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.domain.scales import Scale
-from bot.domain.texts import anonymity_notice, question_for, text
+from bot.domain.texts import alert_fallback, alert_title, anonymity_notice, question_for, text
 from bot.flows.interactions.my_ratings import TREND_WEEKS
 from bot.flows.interactions.views import Home
 
@@ -202,7 +202,7 @@ def alert_message(alert: DetractorAlert, locale: str) -> Message:
     high = alert.scale.spec.high
     score = score_label(alert.scale, alert.score)
     blocks: list[Block] = [
-        _section(text("alert.title", locale, team=team) + "\n"
+        _section(alert_title(alert.scale, team, locale) + "\n"
                  + text("alert.score", locale, score=score, high=high)),
     ]
     if alert.comment:
@@ -231,7 +231,7 @@ def alert_message(alert: DetractorAlert, locale: str) -> Message:
         else:
             buttons.insert(0, _button(text("alert.claim", locale), CLAIM_ACTION, value, "primary"))
         blocks.append({"type": "actions", "block_id": "followup", "elements": buttons})
-    fallback = escape(text("alert.fallback", locale, team=alert.team_display_name, score=score))
+    fallback = escape(alert_fallback(alert.scale, alert.team_display_name, score, locale))
     return Message(fallback, blocks)
 
 

@@ -41,7 +41,7 @@ from bot.domain.messages import (
 )
 from bot.domain.model import Person
 from bot.domain.platform_refs import TeamsConversation
-from bot.domain.texts import locale_for, question_for, text
+from bot.domain.texts import alert_fallback, locale_for, question_for, text
 from bot.flows.contact_book import ContactBook
 from bot.flows.delivery import NOT_INSTALLED
 from bot.ports.charts import ChartRenderer, ChartSize
@@ -58,10 +58,10 @@ from bot.ports.store import Store
 log = logging.getLogger(__name__)
 
 CHANNEL_ID = "msteams"
-# Half the core's chart in each direction, at a resolution that keeps the fonts readable
-# once Teams shrinks it to the card's width, in 32 colours: about 9 KB of PNG, which
-# leaves room for the longest digest text (five comments of 2,000 characters).
-CARD_CHART = ChartSize(width_px=600, height_px=300, dpi=100, colors=32)
+# Drawn for the card's width in a Teams chat (about 420 px), at 2x for sharp screens, in
+# 32 colours: about 10 KB of PNG, which leaves room for the longest digest text (five
+# comments of 2,000 characters).
+CARD_CHART = ChartSize.shown_at(420, 210, colors=32)
 
 ChartMaker = Callable[[Digest], bytes | None]
 
@@ -176,8 +176,8 @@ class TeamsChat:
         if isinstance(message, DetractorAlert):
             activity = card_activity(
                 render.alert_card(message, self._locale),
-                text("alert.fallback", self._locale, team=message.team_display_name,
-                     score=message.score),
+                alert_fallback(message.scale, message.team_display_name, message.score,
+                               self._locale),
             )
         elif isinstance(message, DigestMessage):
             content = await self._digest_card(message)

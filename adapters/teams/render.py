@@ -20,7 +20,7 @@ from bot.domain.digest import HISTORY_WEEKS
 from bot.domain.digest_text import render_digest, scale_label
 from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.domain.scales import Scale
-from bot.domain.texts import anonymity_notice, question_for, text
+from bot.domain.texts import alert_title_key, anonymity_notice, question_for, text
 from bot.flows.interactions.views import PromptView
 
 Card = dict[str, Any]
@@ -236,7 +236,7 @@ def alert_card(alert: DetractorAlert, locale: str) -> Card:
     """A detractor's rating for the team's alert channel, with claim and resolve."""
     spec = alert.scale.spec
     body: list[Card] = [
-        text_block(say("alert.title", locale, team=alert.team_display_name),
+        text_block(say(alert_title_key(alert.scale), locale, team=alert.team_display_name),
                    weight="Bolder", color="Attention"),
         text_block(say("alert.score", locale, score=score_label(alert.scale, alert.score),
                        high=score_label(alert.scale, spec.high))),

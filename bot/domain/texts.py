@@ -91,7 +91,6 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "Sorry, something went wrong on our side. Please try again in a minute.",
         "Sorry, er ging bij ons iets mis. Probeer het over een minuut opnieuw.",
     ),
-    "alert.title": ("Detractor alert for *{team}*", "Detractor-melding voor *{team}*"),
     # An alert is named in its scale's words: only NPS has detractors.
     "alert.title.nps": ("Detractor alert for *{team}*", "Detractor-melding voor *{team}*"),
     "alert.title.csat": (
@@ -110,10 +109,6 @@ _CATALOG: dict[str, tuple[str, str]] = {
     "alert.claimed": ("{who} is following up.", "{who} pakt dit op."),
     "alert.resolved": ("Resolved by {who}.", "Opgelost door {who}."),
     "alert.note": ("Note: {note}", "Notitie: {note}"),
-    "alert.fallback": (
-        "Detractor alert for {team}: score {score}",
-        "Detractor-melding voor {team}: score {score}",
-    ),
     "alert.fallback.nps": (
         "Detractor alert for {team}: score {score}",
         "Detractor-melding voor {team}: score {score}",
@@ -184,7 +179,7 @@ def alert_title(scale: Scale, team: str, locale: str) -> str:
     return text(alert_title_key(scale), locale, team=team)
 
 
-def alert_fallback(scale: Scale, team: str, score: int, locale: str) -> str:
+def alert_fallback(scale: Scale, team: str, score: object, locale: str) -> str:
     """The alert's one-line notification text, in its scale's words."""
     return text(f"alert.fallback.{scale.value}", locale, team=team, score=score)
 

@@ -120,6 +120,16 @@ def test_an_open_alert_offers_claim_and_resolve() -> None:
     assert "&lt;!here&gt; bad" in body and "Requester" not in body
 
 
+def test_an_alert_is_named_in_its_scales_words() -> None:
+    nps = alert_message(alert(), "en")
+    assert "Detractor alert for *Service Desk*" in json.dumps(nps.blocks)
+    assert nps.text.startswith("Detractor alert for Service Desk")
+    csat = alert_message(alert(scale=Scale.CSAT, score=1), "en")
+    assert "Dissatisfied rating for *Service Desk*" in json.dumps(csat.blocks)
+    assert csat.text == "Dissatisfied rating for Service Desk: score 1"
+    assert "etractor" not in json.dumps(csat.blocks) + csat.text
+
+
 def test_a_claimed_alert_names_who_and_keeps_resolve() -> None:
     body = json.dumps(alert_message(alert(claimed_by="Piet <x>"), "en").blocks)
     assert "Piet &lt;x&gt; is following up." in body

@@ -118,7 +118,9 @@ def test_the_card_chart_is_a_small_palette_png_that_fits(scale: Scale) -> None:
     pytest.importorskip("matplotlib")
     png = card_chart(MatplotlibCharts())(make_digest(scale, empty_weeks=0))
     assert png is not None and png.endswith(b"IEND\xaeB`\x82")
-    assert png_header(png) == (CARD_CHART.width_px, CARD_CHART.height_px, 3) == (600, 300, 3)
+    # Drawn for the 420 px a Teams chat gives a card's image, at 2x for sharp screens.
+    assert CARD_CHART.shown_width == 420
+    assert png_header(png) == (CARD_CHART.width_px, CARD_CHART.height_px, 3) == (840, 420, 3)
     assert len(png) > 3_000 and render.data_uri_bytes(png) < render.MAX_CARD_BYTES // 2
     card = render.digest_card(DigestMessage(make_digest(scale, empty_weeks=0)), png)
     assert len(images(card)) == 1

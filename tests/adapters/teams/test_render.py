@@ -139,6 +139,9 @@ def test_the_alert_offers_claim_then_resolve_then_nothing() -> None:
     assert all_actions(card) == []
     assert "Resolved by Piet." in all_text(card) and "Called back" in all_text(card)
     assert "Score: **1** of 5" in all_text(card)
+    # A CSAT team's alert speaks CSAT: no detractors there.
+    assert "Dissatisfied rating for **Service Desk**" in all_text(card)
+    assert "etractor" not in all_text(card)
 
 
 def test_escape_keeps_plain_text_readable() -> None:

@@ -76,7 +76,7 @@ async def test_the_digest_card_shows_the_chart_as_an_inline_png(
     assert image["url"].startswith(PNG_DATA_URI)
     # The core's 1200 x 600 chart is too large for a card: Teams gets one drawn smaller.
     png = base64.b64decode(image["url"].removeprefix(PNG_DATA_URI), validate=True)
-    assert png_header(png) == (600, 300, 3)
+    assert png_header(png) == (840, 420, 3)  # shown 420 px wide, drawn at 2x
     assert png.endswith(b"IEND\xaeB`\x82")
     assert "Desk *one*: weekly NPS" in image["altText"]
     assert_digest_text(card)
