@@ -26,6 +26,10 @@ PHRASES: dict[str, tuple[str, str]] = {
     "team.unmap": (
         "`ratebot teams unmap {group}` on the server", "`ratebot teams unmap {group}`"
     ),
+    "team.digest_channel": (
+        "`team set {team} digest-channel #channel`",
+        "`ratebot teams set {team} digest-channel C0123ABCD` (the Slack channel's id)",
+    ),
     # Chat turns `#name` into the channel's id; the command line can't look a name up.
     "channel.slack": (
         "pick the channel with # (or give its id, like C0123ABCD)",

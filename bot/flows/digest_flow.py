@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from bot.domain.digest import Digest
 from bot.domain.errors import UnknownTeam, UserFacingError
+from bot.domain.hints import Hint
 from bot.domain.messages import DigestMessage
 from bot.domain.model import Team
 from bot.domain.weeks import IsoWeek
@@ -119,8 +120,8 @@ class DigestFlow:
             )
         if result.outcome is Outcome.NO_CHANNEL:
             raise UserFacingError(
-                f"{team.name} has no digest channel: set one with "
-                f"`team set {team.name} digest-channel #channel`."
+                f"{team.name} has no digest channel:",
+                hint=Hint.to("set one with {hint}.", "team.digest_channel", team=team.name),
             )
         if result.outcome is Outcome.FAILED:
             raise UserFacingError("The chat platform refused the digest; try again later.")

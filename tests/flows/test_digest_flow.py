@@ -18,6 +18,7 @@ from app.chart import MatplotlibCharts
 from app.scheduling import DigestScheduler, job_id
 from bot.domain.digest import Digest
 from bot.domain.errors import UserFacingError
+from bot.domain.hints import Surface
 from bot.domain.messages import ChannelMessage, DigestMessage
 from bot.domain.model import Team
 from bot.domain.weeks import IsoWeek
@@ -241,9 +242,13 @@ async def test_no_digest_channel_means_nothing_is_claimed(
     team = await _team(services)
     assert (await flow.run_due(team)).outcome is Outcome.NO_CHANNEL
     assert await store_of(services).get_digest_run(team.id, W47) is None
-    with pytest.raises(UserFacingError, match="no digest channel"):
+    with pytest.raises(UserFacingError, match="no digest channel") as refused:
         await flow.send_digest("servicedesk")
     assert chat.posts == []
+    # Chat hints its own command; the command line one it accepts (an id, not "#name").
+    assert "`team set servicedesk digest-channel #channel`" in str(refused.value)
+    assert "`ratebot teams set servicedesk digest-channel C0123ABCD`" in (
+        refused.value.for_surface(Surface.CLI))
 
 
 async def test_the_chart_goes_with_the_digest(

@@ -31,3 +31,11 @@ def test_typed_braces_are_text_not_placeholders() -> None:
 def test_a_message_without_a_hint_is_the_same_everywhere() -> None:
     error = InvalidValue("Nothing to see.")
     assert str(error) == error.for_surface(Surface.CLI) == "Nothing to see."
+
+
+def test_a_missing_digest_channel_is_hinted_in_a_form_the_cli_accepts() -> None:
+    hint = Hint.to("set one with {hint}.", "team.digest_channel", team="desk")
+    assert hint.render(Surface.CHAT) == "set one with `team set desk digest-channel #channel`."
+    cli = hint.render(Surface.CLI)
+    assert cli.startswith("set one with `ratebot teams set desk digest-channel C0123ABCD`")
+    assert "#" not in cli
