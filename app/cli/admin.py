@@ -38,7 +38,7 @@ def teams_list() -> None:
 
 def teams_table(teams: list[Team], default_cooldown: int) -> Table:
     table = Table(title="Teams")
-    for column in ("Team", "Name", "Scale", "Anonymity", "Cooldown", "Expiry", "Sample",
+    for column in ("Team", "Name", "Scale", "Anonymity", "Throttle", "Expiry", "Sample",
                    "Delay", "Timezone", "Digest", "Channels"):
         table.add_column(column)
     for team in teams:

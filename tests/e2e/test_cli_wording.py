@@ -59,3 +59,9 @@ def test_moving_a_group_and_removing_its_team_say_what_happened(env: Env) -> Non
     assert "Removed team infra." in removed
     assert "no longer mapped: zendesk:Network" in removed
     assert "zendesk:Network" not in ok(env, "teams", "maps")
+
+
+def test_the_teams_table_calls_the_throttle_as_the_option_and_the_digest_do(env: Env) -> None:
+    ok(env, "teams", "add", "servicedesk")
+    listed = ok(env, "teams", "list")
+    assert "Throttle" in listed and "Cooldown" not in listed
