@@ -32,6 +32,27 @@ def escape(value: object) -> str:
     return _ORDERED.sub(r"\1\\\2", plain)
 
 
+def paragraphs(value: object) -> str:
+    """Typed text as literal markdown that keeps its line breaks: outside a list, Teams
+    joins lines on a single `\\n` and breaks only on a blank line."""
+    lines = escape(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n\n".join(line for line in lines if line.strip())
+
+
+# The catalogue's own markup once escaped: `*bold*` and `code` (Teams has no inline code).
+# A doubled mark (`**x**` typed into a value) is no catalogue markup and stays literal.
+_ESCAPED_BOLD = re.compile(r"(?<!\*)\\\*([^*`\\\n]+)\\\*(?!\\\*)")
+_ESCAPED_CODE = re.compile(r"(?<!`)\\`([^*`\\\n]+)\\`(?!\\`)")
+
+
+def notice(message: str) -> str:
+    """A filled catalogue notice as card markdown: everything escaped, then the catalogue's
+    `*bold*` and `code` shown bold rather than as literal asterisks and backticks. A value
+    can at most turn bold: links and expressions stay escaped."""
+    escaped = escape(message)
+    return _ESCAPED_CODE.sub(r"**\1**", _ESCAPED_BOLD.sub(r"**\1**", escaped))
+
+
 def plain(value: object, limit: int | None = None) -> str:
     """`value` for a place that shows text without markdown (button titles, placeholders)."""
     text = str(value).replace("${", "$" + _ZERO_WIDTH + "{")

@@ -15,7 +15,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from adapters.teams.escape import escape, plain, say, teams_markdown
+from adapters.teams.escape import escape, notice, paragraphs, plain, say, teams_markdown
 from bot.domain.digest import HISTORY_WEEKS
 from bot.domain.digest_text import render_digest, scale_label
 from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
@@ -162,15 +162,15 @@ def thanks_card(update: PromptUpdate, locale: str) -> Card:
         text_block(say("prompt.thanks", locale, score=score_label(prompt.scale, update.score))),
         text_block(escape(text("prompt.your_comment", locale)), weight="Bolder")
         if update.comment else {},
-        text_block(escape(update.comment)) if update.comment else {},
+        text_block(paragraphs(update.comment)) if update.comment else {},
     )
 
 
 def notice_card(message: str, update: PromptUpdate | None = None, locale: str = "en") -> Card:
     """A card saying why nothing happened (expired, withdrawn, not yours)."""
     if update is None:
-        return card(text_block(escape(message)))
-    return card(text_block(_intro(update.prompt, locale)), text_block(escape(message)))
+        return card(text_block(notice(message)))
+    return card(text_block(_intro(update.prompt, locale)), text_block(notice(message)))
 
 
 def prompt_update_card(update: PromptUpdate, locale: str) -> Card:
@@ -251,7 +251,7 @@ def alert_card(alert: DetractorAlert, locale: str) -> Card:
         body.append(text_block(say("alert.subject", locale, subject=alert.subject)))
     if alert.comment:
         body += [text_block(say("alert.comment", locale), weight="Bolder"),
-                 text_block(escape(alert.comment))]
+                 text_block(paragraphs(alert.comment))]
     if alert.claimed_by:
         body.append(text_block(say("alert.claimed", locale, who=alert.claimed_by)))
     if alert.resolved_by:

@@ -14,6 +14,7 @@ from adapters.teams.escape import escape, say, teams_markdown
 from bot.domain.messages import DetractorAlert, PromptUpdate, RatingPrompt
 from bot.domain.model import Anonymity, Person
 from bot.domain.scales import Scale
+from bot.domain.texts import text
 
 HOSTILE = "[win](https://evil.example) **big** ${user.secret} {{DATE(2020-01-01T00:00:00Z)}}"
 
@@ -153,3 +154,24 @@ def test_escape_keeps_plain_text_readable() -> None:
 def test_catalog_bold_becomes_teams_bold_and_values_are_escaped() -> None:
     assert say("prompt.thanks", "en", score="*8*") == "You rated **\\*8\\***. Thank you!"
     assert teams_markdown("*Scores* for \\*x\\*") == "**Scores** for \\*x\\*"
+
+
+def test_a_comment_keeps_its_line_breaks_on_the_thanks_and_alert_cards() -> None:
+    # Teams joins lines on a single newline outside a list: a break needs a blank line.
+    comment = "The printer works.\nBut it took a week.\r\n- and *nobody* called"
+    update = PromptUpdate(prompt(), score=3, comment=comment, receipt="r")
+    alert = DetractorAlert(
+        follow_up_id=1, team_name="x", team_display_name="Desk", scale=Scale.NPS, score=3,
+        comment=comment, agent_name=None, requester_name=None, subject=None, ticket_id=None,
+    )
+    shown = "The printer works.\n\nBut it took a week.\n\n\\- and \\*nobody\\* called"
+    assert shown in all_text(render.thanks_card(update, "en"))
+    assert shown in all_text(render.alert_card(alert, "en"))
+
+
+def test_notices_show_the_catalogue_markup_as_teams_bold_not_literally() -> None:
+    thanks = render.notice_card(text("prompt.thanks", "en", score=3))
+    assert all_text(thanks) == "You rated **3**. Thank you!"
+    optout = render.notice_card(text("optout.done", "nl").replace("/ratings", "ratings"))
+    assert all_text(optout).endswith("Gebruik **ratings optin**.")
+    assert "\\" not in all_text(optout) and "`" not in all_text(optout)
