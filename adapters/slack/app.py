@@ -16,7 +16,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 
-from adapters.slack import inbound, render
+from adapters.slack import inbound, render, workflow_step
 from adapters.slack.handlers import SlackHandlers
 from adapters.slack.outbound import SlackChat, slack_client
 from adapters.slack.pacing import Pacer
@@ -214,6 +214,7 @@ def register(app: AsyncApp, handlers: SlackHandlers, services: Services) -> None
     remembered = [_once(services)]
     _register_actions(app, handlers, remembered)
     _register_the_rest(app, handlers, services, remembered)
+    workflow_step.register(app, services, handlers.chat, remembered)
 
 
 Middleware = Callable[..., Awaitable[Any]]

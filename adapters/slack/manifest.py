@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import typer
 
 from adapters.slack.app import CLOSE_SHORTCUT, COMMAND, EVENTS_PATH
+from adapters.slack.workflow_step import CALLBACK_ID as STEP
+from adapters.slack.workflow_step import manifest_function
 
 EXAMPLE_URL = "https://ratebot.example.com"
 BOT_SCOPES = (
@@ -42,7 +44,9 @@ def manifest(url: str | None = None, *, socket_mode: bool = False) -> dict[str, 
         "usage_hint": "help | stats [team] [weeks] | optout",
         "should_escape": True,  # mentions arrive as <@U123>, channels as <#C123>
     }
-    events: dict[str, Any] = {"bot_events": ["app_home_opened", "reaction_added"]}
+    # function_executed: the Workflow Builder step "Ask for a rating" ran.
+    events: dict[str, Any] = {
+        "bot_events": ["app_home_opened", "reaction_added", "function_executed"]}
     interactivity: dict[str, Any] = {"is_enabled": True}
     if endpoint is not None:
         command["url"] = endpoint
@@ -74,10 +78,14 @@ def manifest(url: str | None = None, *, socket_mode: bool = False) -> dict[str, 
             "slash_commands": [command],
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "functions": {STEP: manifest_function()},
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,
-            "org_deploy_enabled": False,
+            # Slack offers an app's custom steps in Workflow Builder only when the app is
+            # org-ready and says it runs them itself (bolt, not Slack's Deno runtime).
+            "org_deploy_enabled": True,
+            "function_runtime": "remote",
             "socket_mode_enabled": socket_mode,
             "token_rotation_enabled": False,
         },

@@ -386,6 +386,19 @@ class FakeSlackApi:
         files = args.get("files") or []
         return {"files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
+    def _functions_completeSuccess(self, args: dict[str, Any],
+                                   request: web.Request) -> dict[str, Any]:
+        # Slack wants the execution and the step's outputs (an object, empty if none).
+        if not args.get("function_execution_id") or "outputs" not in args:
+            return {"error": "invalid_arguments"}
+        return {}
+
+    def _functions_completeError(self, args: dict[str, Any],
+                                 request: web.Request) -> dict[str, Any]:
+        if not args.get("function_execution_id") or not args.get("error"):
+            return {"error": "invalid_arguments"}
+        return {}
+
     def _apps_connections_open(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
         if self.socket_url is None:
             return {"error": "not_allowed_token_type"}

@@ -22,7 +22,7 @@ def test_every_request_url_points_at_the_one_endpoint() -> None:
     assert text.count('"https://ratings.corp.example/bot/slack/events"') == 3
     data = manifest("https://ratings.corp.example")
     assert data["settings"]["event_subscriptions"]["bot_events"] == [
-        "app_home_opened", "reaction_added"]
+        "app_home_opened", "reaction_added", "function_executed"]
     assert data["features"]["slash_commands"][0]["command"] == "/ratings"
     assert data["features"]["shortcuts"][0]["callback_id"] == "close_and_ask"
     assert data["features"]["app_home"]["home_tab_enabled"] is True
@@ -57,3 +57,15 @@ def test_the_command_prints_the_manifest_or_says_what_is_missing() -> None:
     assert runner.invoke(cli, ["--socket-mode"]).stdout == render(socket_mode=True)
     refused = runner.invoke(cli, [])
     assert refused.exit_code == 2 and "--socket-mode" in refused.stderr
+
+
+def test_the_workflow_step_is_declared_for_bolt_to_run() -> None:
+    data = manifest("https://ratings.corp.example")
+    step = data["functions"]["ask_for_rating"]
+    inputs = step["input_parameters"]
+    assert list(inputs["properties"]) == ["requester", "team", "agent", "subject"]
+    assert inputs["required"] == ["requester", "team"]
+    assert inputs["properties"]["requester"]["type"] == "slack#/types/user_id"
+    # Custom steps run by the app itself need both, or Workflow Builder does not offer them.
+    assert data["settings"]["function_runtime"] == "remote"
+    assert data["settings"]["org_deploy_enabled"] is True
