@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 
@@ -186,11 +187,43 @@ def build_slack(services: Services, config: SlackConfig, chat: SlackChat) -> Sla
         signing_secret=secret or "",
         request_verification_enabled=not socket_mode,
         process_before_response=False,
+        # Bolt would answer what no listener takes 404, and Slack shows the person an error.
+        raise_error_for_unhandled_request=True,
     )
+    app.error(_unhandled_acknowledged)
     interactions = SlackHandlers(services, chat, env_admins=config.admins)
     register(app, interactions, services)
     signing = None if socket_mode or secret is None else secret
     return SlackBinding(app, chat, interactions, signing_secret=signing)
+
+
+def _unhandled_kind(body: Payload) -> tuple[str, object]:
+    """What Slack sent and the app-defined name it carries: ids ratebot's manifest (or an
+    older one) chose, never who sent it or what they typed."""
+    if "command" in body:
+        return "command", body.get("command")
+    kind = str(body.get("type") or "request")
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        return "action", actions[0].get("action_id") if isinstance(actions[0], dict) else None
+    if kind in ("view_submission", "view_closed"):
+        return "view", (body.get("view") or {}).get("callback_id")
+    if kind == "event_callback":
+        return "event", (body.get("event") or {}).get("type")
+    return kind, body.get("callback_id")
+
+
+async def _unhandled_acknowledged(
+    error: Exception, body: Payload, logger: logging.Logger
+) -> BoltResponse | None:
+    """What no listener takes is acknowledged (an event stays 404, as bolt answers it, so
+    it is not remembered); any other error is logged as bolt's own handler logs it."""
+    if not isinstance(error, BoltUnhandledRequestError):
+        logger.exception(f"Failed to run listener function (error: {error})")
+        return None
+    kind, name = _unhandled_kind(body)
+    log.info("slack: no listener for %s %s; acknowledged", kind, loggable(name))
+    return None if kind == "event" else BoltResponse(status=200, body="")
 
 
 class AckOnce:
