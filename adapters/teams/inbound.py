@@ -89,9 +89,18 @@ def team_id_of(activity: Activity) -> str | None:
 
 
 def kind_of(activity: Activity) -> str:
+    """personal, groupChat or channel. Some clients (and older Teams) leave out
+    `conversationType`; a channel's activity still names its team and channel."""
     conversation = activity.conversation
     kind = getattr(conversation, "conversation_type", None) if conversation else None
-    return kind or "personal"
+    if kind:
+        return str(kind)
+    data = channel_data(activity)
+    if isinstance(data.get("channel"), dict) or isinstance(data.get("team"), dict):
+        return "channel"
+    if conversation is not None and getattr(conversation, "is_group", None):
+        return "groupChat"
+    return "personal"
 
 
 def locale_of(activity: Activity) -> str | None:

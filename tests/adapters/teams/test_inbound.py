@@ -71,6 +71,25 @@ def test_a_channel_reference_points_at_the_channel_not_the_thread() -> None:
     assert "user" not in json.loads(record.reference)
 
 
+def test_a_channel_thread_without_a_conversation_type_is_a_channel_not_personal() -> None:
+    # Teams does not always say `conversationType`; the channel data still names the channel.
+    payload = fixture("teams_message_action_submit.json")
+    payload["conversation"] = {"id": "19:abc@thread.tacv2;messageid=177"}
+    payload["channelData"]["team"] = {"id": "19:team@thread.tacv2"}
+    payload["channelData"]["channel"] = {"id": "19:abc@thread.tacv2"}
+    record = inbound.conversation_record(parse(payload), person_id=9)
+    assert (record.kind, record.conversation_id) == ("channel", "19:abc@thread.tacv2")
+    assert record.person_id is None and "user" not in json.loads(record.reference)
+    group = fixture("teams_message_action_submit.json")
+    group["conversation"] = {"id": "19:group@thread.v2", "isGroup": True}
+    group["channelData"].pop("team", None)
+    group["channelData"].pop("channel", None)
+    assert inbound.kind_of(parse(group)) == "groupChat"
+    personal = fixture("teams_installation_update_personal.json")
+    personal["conversation"].pop("conversationType", None)
+    assert inbound.kind_of(parse(personal)) == "personal"
+
+
 def test_message_text_strips_the_mention_and_html() -> None:
     payload = fixture("teams_message_action_submit.json")
     payload["text"] = "<at>ratebot</at>&nbsp;ratings  <b>stats</b> servicedesk 8\n"
