@@ -24,6 +24,7 @@ from bot.domain.model import Person
 from bot.domain.untrusted import loggable
 from bot.flows.asking import close_accepted
 from bot.flows.interactions import people
+from bot.ports.chat import DeliveryError
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -108,8 +109,12 @@ async def ask_for_rating(services: Services, chat: SlackChat, event: Payload) ->
     team = await services.store.get_team(inputs.team)
     if team is None:
         return f"There is no ratebot team called '{inputs.team}'."
-    requester = await _person(services, chat, inputs.requester)
-    agent = None if inputs.agent is None else await _person(services, chat, inputs.agent)
+    try:
+        requester = await _person(services, chat, inputs.requester)
+        agent = None if inputs.agent is None else await _person(services, chat, inputs.agent)
+    except DeliveryError as exc:
+        # Without its Slack profile nobody can be asked; the step must not hang unanswered.
+        return f"Slack could not tell who the requester or agent is: {exc}"
     closed = ConversationClosed(
         source=SOURCE, ticket_id=execution, requester_email=requester.email, team=team.name,
         closed_at=services.clock.now(), subject=inputs.subject,

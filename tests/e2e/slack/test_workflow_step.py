@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters.slack.app import build_slack
+from adapters.slack.outbound import SlackChat
+from adapters.slack.socket_mode import SlackSocket
 from app.bootstrap import Ratebot
+from app.platforms import slack_config
+from app.settings import load_settings
 from tests.e2e.slack.harness import SlackDriver
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import FakeSlackApi, FakeSocketModeServer
 
 
 def function_executed(inputs: dict[str, Any], *, execution: str = "Fx0AB1CD2EF3",
@@ -109,3 +114,36 @@ async def test_a_missing_requester_fails_the_step_saying_so(
     (failed,) = await slack_api.wait_for("functions.completeError")
     assert "requester" in failed.args["error"]
     assert await ratebot.worker.run_once() == 0
+
+
+async def test_a_requester_slack_does_not_know_fails_the_step(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi
+) -> None:
+    await slack.event(function_executed({**INPUTS, "requester": "UGONE"}))
+    (failed,) = await slack_api.wait_for("functions.completeError")
+    assert "requester or agent" in failed.args["error"]
+    assert await ratebot.worker.run_once() == 0
+    assert slack_api.called("chat.postMessage") == []
+
+
+async def test_over_socket_mode_the_step_runs_the_same(
+    ratebot: Ratebot, slack_env: dict[str, str], slack_api: FakeSlackApi
+) -> None:
+    server = FakeSocketModeServer()
+    async with server.running():
+        slack_api.socket_url = server.url
+        settings = load_settings({**slack_env, "SLACK_APP_TOKEN": "xapp-1-test"})
+        chat = next(c for c in ratebot.services.chats if isinstance(c, SlackChat))
+        socket = SlackSocket(build_slack(ratebot.services, slack_config(settings), chat),
+                             "xapp-1-test")
+        await socket.start()
+        try:
+            await server.send({"envelope_id": "env-wf-1", "type": "events_api",
+                               "accepts_response_payload": False, "retry_attempt": 0,
+                               "retry_reason": "", "payload": function_executed(INPUTS)})
+            (done,) = await slack_api.wait_for("functions.completeSuccess")
+        finally:
+            await socket.stop()
+    assert done.args["function_execution_id"] == "Fx0AB1CD2EF3"
+    assert await ratebot.worker.run_once() == 1
+    assert slack_api.last("chat.postMessage").args["channel"] == "DJAN"
