@@ -25,7 +25,6 @@ an API that does not answer in time makes the webhook answer 503, and GLPI retri
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 from collections.abc import Mapping
@@ -33,11 +32,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.helpdesk.auth import Signature, SigningTime
-from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent, is_email, load_object
-from adapters.helpdesk.vendor import Outcome, Reader, VendorWebhook, outcome_of, pick_agent
+from adapters.helpdesk.enrichment import LOOKUP_SECONDS, EnrichedWebhook, LookupNeeded
+from adapters.helpdesk.source import Ignored, Verdict, WebhookEvent, is_email
+from adapters.helpdesk.vendor import Outcome, Reader, outcome_of, pick_agent
 from bot.domain.clock import Clock
 from bot.domain.events import ConversationReopened
-from bot.ports.helpdesk_api import ApiUnavailable, HelpdeskApi
+from bot.ports.helpdesk_api import HelpdeskApi
 
 SIGNATURE_HEADER = "X-GLPI-signature"
 TIMESTAMP_HEADER = "X-GLPI-timestamp"
@@ -55,7 +55,6 @@ NO_EMAIL_IN_GLPI = (
     "give the requester's GLPI user one (Administration > Users > E-mails)"
 )
 # How long a webhook waits for GLPI's API to name a close's people.
-LOOKUP_SECONDS = 3.0
 _USER_ID = re.compile(r"/front/user\.form\.php\?(?:[^#]*&)?id=(\d+)", re.IGNORECASE)
 # The top-level keys of GLPI's default payload; any other key means a custom template.
 _DEFAULT_KEYS = {"item", "event", "parent_item"}
@@ -76,18 +75,11 @@ STATUSES = {
 }
 
 
-class _LookupNeeded(Exception):
-    """A close whose requester GLPI named without an e-mail: ask the API, then parse again."""
-
-    def __init__(self, users: list[str]) -> None:
-        super().__init__("user ids to resolve")
-        self.users = users
-
-
-class GlpiWebhook(VendorWebhook):
+class GlpiWebhook(EnrichedWebhook):
     """The `glpi` source; with `api`, requesters without an e-mail are looked up."""
 
     name = "glpi"
+    product = "GLPI"
     secret_setting = "RATEBOT_GLPI_SECRET"
     proof = Signature(
         SIGNATURE_HEADER, signing_time=SigningTime(TIMESTAMP_HEADER, "unix", before_body=False)
@@ -102,43 +94,15 @@ class GlpiWebhook(VendorWebhook):
         api: HelpdeskApi | None = None,
         lookup_seconds: float = LOOKUP_SECONDS,
     ) -> None:
-        super().__init__(secret, clock=clock)
+        super().__init__(secret, clock=clock, api=api, lookup_seconds=lookup_seconds)
         self._proof = Signature(
             SIGNATURE_HEADER,
             signing_time=SigningTime(TIMESTAMP_HEADER, "unix", before_body=False),
             max_age=max_age,
         )
-        self._api = api
-        self._lookup_seconds = lookup_seconds
 
     def check(self, headers: Mapping[str, str], body: bytes, secret: str) -> Verdict:
         return self._proof.check(headers, body, secret, self._clock)
-
-    def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
-        """Without asking GLPI's API: the payload's own e-mails (or logins) only."""
-        return self._parse(load_object(body), received_at, None)
-
-    async def parse_enriched(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
-        """As `parse`, asking GLPI's API for e-mails the payload lacks, when connected.
-
-        Raise `ApiUnavailable` when the API does not answer within the lookup time.
-        """
-        data = load_object(body)
-        try:
-            return self._parse(data, received_at, None)
-        except _LookupNeeded as needed:
-            emails = await self._look_up(needed.users)
-        return self._parse(data, received_at, emails)
-
-    async def _look_up(self, users: list[str]) -> dict[str, str | None]:
-        assert self._api is not None  # only asked for when there is one
-        try:
-            async with asyncio.timeout(self._lookup_seconds):
-                return {user: await self._api.person_email(user) for user in users}
-        except TimeoutError:
-            raise ApiUnavailable(
-                f"GLPI's API did not name the people within {self._lookup_seconds:g}s"
-            ) from None
 
     def _parse(
         self, data: dict[str, Any], received_at: datetime, emails: Mapping[str, str | None] | None
@@ -173,7 +137,7 @@ class GlpiWebhook(VendorWebhook):
         if requester is None and "requester_email" not in fields.errors:
             wanted = team.user_ids("requester") + team.user_ids("assigned")
             if team.looked_up is None and self._api is not None and wanted:
-                raise _LookupNeeded(wanted)
+                raise LookupNeeded(wanted)
             fields.errors["requester_email"] = (
                 NO_EMAIL if team.looked_up is None else NO_EMAIL_IN_GLPI
             )

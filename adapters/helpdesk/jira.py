@@ -12,18 +12,16 @@ answer in time makes the webhook answer 503, and Jira retries.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from adapters.helpdesk.auth import SharedSecret, Signature
-from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent, load_object
-from adapters.helpdesk.vendor import CloseFields, Reader, VendorWebhook
-from bot.domain.clock import Clock
+from adapters.helpdesk.enrichment import EnrichedWebhook, LookupNeeded
+from adapters.helpdesk.source import Ignored, PayloadError, WebhookEvent
+from adapters.helpdesk.vendor import CloseFields, Reader
 from bot.domain.events import ConversationClosed, ConversationReopened
-from bot.ports.helpdesk_api import ApiUnavailable, HelpdeskApi
 
 SIGNATURE_HEADER = "X-Hub-Signature"
 DONE = "done"  # the status category key of every "finished" status, whatever its name
@@ -47,7 +45,6 @@ WEBHOOK_CLOSE = CloseFields(
 PEOPLE = ("issue.fields.reporter", "issue.fields.assignee", "user")
 REQUESTER_EMAIL = "issue.fields.reporter.emailAddress"
 # How long a webhook waits for Jira's API to name a close's people.
-LOOKUP_SECONDS = 3.0
 API_SETTINGS = "RATEBOT_JIRA_URL, RATEBOT_JIRA_EMAIL and RATEBOT_JIRA_API_TOKEN"
 AUTOMATION_HINT = (
     "or send the automation rule's body, whose {{reporter.emailAddress}} Jira fills in "
@@ -58,58 +55,13 @@ AUTOMATION_CLOSE = CloseFields(
 )
 
 
-class _LookupNeeded(Exception):
-    """A close whose people Jira named by account id only: ask the API, then parse again."""
-
-    def __init__(self, accounts: list[str]) -> None:
-        super().__init__("account ids to resolve")
-        self.accounts = accounts
-
-
-class JiraWebhook(VendorWebhook):
+class JiraWebhook(EnrichedWebhook):
     """The `jira` source; with `api`, account ids are resolved to e-mails (module docstring)."""
 
     name = "jira"
+    product = "Jira"
     secret_setting = "RATEBOT_JIRA_SECRET"
     proof = Signature(SIGNATURE_HEADER, prefix="sha256=", unsigned=SharedSecret())
-
-    def __init__(
-        self,
-        secret: str | None,
-        *,
-        clock: Clock | None = None,
-        api: HelpdeskApi | None = None,
-        lookup_seconds: float = LOOKUP_SECONDS,
-    ) -> None:
-        super().__init__(secret, clock=clock)
-        self._api = api
-        self._lookup_seconds = lookup_seconds
-
-    def parse(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
-        """Without asking Jira's API: a Cloud close names its reporter only by account id."""
-        return self._parse(load_object(body), received_at, None)
-
-    async def parse_enriched(self, body: bytes, *, received_at: datetime) -> WebhookEvent:
-        """As `parse`, resolving a close's account ids through Jira's API when configured.
-
-        Raise `ApiUnavailable` when the API does not answer within the lookup time.
-        """
-        data = load_object(body)
-        try:
-            return self._parse(data, received_at, None)
-        except _LookupNeeded as needed:
-            emails = await self._look_up(needed.accounts)
-        return self._parse(data, received_at, emails)
-
-    async def _look_up(self, accounts: list[str]) -> dict[str, str | None]:
-        assert self._api is not None  # only asked for when there is one
-        try:
-            async with asyncio.timeout(self._lookup_seconds):
-                return {account: await self._api.person_email(account) for account in accounts}
-        except TimeoutError:
-            raise ApiUnavailable(
-                f"Jira's API did not name the people within {self._lookup_seconds:g}s"
-            ) from None
 
     def _parse(
         self, data: dict[str, Any], received_at: datetime, emails: Mapping[str, str | None] | None
@@ -140,7 +92,7 @@ class JiraWebhook(VendorWebhook):
             return Ignored(f"status '{status}' finishes the issue without serving it")
         hidden = hidden_accounts(data)
         if hidden and emails is None and self._api is not None:
-            raise _LookupNeeded(hidden)
+            raise LookupNeeded(hidden)
         return self.issue_closed(with_emails(data, emails or {}), key, at, looked_up=emails)
 
     def issue_closed(
