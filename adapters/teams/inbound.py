@@ -7,12 +7,14 @@ or the store.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
@@ -113,6 +115,22 @@ def locale_of(activity: Activity) -> str | None:
     return None
 
 
+def timezone_of(activity: Activity) -> str | None:
+    """The sender's IANA timezone from the `clientInfo` entity Teams adds to what they send,
+    so a new person's first prompt already waits for their working hours."""
+    for entity in activity.entities or []:
+        props = getattr(entity, "additional_properties", None) or {}
+        zone = props.get("timezone")
+        if getattr(entity, "type", None) != "clientInfo" or not isinstance(zone, str):
+            continue
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None  # a client's word, not a zone this machine knows: not kept
+        return zone
+    return None
+
+
 def identity_of(account: ChannelAccount | None, locale: str | None = None) -> PersonIdentity:
     """Who an account is, as far as Teams says: its Teams id, AAD object id and name."""
     if account is None:
@@ -132,7 +150,8 @@ def identity_of(account: ChannelAccount | None, locale: str | None = None) -> Pe
 
 
 def sender_of(activity: Activity) -> PersonIdentity:
-    return identity_of(activity.from_property, locale_of(activity))
+    who = identity_of(activity.from_property, locale_of(activity))
+    return dataclasses.replace(who, timezone=timezone_of(activity))
 
 
 def thread_root(conversation_id: str) -> tuple[str, str | None]:

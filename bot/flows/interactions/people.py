@@ -118,6 +118,7 @@ def _tells_nothing_new(found: Person, who: PersonIdentity) -> bool:
         (found.teams_aad_object_id, who.teams_aad_object_id),
         (found.display_name, who.display_name),
         (found.locale, who.locale),
+        (found.timezone, who.timezone),
     )
     return all(new is None or new == old for old, new in pairs)
 
