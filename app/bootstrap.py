@@ -114,6 +114,8 @@ async def build(
 ) -> Ratebot:
     """Open the store (migrating a SQLite file, checking a PostgreSQL schema) and wire it."""
     store = await open_store(settings.database_url)
+    policy = policy_from(settings)
+    store.erasure_key = policy.anonymity_key  # keys the opt-outs that outlive `forget me`
     clock = clock or SystemClock()
     charts = MatplotlibCharts()
     metrics = Metrics()
@@ -121,7 +123,7 @@ async def build(
     services = Services(
         store=store,
         clock=clock,
-        policy=policy_from(settings),
+        policy=policy,
         chats=chats,
         rng=rng or random.Random(),
         charts=charts,

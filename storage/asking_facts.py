@@ -21,6 +21,7 @@ from bot.domain.decisions import AskingFacts
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
 from storage.base import StoreBase, insert_on
+from storage.erasure import with_erased_opt_outs
 from storage.lookups import (
     ASKED,
     FILLED_IDS,
@@ -101,7 +102,9 @@ class AskingFactsQueries(StoreBase):
         not_counting: Collection[int] = (),
     ) -> AskingFacts:
         async with self._read() as connection:
-            return await _facts(connection, team_ids, person_ids, not_counting)
+            facts = await _facts(connection, team_ids, person_ids, not_counting)
+            # Someone who erased themselves stays opted out, under keyed hashes of their ids.
+            return await with_erased_opt_outs(connection, facts, self.erasure_key)
 
 
 @dataclass

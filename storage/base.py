@@ -36,6 +36,10 @@ class StoreBase:
     for `lock_wait_ms` at most before the store reports itself unavailable.
     """
 
+    # Keys the opt-outs that outlive a person's erasure (storage.erasure); "" uses a key
+    # generated once and kept in the database.
+    erasure_key: str = ""
+
     def __init__(self, engine: AsyncEngine, *, lock_wait_ms: int = LOCK_WAIT_MS) -> None:
         self._engine = engine
         self._postgres = engine.dialect.name == "postgresql"

@@ -83,7 +83,7 @@ class PeopleQueries(StoreBase):
                 slack_user_id=row.slack_user_id if row is not None else None,
                 teams_user_id=row.teams_user_id if row is not None else None,
             )
-            scrubbed = await _scrub_pending(connection, identity) if address else 0
+            scrubbed = await scrub_pending(connection, identity) if address else 0
             if row is None and scrubbed:
                 # Known only from closes not yet settled: those no longer name them.
                 await write_audit(
@@ -93,7 +93,7 @@ class PeopleQueries(StoreBase):
                 return 0
             if row is None or address is None:
                 raise NotFound("Nobody with that email is known, so there is nothing to forget.")
-            kept = await _unlink_person(connection, row, at)
+            kept = await unlink_person(connection, row, at)
             await write_audit(
                 connection, at=at, actor=actor, action="person.forget",
                 detail={"person_id": row.id},
@@ -232,7 +232,7 @@ class PeopleQueries(StoreBase):
             ]
 
 
-async def _scrub_pending(connection: AsyncConnection, identity: PersonIdentity) -> int:
+async def scrub_pending(connection: AsyncConnection, identity: PersonIdentity) -> int:
     """Remove the person from closes accepted but not yet settled; how many named them.
 
     Those closes are then decided as for a forgotten person, and their emails and names
@@ -257,7 +257,7 @@ async def _scrub_pending(connection: AsyncConnection, identity: PersonIdentity) 
     return scrubbed
 
 
-async def _unlink_person(connection: AsyncConnection, row: Any, at: datetime) -> int:
+async def unlink_person(connection: AsyncConnection, row: Any, at: datetime) -> int:
     """Cut every link from stored rows to the person and erase who they are.
 
     Returns how many of their ratings are kept, now without a person.

@@ -11,6 +11,7 @@ from storage.chat_queries import ChatQueries
 from storage.checkpoints import CheckpointQueries
 from storage.digest_queries import DigestQueries
 from storage.engine import create_engine, is_sqlite
+from storage.erasure import ErasureQueries
 from storage.migrate import check_current, upgrade
 from storage.people import PeopleQueries
 from storage.recording import RecordingQueries
@@ -37,6 +38,7 @@ class SqlStore(
     CheckpointQueries,
     RetentionQueries,
     AnonymityQueries,
+    ErasureQueries,
 ):
     """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
 

@@ -300,6 +300,8 @@ def _register_actions(
 
     action(render.HOME_OPTIN_ACTION, opt_in)
     action(render.CLAIM_ACTION, handlers.claim)
+    action(render.MYDATA_ACTION, handlers.send_my_data)
+    action(render.FORGETME_ACTION, handlers.forget_me)
     action(render.RESOLVE_ACTION, handlers.open_resolve)
 
 

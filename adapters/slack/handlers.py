@@ -18,6 +18,7 @@ from adapters.slack.render import (
     COMMENT_BLOCK,
     Message,
     comment_modal,
+    forget_question_message,
     home_view,
     markdown_message,
     mention,
@@ -25,6 +26,7 @@ from adapters.slack.render import (
     prompt_message,
     resolve_modal,
 )
+from bot.domain.commands import ForgetMe, MyData, parse
 from bot.domain.errors import UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
@@ -36,6 +38,8 @@ from bot.flows.interactions import (
     closing_in_chat,
     commenting,
     following_up,
+    forgetting_me,
+    my_data,
     my_ratings,
     opting,
     people,
@@ -238,6 +242,10 @@ class SlackHandlers:
 
     async def command(self, ack: Ack, body: Payload, respond: Ack) -> None:
         user = str(body["user_id"])
+        typed = str(body.get("text") or "")
+        if isinstance(parse(typed), (MyData, ForgetMe)):
+            await self._about_me(ack, user, typed)
+            return
         try:
             identity = people.identity(await self._person(user))
         except DeliveryError as exc:
@@ -247,7 +255,6 @@ class SlackHandlers:
         ctx = CommandContext(self.services, self.env_admins, escape=escape, mention=mention,
                              resolve=self._named)
         caller = Caller(identity, actor=f"slack:{user}")
-        typed = str(body.get("text") or "")
         work = asyncio.ensure_future(admin_command.run(ctx, typed, caller))
         try:
             reply = await asyncio.wait_for(asyncio.shield(work), timeout=self.ack_budget)
@@ -275,3 +282,39 @@ class SlackHandlers:
         person = await self._person(user_id)
         home = await my_ratings.home(self.services, person, self.env_admins)
         await self.chat.publish_home(user_id, home_view(home))
+
+    # ------------------------------------------------------------------ my data, forget me
+
+    async def _about_me(self, ack: Ack, user: str, typed: str) -> None:
+        """`/ratings my-data` and `/ratings forget-me`: for anyone, about themselves only."""
+        who = slack_user(user)
+        if isinstance(parse(typed), ForgetMe):
+            message = forget_question_message(await forgetting_me.question(self.services, who))
+            await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
+            return
+        view = await my_data.my_data(self.services, who)
+        await ack(text=view.notice, response_type="ephemeral")
+        if view.content is not None:
+            await self.chat.send_file(user, view.filename, view.content, view.notice)
+
+    async def send_my_data(self, body: Payload) -> None:
+        """The App Home's My data button: the file comes in a direct message."""
+        user = str(body["user"]["id"])
+        view = await my_data.my_data(self.services, slack_user(user))
+        if view.content is None:
+            await self._direct(user, view.notice)
+            return
+        await self.chat.send_file(user, view.filename, view.content, view.notice)
+
+    async def forget_me(self, body: Payload) -> None:
+        """The confirmed Forget me button (the App Home's dialog, or the command's question)."""
+        user = str(body["user"]["id"])
+        done = await forgetting_me.forget_me(self.services, slack_user(user))
+        if (body.get("view") or {}).get("type") == "home":
+            # Not the Home redrawn: drawing it would store them again from Slack's profile.
+            await self._direct(user, done.notice)
+            return
+        await self._tell(body, plain_message(done.notice))
+
+    async def _direct(self, user: str, notice: str) -> None:
+        await self.chat.post(await self.chat.open_dm(user), plain_message(notice))

@@ -13,6 +13,7 @@ from bot.domain.digest_text import title as digest_title
 from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.domain.scales import Scale
 from bot.domain.texts import alert_fallback, alert_title, anonymity_notice, question_for, text
+from bot.flows.interactions.forgetting_me import ForgetQuestion
 from bot.flows.interactions.my_ratings import TREND_WEEKS
 from bot.flows.interactions.views import Home
 
@@ -26,6 +27,8 @@ CLAIM_ACTION = "followup.claim"
 RESOLVE_ACTION = "followup.resolve"
 HOME_OPTOUT_ACTION = "home.optout"
 HOME_OPTIN_ACTION = "home.optin"
+MYDATA_ACTION = "privacy.mydata"
+FORGETME_ACTION = "privacy.forgetme"
 COMMENT_VIEW = "rating_comment"
 RESOLVE_VIEW = "followup_resolve"
 COMMENT_BLOCK, COMMENT_INPUT = "comment_block", "comment_input"
@@ -291,6 +294,7 @@ def home_view(home: Home) -> Block:
             "value": "home",
         },
     })
+    blocks.extend(_privacy(locale))
     if home.teams is not None:
         blocks.append({"type": "divider"})
         blocks.append({"type": "header", "text": {
@@ -302,3 +306,31 @@ def home_view(home: Home) -> Block:
                 + "\n" + text("home.follow_ups", locale, count=line.open_follow_ups)
             ))
     return {"type": "home", "blocks": blocks[:100]}  # Slack's limit per view
+
+
+def _privacy(locale: str) -> list[Block]:
+    """My data and forget me, for everyone; Slack's own dialog confirms the erasure."""
+    forget = _button(text("forgetme.button", locale), FORGETME_ACTION, "home", "danger")
+    forget["confirm"] = {
+        "title": _plain(text("forgetme.button", locale)),
+        "text": _plain(text("forgetme.ask", locale)),
+        "confirm": _plain(text("forgetme.confirm", locale)),
+        "deny": _plain(text("forgetme.cancel", locale)),
+        "style": "danger",
+    }
+    return [
+        _section(text("home.privacy", locale)),
+        {"type": "actions", "elements": [
+            _button(text("mydata.button", locale), MYDATA_ACTION, "home"), forget,
+        ]},
+    ]
+
+
+def forget_question_message(ask: ForgetQuestion) -> Message:
+    """`/ratings forget-me`: nothing is erased until the person clicks to confirm."""
+    return Message(ask.question, [
+        _section(escape(ask.question)),
+        {"type": "actions", "elements": [
+            _button(ask.confirm, FORGETME_ACTION, "confirm", "danger"),
+        ]},
+    ])

@@ -89,6 +89,10 @@ def _context(
     facts: AskingFacts, *, team_id: int, requester: Person | None, agent: Person | None,
     always_ask: bool, last_asked: datetime | None, now: datetime, at_send_time: bool,
 ) -> AskContext:
+    if requester is not None:
+        # The facts' reading of a person wins: it shows someone who once erased themselves
+        # (`forget me`) as opted out, found by the keyed hashes of their ids.
+        requester = facts.people.get(requester.id, requester)
     return AskContext(
         now=now,
         team=facts.teams[team_id],

@@ -121,6 +121,20 @@ class Forget(Command):
     user: str
 
 
+@dataclass(frozen=True, slots=True)
+class MyData(Command):
+    """Anyone: everything stored about them, sent to them alone."""
+
+    admin_only: ClassVar[bool] = False
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetMe(Command):
+    """Anyone: erase who they are (after they confirm), and never ask them again."""
+
+    admin_only: ClassVar[bool] = False
+
+
 USAGE: dict[str, str] = {
     "help": "help — this list",
     "stats": "stats [team] [weeks] — scores over the last weeks (default 4)",
@@ -136,8 +150,11 @@ USAGE: dict[str, str] = {
               "week's digest yourself, or post a week's digest now",
     "export": "export — every rating as a CSV file, in a direct message",
     "forget": "forget @user — erase a person, keep their ratings without a name",
+    "my-data": "my-data — everything ratebot stores about you, as a file sent to you alone",
+    "forget-me": "forget-me — erase who you are (you confirm first); you are never asked again",
 }
 SUBCOMMANDS = tuple(USAGE)
+_USAGE_OF = {"my": "my-data"}  # a word Teams people type, shown in Slack's spelling
 
 
 def user_ref(word: str) -> str | None:
@@ -164,7 +181,7 @@ def parse(text: str) -> Command:
     try:
         return parser(args, text.split(None, 1)[1] if len(words) > 1 else "")
     except _Usage as problem:
-        return ShowHelp(problem=f"{problem} Usage: {USAGE[head]}")
+        return ShowHelp(problem=f"{problem} Usage: {USAGE[_USAGE_OF.get(head, head)]}")
 
 
 class _Usage(Exception):
@@ -248,9 +265,17 @@ def _digest(args: list[str], rest: str) -> Command:
 
 
 def _forget(args: list[str], rest: str) -> Command:
+    if len(args) == 1 and args[0].lower() == "me":  # Teams' "forget me"
+        return ForgetMe()
     if len(args) == 1:
         return Forget(_user(args[0]))
     raise _Usage("Say whom to forget.")
+
+
+def _my(args: list[str], rest: str) -> Command:
+    if [arg.lower() for arg in args] == ["data"]:
+        return MyData()
+    raise _Usage("Say `my data`.")
 
 
 _PARSERS: dict[str, _Parser] = {
@@ -265,4 +290,7 @@ _PARSERS: dict[str, _Parser] = {
     "digest": _digest,
     "export": _no_args(Export()),
     "forget": _forget,
+    "my-data": _no_args(MyData()),
+    "my": _my,  # Teams' "my data"
+    "forget-me": _no_args(ForgetMe()),
 }

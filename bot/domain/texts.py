@@ -137,6 +137,39 @@ _CATALOG: dict[str, tuple[str, str]] = {
     "home.team": ("*{team}*: {score} (n = {n}) · trend {trend}",
                   "*{team}*: {score} (n = {n}) · trend {trend}"),
     "home.follow_ups": ("Open follow-ups: {count}", "Openstaande opvolgingen: {count}"),
+    "home.privacy": ("What ratebot stores about you is yours to see, or to erase.",
+                     "Wat ratebot over je bewaart, mag je inzien of laten wissen."),
+    "mydata.button": ("My data", "Mijn gegevens"),
+    "mydata.sent": (
+        "Here is everything ratebot stores about you, as a JSON file. Ratings you gave to "
+        "anonymous teams are stored without any link to you, so they are not in it.",
+        "Hier is alles wat ratebot over je bewaart, als JSON-bestand. Beoordelingen voor "
+        "anonieme teams zijn niet aan jou gekoppeld en staan er dus niet in.",
+    ),
+    "mydata.none": ("Ratebot stores nothing about you.", "Ratebot bewaart niets over je."),
+    "mydata.too_big": (
+        "Your data is too large to attach here: ask an admin for `ratebot export`, or use "
+        "`/ratings my-data` in Slack.",
+        "Je gegevens zijn te groot om hier mee te sturen: vraag een beheerder om "
+        "`ratebot export`, of gebruik `/ratings my-data` in Slack.",
+    ),
+    "forgetme.button": ("Forget me", "Vergeet mij"),
+    "forgetme.ask": (
+        "Erase who you are from ratebot? Your ratings stay as numbers without your name, and "
+        "you will never be asked for a rating again. This cannot be undone.",
+        "Wil je dat ratebot wist wie je bent? Je beoordelingen blijven als getallen zonder je "
+        "naam, en je wordt nooit meer om een beoordeling gevraagd. Dit kan niet ongedaan.",
+    ),
+    "forgetme.confirm": ("Yes, forget me", "Ja, vergeet mij"),
+    "forgetme.cancel": ("Keep me", "Niet wissen"),
+    "forgetme.done": (
+        "Done: ratebot has forgotten who you are. {kept} of your ratings stay as numbers "
+        "without your name, and you will not be asked again.",
+        "Klaar: ratebot is vergeten wie je bent. {kept} van je beoordelingen blijven als "
+        "getallen zonder je naam, en je wordt niet meer gevraagd.",
+    ),
+    "forgetme.unknown": ("Ratebot knows nothing about you: there is nothing to forget.",
+                         "Ratebot weet niets over je: er valt niets te vergeten."),
 }
 
 

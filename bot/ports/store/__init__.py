@@ -13,6 +13,7 @@ from bot.ports.store.anonymity import AnonymousBatches
 from bot.ports.store.checkpoints import Checkpoints
 from bot.ports.store.conversations import Conversations
 from bot.ports.store.people import People
+from bot.ports.store.personal import PersonalRecords
 from bot.ports.store.prompts import Prompts
 from bot.ports.store.ratings import Ratings
 from bot.ports.store.reports import Reports
@@ -22,7 +23,7 @@ from bot.ports.store.teams import TeamsAndSettings
 
 class Store(
     TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Checkpoints, Retention,
-    AnonymousBatches, Protocol,
+    AnonymousBatches, PersonalRecords, Protocol,
 ):
     """Storage, in the domain's terms: every part, one implementation.
 
