@@ -16,6 +16,7 @@ from botbuilder.schema import Activity
 from adapters.teams import inbound, render
 from adapters.teams.escape import escape
 from adapters.teams.inbound import CardAction
+from bot.domain.commands import ForgetMe, MyData, parse
 from bot.domain.errors import InvalidValue, StoreUnavailable, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
@@ -30,6 +31,8 @@ from bot.flows.interactions import (
     commenting,
     deliveries,
     following_up,
+    forgetting_me,
+    my_data,
     opting,
     people,
 )
@@ -160,6 +163,8 @@ class TeamsHandlers:
         if action.verb == render.OPTOUT:
             done = await opting.opt(self.services, sender, opted_out=True, replay=replay)
             return render.notice_card(done.notice.replace("/ratings", "ratings"))
+        if action.verb == render.FORGETME:
+            return await self._forget_me(activity, lookup)
         if action.verb in (render.CLAIM, render.RESOLVE):
             return await self._follow_up(action, await self.identify(activity, lookup),
                                          replay=replay)
@@ -245,6 +250,8 @@ class TeamsHandlers:
         return TurnResult()
 
     async def command(self, activity: Activity, typed: str, lookup: Lookup | None) -> TurnResult:
+        if isinstance(parse(typed), (MyData, ForgetMe)):
+            return await self._about_me(activity, typed, lookup)
         here = None
         if inbound.kind_of(activity) == "channel":
             here = inbound.conversation_record(activity, None).reference
@@ -294,6 +301,26 @@ class TeamsHandlers:
             requester=people.identity(requester), closer=agent,
         )
         return _closed_note(closed)
+
+    # ------------------------------------------------------------------ my data, forget me
+
+    async def _about_me(self, activity: Activity, typed: str, lookup: Lookup | None
+                        ) -> TurnResult:
+        """`my data` and `forget me`: for anyone, about themselves, in their personal chat."""
+        if inbound.kind_of(activity) != "personal":
+            # A channel would show everyone the data, or a button anyone could click.
+            return TurnResult(reply=escape(text("mydata.personal", self._locale(activity))))
+        who = await self.identify(activity, lookup)
+        if isinstance(parse(typed), ForgetMe):
+            ask = await forgetting_me.question(self.services, who)
+            return TurnResult(reply=render.forget_question_card(ask))
+        return TurnResult(reply=render.my_data_card(await my_data.my_data(self.services, who)))
+
+    async def _forget_me(self, activity: Activity, lookup: Lookup | None) -> render.Card:
+        """The confirmed `forget me`. A click again finds nobody left, and says so."""
+        who = await self.identify(activity, lookup)
+        done = await forgetting_me.forget_me(self.services, who)
+        return render.notice_card(done.notice, locale=done.locale)
 
 
 def _closed_note(closed: Closed) -> str:

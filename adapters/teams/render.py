@@ -21,6 +21,8 @@ from bot.domain.digest_text import render_digest, scale_label
 from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.domain.scales import Scale
 from bot.domain.texts import alert_title_key, anonymity_notice, question_for, text
+from bot.flows.interactions.forgetting_me import ForgetQuestion
+from bot.flows.interactions.my_data import MyDataView
 from bot.flows.interactions.views import PromptView
 
 Card = dict[str, Any]
@@ -30,6 +32,8 @@ MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 RATE, COMMENT, OPTOUT, CLAIM, RESOLVE = "rate", "comment", "optout", "claim", "resolve"
+FORGETME = "forgetme"
+JSON_DATA_URI = "data:application/json;base64,"
 COMMENT_INPUT, NOTE_INPUT = "comment", "note"
 MAX_COMMENT, MAX_NOTE = 2000, 500
 BUTTONS_PER_ROW = 6  # Teams shows at most six buttons side by side
@@ -321,3 +325,27 @@ def _digest_group(lines: list[str], *, first: bool) -> Card:
     if first and blocks:
         blocks[0].update(size="Medium")
     return {"type": "Container", "items": blocks, "spacing": "Medium"}
+
+
+def forget_question_card(ask: ForgetQuestion) -> Card:
+    """`forget me`: nothing is erased until the person clicks to confirm."""
+    return card(text_block(notice(ask.question)),
+                actions=[action(FORGETME, ask.confirm, {}, style="destructive")])
+
+
+def my_data_card(view: MyDataView) -> Card:
+    """The person's data as a download link in the card itself (a data: URI).
+
+    A bot can send a file into a personal chat only through the file-consent flow, which
+    uploads to the person's OneDrive (`supportsFiles`, Teams' upload URL): more than
+    botbuilder alone does, and a copy outside ratebot. A link carries the file in the
+    message, within the card's size limit.
+    """
+    if view.content is None:
+        return card(text_block(notice(view.notice)))
+    link = JSON_DATA_URI + base64.b64encode(view.content).decode()
+    shown = card(text_block(notice(view.notice)),
+                 actions=[{"type": "Action.OpenUrl", "title": plain(view.filename), "url": link}])
+    if card_bytes(shown) > MAX_CARD_BYTES:
+        return card(text_block(notice(text("mydata.too_big", view.locale))))
+    return shown

@@ -153,6 +153,10 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "Je gegevens zijn te groot om hier mee te sturen: vraag een beheerder om "
         "`ratebot export`, of gebruik `/ratings my-data` in Slack.",
     ),
+    "mydata.personal": (
+        "Ask me that in our personal chat: your data is for you alone.",
+        "Vraag me dat in onze persoonlijke chat: je gegevens zijn alleen voor jou.",
+    ),
     "forgetme.button": ("Forget me", "Vergeet mij"),
     "forgetme.ask": (
         "Erase who you are from ratebot? Your ratings stay as numbers without your name, and "
