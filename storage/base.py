@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Self, cast
@@ -13,8 +15,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.engine import LOCK_WAIT_MS, WRITE, inline_sqlite_engine, waiting_sqlite_engine
+from storage.engine import LOCK_WAIT_MS, WRITE, inline_sqlite_engine
 from storage.guard import is_busy, translate_unavailable
+
+# A held lock is usually a short write: look again soon, then less often.
+_FIRST_PAUSE = 0.002
+_LONGEST_PAUSE = 0.05
 
 
 class StoreBase:
@@ -30,10 +36,11 @@ class StoreBase:
 
     Another process (a `ratebot` command beside `serve`, a backup, an admin's `sqlite3`)
     can hold SQLite's write lock, and a statement waiting for it on the event loop would
-    stop every request. So the event loop never waits: inline connections have no busy
-    timeout, readers never need the lock (WAL), and a writer that finds it taken runs
-    its transaction on the `waiting` engine instead, whose statements wait in a thread
-    for `lock_wait_ms` at most before the store reports itself unavailable.
+    stop every request. So the event loop never waits on SQLite: inline connections have
+    no busy timeout, readers never need the lock (WAL), and a writer that finds it taken
+    at BEGIN yields to the loop and tries again, for `lock_wait_ms` at most before the
+    store reports itself unavailable. Once BEGIN IMMEDIATE holds the lock, no statement
+    of the transaction can wait for it: one transaction path, inline, on either side.
     """
 
     # Keys the opt-outs that outlive a person's erasure (storage.erasure); "" uses a key
@@ -46,12 +53,11 @@ class StoreBase:
         # On SQLite, writers take the lock at BEGIN; PostgreSQL ignores the option.
         self._writer = engine.execution_options(**WRITE)
         self._inline: Engine | None = None
-        self._waiting: AsyncEngine | None = None
+        self._lock_wait = lock_wait_ms / 1000
         self._held: dict[str, Connection] = {}
         self._bound: AsyncConnection | None = None  # set on the store a transaction yields
         if not self._postgres:
             self._inline = inline_sqlite_engine(engine)
-            self._waiting = waiting_sqlite_engine(engine, lock_wait_ms=lock_wait_ms)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Self]:
@@ -92,23 +98,28 @@ class StoreBase:
                 async with self._writer.begin() as connection:
                     yield connection
                 return
-            transaction = self._begin_inline_write()
-            if transaction is None:
-                assert self._waiting is not None
-                async with self._waiting.execution_options(**WRITE).begin() as connection:
-                    yield connection
-                return
+            transaction = await self._begin_inline_write()
             with transaction:
                 yield _inline(transaction.connection)
 
-    def _begin_inline_write(self) -> RootTransaction | None:
-        """BEGIN IMMEDIATE on the event loop; None when another connection holds the lock."""
-        try:
-            return self._held_connection("IMMEDIATE").begin()
-        except Exception as error:
-            if is_busy(error):
-                return None
-            raise
+    async def _begin_inline_write(self) -> RootTransaction:
+        """BEGIN IMMEDIATE on the event loop, yielding to it while another process writes.
+
+        Transactions of this process never interleave (class note), so the lock can only
+        be another process's. Waiting for it in short sleeps keeps every other request,
+        and the health checks, answering meanwhile.
+        """
+        deadline = time.monotonic() + self._lock_wait
+        pause = _FIRST_PAUSE
+        while True:
+            try:
+                return self._held_connection("IMMEDIATE").begin()
+            except Exception as error:
+                left = deadline - time.monotonic()
+                if not is_busy(error) or left <= 0:
+                    raise
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, _LONGEST_PAUSE)
 
     def _held_connection(self, mode: str) -> Connection:
         """One open SQLite connection per transaction mode, kept for the store's life.
@@ -132,8 +143,6 @@ class StoreBase:
         self._held.clear()
         if self._inline is not None:
             self._inline.dispose()
-        if self._waiting is not None:
-            await self._waiting.dispose()
         await self._engine.dispose()
 
 

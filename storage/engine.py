@@ -16,8 +16,9 @@ from storage.guard import is_unavailable
 # A write transaction on SQLite takes the write lock at BEGIN: a read-check-write (answer a
 # prompt, close a conversation) then cannot interleave with another writer.
 WRITE = {"ratebot_begin": "IMMEDIATE"}
-# How long a SQLite write waits for a lock another process holds, in a thread, before the
-# request is answered "retry later": short of Slack's three seconds with room to spare.
+# How long a SQLite write waits for a lock another process holds (yielding to the event
+# loop meanwhile) before the request is answered "retry later": short of Slack's three
+# seconds with room to spare.
 LOCK_WAIT_MS = 1000
 
 
@@ -94,19 +95,6 @@ def inline_sqlite_engine(engine: AsyncEngine) -> Engine:
     sync = sa_create_engine(engine.url.set(drivername="sqlite+pysqlite"))
     configure_sqlite(sync, 0)
     return sync
-
-
-def waiting_sqlite_engine(engine: AsyncEngine, *, lock_wait_ms: int = LOCK_WAIT_MS) -> AsyncEngine:
-    """An aiosqlite engine on `engine`'s file whose statements wait for a lock in a thread.
-
-    Its connections wait at most `lock_wait_ms` for a lock, and a transaction waits as
-    long again at most for a free connection: either way the caller hears back soon.
-    """
-    waiting = create_async_engine(
-        engine.url.set(drivername="sqlite+aiosqlite"), pool_timeout=lock_wait_ms / 1000
-    )
-    configure_sqlite(waiting.sync_engine, lock_wait_ms)
-    return waiting
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -56,7 +56,7 @@ async def test_a_locked_sqlite_database(database_url: str, engine_name: str) -> 
             await store.add_admin("x@example.com", actor=ADMIN, at=T0)
         with pytest.raises(StoreUnavailable):
             await store.ping()  # ready means able to write
-        # The waits were the store's own, short and in a thread; reads need no lock.
+        # The waits were the store's own, short and off the event loop; reads need no lock.
         assert time.monotonic() - started < 1.0
         assert raised.value.reason == "OperationalError"
         assert await store.list_teams() == []
@@ -80,7 +80,7 @@ async def test_a_lock_held_only_briefly_is_waited_for_off_the_event_loop(
     store = SqlStore(create_engine(database_url), lock_wait_ms=5000)
     try:
         writing = asyncio.ensure_future(store.add_admin("x@example.com", actor=ADMIN, at=T0))
-        # The write waits in a thread: the event loop runs this while it waits.
+        # The write waits in short sleeps: the event loop runs this while it waits.
         await asyncio.sleep(0)
         assert not writing.done()
         holder.execute("ROLLBACK")
