@@ -16,7 +16,7 @@ from botbuilder.schema import Activity
 from adapters.teams import inbound, render
 from adapters.teams.escape import escape
 from adapters.teams.inbound import CardAction
-from bot.domain.commands import ForgetMe, MyData, parse
+from bot.domain.commands import ForgetMe, MyData, MyRatings, parse
 from bot.domain.errors import InvalidValue, StoreUnavailable, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
@@ -33,6 +33,7 @@ from bot.flows.interactions import (
     following_up,
     forgetting_me,
     my_data,
+    my_ratings,
     opting,
     people,
 )
@@ -160,9 +161,12 @@ class TeamsHandlers:
             return await self._rate(action, sender, replay=replay, delivery_key=delivery_key)
         if action.verb == render.COMMENT:
             return await self._comment(action, sender, replay=replay)
-        if action.verb == render.OPTOUT:
-            done = await opting.opt(self.services, sender, opted_out=True, replay=replay)
+        if action.verb in (render.OPTOUT, render.OPTIN):
+            done = await opting.opt(self.services, sender,
+                                    opted_out=action.verb == render.OPTOUT, replay=replay)
             return render.notice_card(done.notice.replace("/ratings", "ratings"))
+        if action.verb == render.MYDATA:
+            return await self._my_data_clicked(activity, lookup)
         if action.verb == render.FORGETME:
             return await self._forget_me(activity, lookup)
         if action.verb in (render.CLAIM, render.RESOLVE):
@@ -250,7 +254,7 @@ class TeamsHandlers:
         return TurnResult()
 
     async def command(self, activity: Activity, typed: str, lookup: Lookup | None) -> TurnResult:
-        if isinstance(parse(typed), (MyData, ForgetMe)):
+        if isinstance(parse(typed), (MyData, ForgetMe, MyRatings)):
             return await self._about_me(activity, typed, lookup)
         here = None
         if inbound.kind_of(activity) == "channel":
@@ -306,15 +310,30 @@ class TeamsHandlers:
 
     async def _about_me(self, activity: Activity, typed: str, lookup: Lookup | None
                         ) -> TurnResult:
-        """`my data` and `forget me`: for anyone, about themselves, in their personal chat."""
+        """`my data`, `my ratings` and `forget me`: for anyone, about themselves, in their
+        personal chat."""
+        command = parse(typed)
         if inbound.kind_of(activity) != "personal":
             # A channel would show everyone the data, or a button anyone could click.
-            return TurnResult(reply=escape(text("mydata.personal", self._locale(activity))))
+            key = "myratings.personal" if isinstance(command, MyRatings) else "mydata.personal"
+            return TurnResult(reply=escape(text(key, self._locale(activity))))
+        if isinstance(command, MyRatings):
+            person = await people.person_of(self.services, inbound.sender_of(activity), lookup,
+                                            wants_locale=False)
+            page = await my_ratings.home(self.services, person, self.env_admins)
+            return TurnResult(reply=render.home_card(page))
         who = await self.identify(activity, lookup)
-        if isinstance(parse(typed), ForgetMe):
+        if isinstance(command, ForgetMe):
             ask = await forgetting_me.question(self.services, who)
             return TurnResult(reply=render.forget_question_card(ask))
         return TurnResult(reply=render.my_data_card(await my_data.my_data(self.services, who)))
+
+    async def _my_data_clicked(self, activity: Activity, lookup: Lookup | None) -> render.Card:
+        """`my ratings`' My data button: the data card replaces the page, in private only."""
+        if inbound.kind_of(activity) != "personal":
+            return render.notice_card(text("mydata.personal", self._locale(activity)))
+        who = await self.identify(activity, lookup)
+        return render.my_data_card(await my_data.my_data(self.services, who))
 
     async def _forget_me(self, activity: Activity, lookup: Lookup | None) -> render.Card:
         """The confirmed `forget me`. A click again finds nobody left, and says so."""

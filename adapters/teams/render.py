@@ -23,7 +23,8 @@ from bot.domain.scales import Scale
 from bot.domain.texts import alert_title_key, anonymity_notice, question_for, text
 from bot.flows.interactions.forgetting_me import ForgetQuestion
 from bot.flows.interactions.my_data import MyDataView
-from bot.flows.interactions.views import PromptView
+from bot.flows.interactions.my_ratings import TREND_WEEKS
+from bot.flows.interactions.views import Home, PromptView
 
 Card = dict[str, Any]
 
@@ -32,7 +33,7 @@ MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 RATE, COMMENT, OPTOUT, CLAIM, RESOLVE = "rate", "comment", "optout", "claim", "resolve"
-FORGETME = "forgetme"
+FORGETME, OPTIN, MYDATA = "forgetme", "optin", "mydata"
 JSON_DATA_URI = "data:application/json;base64,"
 COMMENT_INPUT, NOTE_INPUT = "comment", "note"
 MAX_COMMENT, MAX_NOTE = 2000, 500
@@ -349,3 +350,38 @@ def my_data_card(view: MyDataView) -> Card:
     if card_bytes(shown) > MAX_CARD_BYTES:
         return card(text_block(notice(text("mydata.too_big", view.locale))))
     return shown
+
+
+def home_card(home: Home) -> Card:
+    """`my ratings`: Slack's App Home as a card, with the same switch and privacy actions.
+
+    Forget me opens its question inside the card first: nothing is erased until the
+    person clicks the confirmation, as after a typed `forget me`.
+    """
+    locale, opted_out = home.locale, home.person.opted_out
+    blocks = [text_block(say("home.title", locale), size="Medium", weight="Bolder")]
+    if not home.ratings:
+        blocks.append(text_block(say("home.none", locale)))
+    for item in home.ratings:
+        blocks.append(text_block(say(
+            "home.rated", locale, team=item.team_display_name,
+            score=score_label(item.scale, item.score), trusted={"date": card_date(item.rated_at)},
+        ), spacing="Small"))
+    blocks.append(text_block(say("home.not_asked" if opted_out else "home.asked", locale)))
+    blocks.append(text_block(say("home.privacy", locale)))
+    if home.teams is not None:
+        blocks.append(text_block(say("home.teams", locale, weeks=TREND_WEEKS),
+                                 size="Medium", weight="Bolder", separator=True))
+        blocks.extend(text_block(
+            say("home.team", locale, team=line.display_name, score=line.score, n=line.n,
+                trend=line.trend) + "\n\n" + say("home.follow_ups", locale,
+                                                  count=line.open_follow_ups),
+            spacing="Small") for line in home.teams)
+    switch = action(OPTIN if opted_out else OPTOUT,
+                    text("home.optin" if opted_out else "home.optout", locale), {})
+    confirm = card(text_block(say("forgetme.ask", locale)), actions=[
+        action(FORGETME, text("forgetme.confirm", locale), {}, style="destructive")])
+    forget = {"type": "Action.ShowCard", "title": plain(text("forgetme.button", locale)),
+              "card": confirm}
+    return card(*blocks, actions=[switch, action(MYDATA, text("mydata.button", locale), {}),
+                                  forget])

@@ -135,6 +135,13 @@ class ForgetMe(Command):
     admin_only: ClassVar[bool] = False
 
 
+@dataclass(frozen=True, slots=True)
+class MyRatings(Command):
+    """Anyone, in Teams: their own page (Slack has the App Home for it)."""
+
+    admin_only: ClassVar[bool] = False
+
+
 USAGE: dict[str, str] = {
     "help": "help — this list",
     "stats": "stats [team] [weeks] — scores over the last weeks (default 4)",
@@ -273,9 +280,12 @@ def _forget(args: list[str], rest: str) -> Command:
 
 
 def _my(args: list[str], rest: str) -> Command:
-    if [arg.lower() for arg in args] == ["data"]:
+    words = [arg.lower() for arg in args]
+    if words == ["data"]:
         return MyData()
-    raise _Usage("Say `my data`.")
+    if words == ["ratings"]:
+        return MyRatings()
+    raise _Usage("Say `my data` or `my ratings`.")
 
 
 _PARSERS: dict[str, _Parser] = {
@@ -291,6 +301,6 @@ _PARSERS: dict[str, _Parser] = {
     "export": _no_args(Export()),
     "forget": _forget,
     "my-data": _no_args(MyData()),
-    "my": _my,  # Teams' "my data"
+    "my": _my,  # Teams' "my data" and "my ratings"
     "forget-me": _no_args(ForgetMe()),
 }

@@ -157,6 +157,10 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "Ask me that in our personal chat: your data is for you alone.",
         "Vraag me dat in onze persoonlijke chat: je gegevens zijn alleen voor jou.",
     ),
+    "myratings.personal": (
+        "Ask me that in our personal chat: your ratings are for you alone.",
+        "Vraag me dat in onze persoonlijke chat: je beoordelingen zijn alleen voor jou.",
+    ),
     "forgetme.button": ("Forget me", "Vergeet mij"),
     "forgetme.ask": (
         "Erase who you are from ratebot? Your ratings stay as numbers without your name, and "

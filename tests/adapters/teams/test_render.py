@@ -11,10 +11,12 @@ import pytest
 
 from adapters.teams import render
 from adapters.teams.escape import escape, say, teams_markdown
+from bot.domain.answers import RatedItem
 from bot.domain.messages import DetractorAlert, PromptUpdate, RatingPrompt
 from bot.domain.model import Anonymity, Person
 from bot.domain.scales import Scale
 from bot.domain.texts import text
+from bot.flows.interactions.views import Home, TeamLine
 
 HOSTILE = "[win](https://evil.example) **big** ${user.secret} {{DATE(2020-01-01T00:00:00Z)}}"
 
@@ -175,3 +177,51 @@ def test_notices_show_the_catalogue_markup_as_teams_bold_not_literally() -> None
     optout = render.notice_card(text("optout.done", "nl").replace("/ratings", "ratings"))
     assert all_text(optout).endswith("Gebruik **ratings optin**.")
     assert "\\" not in all_text(optout) and "`" not in all_text(optout)
+
+
+def home(*, opted_out: bool = False, locale: str = "en", teams: list[TeamLine] | None = None,
+         ratings: list[RatedItem] | None = None) -> Home:
+    jan = Person(id=1, email="jan@example.com", opted_out=opted_out)
+    rated = [RatedItem("Service Desk", Scale.NPS, 9, datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+                       has_comment=False)]
+    return Home(jan, rated if ratings is None else ratings, teams, locale)
+
+
+def test_home_card_lists_the_ratings_and_offers_the_switch_my_data_and_forget_me() -> None:
+    card = render.home_card(home())
+    shown = all_text(card)
+    assert text("home.title", "en") in shown
+    assert "Service Desk: **9** on {{DATE(2026-11-30T09:00:00Z, SHORT)}}" in shown
+    assert text("home.asked", "en") in shown
+    optout, mydata, forget = card["actions"]
+    assert (optout["verb"], optout["title"]) == (render.OPTOUT, text("home.optout", "en"))
+    assert (mydata["verb"], mydata["title"]) == (render.MYDATA, text("mydata.button", "en"))
+    # Forget me asks first: its button only opens the question, the erasure is inside.
+    assert forget["type"] == "Action.ShowCard"
+    assert forget["title"] == text("forgetme.button", "en")
+    [confirm] = forget["card"]["actions"]
+    assert (confirm["verb"], confirm["style"]) == (render.FORGETME, "destructive")
+    assert all_text(forget["card"]) == say("forgetme.ask", "en")
+    assert "Teams (last" not in shown  # no admin
+
+
+def test_home_card_for_someone_opted_out_offers_to_ask_again_in_dutch() -> None:
+    card = render.home_card(home(opted_out=True, locale="nl", ratings=[]))
+    shown = all_text(card)
+    assert text("home.none", "nl") in shown
+    assert text("home.not_asked", "nl") in shown
+    assert card["actions"][0]["verb"] == render.OPTIN
+    assert card["actions"][0]["title"] == text("home.optin", "nl")
+
+
+def test_home_card_escapes_team_names_and_shows_an_admin_the_teams() -> None:
+    line = TeamLine(HOSTILE, "NPS +40", 12, "▁▃▅", 2)
+    hostile = RatedItem(HOSTILE, Scale.THUMBS, 1, datetime(2026, 11, 30, tzinfo=UTC),
+                        has_comment=True)
+    card = render.home_card(home(teams=[line], ratings=[hostile]))
+    shown = all_text(card)
+    assert escape(HOSTILE) in shown
+    assert "](https://evil" not in shown and "${user" not in shown
+    assert "{{DATE(2020" not in shown
+    assert "👍" in shown and "(n = 12)" in shown and "▁▃▅" in shown
+    assert text("home.follow_ups", "en", count=2) in shown
