@@ -21,6 +21,7 @@ from bot.domain.decisions import AskingFacts
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
 from storage.base import StoreBase, insert_on
+from storage.erased import opt_out_the_erased
 from storage.erasure import with_erased_opt_outs
 from storage.lookups import (
     ASKED,
@@ -94,8 +95,11 @@ class AskingFactsQueries(StoreBase):
     ) -> list[Person | None]:
         async with self._write() as connection:
             known = await _Known.read(connection, [identity for identity, _ in identities])
-            await known.insert_new(connection, identities)
-            return [await known.resolve(connection, who, at) for who, at in identities]
+            await known.insert_new(connection, identities, self.erasure_key)
+            return [
+                await known.resolve(connection, who, at, self.erasure_key)
+                for who, at in identities
+            ]
 
     async def asking_facts(
         self, *, team_ids: Collection[int], person_ids: Collection[int],
@@ -144,7 +148,8 @@ class _Known:
         return None
 
     async def insert_new(
-        self, connection: AsyncConnection, identities: Iterable[tuple[PersonIdentity, datetime]]
+        self, connection: AsyncConnection, identities: Iterable[tuple[PersonIdentity, datetime]],
+        erasure_key: str,
     ) -> None:
         """Insert, in one statement, everyone the read did not find (as of when named)."""
         rows: dict[tuple[str | None, ...], dict[str, object]] = {}
@@ -160,11 +165,13 @@ class _Known:
         if not rows:
             return
         inserted = await connection.execute(_INSERT_PEOPLE(connection), list(rows.values()))
-        for row in sorted(inserted.all(), key=lambda row: row.id):
-            self.remember(person_from(row))
+        created = [person_from(row) for row in sorted(inserted.all(), key=lambda row: row.id)]
+        for person in await opt_out_the_erased(connection, created, erasure_key):
+            self.remember(person)
 
     async def resolve(
-        self, connection: AsyncConnection, identity: PersonIdentity, at: datetime
+        self, connection: AsyncConnection, identity: PersonIdentity, at: datetime,
+        erasure_key: str,
     ) -> Person | None:
         """The stored person for `identity`, as `lookups.upsert_person` leaves them."""
         if not has_identity(identity):
@@ -173,7 +180,7 @@ class _Known:
         found = self.match(given)
         if found is not None and not _would_change(found, given):
             return found
-        person = await upsert_person(connection, identity, at)
+        person = await upsert_person(connection, identity, at, erasure_key=erasure_key)
         self.remember(person)
         return person
 

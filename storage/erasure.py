@@ -9,10 +9,8 @@ email); else one generated once and kept in the database (`stored_keys`).
 from __future__ import annotations
 
 import dataclasses
-import secrets
-from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, overload
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +27,13 @@ from bot.domain.personal_data import (
     erasure_markers,
 )
 from storage.base import StoreBase, insert_for
+from storage.erased import (
+    drop_erased_opt_outs,
+    erased_opt_outs,
+    erasure_key,
+    identity_of,
+    known_markers,
+)
 from storage.lookups import write_audit
 from storage.people import scrub_pending, unlink_person
 from storage.schema import (
@@ -36,27 +41,12 @@ from storage.schema import (
     agents,
     conversations,
     follow_ups,
-    metadata,
     people,
     prompts,
     ratings,
     teams,
 )
 
-erased_opt_outs = sa.Table(
-    "erased_opt_outs",
-    metadata,
-    sa.Column("marker", sa.String(64), primary_key=True),
-)
-
-stored_keys = sa.Table(
-    "stored_keys",
-    metadata,
-    sa.Column("name", sa.String(32), primary_key=True),
-    sa.Column("value", sa.String(128), nullable=False),
-)
-
-ERASURE_KEY = "erasure"
 # Who the audit log says did it: the person themselves, not named.
 SELF = "the person themselves"
 
@@ -69,7 +59,7 @@ class ErasureQueries(StoreBase):
             )).first()
             if row is None or row.forgotten_at is not None:
                 return None
-            erased_before = await _erased_before(connection, _identity(row), self.erasure_key)
+            erased_before = await _erased_before(connection, identity_of(row), self.erasure_key)
             return PersonalData(
                 email=row.email, display_name=row.display_name, locale=row.locale,
                 timezone=row.timezone, slack_user_id=row.slack_user_id,
@@ -90,8 +80,8 @@ class ErasureQueries(StoreBase):
             )).first()
             if row is None or row.forgotten_at is not None:
                 raise NotFound("You are not known to ratebot: there is nothing to forget.")
-            who = _identity(row)
-            key = await _key(connection, self.erasure_key)
+            who = identity_of(row)
+            key = await erasure_key(connection, self.erasure_key)
             await connection.execute(
                 insert_for(connection, erased_opt_outs)
                 .on_conflict_do_nothing(index_elements=[erased_opt_outs.c.marker]),
@@ -103,6 +93,14 @@ class ErasureQueries(StoreBase):
                               detail={})
             return kept
 
+    async def keep_own_choice(self, person_id: int) -> None:
+        async with self._write() as connection:
+            row = (await connection.execute(
+                sa.select(people).where(people.c.id == person_id)
+            )).first()
+            if row is not None:
+                await drop_erased_opt_outs(connection, identity_of(row), self.erasure_key)
+
 
 async def with_erased_opt_outs(
     connection: AsyncConnection, facts: AskingFacts, configured_key: str
@@ -110,14 +108,14 @@ async def with_erased_opt_outs(
     """`facts` with everyone who once erased themselves shown as opted out to the rules."""
     if not facts.people:
         return facts
-    key = await _key(connection, configured_key, create=False)
+    key = await erasure_key(connection, configured_key, create=False)
     if key is None:
         return facts  # no key was ever needed: nobody has erased themselves
     markers = {
-        person_id: erasure_markers(key, _identity(person))
+        person_id: erasure_markers(key, identity_of(person))
         for person_id, person in facts.people.items()
     }
-    found = await _known_markers(connection, (m for each in markers.values() for m in each))
+    found = await known_markers(connection, (m for each in markers.values() for m in each))
     if not found:
         return facts
     marked = {
@@ -131,50 +129,8 @@ async def with_erased_opt_outs(
 async def _erased_before(
     connection: AsyncConnection, who: PersonIdentity, configured_key: str
 ) -> bool:
-    key = await _key(connection, configured_key, create=False)
-    return key is not None and bool(await _known_markers(connection, erasure_markers(key, who)))
-
-
-async def _known_markers(connection: AsyncConnection, markers: Iterable[str]) -> set[str]:
-    wanted = sorted(set(markers))
-    if not wanted:
-        return set()
-    found = await connection.execute(
-        sa.select(erased_opt_outs.c.marker).where(erased_opt_outs.c.marker.in_(wanted))
-    )
-    return set(found.scalars())
-
-
-@overload
-async def _key(connection: AsyncConnection, configured: str) -> bytes: ...
-@overload
-async def _key(connection: AsyncConnection, configured: str, *, create: bool) -> bytes | None: ...
-
-
-async def _key(connection: AsyncConnection, configured: str, *, create: bool = True
-               ) -> bytes | None:
-    """The configured key, else the one stored in the database, made when `create`."""
-    if configured:
-        return configured.encode()
-    query = sa.select(stored_keys.c.value).where(stored_keys.c.name == ERASURE_KEY)
-    stored = (await connection.execute(query)).scalar()
-    if stored is None and not create:
-        return None
-    if stored is None:
-        await connection.execute(
-            insert_for(connection, stored_keys)
-            .values(name=ERASURE_KEY, value=secrets.token_hex(32))
-            .on_conflict_do_nothing(index_elements=[stored_keys.c.name])
-        )
-        stored = (await connection.execute(query)).scalar_one()  # another writer's, if first
-    return bytes.fromhex(str(stored))
-
-
-def _identity(row: Any) -> PersonIdentity:
-    return PersonIdentity(
-        email=row.email, slack_user_id=row.slack_user_id, teams_user_id=row.teams_user_id,
-        teams_aad_object_id=row.teams_aad_object_id,
-    )
+    key = await erasure_key(connection, configured_key, create=False)
+    return key is not None and bool(await known_markers(connection, erasure_markers(key, who)))
 
 
 async def _agent_of(connection: AsyncConnection, person_id: int) -> list[str]:

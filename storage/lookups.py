@@ -14,6 +14,7 @@ from bot.domain.errors import UnknownTeam
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, PromptStatus, Team
 from storage.base import insert_for, normalize_email
+from storage.erased import opt_out_the_erased
 from storage.prepared import prepared
 from storage.rows import person_from, team_from
 from storage.schema import (
@@ -168,9 +169,13 @@ def given_values(identity: PersonIdentity) -> dict[str, str | None]:
 
 
 async def upsert_person(
-    connection: AsyncConnection, identity: PersonIdentity, at: datetime
+    connection: AsyncConnection, identity: PersonIdentity, at: datetime, *, erasure_key: str
 ) -> Person:
-    """Find the person by any id and fill the gaps, or insert them."""
+    """Find the person by any id and fill the gaps, or insert them.
+
+    A person inserted under ids someone erased with their opt-out is stored opted out;
+    `erasure_key` is the configured key those ids were hashed with ("" for the stored one).
+    """
     given = given_values(identity)
     row = await match_person(connection, identity)
     if row is None:
@@ -183,7 +188,8 @@ async def upsert_person(
         )
         new = inserted.first()
         if new is not None:
-            return person_from(new)
+            [person] = await opt_out_the_erased(connection, [person_from(new)], erasure_key)
+            return person
         row = await match_person(connection, identity)
         if row is None:
             raise RuntimeError("a person vanished while being stored")

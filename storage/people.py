@@ -35,7 +35,9 @@ class PeopleQueries(StoreBase):
     async def upsert_person(self, identity: PersonIdentity) -> Person:
         async with self._write() as connection:
             # The protocol carries no time here; a person's created_at is bookkeeping only.
-            return await upsert_person(connection, identity, datetime.now(UTC))
+            return await upsert_person(
+                connection, identity, datetime.now(UTC), erasure_key=self.erasure_key
+            )
 
     async def find_person(
         self,
@@ -105,7 +107,7 @@ class PeopleQueries(StoreBase):
     ) -> Person:
         async with self._write() as connection:
             team_id = (await team_row(connection, team)).id
-            person = await upsert_person(connection, identity, at)
+            person = await upsert_person(connection, identity, at, erasure_key=self.erasure_key)
             await connection.execute(
                 insert_for(connection, agents)
                 .values(team_id=team_id, person_id=person.id)

@@ -13,10 +13,12 @@ from bot.domain.errors import NotFound
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import PromptStatus, SkipReason
 from bot.flows.settling import close_conversation
-from storage.erasure import SELF, erased_opt_outs, stored_keys
+from storage.erased import erased_opt_outs, stored_keys
+from storage.erasure import SELF
 from storage.store import SqlStore
 from tests.contract.support import JAN, T0, answer, answered, closed, sent_prompt, team
 
+KLAAS = "klaas@example.com"
 DECIDE = asking_rules.decider(14, random.Random(1))
 
 
@@ -69,8 +71,11 @@ async def test_a_configured_key_keeps_nothing_in_the_database_and_must_stay_the_
     await team(store)
     store.erasure_key = "the anonymity key"
     await forget_jan(store)
+    klaas = await store.upsert_person(PersonIdentity(email=KLAAS))
+    await store.forget_self(klaas.id, at=T0)
     async with store.engine.connect() as connection:
         assert (await connection.execute(sa.select(stored_keys))).all() == []
     assert await decision(store, "T-2", JAN) == (PromptStatus.SKIPPED, SkipReason.OPTED_OUT)
+    # Jan is now stored opted out; Klaas has not come back, so only hashes know him.
     store.erasure_key = "another key"  # a changed key no longer recognises them
-    assert await decision(store, "T-3", JAN) == (PromptStatus.PENDING, None)
+    assert await decision(store, "T-3", KLAAS) == (PromptStatus.PENDING, None)

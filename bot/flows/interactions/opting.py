@@ -17,5 +17,8 @@ async def opt(
         person = await tx.upsert_person(who)
         if not replay:
             person = await tx.set_opted_out(person.id, opted_out, at=services.clock.now())
+            if not opted_out:
+                # Their own choice now wins over the opt-out kept from an earlier `forget me`.
+                await tx.keep_own_choice(person.id)
     locale = reader_locale(services, who, person)
     return OptView(person, text("optout.done" if opted_out else "optin.done", locale), locale)

@@ -13,7 +13,10 @@ from bot.domain.platform_refs import TeamsConversation
 class People(Protocol):
     """People, agents, opt-outs, forgetting; the platform conversation references kept for them."""
 
-    async def upsert_person(self, identity: PersonIdentity) -> Person: ...
+    async def upsert_person(self, identity: PersonIdentity) -> Person:
+        """Find the person by any id and fill the gaps, or insert them: opted out when
+        inserted under ids someone erased themselves with (see `forget_self`)."""
+        ...
 
     async def find_person(
         self,

@@ -26,3 +26,8 @@ class PersonalRecords(Protocol):
         person is unknown or already forgotten.
         """
         ...
+
+    async def keep_own_choice(self, person_id: int) -> None:
+        """Drop the keyed hashes of the person's ids, so their own later choice (an opt-in)
+        wins over the opt-out kept from an earlier `forget_self`."""
+        ...
