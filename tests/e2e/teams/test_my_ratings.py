@@ -83,3 +83,16 @@ async def test_in_a_channel_my_ratings_says_to_ask_in_private(bot: TeamsBotUnder
     [reply] = bot.teams.connector.of("reply")
     assert "personal chat" in reply.body["text"]
     assert not reply.body.get("attachments")
+
+
+async def test_a_client_without_universal_actions_opts_in_through_the_fallback(
+    bot: TeamsBotUnderTest,
+) -> None:
+    store = bot.services.store
+    await rated(bot, 9)
+    await bot.teams.execute(JAN, button(await said(bot, "my ratings"), verb="optout"))
+    card = await said(bot, "my ratings")
+    status, _ = await bot.teams.submit(JAN, button(card, verb="optin"), reply_to="1000")
+    assert status == 200
+    jan = await store.find_person(email=JAN.email)
+    assert jan is not None and not jan.opted_out
