@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -30,17 +30,15 @@ class TtlCache(Generic[V]):
         self._now = now
         self._entries: OrderedDict[str, tuple[float, V]] = OrderedDict()
 
-    def get(self, key: str) -> tuple[bool, V | None]:
-        """(True, value) when `key` is held and fresh, else (False, None)."""
+    async def fetch(self, key: str, load: Callable[[], Awaitable[V]]) -> V:
+        """The fresh value held for `key`, else what `load()` returns, kept for next time."""
         entry = self._entries.get(key)
-        if entry is None:
-            return False, None
-        stored_at, value = entry
-        if self._now() - stored_at >= self._ttl:
-            del self._entries[key]
-            return False, None
-        self._entries.move_to_end(key)
-        return True, value
+        if entry is not None and self._now() - entry[0] < self._ttl:
+            self._entries.move_to_end(key)
+            return entry[1]
+        loaded = await load()
+        self.put(key, loaded)
+        return loaded
 
     def put(self, key: str, value: V) -> None:
         self._entries[key] = (self._now(), value)

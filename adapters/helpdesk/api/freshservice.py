@@ -72,9 +72,9 @@ class FreshserviceApi:
         return (await self._agent(person_id))[0]
 
     async def _agent(self, agent_id: str) -> tuple[str | None, str | None]:
-        found, agent = self._agents.get(agent_id)
-        if found and agent is not None:
-            return agent
+        return await self._agents.fetch(agent_id, lambda: self._load_agent(agent_id))
+
+    async def _load_agent(self, agent_id: str) -> tuple[str | None, str | None]:
         body = await self._client.get_json(
             f"/api/v2/agents/{int(agent_id)}", patience=LOOKUP_PATIENCE_SECONDS
         )
@@ -84,19 +84,17 @@ class FreshserviceApi:
             str(part) for part in (record.get("first_name"), record.get("last_name")) if part
         )
         agent = (_text(record.get("email")), name or None)
-        self._agents.put(agent_id, agent)
         return agent
 
     async def group_name(self, group_id: str) -> str | None:
-        found, name = self._groups.get(group_id)
-        if found:
-            return name
+        return await self._groups.fetch(group_id, lambda: self._load_group_name(group_id))
+
+    async def _load_group_name(self, group_id: str) -> str | None:
         body = await self._client.get_json(
             f"/api/v2/groups/{int(group_id)}", patience=LOOKUP_PATIENCE_SECONDS
         )
         group = body.get("group") if isinstance(body, Mapping) else None
         name = _text(group.get("name")) if isinstance(group, Mapping) else None
-        self._groups.put(group_id, name)
         return name
 
     def checkpoint_at(self, since: datetime) -> str:

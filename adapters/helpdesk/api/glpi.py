@@ -94,9 +94,9 @@ class GlpiApi:
         return (await self._person(person_id))[0]
 
     async def _person(self, person_id: str) -> tuple[str | None, str | None]:
-        found, person = self._emails.get(person_id)
-        if found and person is not None:
-            return person
+        return await self._emails.fetch(person_id, lambda: self._load_person(person_id))
+
+    async def _load_person(self, person_id: str) -> tuple[str | None, str | None]:
         emails = await self._get(f"/User/{int(person_id)}/UserEmail") or []
         ranked = sorted((e for e in emails if isinstance(e, Mapping)),
                         key=lambda e: not e.get("is_default"))
@@ -104,16 +104,14 @@ class GlpiApi:
         user = await self._get(f"/User/{int(person_id)}") or {}
         shown = " ".join(str(user[k]) for k in ("firstname", "realname") if user.get(k))
         person = (email, shown or (str(user["name"]) if user.get("name") else None))
-        self._emails.put(person_id, person)
         return person
 
     async def group_name(self, group_id: str) -> str | None:
-        found, name = self._groups.get(group_id)
-        if found:
-            return name
+        return await self._groups.fetch(group_id, lambda: self._load_group_name(group_id))
+
+    async def _load_group_name(self, group_id: str) -> str | None:
         group = await self._get(f"/Group/{int(group_id)}") or {}
         name = str(group["name"]) if isinstance(group, Mapping) and group.get("name") else None
-        self._groups.put(group_id, name)
         return name
 
     def checkpoint_at(self, since: datetime) -> str:

@@ -78,9 +78,9 @@ class JiraApi:
         await self._client.aclose()
 
     async def person_email(self, person_id: str) -> str | None:
-        found, email = self._emails.get(person_id)
-        if found:
-            return email
+        return await self._emails.fetch(person_id, lambda: self._load_email(person_id))
+
+    async def _load_email(self, person_id: str) -> str | None:
         if self._cloud:
             path, params = "/rest/api/3/user", {"accountId": person_id}
         else:
@@ -89,7 +89,6 @@ class JiraApi:
         # Cloud leaves `emailAddress` out (or empty) when the profile hides it.
         raw = user.get("emailAddress") if isinstance(user, Mapping) else None
         email = raw if isinstance(raw, str) and raw else None
-        self._emails.put(person_id, email)
         return email
 
     async def group_name(self, group_id: str) -> str | None:

@@ -85,16 +85,15 @@ class ServiceNowApi:
         return await self._field(f"/api/now/table/sys_user_group/{group_id}", "name")
 
     async def _field(self, path: str, name: str) -> str | None:
-        found, value = self._names.get(path)
-        if found:
-            return value
+        return await self._names.fetch(path, lambda: self._load_field(path, name))
+
+    async def _load_field(self, path: str, name: str) -> str | None:
         body = await self._client.get_json(
             path, {"sysparm_fields": name}, patience=LOOKUP_PATIENCE_SECONDS
         )
         record = body.get("result") if isinstance(body, Mapping) else None
         raw = record.get(name) if isinstance(record, Mapping) else None
         value = raw if isinstance(raw, str) and raw else None
-        self._names.put(path, value)
         return value
 
     def checkpoint_at(self, since: datetime) -> str:

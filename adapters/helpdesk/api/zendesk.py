@@ -63,28 +63,26 @@ class ZendeskApi:
         return (await self._person(person_id))[0]
 
     async def _person(self, person_id: str) -> tuple[str | None, str | None]:
-        found, person = self._people.get(person_id)
-        if found and person is not None:
-            return person
+        return await self._people.fetch(person_id, lambda: self._load_person(person_id))
+
+    async def _load_person(self, person_id: str) -> tuple[str | None, str | None]:
         body = await self._client.get_json(
             f"/api/v2/users/{int(person_id)}.json", patience=LOOKUP_PATIENCE_SECONDS
         )
         user = body.get("user") if isinstance(body, Mapping) else None
         user = user if isinstance(user, Mapping) else {}
         person = (_text(user.get("email")), _text(user.get("name")))
-        self._people.put(person_id, person)
         return person
 
     async def group_name(self, group_id: str) -> str | None:
-        found, name = self._groups.get(group_id)
-        if found:
-            return name
+        return await self._groups.fetch(group_id, lambda: self._load_group_name(group_id))
+
+    async def _load_group_name(self, group_id: str) -> str | None:
         body = await self._client.get_json(
             f"/api/v2/groups/{int(group_id)}.json", patience=LOOKUP_PATIENCE_SECONDS
         )
         group = body.get("group") if isinstance(body, Mapping) else None
         name = _text(group.get("name")) if isinstance(group, Mapping) else None
-        self._groups.put(group_id, name)
         return name
 
     def checkpoint_at(self, since: datetime) -> str:
