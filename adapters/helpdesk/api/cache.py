@@ -30,15 +30,31 @@ class TtlCache(Generic[V]):
         self._now = now
         self._entries: OrderedDict[str, tuple[float, V]] = OrderedDict()
 
+    def get(self, key: str) -> tuple[bool, V | None]:
+        """(True, value) when `key` is held and fresh, else (False, None)."""
+        entry = self._fresh(key)
+        return (False, None) if entry is None else (True, entry[1])
+
     async def fetch(self, key: str, load: Callable[[], Awaitable[V]]) -> V:
         """The fresh value held for `key`, else what `load()` returns, kept for next time."""
-        entry = self._entries.get(key)
-        if entry is not None and self._now() - entry[0] < self._ttl:
-            self._entries.move_to_end(key)
+        entry = self._fresh(key)
+        if entry is not None:
             return entry[1]
         loaded = await load()
         self.put(key, loaded)
         return loaded
+
+    def _fresh(self, key: str) -> tuple[float, V] | None:
+        """The entry for `key` if it is still fresh (now the most recently used); a stale
+        one is dropped."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if self._now() - entry[0] >= self._ttl:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return entry
 
     def put(self, key: str, value: V) -> None:
         self._entries[key] = (self._now(), value)
