@@ -20,6 +20,7 @@ from adapters.slack.app import mount as mount_slack
 from adapters.teams.app import teams_routes
 from app.bootstrap import Ratebot, build
 from app.logs import configure_logging
+from app.pages import PRIVACY_PATH, TERMS_PATH, privacy_page, terms_page
 from app.platforms import (
     api_configs,
     check_bind,
@@ -76,6 +77,9 @@ def build_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    # The Teams app's privacy and terms links point here (`ratebot teams-package`).
+    app.router.add_get(PRIVACY_PATH, privacy)
+    app.router.add_get(TERMS_PATH, terms)
     app.router.add_post("/webhooks/{source}", webhooks.handle)
     if teams_enabled(ratebot.settings):
         app.router.add_routes(teams_routes(teams_config(ratebot.settings), services))
@@ -104,6 +108,15 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     metrics = request.app[RATEBOT].metrics
     return web.Response(body=metrics.render(), headers={"Content-Type": metrics.content_type})
+
+
+async def privacy(request: web.Request) -> web.Response:
+    return web.Response(text=privacy_page(request.app[RATEBOT].settings),
+                        content_type="text/html")
+
+
+async def terms(request: web.Request) -> web.Response:
+    return web.Response(text=terms_page(), content_type="text/html")
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:

@@ -54,17 +54,41 @@ def teams_package(
     out: Annotated[Path, typer.Option(help="Where to write the zip.")] = Path("ratebot-teams.zip"),
     name: Annotated[str, typer.Option(help="The app's name in Teams.")] = "ratebot",
     domain: Annotated[str | None, typer.Option(help="Public host name of /api/messages.")] = None,
+    version: Annotated[str | None, typer.Option(
+        "--version", help="The app's version, three numbers like 1.4.0 (raise it for every "
+        "new package); ratebot's own version by default.")] = None,
+    privacy_url: Annotated[str | None, typer.Option(
+        help="Your organisation's privacy page; by default the one ratebot serves at "
+        "https://DOMAIN/privacy.")] = None,
+    terms_url: Annotated[str | None, typer.Option(
+        help="Your organisation's terms of use; by default the page ratebot serves at "
+        "https://DOMAIN/terms.")] = None,
 ) -> None:
     """Build the Teams app package (manifest.json and icons) to upload in Teams."""
-    from adapters.teams.package import write_package
+    from adapters.teams.package import app_version, manifest, write_package
 
     try:
-        written = write_package(out, app_id, name=name, domain=domain)
+        installed = app_version(installed_version()) if version is None else version
+        app = manifest(app_id, version=installed, name=name,
+                       domain=domain, privacy_url=privacy_url, terms_url=terms_url)
     except ValueError as problem:
         raise fail(str(problem), USAGE) from None
+    try:
+        written = write_package(out, app)
     except OSError as problem:
         raise fail(f"Cannot write {out}: {problem.strerror or problem}.", FAILED) from None
-    say(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app).")
+    say(f"Wrote {written} (version {app['version']}): upload it in Teams (Apps > Manage your "
+        "apps > Upload an app).")
+
+
+def installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ratebot")
+    except PackageNotFoundError:
+        raise fail("ratebot is not installed, so its version is unknown: pass --version.",
+                   USAGE) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -12,8 +12,18 @@ from typing import Any
 
 import pytest
 
-from adapters.teams.package import CLOSE_TITLE, main, manifest, write_package
+from adapters.teams.package import (
+    CLOSE_TITLE,
+    PROJECT_PRIVACY,
+    PROJECT_TERMS,
+    app_version,
+    commands,
+    manifest,
+    write_package,
+)
+from bot.domain.commands import USAGE, ShowHelp, parse
 
+ROOT = Path(__file__).resolve().parents[3]
 APP_ID = "8d88f59b-ae61-4300-bec0-caace7d28446"
 REQUIRED = ("manifestVersion", "version", "id", "developer", "name", "description", "icons",
             "accentColor")
@@ -47,8 +57,8 @@ def decode_png(data: bytes) -> tuple[int, int, list[list[tuple[int, ...]]]]:
 
 @pytest.fixture
 def package(tmp_path: Path) -> dict[str, bytes]:
-    out = write_package(tmp_path / "ratebot-teams.zip", APP_ID, name="Ratebot IT",
-                        domain="ratebot.example.com")
+    app = manifest(APP_ID, version="2.3.4", name="Ratebot IT", domain="ratebot.example.com")
+    out = write_package(tmp_path / "ratebot-teams.zip", app)
     with zipfile.ZipFile(out) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
 
@@ -57,6 +67,9 @@ def test_the_package_holds_the_manifest_and_both_icons_at_its_root(
     package: dict[str, bytes],
 ) -> None:
     assert sorted(package) == ["color.png", "manifest.json", "outline.png"]
+    # UTF-8 JSON without a byte order mark, as Teams reads it.
+    assert not package["manifest.json"].startswith(b"\xef\xbb\xbf")
+    json.loads(package["manifest.json"].decode("utf-8"))
 
 
 def test_the_manifest_has_every_required_field(package: dict[str, bytes]) -> None:
@@ -65,36 +78,86 @@ def test_the_manifest_has_every_required_field(package: dict[str, bytes]) -> Non
         assert found.get(field), field
     version = found["manifestVersion"]
     assert found["$schema"].endswith(f"/v{version}/MicrosoftTeams.schema.json")
-    assert re.fullmatch(r"\d+\.\d+\.\d+", found["version"])
+    assert found["version"] == "2.3.4"
     assert found["id"] == APP_ID
-    for key in ("name", "websiteUrl", "privacyUrl", "termsOfUseUrl"):
-        assert found["developer"][key]
-    assert all(found["developer"][k].startswith("https://")
-               for k in ("websiteUrl", "privacyUrl", "termsOfUseUrl"))
+    assert found["developer"]["name"] and len(found["developer"]["name"]) <= 32
+    assert found["developer"] == {
+        "name": "ratebot",
+        "websiteUrl": "https://ratebot.example.com",
+        # The pages `ratebot serve` answers (tests/e2e/test_pages.py fetches them).
+        "privacyUrl": "https://ratebot.example.com/privacy",
+        "termsOfUseUrl": "https://ratebot.example.com/terms",
+    }
     assert found["name"]["short"] == "Ratebot IT" and len(found["name"]["short"]) <= 30
+    assert len(found["name"]["full"]) <= 100
     assert len(found["description"]["short"]) <= 80
     assert len(found["description"]["full"]) <= 4000
     assert found["icons"] == {"color": "color.png", "outline": "outline.png"}
     assert re.fullmatch(r"#[0-9A-Fa-f]{6}", found["accentColor"])
     assert found["validDomains"] == ["ratebot.example.com"]
+    assert set(found["permissions"]) <= {"identity", "messageTeamMembers"}
 
 
-def test_the_bot_commands_and_message_action(package: dict[str, bytes]) -> None:
+def test_each_scope_has_one_list_of_at_most_ten_commands_each_with_its_usage(
+    package: dict[str, bytes],
+) -> None:
     found: dict[str, Any] = json.loads(package["manifest.json"])
     [bot] = found["bots"]
     assert bot["botId"] == APP_ID
     assert bot["scopes"] == ["personal", "team"]
-    [commands] = bot["commandLists"]
-    titles = [c["title"] for c in commands["commands"]]
-    assert "stats" in titles and "optout" in titles and "export" not in titles
-    assert len(titles) <= 10
-    assert all(len(c["title"]) <= 32 and len(c["description"]) <= 128
-               for c in commands["commands"])
+    lists = bot["commandLists"]
+    assert len(lists) <= 3
+    scopes = [scope for listed in lists for scope in listed["scopes"]]
+    assert sorted(scopes) == sorted(bot["scopes"])  # one list per scope, every scope
+    by_scope = {listed["scopes"][0]: listed["commands"] for listed in lists}
+    for scope, entries in by_scope.items():
+        titles = [entry["title"] for entry in entries]
+        assert 0 < len(titles) <= 10 and len(set(titles)) == len(titles), scope
+        for entry in entries:
+            assert 0 < len(entry["title"]) <= 32 and 0 < len(entry["description"]) <= 128
+            # Chosen from the menu, the title is a command the bot knows (some then ask
+            # for their arguments, with the usage the description shows).
+            understood = parse(entry["title"])
+            assert not isinstance(understood, ShowHelp) or understood.unknown is None
+        assert "export" in titles and "stats" in titles and "help" in titles, scope
+    personal = [entry["title"] for entry in by_scope["personal"]]
+    assert personal[:6] == ["help", "my ratings", "my data", "optout", "optin", "forget me"]
+    # Every command of the grammar is offered somewhere, in Teams' spelling.
+    offered = {entry["title"].replace(" ", "-") for entries in by_scope.values()
+               for entry in entries}
+    assert set(USAGE) <= offered
+
+
+def test_a_command_with_arguments_keeps_its_usage_in_the_menu(package: dict[str, bytes]) -> None:
+    found: dict[str, Any] = json.loads(package["manifest.json"])
+    entries = {entry["title"]: entry["description"]
+               for listed in found["bots"][0]["commandLists"] for entry in listed["commands"]}
+    assert entries["stats"] == "stats [team] [weeks] — scores over the last weeks (default 4)"
+    assert entries["agent"].startswith("agent map @user <team> — ")
+    assert "agent unmap @user <team>" in entries["agent"]
+    assert entries["digest"].startswith("digest preview <team> | digest send <team>")
+    assert entries["optout"] == "never ask me for ratings"  # no arguments: the title says it
+    for title, text in entries.items():
+        usage = USAGE.get(title.replace(" ", "-"), "")
+        syntax = usage.split(" — ", 1)[0]
+        if " " in syntax:  # it takes arguments: they are shown
+            assert syntax in text, title
+    # In Teams an export says where to get the file; the menu does not promise one.
+    assert "direct message" not in entries["export"]
+
+
+def test_the_message_action(package: dict[str, bytes]) -> None:
+    found: dict[str, Any] = json.loads(package["manifest.json"])
     [extension] = found["composeExtensions"]
     [action] = extension["commands"]
     assert extension["botId"] == APP_ID
     assert action["type"] == "action" and action["context"] == ["message"]
     assert action["title"] == CLOSE_TITLE
+    assert len(action["id"]) <= 64 and len(action["title"]) <= 32
+    assert len(action["description"]) <= 128
+    for parameter in action["parameters"]:
+        assert len(parameter["name"]) <= 64 and len(parameter["title"]) <= 32
+        assert len(parameter["description"]) <= 128
 
 
 def test_the_icons_have_the_sizes_teams_requires(package: dict[str, bytes]) -> None:
@@ -108,18 +171,50 @@ def test_the_icons_have_the_sizes_teams_requires(package: dict[str, bytes]) -> N
     assert pixels == {(255, 255, 255, 255), (0, 0, 0, 0)}
 
 
+def test_the_organisations_own_pages_replace_the_served_ones() -> None:
+    developer = manifest(APP_ID, version="1.0.0", domain="ratebot.example.com",
+                         privacy_url="https://intranet.example.com/privacy/ratebot",
+                         terms_url="https://intranet.example.com/terms")["developer"]
+    assert developer["privacyUrl"] == "https://intranet.example.com/privacy/ratebot"
+    assert developer["termsOfUseUrl"] == "https://intranet.example.com/terms"
+    assert developer["websiteUrl"] == "https://ratebot.example.com"
+
+
+def test_without_a_domain_the_links_are_the_projects_own_words() -> None:
+    developer = manifest(APP_ID, version="1.0.0")["developer"]
+    assert developer["privacyUrl"] == PROJECT_PRIVACY
+    assert developer["termsOfUseUrl"] == PROJECT_TERMS
+    # The README section the privacy link names, and the licence the terms link names.
+    readme = ROOT.joinpath("README.md").read_text(encoding="utf-8")
+    assert "\n## Your own data\n" in readme and PROJECT_PRIVACY.endswith("#your-own-data")
+    assert ROOT.joinpath("LICENSE").is_file() and PROJECT_TERMS.endswith("/LICENSE")
+
+
+@pytest.mark.parametrize(("installed", "version"), [
+    ("0.1.0", "0.1.0"), ("1.2", "1.2.0"), ("3", "3.0.0"), ("0.2.0.dev3", "0.2.0"),
+    ("2.0.0rc1", "2.0.0"), ("1.02.3", "1.2.3"), ("1.2.3.4", "1.2.3"),
+])
+def test_the_version_follows_the_installed_package(installed: str, version: str) -> None:
+    assert app_version(installed) == version
+    assert manifest(APP_ID, version=app_version(installed))["version"] == version
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.0.0-beta", "v1.0.0", "01.0.0", "1.0.0.0", ""])
+def test_a_version_teams_would_refuse_is_refused(version: str) -> None:
+    with pytest.raises(ValueError, match="three numbers"):
+        manifest(APP_ID, version=version)
+
+
 def test_bad_input_is_refused() -> None:
     with pytest.raises(ValueError, match="GUID"):
-        manifest("not-a-guid")
+        manifest("not-a-guid", version="1.0.0")
     with pytest.raises(ValueError, match="domain"):
-        manifest(APP_ID, domain="https://ratebot.example.com/api")
-
-
-def test_the_command_line_writes_the_zip(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                         ) -> None:
-    out = tmp_path / "out.zip"
-    assert main(["--app-id", APP_ID, "--out", str(out)]) == 0
-    assert zipfile.is_zipfile(out)
-    assert "Wrote" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
-        main(["--app-id", "nope", "--out", str(out)])
+        manifest(APP_ID, version="1.0.0", domain="https://ratebot.example.com/api")
+    for url in ("http://intranet.example.com/privacy", "intranet.example.com/privacy",
+                "https://", "https://x.example.com/" + "a" * 2048):
+        with pytest.raises(ValueError, match="--privacy-url must be an https:// address"):
+            manifest(APP_ID, version="1.0.0", privacy_url=url)
+    with pytest.raises(ValueError, match="--terms-url"):
+        manifest(APP_ID, version="1.0.0", terms_url="ftp://example.com/terms")
+    with pytest.raises(ValueError, match="at most 10"):
+        commands(tuple(USAGE))
