@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli.common import FAILED, USAGE, console, fail, run
+from app.cli.common import FAILED, USAGE, Meter, console, fail, progress, run
 
 if TYPE_CHECKING:
     from app.bootstrap import Ratebot
-    from bot.flows.reconcile import ReconcileReport
+    from bot.domain.events import ConversationClosed
+    from bot.flows.reconcile import ReconcileReport, Route
 
 # What each connectable source needs set; the others have no API connector yet.
 API_SETTINGS = {
@@ -61,8 +62,9 @@ def reconcile(
                 raise fail(f"{name}'s API is not connected: set {API_SETTINGS[name]}.", USAGE)
             route = TeamRouter(bot.services.store, default_team=bot.settings.default_team)
             try:
-                return await run_reconcile(bot.services, api, route, since=start,
-                                           dry_run=dry_run)
+                with progress(f"Reconciling {name}: solved tickets read") as meter:
+                    return await run_reconcile(bot.services, api, counted(route, meter),
+                                               since=start, dry_run=dry_run)
             except HelpdeskApiError as exc:
                 raise fail(str(exc), FAILED) from None
         finally:
@@ -74,6 +76,16 @@ def reconcile(
         raise fail(f"Another ratebot is polling {name} right now; try again in a few minutes.",
                    FAILED)
     _show(report, dry_run)
+
+
+def counted(route: Route, meter: Meter) -> Route:
+    """`route`, stepping `meter` for each close the poll feeds through it (one per ticket)."""
+
+    async def routed(close: ConversationClosed) -> ConversationClosed:
+        meter.step()
+        return await route(close)
+
+    return routed
 
 
 def _moment(text: str) -> datetime:
