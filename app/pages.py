@@ -30,6 +30,8 @@ def privacy_sections(settings: Settings) -> tuple[Section, ...]:
             "direct message with one question and a row of score buttons. One click records "
             "the rating; an optional comment follows. Each rating belongs to a team and, "
             "where known, an agent.",
+            "A team sees its scores and comments in its weekly digest, and a low score at once "
+            "in an alert; who gave a rating is shown there only in an identified team.",
             "Only the person who had the conversation is asked; never someone who opted out, "
             "is on the exclusion list, is an agent of any team, or is the ticket's own agent. "
             "Every decision to ask or not is stored with its reason.",
@@ -64,8 +66,8 @@ def privacy_sections(settings: Settings) -> tuple[Section, ...]:
             "asked again.",
         )),
         ("Who runs it", (
-            "This ratebot is run by your organisation's IT department on its own server; "
-            "ask them about anything on this page.",
+            "This ratebot is run by your organisation (its IT department), not by the people "
+            "who write ratebot: ask your IT department about anything on this page.",
         )),
     )
 
