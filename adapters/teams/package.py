@@ -29,8 +29,9 @@ CLOSE_COMMAND = "closeAndAsk"
 CLOSE_TITLE = "Close and ask for a rating"
 SUBJECT_PARAMETER = "subject"  # the message's first line when left empty
 
-# Manifest 1.22 allows three command lists, one per scope, of ten commands each (later
-# manifests allow twelve); Teams shows a person the list of the scope they are in.
+# Manifest 1.22 allows three command lists, one per scope, of ten commands each (from 1.25
+# on, twelve); Teams shows a person the list of the scope they are in. Thirteen commands do
+# not fit one list, so each scope gets the ones used there.
 MAX_COMMANDS = 10
 MAX_TITLE = 32  # Teams' documented menu limits, tighter than the schema's
 MAX_DESCRIPTION = 128
@@ -50,7 +51,7 @@ _IN_TEAMS = {
     "export": "every rating as a CSV file: Teams cannot carry files, so it says where to "
               "get it",
 }
-# Teams checks only for digits in three parts: MAJOR.MINOR.PATCH, no pre-release.
+# The schema's semver: three numbers, MAJOR.MINOR.PATCH, without a pre-release or build part.
 _SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 _RELEASE = re.compile(r"^([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
