@@ -10,7 +10,7 @@ error boundary that logs and keeps the scheduler alive.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from adapters.slack.directory import SlackDirectory
+from adapters.slack.outbound import SlackChat
 from bot.domain.hours import DAYS
 from bot.domain.model import Team
 from bot.flows.anonymity import release_anonymous_batches
@@ -26,6 +28,7 @@ from bot.flows.digest_flow import DigestFlow
 from bot.flows.digest_times import schedule_of
 from bot.flows.reconcile import Route, reconcile
 from bot.flows.retention import apply_retention
+from bot.ports.chat import ChatPort, DeliveryError
 from bot.ports.helpdesk_api import HelpdeskApi, HelpdeskApiError
 from bot.services import Services
 
@@ -38,6 +41,7 @@ RETENTION_EVERY = timedelta(hours=1)
 RETENTION_FIRST_LOOK = timedelta(minutes=1)
 ANONYMITY_JOB = "anonymity"
 ANONYMITY_EVERY = timedelta(hours=1)
+DIRECTORY_JOB = "slack-directory"
 
 
 def job_id(team: Team) -> str:
@@ -200,6 +204,33 @@ async def _anonymity_job(services: Services) -> None:
     if run.ran:
         log.info("anonymity batches: %d ratings released, %d held for a bigger batch",
                  run.released, run.held)
+
+
+def schedule_directory(
+    scheduler: AsyncIOScheduler, chats: Sequence[ChatPort], *, every: timedelta
+) -> None:
+    """Sync Slack's directory at start, then every `every` (RATEBOT_SLACK_DIRECTORY_MINUTES).
+
+    Every replica schedules it; the store's lease lets one sync at a time, and a sync cut
+    short resumes from its last page.
+    """
+    for chat in chats:
+        if isinstance(chat, SlackChat):
+            scheduler.add_job(
+                _directory_job, IntervalTrigger(seconds=every.total_seconds()),
+                args=[chat.directory], id=DIRECTORY_JOB, replace_existing=True,
+                coalesce=True, max_instances=1, next_run_time=datetime.now(UTC),
+            )
+
+
+async def _directory_job(directory: SlackDirectory) -> None:
+    try:
+        await directory.sync()
+    except DeliveryError as error:
+        # The next run resumes from the last page kept; prompts fall back to lookups.
+        log.warning("slack directory sync stopped: %s", error.reason)
+    except Exception:
+        log.exception("scheduled job failed: slack directory")
 
 
 def schedule_reconciles(

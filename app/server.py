@@ -30,7 +30,12 @@ from app.platforms import (
     vendor_secrets,
 )
 from app.runtime import tune_garbage_collector
-from app.scheduling import schedule_anonymity, schedule_reconciles, schedule_retention
+from app.scheduling import (
+    schedule_anonymity,
+    schedule_directory,
+    schedule_reconciles,
+    schedule_retention,
+)
 from app.settings import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import StoreUnavailable
@@ -177,6 +182,10 @@ async def _serve_until_stopped(ratebot: Ratebot, stop: asyncio.Event) -> None:
             )
             schedule_retention(ratebot.digests.scheduler, ratebot.services)
             schedule_anonymity(ratebot.digests.scheduler, ratebot.services)
+            schedule_directory(
+                ratebot.digests.scheduler, ratebot.services.chats,
+                every=timedelta(minutes=settings.slack_directory_minutes),
+            )
         await _until_stopped(stop, worker)
     finally:
         stop.set()

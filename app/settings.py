@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     reconcile_minutes: float = Field(
         15.0, ge=1, le=24 * 60, validation_alias="RATEBOT_RECONCILE_MINUTES"
     )
+    # How often `serve` lists Slack's directory (users.list) to map people by email.
+    slack_directory_minutes: float = Field(
+        360.0, ge=5, le=7 * 24 * 60, validation_alias="RATEBOT_SLACK_DIRECTORY_MINUTES"
+    )
     # Where a helpdesk group without a mapping goes; unset, such a close is refused (422).
     default_team: str | None = Field(None, validation_alias="RATEBOT_DEFAULT_TEAM")
     cooldown_days: int = Field(14, ge=0, le=365, validation_alias="RATEBOT_COOLDOWN_DAYS")

@@ -27,6 +27,7 @@ from bot.domain.personal_data import (
     erasure_markers,
 )
 from storage.base import StoreBase, insert_for
+from storage.directory import forget_in_directory
 from storage.erased import (
     drop_erased_opt_outs,
     erased_opt_outs,
@@ -89,6 +90,7 @@ class ErasureQueries(StoreBase):
             )
             await scrub_pending(connection, who)
             kept = await unlink_person(connection, row, at)
+            await forget_in_directory(connection, who, self.erasure_key)
             await write_audit(connection, at=at, actor=SELF, action="person.forget_self",
                               detail={})
             return kept

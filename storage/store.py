@@ -10,6 +10,7 @@ from storage.asking import AskingQueries
 from storage.chat_queries import ChatQueries
 from storage.checkpoints import CheckpointQueries
 from storage.digest_queries import DigestQueries
+from storage.directory import DirectoryQueries
 from storage.engine import create_engine, is_sqlite
 from storage.erasure import ErasureQueries
 from storage.migrate import check_current, upgrade
@@ -39,6 +40,7 @@ class SqlStore(
     RetentionQueries,
     AnonymityQueries,
     ErasureQueries,
+    DirectoryQueries,
 ):
     """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
 

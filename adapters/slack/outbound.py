@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from adapters.slack.directory import NO_SLACK_USER, SlackDirectory
 from adapters.slack.pacing import Pacer, slack_pacers
 from adapters.slack.ratelimit import DEFAULT_WINDOW_SECONDS, PLATFORM, RateLimitGate
 from adapters.slack.render import (
@@ -26,7 +27,7 @@ from adapters.slack.render import (
     plain_message,
     prompt_message,
 )
-from bot.domain.clock import SystemClock
+from bot.domain.clock import Clock, SystemClock
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import (
     ChannelMessage,
@@ -52,8 +53,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DM_CACHE = 10_000
-NO_SLACK_USER = "no Slack user has this email"
-DEACTIVATED = "the Slack account is deactivated"
 # Errors that retrying will not cure; anything else Slack answers is worth another try.
 PERMANENT = frozenset({
     "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
@@ -163,17 +162,19 @@ class SlackChat:
                  session: aiohttp.ClientSession | None = None,
                  pacers: Mapping[str, Pacer] | None = None,
                  gate: RateLimitGate | None = None,
-                 poster: AsyncWebClient | None = None) -> None:
+                 poster: AsyncWebClient | None = None, clock: Clock | None = None) -> None:
         self.client = client
         # Posts prompts without the SDK's retry on a dropped connection: the post may
         # have arrived, and the delivery worker asks Slack before it posts again.
         self._poster = poster or client
-        self._contacts = ContactBook(store, SystemClock())
-        self.gate = gate or RateLimitGate(
-            PlatformPauses(store, PLATFORM), SystemClock(), shared=False)
+        clock = clock or SystemClock()
+        self._contacts = ContactBook(store, clock)
+        self.gate = gate or RateLimitGate(PlatformPauses(store, PLATFORM), clock, shared=False)
         self._default_locale = default_locale
         self._session = session  # owned: closed by `aclose`
         self._pacers = slack_pacers() if pacers is None else pacers
+        self.directory = SlackDirectory(client, self._call, self._pace, self._contacts,
+                                        self.gate, clock)
         # A person's direct message with the bot never changes: asking Slack once per
         # process spares a Tier 3 call on every prompt.
         self._dms: OrderedDict[str, str] = OrderedDict()
@@ -190,8 +191,10 @@ class SlackChat:
         token = _DELIVERING.set(True)
         try:
             person = await self._slack_person(prompt.recipient)
-            assert person.slack_user_id is not None
-            channel = await self.open_dm(person.slack_user_id)
+            user_id = person.slack_user_id
+            assert user_id is not None
+            # Posting to the user id opens the DM: no conversations.open (Tier 3) needed.
+            channel = self._dms.get(user_id, user_id)
             message = prompt_message(prompt, self.locale_of(person))
             # Waiting out a window here, not after `begin`: the doubt is the post alone.
             # `_call` looks once more after `begin`, for a window another replica was
@@ -207,6 +210,7 @@ class SlackChat:
                     "event_payload": {"prompt_id": str(prompt.prompt_id)},
                 },
             )
+            self._keep_dm(user_id, str(posted["channel"]))
             return message_ref(str(posted["channel"]), str(posted["ts"]))
         finally:
             _DELIVERING.reset(token)
@@ -268,19 +272,20 @@ class SlackChat:
         return locale_for(person.locale if person else None, self._default_locale)
 
     async def _slack_person(self, person: Person) -> Person:
-        """The person with their Slack id and locale, looked up once and then kept."""
+        """The person with their Slack id and locale: from the directory, else looked up
+        by email once (see `SlackDirectory.resolve`), and kept."""
         if person.slack_user_id and person.locale:
             return person
         user_id = person.slack_user_id
         if user_id is None:
-            if not person.email:
-                raise RecipientUnreachable(NO_SLACK_USER)
-            await self._pace("users.lookupByEmail")
-            found = await self._call(self.client.users_lookupByEmail, email=person.email)
-            user = found["user"]
-            if user.get("deleted"):
-                raise RecipientUnreachable(DEACTIVATED)
-            user_id = str(user["id"])
+            entry, listed = await self.directory.resolve(person.email)
+            if listed:  # the directory knows their time zone and language too
+                return await self._contacts.learned(PersonIdentity(
+                    email=person.email, slack_user_id=entry.user_id,
+                    display_name=person.display_name, locale=entry.locale,
+                    timezone=entry.timezone,
+                ))
+            user_id = entry.user_id
         identity = await self.identity_of(user_id)
         return await self._contacts.learned(
             PersonIdentity(
@@ -316,10 +321,14 @@ class SlackChat:
         await self._pace("conversations.open")
         opened = await self._call(self.client.conversations_open, users=user_id)
         channel = str(opened["channel"]["id"])
-        self._dms[user_id] = channel
-        if len(self._dms) > DM_CACHE:
-            self._dms.popitem(last=False)
+        self._keep_dm(user_id, channel)
         return channel
+
+    def _keep_dm(self, user_id: str, channel: str) -> None:
+        if channel.startswith("D") and self._dms.get(user_id) != channel:
+            self._dms[user_id] = channel
+            if len(self._dms) > DM_CACHE:
+                self._dms.popitem(last=False)
 
     async def post(self, channel: str, message: Message) -> str:
         posted = await self._call(

@@ -1,8 +1,9 @@
 """Pacing Web API calls within Slack's published rate-limit tiers, before Slack says 429.
 
-Tier 3 methods (users.lookupByEmail, conversations.open) allow about 50 calls a minute,
-Tier 4 (users.info) about 100, with short bursts. A backlog of prompts after an outage
-would otherwise hit 429 on every few calls and wait out each Retry-After in turn.
+Tier 2 methods (users.list) allow about 20 calls a minute, Tier 3 (users.lookupByEmail,
+conversations.open) about 50, Tier 4 (users.info) about 100, with short bursts. A backlog
+of prompts after an outage would otherwise hit 429 on every few calls and wait out each
+Retry-After in turn. The directory sync asks for no burst: its pages come one by one.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-TIER_3 = 50 / 60  # calls per second
+TIER_2 = 20 / 60  # calls per second
+TIER_3 = 50 / 60
 TIER_4 = 100 / 60
 BURST = 20
 
@@ -46,10 +48,17 @@ class Pacer:
             self._tokens -= 1
 
 
-def slack_pacers() -> dict[str, Pacer]:
-    """One bucket per paced method (Slack counts each method separately)."""
+def slack_pacers(
+    now: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> dict[str, Pacer]:
+    """One bucket per paced method (Slack counts each method separately).
+
+    `now` and `sleep` are the clock they keep time by (a benchmark runs it faster).
+    """
     return {
-        "users.lookupByEmail": Pacer(TIER_3),
-        "conversations.open": Pacer(TIER_3),
-        "users.info": Pacer(TIER_4),
+        "users.list": Pacer(TIER_2, burst=1, now=now, sleep=sleep),
+        "users.lookupByEmail": Pacer(TIER_3, now=now, sleep=sleep),
+        "conversations.open": Pacer(TIER_3, now=now, sleep=sleep),
+        "users.info": Pacer(TIER_4, now=now, sleep=sleep),
     }

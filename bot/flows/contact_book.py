@@ -2,17 +2,23 @@
 people are on it, and (Teams) the conversation references it handed the bot.
 
 The platform's outbound port holds a `ContactBook`, never the store: what it learns
-while sending (a Slack id found by email, a Teams chat it opened) is kept through here.
-What an inbound activity carries is kept by `remember_conversation`.
+while sending (a Slack id found by email, a Teams chat it opened) is kept through here,
+and so is the platform's directory its sync lists (with where the sync got to, in the
+same transaction as each page). What an inbound activity carries is kept by
+`remember_conversation`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from bot.domain.clock import Clock
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person
 from bot.domain.platform_refs import TeamsConversation
 from bot.ports.store import Store
+from bot.ports.store.directory import DirectoryEntry, DirectoryPage
 from bot.services import Services
 
 
@@ -40,6 +46,41 @@ class ContactBook:
     async def opened(self, record: TeamsConversation) -> None:
         """A conversation the bot opened itself, kept to reach the person again."""
         await self._store.save_teams_conversation(record, at=self._clock.now())
+
+    # ------------------------------------------------------------------ the directory
+
+    async def directory_entry(self, platform: str, email: str) -> DirectoryEntry | None:
+        return await self._store.directory_entry(platform, email)
+
+    async def directory_page(
+        self, platform: str, entries: Sequence[DirectoryEntry], gone: Sequence[str], *,
+        waiting_reason: str, progress: tuple[str, str] | None = None,
+    ) -> DirectoryPage:
+        """Keep one page of the directory and, in the same transaction, where the sync
+        got to (`progress`: its source and checkpoint): a page is never half kept."""
+        now = self._clock.now()
+        async with self._store.transaction() as tx:
+            saved = await tx.save_directory_page(
+                platform, entries, gone, at=now, waiting_reason=waiting_reason)
+            if progress is not None:
+                await tx.save_checkpoint(progress[0], progress[1], at=now)
+        return saved
+
+    async def directory_unseen(self, platform: str, *, before: datetime) -> int:
+        """Drop whom the sync that started at `before` did not list (they left)."""
+        return await self._store.drop_directory_unseen(platform, before=before)
+
+    async def end_directory_waits(self, reason: str) -> int:
+        return await self._store.end_directory_waits(reason, at=self._clock.now())
+
+    async def sync_progress(self, source: str) -> str | None:
+        return await self._store.poll_checkpoint(source)
+
+    async def claim_sync(self, source: str, *, lease: timedelta) -> bool:
+        return await self._store.claim_poll(source, now=self._clock.now(), lease=lease)
+
+    async def release_sync(self, source: str) -> None:
+        await self._store.release_poll(source)
 
 
 async def remember_conversation(services: Services, record: TeamsConversation) -> None:

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(minutes=30)
 DEFAULT_BATCH = 500
 SCHEDULED_ACTOR = "retention"
+# A chat directory entry no sync confirmed for this long goes (the sync stopped: Slack was
+# disconnected); while syncs run, each drops whom the platform no longer lists.
+DIRECTORY_UNCONFIRMED = timedelta(days=30)
 
 
 async def apply_retention(
@@ -45,6 +48,9 @@ async def apply_retention(
         removals = []
         for team in await store.list_teams():
             removals.append(await _apply_to_team(services, team, day, now, batch))
+        unconfirmed = await store.drop_directory_unseen("slack", before=now - DIRECTORY_UNCONFIRMED)
+        if unconfirmed:
+            log.info("retention removed %d unconfirmed directory entries", unconfirmed)
     except BaseException:
         await store.release_retention_run(day)
         raise

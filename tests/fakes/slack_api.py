@@ -4,7 +4,8 @@ It also serves the upload URL of `files_upload_v2` and a Socket Mode WebSocket, 
 real slack-sdk and slack-bolt talk to it over HTTP exactly as they talk to Slack.
 
 For fault injection it can be slow (`delay`), rate-limit like Slack (`throttle`: 429 with
-Retry-After, every window recorded and every call inside one counted as a violation), hold
+Retry-After, every window recorded and every call inside one counted as a violation;
+`enforce_tiers`: Slack's documented rate tiers, with 429s for what goes over them), hold
 a post that took effect without answering it (`hold`), and count what reached each person
 per rating prompt (`deliveries`), from the prompt's message metadata or its buttons.
 """
@@ -29,6 +30,7 @@ from tests.fakes.slack_faults import (
     Hold,
     RateLimits,
     Throttle,
+    TierLimits,
     Violation,
     Window,
     flag,
@@ -58,11 +60,14 @@ class FakeUser:
     locale: str = "en-US"
     tz: str = "Europe/Amsterdam"
     deleted: bool = False
+    is_bot: bool = False
+    updated: int = 1700000000  # Slack's change stamp of the profile
 
     def as_json(self, *, include_locale: bool) -> dict[str, Any]:
         user: dict[str, Any] = {
             "id": self.id, "team_id": "T111", "name": self.email.split("@")[0],
-            "real_name": self.name, "tz": self.tz, "deleted": self.deleted, "is_bot": False,
+            "real_name": self.name, "tz": self.tz, "deleted": self.deleted,
+            "is_bot": self.is_bot, "updated": self.updated,
             "profile": {"email": self.email, "real_name": self.name, "display_name": self.name},
         }
         if include_locale:
@@ -99,6 +104,7 @@ class FakeSlackApi:
     real_time: bool = False
     posts: list[tuple[str, str]] = field(default_factory=list)  # chat.postMessage, in order
     limits: RateLimits = field(default_factory=RateLimits)
+    tiers: TierLimits | None = None  # Slack's rate tiers, when enforced
     _delays: dict[str, float] = field(default_factory=dict)
     _holds: list[Hold] = field(default_factory=list)
     _last_ts: float = 0.0
@@ -131,10 +137,16 @@ class FakeSlackApi:
         return str(self.server.make_url("/api/"))
 
     def add_user(self, user_id: str, email: str, name: str, *, locale: str = "en-US",
-                 tz: str = "Europe/Amsterdam") -> FakeUser:
-        user = FakeUser(user_id, email, name, locale, tz)
+                 tz: str = "Europe/Amsterdam", deleted: bool = False,
+                 is_bot: bool = False) -> FakeUser:
+        user = FakeUser(user_id, email, name, locale, tz, deleted=deleted, is_bot=is_bot)
         self.users[user_id] = user
         return user
+
+    def enforce_tiers(self, **figures: Any) -> TierLimits:
+        """From now on answer like Slack's rate tiers (see `TierLimits` for `figures`)."""
+        self.tiers = TierLimits(**figures)
+        return self.tiers
 
     def fail(self, method: str, error: str, *, times: int = 1, status: int = 200,
              retry_after: int | None = None) -> None:
@@ -274,6 +286,12 @@ class FakeSlackApi:
             limited = self.limits.decide(method)
             if limited is not None:
                 failure = Failure("ratelimited", 429, limited)
+        if failure is None and self.tiers is not None:
+            # Windows of tier refusals are kept by `tiers`, in its own (scaled) time.
+            over = self.tiers.admit(method, self._channel_of(args))
+            if over is not None:
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": str(over)})
         if failure is not None:
             headers = {}
             if failure.retry_after is not None:
@@ -297,6 +315,13 @@ class FakeSlackApi:
         if self._delays.get(method):
             await asyncio.sleep(self._delays[method])
         return web.json_response({"ok": True, **body})
+
+    def _channel_of(self, args: dict[str, Any]) -> str | None:
+        """Where a post goes: a user id posts to that person's DM with the bot."""
+        channel = args.get("channel")
+        if isinstance(channel, str) and channel[:1] in ("U", "W") and channel in self.users:
+            return "D" + channel[1:]
+        return channel if isinstance(channel, str) else None
 
     def _hold_for(self, method: str) -> Hold | None:
         """The hold this successful call of `method` meets, if any (each holds one call)."""
@@ -332,9 +357,23 @@ class FakeSlackApi:
             return {"error": "users_list_not_supplied"}
         return {"channel": {"id": "D" + users.split(",")[0][1:]}}
 
+    def _users_list(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        """Everyone, deactivated and bots included, by id, `limit` a page from `cursor`."""
+        everyone = sorted(self.users.values(), key=lambda user: user.id)
+        cursor = str(args.get("cursor") or "")
+        if cursor and not cursor.startswith("page:"):
+            return {"error": "invalid_cursor"}
+        offset = int(cursor.removeprefix("page:") or 0)
+        limit = int(args.get("limit") or 0) or len(everyone) or 1
+        page = everyone[offset:offset + limit]
+        more = offset + limit < len(everyone)
+        return {"members": [user.as_json(include_locale=flag(args.get("include_locale")))
+                            for user in page],
+                "response_metadata": {"next_cursor": f"page:{offset + limit}" if more else ""}}
+
     def _chat_postMessage(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
-        channel = str(args.get("channel", ""))
-        if not channel:
+        channel = self._channel_of(args) or ""
+        if not channel or channel[:1] in ("U", "W"):
             return {"error": "channel_not_found"}
         ts = self._next_ts()
         message = {"type": "message", "user": BOT_USER, "bot_id": "B111", "ts": ts,

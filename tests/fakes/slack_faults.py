@@ -234,3 +234,114 @@ def history_page(messages: Mapping[tuple[str, str], dict[str, Any]],
     if answer["has_more"]:
         answer["response_metadata"] = {"next_cursor": str(offset + limit)}
     return answer
+
+
+# --------------------------------------------------------------------------- rate tiers
+# Slack's documented Web API tiers, as calls a minute (with the burst this fake allows):
+# Tier 2 "20+ per minute", Tier 3 "50+", Tier 4 "100+"; chat.postMessage is of the special
+# tier: about one message a second per channel, short bursts allowed, under a workspace-
+# wide limit whose figure Slack does not publish (`TierLimits.workspace_posts`).
+TIER_2 = (20.0, 1)
+TIER_3 = (50.0, 5)
+TIER_4 = (100.0, 10)
+SLACK_TIERS: dict[str, tuple[float, int]] = {
+    "users.list": TIER_2,
+    "users.lookupByEmail": TIER_3,
+    "conversations.open": TIER_3,
+    "users.info": TIER_4,
+}
+POST_PER_CHANNEL = (60.0, 1)
+
+
+@dataclass
+class Bucket:
+    """A token bucket: `per_minute` calls a minute on average, `burst` at once."""
+
+    per_minute: float
+    burst: int
+    tokens: float = -1.0
+    updated: float = 0.0
+
+    def wait(self, now: float) -> float:
+        """Seconds until one call fits (0: it fits now); takes nothing."""
+        if self.tokens < 0:
+            self.tokens, self.updated = float(self.burst), now
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.per_minute / 60)
+        self.updated = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) * 60 / self.per_minute
+
+    def take(self) -> None:
+        self.tokens -= 1
+
+
+@dataclass
+class TierLimits:
+    """Slack's rate tiers, enforced: a call over its method's (or channel's, or the
+    workspace's) budget is answered 429 with Retry-After, in whole seconds as Slack does.
+
+    Time may run `scale` times faster than the wall clock (a benchmark of minutes in
+    seconds); every figure here is in that time. A call of a method arriving while a 429's
+    window of it is still open is a violation (beyond `grace`, for calls already on the
+    wire).
+    """
+
+    tiers: dict[str, tuple[float, int]] = field(default_factory=lambda: dict(SLACK_TIERS))
+    post_per_channel: tuple[float, int] = POST_PER_CHANNEL
+    workspace_posts: tuple[float, int] | None = None
+    scale: float = 1.0
+    grace: float = IN_FLIGHT_GRACE
+    clock: Callable[[], float] = time.monotonic
+    refused: dict[str, int] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+    _start: float = field(init=False)
+    _buckets: dict[tuple[str, str], Bucket] = field(default_factory=dict)
+    _windows: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._start = self.clock()
+
+    def now(self) -> float:
+        """Seconds since the limits began, in their (scaled) time."""
+        return (self.clock() - self._start) * self.scale
+
+    def admit(self, method: str, channel: str | None) -> int | None:
+        """Count one call: None to answer it, else the Retry-After to refuse it with."""
+        now = self.now()
+        scopes = self._scopes(method, channel)
+        for scope in scopes:
+            until = self._windows.get(scope)
+            if until is not None and now < until - self.grace * self.scale:
+                self.violations.append(f"{method} {until - now:.3f} s before its window ended")
+        waits = [self._bucket(scope).wait(now) for scope in scopes]
+        if max(waits, default=0.0) <= 0:
+            for scope in scopes:
+                self._bucket(scope).take()
+            return None
+        retry_after = max(1, math.ceil(max(waits)))
+        for scope, wait in zip(scopes, waits, strict=True):
+            if wait > 0:
+                self._windows[scope] = now + retry_after
+        self.refused[method] = self.refused.get(method, 0) + 1
+        return retry_after
+
+    def _scopes(self, method: str, channel: str | None) -> list[tuple[str, str]]:
+        if method == "chat.postMessage":
+            scopes = [(method, f"channel:{channel}")]
+            if self.workspace_posts is not None:
+                scopes.append((method, "workspace"))
+            return scopes
+        return [(method, "method")] if method in self.tiers else []
+
+    def _bucket(self, scope: tuple[str, str]) -> Bucket:
+        bucket = self._buckets.get(scope)
+        if bucket is None:
+            method, where = scope
+            if method != "chat.postMessage":
+                figures = self.tiers[method]
+            elif where == "workspace":
+                assert self.workspace_posts is not None
+                figures = self.workspace_posts
+            else:
+                figures = self.post_per_channel
+            bucket = self._buckets[scope] = Bucket(*figures)
+        return bucket

@@ -12,6 +12,7 @@ from typing import Protocol
 from bot.ports.store.anonymity import AnonymousBatches
 from bot.ports.store.checkpoints import Checkpoints
 from bot.ports.store.conversations import Conversations
+from bot.ports.store.directory import Directory
 from bot.ports.store.people import People
 from bot.ports.store.personal import PersonalRecords
 from bot.ports.store.prompts import Prompts
@@ -23,7 +24,7 @@ from bot.ports.store.teams import TeamsAndSettings
 
 class Store(
     TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Checkpoints, Retention,
-    AnonymousBatches, PersonalRecords, Protocol,
+    AnonymousBatches, PersonalRecords, Directory, Protocol,
 ):
     """Storage, in the domain's terms: every part, one implementation.
 

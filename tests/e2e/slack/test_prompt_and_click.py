@@ -61,9 +61,10 @@ async def test_the_prompt_asks_one_question_with_a_button_per_score(
     prompt_id = await deliver(ratebot)
     lookup = slack_api.last("users.lookupByEmail")
     assert lookup.args["email"] == "jan@example.com"
-    assert slack_api.last("conversations.open").args["users"] == "UJAN"
+    # Posting to the user id opens the DM: no conversations.open.
+    assert not slack_api.called("conversations.open")
     post = slack_api.last("chat.postMessage")
-    assert post.args["channel"] == "DJAN"
+    assert post.args["channel"] == "UJAN"
     assert "Service Desk" in post.args["text"]  # the notification fallback
     blocks = post.args["blocks"]
     rate = next(b for b in blocks if b.get("block_id") == "rate")
@@ -94,7 +95,9 @@ async def test_the_slack_id_and_locale_are_kept_so_the_next_prompt_needs_no_look
     assert len(slack_api.called("chat.postMessage")) == 2
     assert len(slack_api.called("users.lookupByEmail")) == 1
     assert len(slack_api.called("users.info")) == 1
-    assert len(slack_api.called("conversations.open")) == 1  # the DM is remembered
+    assert not slack_api.called("conversations.open")
+    # The second post goes to the DM the first one's answer named.
+    assert [c.args["channel"] for c in slack_api.called("chat.postMessage")] == ["UJAN", "DJAN"]
 
 
 async def test_a_dutch_slack_user_is_asked_in_dutch(
