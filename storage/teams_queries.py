@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from bot.domain.model import Person
 from bot.domain.platform_refs import TeamsConversation
-from storage.base import StoreBase, insert_for
+from storage.base import StoreBase, insert_for, insert_on
 from storage.lookups import person_by_id
+from storage.prepared import prepared
 from storage.schema import teams_conversations, teams_threads
 
 _NEWEST = (teams_conversations.c.updated_at.desc(), teams_conversations.c.id.desc())
@@ -29,6 +30,28 @@ def _conversation(row: Any) -> TeamsConversation:
     )
 
 
+def _save(dialect: str) -> Any:
+    """Insert or update one conversation; every value is a parameter (storage.prepared)."""
+    insert = insert_on(dialect, teams_conversations)
+    new = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=[teams_conversations.c.conversation_id],
+        set_={
+            "kind": new.kind, "service_url": new.service_url, "reference": new.reference,
+            "updated_at": new.updated_at,
+            # A later activity may lack what an earlier one told (the tenant, the team):
+            # keep what is known.
+            "tenant_id": sa.func.coalesce(new.tenant_id, teams_conversations.c.tenant_id),
+            "person_id": sa.func.coalesce(new.person_id, teams_conversations.c.person_id),
+            "team_id": sa.func.coalesce(new.team_id, teams_conversations.c.team_id),
+        },
+    )
+
+
+# Every activity may save its conversation's reference: built once.
+_SAVE = prepared(_save)
+
+
 class TeamsQueries(StoreBase):
     """Mixed into `SqlStore`."""
 
@@ -45,27 +68,8 @@ class TeamsQueries(StoreBase):
             "updated_at": at,
         }
         async with self._write() as connection:
-            insert = insert_for(connection, teams_conversations).values(
-                conversation_id=conversation.conversation_id, **values
-            )
             await connection.execute(
-                insert.on_conflict_do_update(
-                    index_elements=[teams_conversations.c.conversation_id],
-                    # A later activity may lack what an earlier one told (the tenant,
-                    # the team): keep what is known.
-                    set_={
-                        **values,
-                        "tenant_id": sa.func.coalesce(
-                            insert.excluded.tenant_id, teams_conversations.c.tenant_id
-                        ),
-                        "person_id": sa.func.coalesce(
-                            insert.excluded.person_id, teams_conversations.c.person_id
-                        ),
-                        "team_id": sa.func.coalesce(
-                            insert.excluded.team_id, teams_conversations.c.team_id
-                        ),
-                    },
-                )
+                _SAVE(connection), {"conversation_id": conversation.conversation_id, **values}
             )
 
     async def teams_conversation(self, conversation_id: str) -> TeamsConversation | None:
