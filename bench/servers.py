@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
+import json
 import logging
 
 from aiohttp import web
@@ -11,9 +14,19 @@ from aiohttp import web
 TEAMS = ("servicedesk", "infra", "appdev")
 
 
-async def bare_app() -> web.Application:
+async def bare_app(secret: str) -> web.Application:
+    """The least a webhook endpoint must do before its 202: check the HMAC, parse the JSON."""
+    key = secret.encode()
+
     async def handler(request: web.Request) -> web.Response:
-        await request.read()
+        body = await request.read()
+        expected = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, request.headers.get("X-Ratebot-Signature", "")):
+            return web.json_response({"error": "bad signature"}, status=401)
+        try:
+            json.loads(body)
+        except ValueError:
+            return web.json_response({"error": "body is not valid JSON"}, status=400)
         return web.json_response({"status": "accepted"}, status=202)
 
     app = web.Application()
@@ -57,7 +70,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.mode == "bare":
-        web.run_app(bare_app(), host="127.0.0.1", port=args.port, print=None, access_log=None)
+        web.run_app(
+            bare_app(args.secret), host="127.0.0.1", port=args.port, print=None, access_log=None
+        )
     else:
         asyncio.run(serve_ratebot(args.database, args.secret, args.port))
 

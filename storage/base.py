@@ -159,6 +159,11 @@ class InlineConnection:
     async def stream(self, statement: Any) -> InlineStream:
         return InlineStream(self._connection.execute(statement))
 
+    def driver(self) -> Any:
+        """The pysqlite connection beneath, in this transaction: for the intake's insert,
+        hot enough that SQLAlchemy's per-statement work outweighs SQLite's."""
+        return self._connection.connection.driver_connection
+
 
 class InlineStream:
     def __init__(self, result: Any) -> None:
