@@ -152,7 +152,7 @@ def has_identity(identity: PersonIdentity) -> bool:
 _UNIQUE_IDS = ("email", "slack_user_id", "teams_user_id")
 # An upsert fills these when the stored person lacks them, and keeps those current.
 FILLED_IDS = (*_UNIQUE_IDS, "teams_aad_object_id")
-KEPT_CURRENT = ("display_name", "locale", "timezone")
+KEPT_CURRENT = ("display_name", "locale", "timezone", "teams_tenant_id")
 
 
 def given_values(identity: PersonIdentity) -> dict[str, str | None]:
@@ -165,6 +165,7 @@ def given_values(identity: PersonIdentity) -> dict[str, str | None]:
         "display_name": identity.display_name or None,
         "locale": identity.locale or None,
         "timezone": identity.timezone or None,
+        "teams_tenant_id": identity.teams_tenant_id or None,
     }
 
 

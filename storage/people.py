@@ -311,6 +311,7 @@ async def unlink_person(connection: AsyncConnection, row: Any, at: datetime) -> 
             slack_user_id=None,
             teams_user_id=None,
             teams_aad_object_id=None,
+            teams_tenant_id=None,
             timezone=None,
             locale=None,
             forgotten_at=at,

@@ -48,6 +48,7 @@ def person_from(row: Any) -> Person:
         teams_user_id=row.teams_user_id,
         teams_aad_object_id=row.teams_aad_object_id,
         opted_out=bool(row.opted_out),
+        teams_tenant_id=row.teams_tenant_id,
     )
 
 

@@ -69,6 +69,7 @@ people = sa.Table(
     sa.Column("slack_user_id", sa.String(64), nullable=True, unique=True),
     sa.Column("teams_user_id", sa.String(200), nullable=True, unique=True),
     sa.Column("teams_aad_object_id", sa.String(64), nullable=True, index=True),
+    sa.Column("teams_tenant_id", sa.String(64), nullable=True),
     sa.Column("opted_out", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("opted_out_at", UtcDateTime(), nullable=True),
     sa.Column("forgotten_at", UtcDateTime(), nullable=True),

@@ -140,18 +140,24 @@ def identity_of(account: ChannelAccount | None, locale: str | None = None) -> Pe
     # as extra properties, when at all.
     email = (getattr(account, "email", None) or getattr(account, "user_principal_name", None)
              or extra.get("email") or extra.get("userPrincipalName"))
+    # A roster entry names the member's tenant (`tenantId`); an activity's `from` does not.
+    tenant = getattr(account, "tenant_id", None) or extra.get("tenantId")
     return PersonIdentity(
         email=email if isinstance(email, str) and "@" in email else None,
         display_name=account.name or None,
         locale=locale,
         teams_user_id=account.id or None,
         teams_aad_object_id=account.aad_object_id or None,
+        teams_tenant_id=tenant if isinstance(tenant, str) and tenant else None,
     )
 
 
 def sender_of(activity: Activity) -> PersonIdentity:
+    """The sender, with the tenant they wrote from: a chat the bot opens with them later
+    must be opened in their own tenant."""
     who = identity_of(activity.from_property, locale_of(activity))
-    return dataclasses.replace(who, timezone=timezone_of(activity))
+    return dataclasses.replace(who, timezone=timezone_of(activity),
+                               teams_tenant_id=tenant_of(activity))
 
 
 def thread_root(conversation_id: str) -> tuple[str, str | None]:
@@ -241,6 +247,7 @@ def message_action_close(activity: Activity) -> MessageActionClose | None:
             display_name=user.get("displayName") or None,
             # A message payload names its author by AAD object id.
             teams_aad_object_id=str(user["id"]),
+            teams_tenant_id=tenant_of(activity),
         ),
         message_id=str(payload["id"]) if payload.get("id") else None,
         subject=subject if isinstance(subject, str) else None,

@@ -1,8 +1,7 @@
 """`TeamsChat`: the core's `ChatPort` for Microsoft Teams, over proactive messages.
 
-Teams lets a bot message someone only through a conversation reference: one stored when
-the person installed the app or wrote to the bot, or a 1:1 conversation the bot creates
-from the person's Teams id (looked up by email in the rosters of the teams the bot is in).
+A prompt goes to the person's 1:1 chat, found or opened by `personal.PersonalChats`;
+channel posts go to the channel references stored when the bot was added there.
 """
 
 from __future__ import annotations
@@ -16,22 +15,20 @@ from datetime import datetime
 from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
     Attachment,
-    ChannelAccount,
-    ConversationParameters,
     ConversationReference,
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import render
+from adapters.teams.graph import GraphInstaller
+from adapters.teams.personal import PersonalChats, delivery_error
 from bot.domain.clock import Clock
 from bot.domain.digest import Digest
 from bot.domain.digest_text import title
-from bot.domain.identity import PersonIdentity
 from bot.domain.messages import (
     ChannelMessage,
     DetractorAlert,
@@ -39,25 +36,17 @@ from bot.domain.messages import (
     PromptUpdate,
     RatingPrompt,
 )
-from bot.domain.model import Person
-from bot.domain.platform_refs import TeamsConversation
 from bot.domain.texts import alert_fallback, locale_for, question_for, text
 from bot.flows.contact_book import ContactBook
-from bot.flows.delivery import NOT_INSTALLED
 from bot.ports.charts import ChartRenderer, ChartSize
 from bot.ports.chat import (
     ClaimLost,
-    DeliveryError,
-    PermanentDeliveryError,
-    RecipientUnreachable,
     SendBegins,
-    TransientDeliveryError,
 )
 from bot.ports.store import Store
 
 log = logging.getLogger(__name__)
 
-CHANNEL_ID = "msteams"
 # Drawn for the card's width in a Teams chat (about 420 px), at 2x for sharp screens, in
 # 32 colours: about 10 KB of PNG, which leaves room for the longest digest text (five
 # comments of 2,000 characters).
@@ -103,29 +92,6 @@ def card_activity(content: render.Card, summary: str | None = None) -> Activity:
     )
 
 
-def delivery_error(error: Exception, *, personal: bool = False) -> DeliveryError:
-    """A connector failure in the core's terms: retry, give up, or "not installed"."""
-    if isinstance(error, HttpOperationError):
-        status = getattr(error.response, "status_code", None)
-        headers = getattr(error.response, "headers", None) or {}
-        retry_after = _seconds(headers.get("Retry-After"))
-        if status == 429 or (isinstance(status, int) and status >= 500):
-            return TransientDeliveryError(f"Teams answered {status}", retry_after=retry_after)
-        if personal and status in (403, 404):
-            return RecipientUnreachable(NOT_INSTALLED)
-        return PermanentDeliveryError(f"Teams answered {status}")
-    if isinstance(error, ClientRequestError | OSError | TimeoutError):
-        return TransientDeliveryError("Teams could not be reached")
-    raise error
-
-
-def _seconds(value: object) -> float | None:
-    try:
-        return float(str(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
 class TeamsChat:
     """Sends prompts, updates and channel posts to Teams through the Bot Framework."""
 
@@ -141,19 +107,28 @@ class TeamsChat:
         tenant_id: str | None = None,
         default_locale: str = "en",
         chart: ChartMaker | None = None,
+        emulator: bool = False,
+        installer: GraphInstaller | None = None,
     ) -> None:
         self._adapter = adapter
         self._chart = chart
-        self._contacts = ContactBook(store, clock)
         self._app_id = app_id or ""
-        self._tenant_id = tenant_id or None
         self._locale = default_locale
+        self._installer = installer
+        self._personal = PersonalChats(
+            adapter, ContactBook(store, clock), self._continue, app_id=self._app_id,
+            tenant_id=tenant_id or None, emulator=emulator, installer=installer,
+        )
+
+    async def aclose(self) -> None:
+        if self._installer is not None:
+            await self._installer.aclose()
 
     # ------------------------------------------------------------------ ChatPort
     async def send_prompt(
         self, prompt: RatingPrompt, *, begin: SendBegins | None = None
     ) -> str:
-        reference = await self._personal_reference(prompt.recipient)
+        reference = await self._personal.reference(prompt.recipient)
         locale = locale_for(prompt.recipient.locale, self._locale)
         summary = text("prompt.fallback", locale, team=prompt.team_display_name,
                        question=question_for(prompt, locale))
@@ -263,87 +238,3 @@ class TeamsChat:
         except (HttpOperationError, ClientRequestError, OSError, TimeoutError) as error:
             raise delivery_error(error, personal=personal) from error
 
-    async def _personal_reference(self, person: Person) -> dict[str, Any]:
-        stored = await self._contacts.personal_conversation(person.id)
-        if stored is not None:
-            reference: dict[str, Any] = json.loads(stored.reference)
-            return reference
-        member_id = person.teams_user_id or person.teams_aad_object_id
-        home = await self._contacts.newest_conversation(self._tenant_id)
-        if member_id is None and person.email:
-            found = await self._find_by_email(person)
-            if found is not None:
-                member_id, home = found
-        if member_id is None or home is None:
-            raise RecipientUnreachable(NOT_INSTALLED)
-        return await self._create_personal(person, member_id, home)
-
-    async def _find_by_email(self, person: Person) -> tuple[str, TeamsConversation] | None:
-        """Look the person up in the rosters of the teams the bot is in; cache their ids."""
-        assert person.email is not None
-        for team in await self._contacts.team_conversations(self._tenant_id):
-            try:
-                member = await self._member(team, person.email)
-            except PermanentDeliveryError:
-                continue  # not in this team (404), or the bot was removed from it
-            if member is None or not getattr(member, "id", None):
-                continue
-            await self._contacts.learned(
-                PersonIdentity(
-                    email=person.email,
-                    teams_user_id=member.id,
-                    teams_aad_object_id=getattr(member, "aad_object_id", None),
-                )
-            )
-            return str(member.id), team
-        return None
-
-    async def _member(self, team: TeamsConversation, email: str) -> Any:
-        found: list[Any] = []
-
-        async def lookup(context: TurnContext) -> None:
-            found.append(await TeamsInfo.get_team_member(context, str(team.team_id), email))
-
-        await self._continue(json.loads(team.reference), lookup)
-        return found[0] if found else None
-
-    async def _create_personal(
-        self, person: Person, member_id: str, home: TeamsConversation
-    ) -> dict[str, Any]:
-        known = json.loads(home.reference)
-        tenant = home.tenant_id or self._tenant_id
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=ChannelAccount().deserialize(known.get("bot") or {}),
-            members=[ChannelAccount(id=member_id)],
-            tenant_id=tenant,
-            channel_data={"tenant": {"id": tenant}} if tenant else None,
-        )
-        created: list[ConversationReference] = []
-
-        async def remember(context: TurnContext) -> None:
-            created.append(TurnContext.get_conversation_reference(context.activity))
-
-        try:
-            await self._adapter.create_conversation(
-                self._app_id, remember, parameters, CHANNEL_ID, home.service_url
-            )
-        except (HttpOperationError, ClientRequestError, OSError, TimeoutError) as error:
-            raise delivery_error(error, personal=True) from error
-        reference = created[0]
-        reference.activity_id = None
-        reference.user = ChannelAccount(id=member_id)
-        serialized: dict[str, Any] = reference.serialize()
-        serialized.setdefault("conversation", {})["tenantId"] = tenant
-        serialized["conversation"]["conversationType"] = "personal"
-        await self._contacts.opened(
-            TeamsConversation(
-                conversation_id=str(reference.conversation.id),
-                kind="personal",
-                tenant_id=tenant,
-                service_url=home.service_url,
-                reference=json.dumps(serialized, sort_keys=True),
-                person_id=person.id,
-            )
-        )
-        return serialized

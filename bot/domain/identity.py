@@ -16,3 +16,5 @@ class PersonIdentity:
     slack_user_id: str | None = None
     teams_user_id: str | None = None
     teams_aad_object_id: str | None = None
+    # The Microsoft 365 tenant Teams last saw them in: where a chat with them is opened.
+    teams_tenant_id: str | None = None

@@ -92,6 +92,7 @@ class Person:
     teams_user_id: str | None = None
     teams_aad_object_id: str | None = None
     opted_out: bool = False
+    teams_tenant_id: str | None = None  # the Microsoft 365 tenant Teams last saw them in
 
 
 @dataclass(frozen=True, slots=True)

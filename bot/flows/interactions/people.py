@@ -119,6 +119,7 @@ def _tells_nothing_new(found: Person, who: PersonIdentity) -> bool:
         (found.display_name, who.display_name),
         (found.locale, who.locale),
         (found.timezone, who.timezone),
+        (found.teams_tenant_id, who.teams_tenant_id),
     )
     return all(new is None or new == old for old, new in pairs)
 
@@ -133,4 +134,5 @@ def _merged(who: PersonIdentity, looked_up: PersonIdentity) -> PersonIdentity:
         slack_user_id=who.slack_user_id or looked_up.slack_user_id,
         teams_user_id=who.teams_user_id or looked_up.teams_user_id,
         teams_aad_object_id=who.teams_aad_object_id or looked_up.teams_aad_object_id,
+        teams_tenant_id=who.teams_tenant_id or looked_up.teams_tenant_id,
     )

@@ -154,8 +154,8 @@ async def test_a_throttled_send_is_retried_later(bot: TeamsBotUnderTest) -> None
 async def test_a_known_aad_object_id_is_enough_to_create_the_chat(bot: TeamsBotUnderTest) -> None:
     await setup_team(bot)
     await bot.teams.add_bot_to_channel(ALERT_CHANNEL, PIET)  # where the service URL comes from
-    await bot.services.store.upsert_person(
-        PersonIdentity(email=KLAAS.email, teams_aad_object_id=KLAAS.aad))
+    await bot.services.store.upsert_person(PersonIdentity(
+        email=KLAAS.email, teams_aad_object_id=KLAAS.aad, teams_tenant_id=TENANT))
     prompt = await close_for(bot, KLAAS.email)
     assert prompt.status is PromptStatus.SENT, prompt.reason
     connector = bot.teams.connector
