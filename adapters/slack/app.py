@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
@@ -119,7 +120,7 @@ def mount(app: web.Application, services: Services, config: SlackConfig) -> Slac
     app[SLACK_BINDING] = binding
 
     async def finish_work(_: web.Application) -> None:
-        # Acknowledged clicks may still be recording: let them end before the store closes.
+        # Acknowledged work may still be running: let it end before the store closes.
         await binding.interactions.idle()
 
     if config.app_token is None:
@@ -242,6 +243,24 @@ class AckOnce:
             await self(**kwargs)
 
 
+# What Slack gets for a click or a comment that could not be stored: not a 200, so the
+# person sees that it did not count (Slack resends neither), and may try again shortly.
+NOT_STORED_STATUS = 503
+
+
+def settle(ack: AsyncAck, once: AckOnce, failed: Exception | None) -> None:
+    """After the handler: a delivery it never acknowledged failed before anything was stored.
+
+    A payload ratebot cannot read is acknowledged (`once.finish`): sending it again would
+    not help. Anything else means the store failed, and Slack must not hear a 200.
+    """
+    if once.done or failed is None or isinstance(failed, inbound.BadPayload):
+        return
+    once.done = True
+    ack.response = BoltResponse(status=NOT_STORED_STATUS, body="",
+                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def register(app: AsyncApp, handlers: SlackHandlers, services: Services) -> None:
     """One listener per Slack action, view, shortcut, command and event ratebot serves."""
     remembered = [_once(services)]
@@ -280,7 +299,8 @@ def _once(services: Services) -> Middleware:
 def _register_actions(
     app: AsyncApp, handlers: SlackHandlers, remembered: list[Middleware]
 ) -> None:
-    """The buttons: acknowledged at once, the work goes on after the answer."""
+    """The buttons: acknowledged at once, the work goes on after the answer; a score is
+    acknowledged once it is stored (Slack does not send a click again)."""
 
     def action(action_id: str | re.Pattern[str],
                work: Callable[[Payload], Awaitable[None]]) -> None:
@@ -290,7 +310,14 @@ def _register_actions(
 
         app.action(action_id, middleware=remembered)(listener)
 
-    action(re.compile("^" + re.escape(render.RATE_ACTION) + r"\d+$"), handlers.rate)
+    @app.action(re.compile("^" + re.escape(render.RATE_ACTION) + r"\d+$"), middleware=remembered)
+    async def rate(ack: AsyncAck, body: Payload) -> None:
+        # Acknowledged by the handler once the rating is committed (see `SlackHandlers.rate`).
+        once = AckOnce(ack)
+        failed = await handlers.boundary("rate", body, handlers.rate(once, body))
+        settle(ack, once, failed)
+        await once.finish()
+
     action(render.COMMENT_ACTION, handlers.open_comment)
     action(render.OPTOUT_ACTION, handlers.opt_out)
     action(render.HOME_OPTOUT_ACTION, handlers.opt_out)
@@ -311,9 +338,11 @@ def _register_the_rest(
     """Modal submissions, the close shortcut, `/ratings`, and the events ratebot reads."""
 
     @app.view(render.COMMENT_VIEW, middleware=remembered)
-    async def comment_submitted(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
+    async def comment_submitted(ack: AsyncAck, body: Payload) -> None:
+        # Acknowledged once the comment is committed (see `SlackHandlers.submit_comment`).
         once = AckOnce(ack)
-        await handlers.boundary("comment", body, handlers.submit_comment(once, body))
+        failed = await handlers.boundary("comment", body, handlers.submit_comment(once, body))
+        settle(ack, once, failed)
         await once.finish()
 
     @app.view(render.RESOLVE_VIEW, middleware=remembered)

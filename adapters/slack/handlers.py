@@ -81,25 +81,33 @@ class SlackHandlers:
         async with self._settled:
             await self._settled.wait_for(lambda: self._running == 0)
 
-    async def boundary(self, name: str, body: Payload, work: Awaitable[None]) -> None:
-        """One error boundary per inbound Slack delivery."""
+    async def boundary(
+        self, name: str, body: Payload, work: Awaitable[None]
+    ) -> Exception | None:
+        """One error boundary per inbound Slack delivery; the error it handled, if any."""
         self._running += 1
         try:
-            await self._guarded(name, body, work)
+            return await self._guarded(name, body, work)
         finally:
             self._running -= 1
             async with self._settled:
                 self._settled.notify_all()
 
-    async def _guarded(self, name: str, body: Payload, work: Awaitable[None]) -> None:
+    async def _guarded(
+        self, name: str, body: Payload, work: Awaitable[None]
+    ) -> Exception | None:
         try:
             await work
+            return None
         except inbound.BadPayload as exc:
             log.warning("slack %s: ignored a payload this app did not produce (%s)", name, exc)
+            return exc
         except UserFacingError as exc:
             await self._tell(body, plain_message(str(exc)))
+            return exc
         except DeliveryError as exc:
             log.warning("slack %s: a Slack call failed: %s", name, exc.reason)
+            return exc
         except Exception as exc:
             # The exception's message can hold what a person typed or an email (SQL
             # parameters): only its type and the frames go to the log.
@@ -107,6 +115,7 @@ class SlackHandlers:
             log.error("slack %s failed: %s; message withheld\n%s", name,
                       type(exc).__qualname__, frames)
             await self._tell(body, plain_message(text("apology", self.services.policy.locale)))
+            return exc
 
     async def _tell(self, body: Payload, message: Message) -> None:
         user = (body.get("user") or {}).get("id") or body.get("user_id")
@@ -137,11 +146,21 @@ class SlackHandlers:
 
     # ------------------------------------------------------------------ prompts
 
-    async def rate(self, body: Payload) -> None:
-        click = inbound.click(body)
+    async def rate(self, ack: Ack, body: Payload) -> None:
+        """A score button: acknowledged once the rating is committed, then redrawn.
+
+        Slack never sends a click again, so the acknowledgement must not come before the
+        rating is durable: a crash in between would lose it while the person saw it taken.
+        """
+        try:
+            click = inbound.click(body)
+        except inbound.BadPayload:
+            await ack()  # nothing to store, and sending it again would not help
+            raise
         value = click.value
         view = await answering.answer(self.services, value.prompt_id,
-                                      slack_user(click.where.user_id), value.score, value.receipt)
+                                      slack_user(click.where.user_id), value.score, value.receipt,
+                                      settled=ack)
         await self._show(click.where, view)
 
     async def open_comment(self, body: Payload) -> None:

@@ -6,6 +6,8 @@ itself when its own recipient clicked; anything else is said to the clicker alon
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.domain.errors import NotRecipient, PromptExpired, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import PromptUpdate
@@ -19,21 +21,28 @@ from bot.services import Services
 
 async def answer(
     services: Services, prompt_id: int, who: PersonIdentity, score: int, receipt: str | None,
-    *, delivery_key: str | None = None,
+    *, delivery_key: str | None = None, settled: Callable[[], Awaitable[object]] | None = None,
 ) -> PromptView:
     """Record `who`'s score for the prompt (or change it) and redraw the prompt.
 
     `delivery_key`, the platform's id of this click, is checked in the answer's own
     transaction: a click delivered again costs no transaction of its own.
+    `settled` is awaited as soon as the click's fate is durable (its rating committed, or
+    its refusal decided) and before anything else: the platform's acknowledgement, which
+    must never promise a rating a crash could still lose. It is not awaited when storing
+    failed, so the platform can tell the person the click did not count.
     """
     try:
         result = await record_rating(
             services, prompt_id, who, score, receipt, delivery_key=delivery_key
         )
     except AlreadyDelivered:
+        await _settle(settled)
         return await replayed(services, prompt_id, who, score, receipt)
     except UserFacingError as refusal:
+        await _settle(settled)
         return await refused(services, prompt_id, who, refusal)
+    await _settle(settled)
     if result.alert is not None:  # a new detractor: its alert was drafted with the answer
         await alerts.alert_detractor(services, result.alert)
     prompt = result.prompt  # read with the answer: no second read before the redraw
@@ -44,6 +53,11 @@ async def answer(
                           receipt=result.receipt)
     # A replayed click changed nothing: the prompt already shows it.
     return PromptView(locale, update=update, changed=result.created or result.changed)
+
+
+async def _settle(settled: Callable[[], Awaitable[object]] | None) -> None:
+    if settled is not None:
+        await settled()
 
 
 async def replayed(

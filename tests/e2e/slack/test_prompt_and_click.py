@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from adapters.slack.app import NOT_STORED_STATUS
 from adapters.slack.outbound import SlackChat
 from adapters.slack.pacing import TIER_3, Pacer
 from app.bootstrap import Ratebot
@@ -318,7 +319,9 @@ async def test_an_unexpected_failure_apologises_and_logs_no_personal_data(
         raise RuntimeError(PERSONAL)
 
     ratebot.services.store.answer_facts = broken  # type: ignore[method-assign]
-    await slack.clicks("UJAN", 9)
+    channel, message = slack.dm_of("UJAN")
+    response = await slack.interaction(slack.block_actions("UJAN", channel, message, "rate:9"))
+    assert response.status == NOT_STORED_STATUS  # nothing stored: no 200 (a click is not resent)
     [ephemeral] = slack_api.called("chat.postEphemeral")
     assert ephemeral.args["text"].startswith("Sorry, something went wrong on our side.")
     assert "RuntimeError" in caplog.text

@@ -1,0 +1,108 @@
+"""A click and a comment are stored before Slack hears the 200: Slack resends neither.
+
+Through the real bolt app over HTTP. A store that fails makes the answer a 503, so the
+person sees that the click did not count; a 200 means the row is already committed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from adapters.slack.app import NOT_STORED_STATUS
+from app.bootstrap import Ratebot
+from tests.e2e.slack.harness import SlackDriver, sign
+from tests.e2e.slack.test_prompt_and_click import deliver, stored_ratings
+from tests.fakes.slack_api import FakeSlackApi
+
+
+class StoreBroke(RuntimeError):
+    """What the broken database raises: not an outage, a failure of this statement."""
+
+
+@contextmanager
+def failing(statement_start: str) -> Iterator[list[str]]:
+    """Every engine fails the statements starting with `statement_start` (its transaction
+    rolls back); yields the statements refused."""
+    refused: list[str] = []
+
+    def before(_c: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(statement_start):
+            refused.append(statement)
+            raise StoreBroke("the disk is full")
+
+    sa.event.listen(Engine, "before_cursor_execute", before)
+    try:
+        yield refused
+    finally:
+        sa.event.remove(Engine, "before_cursor_execute", before)
+
+
+async def test_the_200_comes_with_the_rating_already_committed(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi
+) -> None:
+    prompt_id = await deliver(ratebot)
+    channel, message = slack.dm_of("UJAN")
+    payload = slack.block_actions("UJAN", channel, message, "rate:9")
+    # Not the driver's `interaction`: it waits for the work after the answer; this reads
+    # the database the moment the answer arrives, through a connection of its own.
+    response = await slack.client.post("/slack/events", **signed_form(payload))
+    assert response.status == 200
+    [rating] = await stored_ratings(ratebot)
+    assert (rating["prompt_id"], rating["score"]) == (prompt_id, 9)
+    await slack.binding.interactions.idle()
+    [update] = await slack_api.wait_for("chat.update")
+    assert update.args["ts"] == message["ts"]
+
+
+async def test_a_click_the_store_could_not_keep_is_not_acknowledged(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi
+) -> None:
+    await deliver(ratebot)
+    channel, message = slack.dm_of("UJAN")
+    payload = slack.block_actions("UJAN", channel, message, "rate:3")
+    with failing("INSERT INTO RATINGS") as refused:
+        response = await slack.interaction(payload)
+    assert refused, "the click never reached the store"
+    assert response.status == NOT_STORED_STATUS  # Slack shows the person it failed
+    assert int(response.headers["Retry-After"]) > 0
+    assert await stored_ratings(ratebot) == []
+    assert slack.updates() == []  # the prompt does not claim a score it did not keep
+    [told] = slack_api.called("chat.postEphemeral")
+    assert told.args["user"] == "UJAN"
+    # The same click again, once the store works, counts.
+    again = await slack.interaction(slack.block_actions("UJAN", channel, message, "rate:3"))
+    assert again.status == 200
+    [rating] = await stored_ratings(ratebot)
+    assert rating["score"] == 3
+
+
+async def test_a_comment_the_store_could_not_keep_is_not_acknowledged(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi
+) -> None:
+    await deliver(ratebot)
+    await slack.clicks("UJAN", 9)
+    channel, message = slack.dm_of("UJAN")
+    await slack.interaction(slack.block_actions("UJAN", channel, message, "comment"))
+    await slack_api.wait_for("views.open")
+    view = slack.last_view()
+    typed = {"comment_block": {"comment_input": {"type": "plain_text_input",
+                                                  "value": "Fast, thanks"}}}
+    with failing("UPDATE RATINGS") as refused:
+        response = await slack.submits_modal("UJAN", view, typed)
+    assert refused
+    assert response.status == NOT_STORED_STATUS  # the modal stays open, the text with it
+    [rating] = await stored_ratings(ratebot)
+    assert rating["comment"] is None
+
+
+def signed_form(payload: dict[str, Any]) -> dict[str, Any]:
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    return {"data": body, "headers": {"Content-Type": "application/x-www-form-urlencoded",
+                                      **sign(body)}}
