@@ -86,9 +86,13 @@ async def check_before_serving(settings: Settings) -> None:
 
 def platform_chats(
     settings: Settings, store: SqlStore, clock: Clock, charts: MatplotlibCharts,
-    *, given: tuple[ChatPort, ...],
+    *, given: tuple[ChatPort, ...], serving: bool = False,
 ) -> tuple[ChatPort, ...]:
-    """The chats of the platforms the settings configure, beside those `given` (tests)."""
+    """The chats of the platforms the settings configure, beside those `given` (tests).
+
+    `serving`: for `serve`, which without Teams credentials (and Slack) serves the Bot
+    Framework Emulator and delivers there too; a command never loads botbuilder for it.
+    """
     chats: tuple[ChatPort, ...] = ()
     if settings.slack_bot_token is not None and not any(c.platform == "slack" for c in given):
         from adapters.slack.app import slack_chat, slack_configured
@@ -97,11 +101,11 @@ def platform_chats(
         slack = slack_config(settings)
         if slack_configured(slack):
             chats = (*chats, slack_chat(slack, store, clock=clock))
-    if settings.microsoft_app_id:
-        from adapters.teams.app import teams_chat
-        from app.platforms import teams_config
+    if settings.microsoft_app_id or serving:
+        from app.platforms import teams_chat_for, teams_enabled
 
-        chats = (*chats, teams_chat(teams_config(settings), store, clock, charts))
+        if teams_enabled(settings):
+            chats = (*chats, teams_chat_for(settings, store, clock, charts))
     return chats
 
 
@@ -111,6 +115,7 @@ async def build(
     clock: Clock | None = None,
     chats: tuple[ChatPort, ...] = (),
     rng: random.Random | None = None,
+    serving: bool = False,
 ) -> Ratebot:
     """Open the store (migrating a SQLite file, checking a PostgreSQL schema) and wire it."""
     store = await open_store(settings.database_url)
@@ -119,7 +124,8 @@ async def build(
     clock = clock or SystemClock()
     charts = MatplotlibCharts()
     metrics = Metrics()
-    chats = (*chats, *platform_chats(settings, store, clock, charts, given=chats))
+    chats = (*chats, *platform_chats(settings, store, clock, charts, given=chats,
+                                     serving=serving))
     services = Services(
         store=store,
         clock=clock,

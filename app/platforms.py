@@ -22,8 +22,13 @@ from adapters.helpdesk.api.zendesk import ZendeskApiConfig
 from adapters.helpdesk.vendors import VendorSecrets
 from adapters.slack.app import SlackConfig
 from adapters.teams.app import ENDPOINT as TEAMS_ENDPOINT
-from adapters.teams.app import TeamsConfig
+from adapters.teams.app import TeamsConfig, make_adapter
+from adapters.teams.graph import GraphConfig, GraphInstaller
+from adapters.teams.outbound import TeamsChat, card_chart
 from app.settings import Settings, SettingsError
+from bot.domain.clock import Clock
+from bot.ports.charts import ChartRenderer
+from bot.ports.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,38 @@ def teams_config(settings: Settings) -> TeamsConfig:
         tenant_id=settings.microsoft_app_tenant_id,
         default_locale=settings.locale,
         admins=settings.admins,
+    )
+
+
+def teams_chat_for(
+    settings: Settings, store: Store, clock: Clock, charts: ChartRenderer | None = None
+) -> TeamsChat:
+    """The Teams `ChatPort`. Without `MicrosoftAppId` it is the Bot Framework Emulator's:
+    no credentials, and only the chats the Emulator opened (others wait, pending)."""
+    config = teams_config(settings)
+    return TeamsChat(
+        make_adapter(config), store, clock,
+        app_id=config.app_id, tenant_id=config.tenant_id,
+        default_locale=config.default_locale,
+        chart=None if charts is None else card_chart(charts),
+        emulator=not settings.microsoft_app_id,
+        installer=graph_installer(settings, clock),
+    )
+
+
+def graph_installer(settings: Settings, clock: Clock) -> GraphInstaller | None:
+    """Self-installation through Microsoft Graph, when asked for and fully configured."""
+    password = reveal(settings.microsoft_app_password)
+    if not (settings.teams_self_install and settings.microsoft_app_id and password
+            and settings.teams_app_catalog_id):
+        return None
+    return GraphInstaller(
+        GraphConfig(
+            app_id=settings.microsoft_app_id, app_password=password,
+            catalog_id=settings.teams_app_catalog_id, graph_url=settings.graph_url,
+            login_url=settings.login_url,
+        ),
+        clock,
     )
 
 
@@ -130,8 +167,9 @@ def check_bind(settings: Settings) -> None:
             "MicrosoftAppPassword, or bind to 127.0.0.1"
         )
     log.warning(
-        "MicrosoftAppId is not set: %s accepts unauthenticated requests (Bot Framework "
-        "Emulator mode), served on loopback only", TEAMS_ENDPOINT,
+        "Teams runs in Bot Framework Emulator mode (MicrosoftAppId is not set): %s accepts "
+        "unauthenticated requests, on loopback only, and prompts go to people who opened a "
+        "chat with the bot (others wait, pending)", TEAMS_ENDPOINT,
     )
 
 

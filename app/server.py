@@ -136,7 +136,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     stop = stop or asyncio.Event()
     # Installed before anything starts: a signal during start-up still stops cleanly.
     with _stop_on_signals(stop):
-        ratebot = await build(settings)
+        ratebot = await build(settings, serving=True)
         if not ratebot.services.chats:
             log.warning(
                 "no chat platform is configured (Slack or Teams): closes are accepted and "

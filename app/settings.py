@@ -125,6 +125,17 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = Field(None, validation_alias="MicrosoftAppPassword")
     microsoft_app_tenant_id: str | None = Field(None, validation_alias="MicrosoftAppTenantId")
     microsoft_app_type: str = Field("MultiTenant", validation_alias="MicrosoftAppType")
+    # Install the app for a person Teams cannot reach yet, through Microsoft Graph (needs the
+    # TeamsAppInstallation.ReadWriteSelfForUser.All application permission).
+    teams_self_install: bool = Field(False, validation_alias="RATEBOT_TEAMS_SELF_INSTALL")
+    teams_app_catalog_id: str | None = Field(None, validation_alias="RATEBOT_TEAMS_APP_CATALOG_ID")
+    # Another cloud's Microsoft Graph and sign-in service (national clouds, tests).
+    graph_url: str = Field(
+        "https://graph.microsoft.com/v1.0", validation_alias="RATEBOT_GRAPH_URL"
+    )
+    login_url: str = Field(
+        "https://login.microsoftonline.com", validation_alias="RATEBOT_LOGIN_URL"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -214,6 +225,12 @@ class Settings(BaseSettings):
             problems.append("MicrosoftAppId is set without MicrosoftAppPassword")
         if not self.microsoft_app_id and self.microsoft_app_password is not None:
             problems.append("MicrosoftAppPassword is set without MicrosoftAppId")
+        if self.teams_self_install and not (self.microsoft_app_id and self.microsoft_app_password):
+            problems.append("RATEBOT_TEAMS_SELF_INSTALL is set without MicrosoftAppId and "
+                            "MicrosoftAppPassword")
+        if self.teams_self_install and not self.teams_app_catalog_id:
+            problems.append("RATEBOT_TEAMS_SELF_INSTALL is set without "
+                            "RATEBOT_TEAMS_APP_CATALOG_ID")
         return problems
 
 

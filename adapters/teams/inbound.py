@@ -26,6 +26,7 @@ _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _THREAD = ";messageid="
 CLOSE_WORDS = frozenset({"close", "closed", "sluiten", "gesloten"})
+EMULATOR = "emulator"  # the channel id of the Bot Framework Emulator's activities
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +157,16 @@ def sender_of(activity: Activity) -> PersonIdentity:
     """The sender, with the tenant they wrote from: a chat the bot opens with them later
     must be opened in their own tenant."""
     who = identity_of(activity.from_property, locale_of(activity))
+    if activity.channel_id == EMULATOR and who.email is None and _is_email(who.teams_user_id):
+        # The Emulator has no directory: a user id set to an email address (its settings
+        # allow any) links the tester to the person a helpdesk names by email.
+        who = dataclasses.replace(who, email=who.teams_user_id)
     return dataclasses.replace(who, timezone=timezone_of(activity),
                                teams_tenant_id=tenant_of(activity))
+
+
+def _is_email(value: str | None) -> bool:
+    return value is not None and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) is not None
 
 
 def thread_root(conversation_id: str) -> tuple[str, str | None]:
