@@ -30,7 +30,7 @@ from bot.domain.commands import ForgetMe, MyData, parse
 from bot.domain.errors import UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
-from bot.domain.texts import text
+from bot.domain.texts import in_locale, text
 from bot.flows.command_handlers import Caller, CommandContext
 from bot.flows.interactions import (
     admin_command,
@@ -103,7 +103,7 @@ class SlackHandlers:
             log.warning("slack %s: ignored a payload this app did not produce (%s)", name, exc)
             return exc
         except UserFacingError as exc:
-            await self._tell(body, plain_message(str(exc)))
+            await self._tell(body, plain_message(in_locale(str(exc), self.services.policy.locale)))
             return exc
         except DeliveryError as exc:
             log.warning("slack %s: a Slack call failed: %s", name, exc.reason)
@@ -166,8 +166,9 @@ class SlackHandlers:
     async def open_comment(self, body: Payload) -> None:
         request = inbound.comment_request(body)
         who = slack_user(request.where.user_id)
-        locale = await commenting.form_locale(self.services, request.prompt_id, who)
-        await self.chat.open_view(request.trigger_id, comment_modal(locale, request.metadata()))
+        form = await commenting.comment_form(self.services, request.prompt_id, who)
+        await self.chat.open_view(request.trigger_id, comment_modal(
+            form.locale, request.metadata(), notice=form.notice))
 
     async def submit_comment(self, ack: Ack, body: Payload) -> None:
         submission = inbound.comment_submission(body)

@@ -12,7 +12,14 @@ from bot.domain.digest_text import render_digest
 from bot.domain.digest_text import title as digest_title
 from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.domain.scales import Scale
-from bot.domain.texts import alert_fallback, alert_title, anonymity_notice, question_for, text
+from bot.domain.texts import (
+    alert_fallback,
+    alert_title,
+    anonymity_notice,
+    follow_up_line,
+    question_for,
+    text,
+)
 from bot.flows.interactions.forgetting_me import ForgetQuestion
 from bot.flows.interactions.my_ratings import TREND_WEEKS
 from bot.flows.interactions.views import Home
@@ -181,14 +188,20 @@ def _modal(callback_id: str, title: str, locale: str, metadata: dict[str, object
     }
 
 
-def comment_modal(locale: str, metadata: dict[str, object], initial: str | None = None) -> Block:
+def comment_modal(locale: str, metadata: dict[str, object], initial: str | None = None,
+                  *, notice: str | None = None) -> Block:
+    """The comment form; `notice` (who will see the answer) stays under the field, since the
+    modal covers the message that said it."""
     element: Block = {"type": "plain_text_input", "action_id": COMMENT_INPUT, "multiline": True,
                       "max_length": MAX_COMMENT}
     if initial:
         element["initial_value"] = initial
     field = {"type": "input", "block_id": COMMENT_BLOCK,
              "label": _plain(text("modal.label", locale)), "element": element}
-    return _modal(COMMENT_VIEW, text("modal.title", locale), locale, metadata, field)
+    modal = _modal(COMMENT_VIEW, text("modal.title", locale), locale, metadata, field)
+    if notice:
+        modal["blocks"].append(_context(escape(notice)))
+    return modal
 
 
 def resolve_modal(locale: str, metadata: dict[str, object]) -> Block:
@@ -222,15 +235,20 @@ def alert_message(alert: DetractorAlert, locale: str) -> Message:
     if facts:
         blocks.append(_context(*facts))
     value = str(alert.follow_up_id)
+    state = follow_up_line(alert)
+    said = None
+    if state is not None:
+        key, names = state
+        said = text(key, locale, **{k: escape(v) for k, v in names.items()})
     if alert.resolved_by:
-        done = text("alert.resolved", locale, who=escape(alert.resolved_by))
+        done = said or ""
         if alert.resolution_note:
             done += "\n" + text("alert.note", locale, note=escape(alert.resolution_note))
         blocks.append(_section(":white_check_mark: " + done))
     else:
         buttons = [_button(text("alert.resolve", locale), RESOLVE_ACTION, value)]
-        if alert.claimed_by:
-            blocks.append(_section(text("alert.claimed", locale, who=escape(alert.claimed_by))))
+        if said:
+            blocks.append(_section(said))
         else:
             buttons.insert(0, _button(text("alert.claim", locale), CLAIM_ACTION, value, "primary"))
         blocks.append({"type": "actions", "block_id": "followup", "elements": buttons})

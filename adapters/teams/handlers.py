@@ -20,7 +20,7 @@ from bot.domain.commands import ForgetMe, MyData, MyRatings, parse
 from bot.domain.errors import InvalidValue, StoreUnavailable, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
-from bot.domain.texts import locale_for, text
+from bot.domain.texts import in_locale, locale_for, text
 from bot.domain.untrusted import loggable
 from bot.flows.command_handlers import Caller, CommandContext
 from bot.flows.contact_book import remember_conversation
@@ -85,7 +85,7 @@ class TeamsHandlers:
         except StoreUnavailable:
             raise  # the endpoint answers 503 and Teams delivers again
         except UserFacingError as error:
-            return self._answer(activity, str(error))
+            return self._answer(activity, in_locale(str(error), self._locale(activity)))
         except Exception:
             log.exception("teams %s activity failed", loggable(activity.type))
             return self._answer(activity, text("apology", self._locale(activity)))

@@ -11,49 +11,44 @@ typed is ever evaluated.
 from __future__ import annotations
 
 import base64
-import json
 from datetime import datetime
 from typing import Any
 
+# The primitives and the digest card live beside this module; they are re-exported so
+# every card is still reached as `render.<name>`.
+from adapters.teams.cards import CONTENT_TYPE as CONTENT_TYPE
+from adapters.teams.cards import MAX_CARD_BYTES as MAX_CARD_BYTES
+from adapters.teams.cards import MESSAGE_RESPONSE as MESSAGE_RESPONSE
+from adapters.teams.cards import PNG_DATA_URI as PNG_DATA_URI
+from adapters.teams.cards import Card as Card
+from adapters.teams.cards import card as card
+from adapters.teams.cards import card_bytes as card_bytes
+from adapters.teams.cards import data_uri_bytes as data_uri_bytes
+from adapters.teams.cards import has_image as has_image
+from adapters.teams.cards import text_block as text_block
+from adapters.teams.digest_card import digest_card as digest_card
 from adapters.teams.escape import escape, notice, paragraphs, plain, say, teams_markdown
-from bot.domain.digest import HISTORY_WEEKS
-from bot.domain.digest_text import render_digest, scale_label
-from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
+from bot.domain.messages import DetractorAlert, PromptUpdate, RatingPrompt
 from bot.domain.scales import Scale
-from bot.domain.texts import alert_title_key, anonymity_notice, question_for, text
+from bot.domain.texts import (
+    alert_title_key,
+    anonymity_notice,
+    follow_up_line,
+    question_for,
+    template,
+    text,
+)
 from bot.flows.interactions.forgetting_me import ForgetQuestion
 from bot.flows.interactions.my_data import MyDataView
 from bot.flows.interactions.my_ratings import TREND_WEEKS
 from bot.flows.interactions.views import Home, PromptView
 
-Card = dict[str, Any]
-
-CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
-SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
-VERSION = "1.5"
 RATE, COMMENT, OPTOUT, CLAIM, RESOLVE = "rate", "comment", "optout", "claim", "resolve"
 FORGETME, OPTIN, MYDATA = "forgetme", "optin", "mydata"
 JSON_DATA_URI = "data:application/json;base64,"
 COMMENT_INPUT, NOTE_INPUT = "comment", "note"
 MAX_COMMENT, MAX_NOTE = 2000, 500
 BUTTONS_PER_ROW = 6  # Teams shows at most six buttons side by side
-# Teams refuses an activity over about 28 KB; the rest of the activity (addresses, ids,
-# the attachment's wrapper) takes well under 2 KB of the difference.
-MAX_CARD_BYTES = 26_000
-PNG_DATA_URI = "data:image/png;base64,"
-
-
-def card(*body: Card, actions: list[Card] | None = None) -> Card:
-    content: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION,
-                     "body": [block for block in body if block]}
-    if actions:
-        content["actions"] = actions
-    return content
-
-
-def text_block(markdown: str, **style: Any) -> Card:
-    return {"type": "TextBlock", "text": markdown, "wrap": True, **style}
 
 
 def action(verb: str, title: str, data: dict[str, Any], **style: Any) -> Card:
@@ -118,11 +113,10 @@ def _header(prompt: RatingPrompt, locale: str) -> list[Card]:
 
 def prompt_card(prompt: RatingPrompt, locale: str) -> Card:
     """The question: one button per score, "Don't ask me again", the anonymity level."""
-    notice = anonymity_notice(prompt.anonymity, prompt.team_display_name, locale)
     return card(
         *_header(prompt, locale),
         *_score_rows(prompt, None, None),
-        text_block(escape(notice), isSubtle=True, size="Small"),
+        _anonymity(prompt, locale),
         text_block(
             say("prompt.until", locale, trusted={"date": card_date(prompt.expires_at)}),
             isSubtle=True, size="Small",
@@ -155,6 +149,7 @@ def rated_card(update: PromptUpdate, locale: str) -> Card:
         {"type": "ActionSet", "actions": [
             action(COMMENT, text("modal.send", locale), data, associatedInputs="auto")
         ]},
+        _anonymity(prompt, locale),
     )
 
 
@@ -168,7 +163,15 @@ def thanks_card(update: PromptUpdate, locale: str) -> Card:
         text_block(escape(text("prompt.your_comment", locale)), weight="Bolder")
         if update.comment else {},
         text_block(paragraphs(update.comment)) if update.comment else {},
+        _anonymity(prompt, locale),
     )
+
+
+def _anonymity(prompt: RatingPrompt, locale: str) -> Card:
+    """Who will see the answer: said again beside the comment box and under the comment,
+    where the person decides what to write."""
+    notice = anonymity_notice(prompt.anonymity, prompt.team_display_name, locale)
+    return text_block(escape(notice), isSubtle=True, size="Small")
 
 
 def notice_card(message: str, update: PromptUpdate | None = None, locale: str = "en") -> Card:
@@ -257,10 +260,15 @@ def alert_card(alert: DetractorAlert, locale: str) -> Card:
     if alert.comment:
         body += [text_block(say("alert.comment", locale), weight="Bolder"),
                  text_block(paragraphs(alert.comment))]
-    if alert.claimed_by:
-        body.append(text_block(say("alert.claimed", locale, who=alert.claimed_by)))
+    state = follow_up_line(alert)
+    if state is not None:
+        key, names = state
+        style = {"color": "Good", "separator": True} if alert.resolved_by else {}
+        # `say` for values named at run time: the catalog's bold as Teams', values escaped.
+        line = template(key, locale).replace("*", "**").format(
+            **{name: escape(value) for name, value in names.items()})
+        body.append(text_block(line, **style))
     if alert.resolved_by:
-        body.append(text_block(say("alert.resolved", locale, who=alert.resolved_by)))
         if alert.resolution_note:
             body.append(text_block(say("alert.note", locale, note=alert.resolution_note)))
         return card(*body)
@@ -272,60 +280,6 @@ def alert_card(alert: DetractorAlert, locale: str) -> Card:
         buttons.insert(0, action(CLAIM, text("alert.claim", locale), data,
                                  associatedInputs="none"))
     return card(*body, actions=buttons)
-
-
-def card_bytes(content: Card) -> int:
-    """The card's size as the connector receives it (non-ASCII escaped: the larger form)."""
-    return len(json.dumps(content).encode())
-
-
-def data_uri_bytes(png: bytes) -> int:
-    return len(PNG_DATA_URI) + 4 * -(-len(png) // 3)
-
-
-def has_image(content: Card) -> bool:
-    return any(element.get("type") == "Image" for element in content.get("body") or [])
-
-
-def digest_card(message: DigestMessage, chart_png: bytes | None = None) -> Card:
-    """The weekly digest; with its chart as an inline image when the card stays in bounds.
-
-    Without a chart, or when it would make the card too large for Teams, the card is the
-    text alone and says nothing about a picture.
-    """
-    rendered = teams_markdown(
-        render_digest(message.digest, escape=escape, late=message.late)
-    )
-    groups = [group.split("\n") for group in rendered.split("\n\n")]
-    body = [_digest_group(lines, first=index == 0) for index, lines in enumerate(groups)]
-    text_only = card(*body)
-    if chart_png is None:
-        return text_only
-    digest = message.digest
-    image: Card = {
-        "type": "Image", "url": PNG_DATA_URI + base64.b64encode(chart_png).decode("ascii"),
-        "size": "Stretch", "msTeams": {"allowExpand": True},  # click to see it full size
-        "altText": plain(f"{digest.team_display_name}: weekly {scale_label(digest.scale)} "
-                         f"over the last {HISTORY_WEEKS} weeks, with its margin of error"),
-    }
-    # The picture goes under the figures it draws, above the comments.
-    with_chart = card(body[0], image, *body[1:])
-    return with_chart if card_bytes(with_chart) <= MAX_CARD_BYTES else text_only
-
-
-def _digest_group(lines: list[str], *, first: bool) -> Card:
-    """One paragraph of the digest: a line per TextBlock, comments set off as quotes."""
-    blocks: list[Card] = []
-    for line in lines:
-        # Only the core writes a leading "> " (a comment): a person's ">" arrives escaped.
-        if line.startswith("> "):
-            blocks.append({"type": "Container", "style": "emphasis", "spacing": "Small",
-                           "items": [text_block(line[2:])]})
-        else:
-            blocks.append(text_block(line, spacing="None"))
-    if first and blocks:
-        blocks[0].update(size="Medium")
-    return {"type": "Container", "items": blocks, "spacing": "Medium"}
 
 
 def forget_question_card(ask: ForgetQuestion) -> Card:

@@ -6,11 +6,16 @@ Templates take values already made safe for the platform (the adapter escapes th
 
 from __future__ import annotations
 
-from bot.domain.messages import RatingPrompt
+import re
+from functools import cache
+
+from bot.domain.messages import DetractorAlert, RatingPrompt
 from bot.domain.model import Anonymity
 from bot.domain.scales import Scale
 
 LOCALES = ("en", "nl")
+# The keys `in_locale` looks refusals up in.
+_REFUSALS = ("refusal.", "prompt.expired", "prompt.not_yours")
 
 _CATALOG: dict[str, tuple[str, str]] = {
     # key: (English, Dutch)
@@ -108,6 +113,11 @@ _CATALOG: dict[str, tuple[str, str]] = {
     "alert.resolve": ("Resolved", "Opgelost"),
     "alert.claimed": ("{who} is following up.", "{who} pakt dit op."),
     "alert.resolved": ("Resolved by {who}.", "Opgelost door {who}."),
+    # Once resolved, whoever claimed it is history: one line, in the past tense.
+    "alert.resolved_after_claim": (
+        "Resolved by {who}, after {claimer} followed up.",
+        "Opgelost door {who}, nadat {claimer} het had opgepakt.",
+    ),
     "alert.note": ("Note: {note}", "Notitie: {note}"),
     "alert.fallback.nps": (
         "Detractor alert for {team}: score {score}",
@@ -178,7 +188,89 @@ _CATALOG: dict[str, tuple[str, str]] = {
     ),
     "forgetme.unknown": ("Ratebot knows nothing about you: there is nothing to forget.",
                          "Ratebot weet niets over je: er valt niets te vergeten."),
+    # Refusals: the core raises them in English, word for word as here, and
+    # `in_locale` finds them again to say them in the reader's language (a test checks
+    # that every refusal on the rating path has its entry).
+    "refusal.withdrawn_reopened": (
+        "This rating request was withdrawn because the ticket was reopened.",
+        "Dit verzoek om een beoordeling is ingetrokken omdat het ticket weer open is.",
+    ),
+    "refusal.withdrawn": (
+        "This rating request was withdrawn.", "Dit verzoek om een beoordeling is ingetrokken.",
+    ),
+    "refusal.not_open": (
+        "This rating request is not open.", "Dit verzoek om een beoordeling staat niet open.",
+    ),
+    "refusal.anonymous_recorded": (
+        "Your anonymous rating is already recorded.", "Je anonieme beoordeling is al opgeslagen.",
+    ),
+    "refusal.off_scale": (
+        "{score} is not a score on this scale ({low} to {high}).",
+        "{score} is geen score op deze schaal ({low} tot {high}).",
+    ),
+    "refusal.gone": (
+        "This rating request no longer exists.",
+        "Dit verzoek om een beoordeling bestaat niet meer.",
+    ),
+    "refusal.comment_empty": ("The comment is empty.", "De opmerking is leeg."),
+    "refusal.comment_too_long": (
+        "A comment can have at most {limit} characters; this one has {length}.",
+        "Een opmerking mag hoogstens {limit} tekens hebben; deze heeft er {length}.",
+    ),
+    "refusal.score_first": (
+        "There is no rating to comment on yet: choose a score first.",
+        "Er is nog geen beoordeling om op te reageren: kies eerst een score.",
+    ),
+    "refusal.follow_up_gone": (
+        "That follow-up no longer exists.", "Die opvolging bestaat niet meer.",
+    ),
+    "refusal.not_ours": ("That button is not one of ratebot's.", "Die knop is niet van ratebot."),
+    "refusal.not_an_opening": (
+        "Use this on the message that opened the request.",
+        "Gebruik dit op het bericht waarmee het verzoek begon.",
+    ),
 }
+
+
+def in_locale(message: str, locale: str) -> str:
+    """A refusal the core raised in English, said in `locale` when the catalog has it.
+
+    Refusals are raised deep in the rules, before anyone knows who will read them; the
+    boundary that shows one knows its reader. A message the catalog lacks (an admin
+    command's reply: commands speak English) is shown as raised.
+    """
+    if locale == "en" or locale not in LOCALES:
+        return message
+    for key, pattern in _refusal_patterns():
+        found = pattern.fullmatch(message)
+        if found:
+            values = {name: _number(value, locale) for name, value in found.groupdict().items()}
+            return text(key, locale, **values)
+    return message
+
+
+def refusal_key(message: str) -> str | None:
+    """The catalog key of a refusal raised in English; None when the catalog lacks it."""
+    return next((key for key, pattern in _refusal_patterns() if pattern.fullmatch(message)),
+                None)
+
+
+@cache
+def _refusal_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    refusals = [key for key in _CATALOG if key.startswith(_REFUSALS)]
+    return tuple((key, _pattern(_CATALOG[key][0])) for key in refusals)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ...
+    return re.compile("".join(
+        f"(?P<{part}>.+?)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    ))
+
+
+def _number(value: str, locale: str) -> str:
+    """"2,000" as Dutch writes it ("2.000"): the thousands separators the core used."""
+    return re.sub(r"(?<=\d),(?=\d{3}\b)", ".", value) if locale == "nl" else value
 
 
 def locale_for(preferred: str | None, default: str) -> str:
@@ -223,6 +315,22 @@ def alert_title(scale: Scale, team: str, locale: str) -> str:
 def alert_fallback(scale: Scale, team: str, score: object, locale: str) -> str:
     """The alert's one-line notification text, in its scale's words."""
     return text(f"alert.fallback.{scale.value}", locale, team=team, score=score)
+
+
+def follow_up_line(alert: DetractorAlert) -> tuple[str, dict[str, str]] | None:
+    """Where the alert's follow-up stands, as (catalog key, values to escape); None while open.
+
+    A resolved alert says who resolved it, and who had claimed it when that was someone
+    else, never the claim's present tense ("... is following up") above "Resolved by".
+    """
+    if alert.resolved_by:
+        claimer = alert.claimed_by
+        if claimer and claimer != alert.resolved_by:
+            return "alert.resolved_after_claim", {"who": alert.resolved_by, "claimer": claimer}
+        return "alert.resolved", {"who": alert.resolved_by}
+    if alert.claimed_by:
+        return "alert.claimed", {"who": alert.claimed_by}
+    return None
 
 
 def anonymity_notice(anonymity: Anonymity, team: str, locale: str) -> str:

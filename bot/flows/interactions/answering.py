@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from bot.domain.errors import NotRecipient, PromptExpired, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import PromptUpdate
-from bot.domain.texts import text
+from bot.domain.texts import in_locale, text
 from bot.flows import alerts
 from bot.flows.interactions.people import is_same, reader_locale
 from bot.flows.interactions.views import PromptView
@@ -91,4 +91,4 @@ def refusal_text(refusal: UserFacingError, locale: str) -> str:
         return text("prompt.expired", locale)
     if isinstance(refusal, NotRecipient):
         return text("prompt.not_yours", locale)
-    return str(refusal)
+    return in_locale(str(refusal), locale)

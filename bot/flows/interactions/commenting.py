@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.domain.errors import InvalidValue, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import PromptUpdate
-from bot.domain.texts import text
+from bot.domain.texts import anonymity_notice, in_locale, text
 from bot.flows import alerts
 from bot.flows.interactions.answering import refused
 from bot.flows.interactions.people import reader_locale
@@ -14,10 +16,28 @@ from bot.flows.recording import rating_prompt, record_comment
 from bot.services import Services
 
 
+@dataclass(frozen=True, slots=True)
+class CommentForm:
+    """What the comment form says besides its question: its language, and who will see
+    the answer (the prompt's anonymity notice, kept in view while the person types)."""
+
+    locale: str
+    notice: str | None  # None when the prompt is gone
+
+
 async def form_locale(services: Services, prompt_id: int, who: PersonIdentity) -> str:
     """The language of the comment form: the prompt's recipient's."""
+    return (await comment_form(services, prompt_id, who)).locale
+
+
+async def comment_form(services: Services, prompt_id: int, who: PersonIdentity) -> CommentForm:
+    """The comment form for `who`: in the recipient's language, with the anonymity notice."""
     prompt = await rating_prompt(services, prompt_id)
-    return reader_locale(services, who, prompt.recipient if prompt else None)
+    locale = reader_locale(services, who, prompt.recipient if prompt else None)
+    if prompt is None:
+        return CommentForm(locale, None)
+    notice = anonymity_notice(prompt.anonymity, prompt.team_display_name, locale)
+    return CommentForm(locale, notice)
 
 
 async def comment(
@@ -34,7 +54,8 @@ async def comment(
         update = None
         if prompt is not None and score is not None:
             update = PromptUpdate(prompt, score=score, receipt=receipt)
-        return PromptView(locale, update=update, problem=str(problem), fixable=True)
+        return PromptView(locale, update=update, problem=in_locale(str(problem), locale),
+                          fixable=True)
     except UserFacingError as refusal:
         return await refused(services, prompt_id, who, refusal)
     if commented.alert is not None:  # read with the comment: the alert now shows it
