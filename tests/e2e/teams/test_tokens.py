@@ -16,10 +16,13 @@ from typing import Any
 
 import jwt
 import pytest
-from botframework.connector.auth import ChannelValidation
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+from botframework.connector.auth import ChannelValidation, JwtTokenValidation
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from adapters.teams.app import BotFrameworkConfig, TeamsConfig, read_activity
+from adapters.teams.reuse import ReusingAuthentication
 from bot.domain.identity import PersonIdentity
 from tests.e2e.teams.harness import teams_bot
 from tests.e2e.teams.support import JAN, fixture
@@ -104,3 +107,68 @@ async def test_a_valid_token_is_accepted_and_forged_ones_are_refused(
         assert status == 200
         stored = await bot.services.store.teams_conversation(JAN.chat)
         assert stored is not None and stored.kind == "personal"
+
+
+def checked_tokens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every token the SDK itself checks from now on (its signature, issuer, audience)."""
+    checked: list[str] = []
+    real = JwtTokenValidation.validate_auth_header
+
+    async def validate(auth_header: str, *args: Any, **kwargs: Any) -> Any:
+        checked.append(auth_header)
+        return await real(auth_header, *args, **kwargs)
+
+    monkeypatch.setattr(JwtTokenValidation, "validate_auth_header", validate)
+    return checked
+
+
+async def test_an_accepted_token_is_checked_once_until_it_expires(
+    signing_key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked = checked_tokens(monkeypatch)
+    now = [time.time()]
+    authentication = ReusingAuthentication(
+        ConfigurationBotFrameworkAuthentication(
+            BotFrameworkConfig(TeamsConfig(app_id=APP_ID, app_password="secret"))),
+        now=lambda: now[0],
+    )
+    service_url = "https://smba.trafficmanager.net/emea/"
+    click = fixture("teams_invoke_adaptive_card_action.json")
+    click["serviceUrl"] = service_url
+    _, activity = read_activity(json.dumps(click).encode())
+    signed = f"Bearer {token(signing_key, service_url)}"
+
+    first = await authentication.authenticate_request(activity, signed)
+    again = await authentication.authenticate_request(activity, signed)
+    assert checked == [signed]  # the second activity with the token cost no check
+    assert again.claims_identity.claims == first.claims_identity.claims
+    assert again.claims_identity.claims["aud"] == APP_ID
+    assert again.claims_identity is not first.claims_identity  # each turn has its own
+    assert again.audience == first.audience and again.caller_id == first.caller_id
+
+    now[0] = first.claims_identity.claims["exp"]  # expired: the SDK is asked again
+    await authentication.authenticate_request(activity, signed)
+    assert checked == [signed, signed]
+
+
+async def test_a_remembered_token_is_still_refused_where_it_was_not_accepted(
+    signing_key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked = checked_tokens(monkeypatch)
+    authentication = ReusingAuthentication(ConfigurationBotFrameworkAuthentication(
+        BotFrameworkConfig(TeamsConfig(app_id=APP_ID, app_password="secret"))))
+    click = fixture("teams_invoke_adaptive_card_action.json")
+    click["serviceUrl"] = "https://smba.trafficmanager.net/emea/"
+    _, activity = read_activity(json.dumps(click).encode())
+    signed = f"Bearer {token(signing_key, click['serviceUrl'])}"
+    await authentication.authenticate_request(activity, signed)
+
+    click["serviceUrl"] = "https://smba.example/"  # not the URL the token was issued for
+    _, elsewhere = read_activity(json.dumps(click).encode())
+    with pytest.raises(PermissionError):
+        await authentication.authenticate_request(elsewhere, signed)
+    forged = f"Bearer {token(rsa.generate_private_key(65537, 2048), click['serviceUrl'])}"
+    for _ in range(2):  # a refused token is checked every time it comes
+        with pytest.raises(jwt.InvalidSignatureError):
+            await authentication.authenticate_request(elsewhere, forged)
+    assert checked == [signed, signed, forged, forged]
