@@ -15,7 +15,8 @@ class People(Protocol):
 
     async def upsert_person(self, identity: PersonIdentity) -> Person:
         """Find the person by any id and fill the gaps, or insert them: opted out when
-        inserted under ids someone erased themselves with (see `forget_self`)."""
+        inserted under ids someone erased themselves with (see `forget_self`). Their name,
+        language, timezone and Teams tenant follow what they were last seen with."""
         ...
 
     async def find_person(
@@ -65,7 +66,8 @@ class People(Protocol):
         ...
 
     async def teams_newest_conversation(self, tenant_id: str | None) -> TeamsConversation | None:
-        """The most recently seen conversation (any kind), for its service URL and tenant."""
+        """The most recently seen conversation (any kind) in `tenant_id` (None: any tenant),
+        for its service URL and the bot's account; a new chat's tenant is the person's own."""
         ...
 
     async def save_teams_thread(self, thread_id: str, person_id: int, *, at: datetime) -> None:
