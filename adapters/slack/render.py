@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.slack.escape import escape, quote
-from bot.domain.digest_text import render_digest
+from bot.domain.digest_text import layout
 from bot.domain.digest_text import title as digest_title
 from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
 from bot.domain.scales import Scale
@@ -43,6 +43,7 @@ NOTE_BLOCK, NOTE_INPUT = "note_block", "note_input"
 MAX_COMMENT = 2000
 MAX_NOTE = 500
 MAX_SECTION = 3000  # Slack's limit for a section's text
+MAX_FIELD = 2000  # for one of a section's fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,17 +258,40 @@ def alert_message(alert: DetractorAlert, locale: str) -> Message:
 
 
 def digest_message(message: DigestMessage) -> Message:
-    """The weekly digest as mrkdwn sections (each at most 3000 characters, cut at lines)."""
-    rendered = render_digest(message.digest, escape=escape, late=message.late)
-    sections: list[str] = []
-    for line in rendered.split("\n"):
+    """The weekly digest: the title, the score, the week's facts as two columns of fields,
+    then the comments and the per-agent figures (each section at most 3000 characters)."""
+    parts = layout(message.digest, escape=escape, late=message.late)
+    title = digest_title(message.digest, escape)
+    blocks: list[Block] = [_section(title[:MAX_SECTION])]
+    if parts.late:
+        blocks.append(_context(f"_{parts.late}_"))
+    headline = parts.headline
+    if parts.respondents is not None:
+        headline = f"*{headline}*  (n={parts.respondents})\n{parts.change}"
+    blocks.append(_section(headline))
+    # Slack shows fields two to a row: label over value, a readable grid of the week.
+    blocks.append({"type": "section", "fields": [
+        _mrkdwn(f"*{fact.label}*\n{fact.value}"[:MAX_FIELD]) for fact in parts.facts[:10]
+    ]})
+    if parts.comments:
+        blocks.append({"type": "divider"})
+        blocks += _long_sections("*Comments*", [f"> {line}" for line in parts.comments])
+    if parts.agents_heading:
+        blocks += _long_sections(f"*{parts.agents_heading}*",
+                                 [f"• {fact.label}: {fact.value}" for fact in parts.agents])
+    return Message(title, blocks[:50])
+
+
+def _long_sections(heading: str, lines: list[str]) -> list[Block]:
+    """`heading` and `lines` as sections of at most 3000 characters, cut between lines."""
+    sections = [heading]
+    for line in lines:
         line = line[:MAX_SECTION]
-        if sections and len(sections[-1]) + 1 + len(line) <= MAX_SECTION:
+        if len(sections[-1]) + 1 + len(line) <= MAX_SECTION:
             sections[-1] += "\n" + line
         else:
             sections.append(line)
-    blocks = [_section(part) for part in sections if part.strip()][:50]
-    return Message(digest_title(message.digest, escape), blocks)
+    return [_section(part) for part in sections]
 
 
 def markdown_message(content: str) -> Message:

@@ -17,7 +17,7 @@ from bot.domain.weeks import IsoWeek
 HISTORY_WEEKS = 12  # the chart
 
 
-TREND_WEEKS = 8  # the sparkline
+TREND_WEEKS = HISTORY_WEEKS  # the sparkline: beside the chart, it spans the same weeks
 
 
 BASELINE_WEEKS = 4  # the weeks a week is compared with

@@ -1,26 +1,26 @@
-"""A digest as plain text with light markdown: the CLI's output and the base of chat renderings.
+"""A digest laid out for people: grouped facts each platform shows its own way, and the
+plain text with light markdown the command line and command replies print.
 
 Nothing is escaped here. Every string a person typed (team and agent names, comments,
-authors) and every platform-supplied reason passes through `escape`, which each
-platform's renderer supplies (Slack's `&<>`, Teams' markdown).
+authors) passes through `escape`, which each platform's renderer supplies (Slack's `&<>`,
+Teams' markdown). A platform's delivery error never reaches a person as its code: it is
+said in the catalogue's words (`failure_text`).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.domain.digest import BASELINE_WEEKS, TREND_WEEKS, Digest
+from bot.domain.digest_failures import failure_text
 from bot.domain.scales import Scale
 from bot.domain.scores import ScoreSummary
 from bot.domain.tallies import DigestComment
 from bot.domain.trend import Change, Direction
 
 Escape = Callable[[str], str]
-
-# A platform's error code: lowercase words joined by underscores ("channel_not_found").
-_CODE = re.compile(r"[a-z]+(?:_[a-z]+)+\b")
 
 REASONS = {
     "cooldown": "throttled",
@@ -39,52 +39,84 @@ def reason_text(reason: str) -> str:
     return REASONS.get(reason, reason.replace("_", " "))
 
 
-def failure_text(reason: str) -> str:
-    """A delivery failure as a person reads it: a platform's error code in words.
-
-    "slack: channel_not_found" reads "Slack: channel not found"; reasons already in
-    words ("the Slack account is deactivated") stay as they are.
-    """
-    platform, colon, code = reason.partition(": ")
-    if not colon:
-        platform, code = "", reason
-    words = code.replace("_", " ") if _CODE.match(code) else code
-    return f"{platform[:1].upper()}{platform[1:]}: {words}" if platform else words
-
-
 def _plain(text: str) -> str:
     return text
 
 
-def render_digest(digest: Digest, *, escape: Escape = _plain, late: bool = False) -> str:
-    """The whole digest, one block per line group."""
-    lines = [title(digest, escape)]
-    if late:
-        lines.append("_Posted late: the bot was offline at the scheduled time._")
+@dataclass(frozen=True, slots=True)
+class Fact:
+    label: str  # the catalogue's words ("Responses")
+    value: str  # made safe by the renderer's `escape` where a person typed it
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLayout:
+    """A digest as people read it: a headline, grouped facts, then comments and agents.
+
+    Each platform lays these out its own way (Block Kit fields, an Adaptive Card FactSet,
+    lines of text); the words are decided here once.
+    """
+
+    title: str  # plain words, no markup; the team's name escaped
+    late: str | None
+    headline: str  # "NPS +40 ± 50", or "No ratings this week."
+    respondents: int | None  # None without ratings
+    change: str | None  # "up 7 points against the previous 4 weeks (+33 ± 20)"
+    facts: tuple[Fact, ...]
+    comments: tuple[str, ...]  # one line each, escaped, without the quote mark
+    agents_heading: str | None
+    agents: tuple[Fact, ...]
+
+
+def layout(digest: Digest, *, escape: Escape = _plain, late: bool = False) -> DigestLayout:
+    """The digest's parts, each in the words every rendering shares."""
+    late_note = "Posted late: the bot was offline at the scheduled time." if late else None
+    asking = tuple(_asking_facts(digest))
     if digest.is_empty:
-        lines.append("No ratings this week.")
-        lines.extend(_asking_lines(digest, escape))
-        return "\n".join(lines)
-    lines.append(score_line(digest))
-    lines.append(categories_line(digest.score))
-    lines.append(trend_line(digest))
-    lines.extend(_asking_lines(digest, escape))
-    lines.append(follow_up_line(digest))
-    if digest.comments:
-        lines.append("")
-        lines.append("*Comments*")
-        lines.extend(comment_line(comment, digest.scale, escape) for comment in digest.comments)
+        return DigestLayout(plain_title(digest, escape), late_note, "No ratings this week.",
+                            None, None, asking, (), None, ())
+    score = digest.score
+    facts = (Fact("Ratings", categories_line(score)), _trend_fact(digest), *asking,
+             Fact("Follow-ups", follow_up_line(digest).removeprefix("Follow-ups: ")))
+    heading = None
     if digest.agents:
-        lines.append("")
-        lines.append(f"*Per agent* (at least {digest.min_respondents} respondents)")
-        lines.extend(
-            f"• {escape(line.agent)}: {line.score.text} (n={line.score.n})"
-            for line in digest.agents
-        )
-    return "\n".join(lines)
+        heading = f"Per agent (at least {digest.min_respondents} respondents)"
+    return DigestLayout(
+        title=plain_title(digest, escape), late=late_note,
+        headline=f"{scale_label(digest.scale)} {score.text}",
+        respondents=score.n, change=change_text(digest.change, digest.scale),
+        facts=facts,
+        comments=tuple(comment_line(c, digest.scale, escape)[2:] for c in digest.comments),
+        agents_heading=heading,
+        agents=tuple(Fact(escape(line.agent), f"{line.score.text} (n={line.score.n})")
+                     for line in digest.agents),
+    )
+
+
+def render_digest(digest: Digest, *, escape: Escape = _plain, late: bool = False) -> str:
+    """The whole digest as text: the headline, a blank line, a fact a line, then comments."""
+    parts = layout(digest, escape=escape, late=late)
+    lines = [f"*{parts.title}*"]
+    if parts.late:
+        lines.append(f"_{parts.late}_")
+    lines.append(parts.headline if parts.respondents is None else
+                 f"{parts.headline} (n={parts.respondents}) · {parts.change}")
+    lines.append("")
+    lines.extend(f"{fact.label}: {fact.value}" for fact in parts.facts)
+    if parts.comments:
+        lines += ["", "*Comments*", *(f"> {line}" for line in parts.comments)]
+    if parts.agents_heading:
+        lines += ["", f"*{parts.agents_heading}*"]
+        lines.extend(f"• {fact.label}: {fact.value}" for fact in parts.agents)
+    return "\n".join(lines).rstrip("\n")
 
 
 def title(digest: Digest, escape: Escape = _plain) -> str:
+    """The title in bold, as a message's first line or its notification."""
+    return f"*{plain_title(digest, escape)}*"
+
+
+def plain_title(digest: Digest, escape: Escape = _plain) -> str:
     first, last = digest.first_day, digest.last_day
     end = f"{last.day} {last:%b %Y}"
     if first.year != last.year:
@@ -93,7 +125,7 @@ def title(digest: Digest, escape: Escape = _plain) -> str:
         span = f"{first.day} {first:%b}–{end}"
     else:
         span = f"{first.day}–{end}"
-    return f"*{escape(digest.team_display_name)}: weekly ratings, {digest.week} ({span})*"
+    return f"{escape(digest.team_display_name)}: weekly ratings, {digest.week} ({span})"
 
 
 def score_line(digest: Digest) -> str:
@@ -132,13 +164,19 @@ def categories_line(score: ScoreSummary) -> str:
 
 
 def trend_line(digest: Digest) -> str:
-    """The sparkline with the range it spans: its bars are relative to the team's own weeks."""
+    fact = _trend_fact(digest)
+    return f"{fact.label}: {fact.value}"
+
+
+def _trend_fact(digest: Digest) -> Fact:
+    """The sparkline with the range it spans: its bars are relative to the team's own weeks,
+    over the same weeks as the chart."""
     values = [point.score.value for point in digest.trend if point.score.value is not None]
     span = ""
     if len(values) > 1:
         low, high = min(values), max(values)
         span = f" ({value_text(digest.scale, low)} to {value_text(digest.scale, high)})"
-    return f"Trend, {TREND_WEEKS} weeks: {digest.sparkline}{span}"
+    return Fact(f"Trend, {TREND_WEEKS} weeks", f"{digest.sparkline}{span}")
 
 
 def value_text(scale: Scale, value: float) -> str:
@@ -151,21 +189,23 @@ def value_text(scale: Scale, value: float) -> str:
     return f"{points}%"
 
 
-def _asking_lines(digest: Digest, escape: Escape) -> list[str]:
-    rate = digest.response_rate
-    rate_text = "—" if rate is None else f"{int(rate * 100 + 0.5)}%"
-    lines = [
-        f"Responses {digest.responses} · prompts sent {digest.prompts.sent} · "
-        f"response rate {rate_text}"
-    ]
+def _asking_facts(digest: Digest) -> list[Fact]:
+    rate, sent = digest.response_rate, digest.prompts.sent
+    asked = "no prompts sent" if rate is None else \
+        f"{sent} prompt{'s' if sent != 1 else ''} sent, {int(rate * 100 + 0.5)}% answered"
+    facts = [Fact("Responses", f"{digest.responses} · {asked}")]
     if digest.not_asked:
         counts = ", ".join(f"{n} {reason_text(r)}" for r, n in digest.not_asked)
-        lines.append(f"Not asked: {counts}")
+        facts.append(Fact("Not asked", counts))
     if digest.failures:
-        total = sum(n for _, n in digest.failures)
-        reasons = "; ".join(f"{n}× {escape(failure_text(r))}" for r, n in digest.failures)
-        lines.append(f"Delivery failed: {total} ({reasons})")
-    return lines
+        said: dict[str, int] = {}  # two codes can mean the same thing to the team
+        for reason, n in digest.failures:
+            words = failure_text(reason)
+            said[words] = said.get(words, 0) + n
+        total = sum(said.values())
+        reasons = "; ".join(f"{n}× {words}" for words, n in said.items())
+        facts.append(Fact("Delivery failed", f"{total} ({reasons})"))
+    return facts
 
 
 def follow_up_line(digest: Digest) -> str:

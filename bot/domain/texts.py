@@ -229,6 +229,36 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "Use this on the message that opened the request.",
         "Gebruik dit op het bericht waarmee het verzoek begon.",
     ),
+    # Why a prompt was not delivered, as a digest says it (never the platform's code).
+    "failure.platform": ("the chat platform", "het chatplatform"),
+    "failure.not_installed": (
+        "the ratebot app is not installed for them", "de ratebot-app is bij hen niet geïnstalleerd",
+    ),
+    "failure.no_account": (
+        "no chat account was found for them", "er is geen chataccount van hen gevonden",
+    ),
+    "failure.deactivated": (
+        "their chat account is deactivated", "hun chataccount is uitgeschakeld",
+    ),
+    "failure.not_found": (
+        "{platform} could not find the conversation", "{platform} kon het gesprek niet vinden",
+    ),
+    "failure.access": (
+        "{platform} refused ratebot access (check its token and permissions)",
+        "{platform} weigerde ratebot toegang (controleer het token en de rechten)",
+    ),
+    "failure.rejected": ("{platform} refused the message", "{platform} weigerde het bericht"),
+    "failure.unreachable": ("{platform} could not be reached", "{platform} was niet bereikbaar"),
+    "failure.rate_limited": (
+        "{platform} asked ratebot to slow down",
+        "{platform} vroeg ratebot het rustiger aan te doen",
+    ),
+    "failure.unknown": (
+        "{platform} did not take the message", "{platform} nam het bericht niet aan",
+    ),
+    "failure.gave_up": (
+        "{reason}, gave up after {attempts} attempts", "{reason}, opgegeven na {attempts} pogingen",
+    ),
 }
 
 

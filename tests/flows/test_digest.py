@@ -123,14 +123,14 @@ async def test_the_change_against_the_previous_four_weeks_is_up(digest: Digest) 
     assert change.direction is Direction.UP
 
 
-async def test_trend_covers_eight_weeks_and_history_twelve(digest: Digest) -> None:
-    assert [str(p.week) for p in digest.trend] == [f"2026-W{w}" for w in range(40, 48)]
-    assert [p.score.value for p in digest.trend] == [
+async def test_the_trend_covers_the_same_twelve_weeks_as_the_chart(digest: Digest) -> None:
+    assert len(digest.history) == 12 and str(digest.history[0].week) == "2026-W36"
+    assert digest.trend == digest.history  # the sparkline beside the chart: the same weeks
+    assert [p.score.value for p in digest.trend[-8:]] == [
         None, None, None, pytest.approx(-40), pytest.approx(-20), pytest.approx(-20),
         pytest.approx(-40), pytest.approx(40),
     ]
-    assert len(digest.history) == 12 and str(digest.history[0].week) == "2026-W36"
-    assert digest.sparkline == "···▁▃▃▁█"
+    assert digest.sparkline == "·······▁▃▃▁█"
 
 
 async def test_prompts_not_asked_and_failures(digest: Digest) -> None:
@@ -167,11 +167,12 @@ async def test_the_rendered_digest_reads_as_expected(digest: Digest) -> None:
     assert render_digest(digest) == "\n".join([
         "*Service Desk: weekly ratings, 2026-W47 (16–22 Nov 2026)*",
         "NPS +40 ± 50 (n=10) · up 70 points against the previous 4 weeks (-30 ± 34)",
-        "6 promoters · 2 passives · 2 detractors",
-        "Trend, 8 weeks: ···▁▃▃▁█ (-40 to +40)",
-        "Responses 10 · prompts sent 11 · response rate 91%",
+        "",
+        "Ratings: 6 promoters · 2 passives · 2 detractors",
+        "Trend, 12 weeks: ·······▁▃▃▁█ (-40 to +40)",
+        "Responses: 10 · 11 prompts sent, 91% answered",
         "Not asked: 1 throttled, 1 opted out",
-        "Delivery failed: 1 (1× the ratebot app is not installed for this person)",
+        "Delivery failed: 1 (1× the ratebot app is not installed for them)",
         "Follow-ups: 2 opened, 1 claimed, 1 resolved · loop closed for 50% of detractors",
         "",
         "*Comments*",
@@ -181,7 +182,7 @@ async def test_the_rendered_digest_reads_as_expected(digest: Digest) -> None:
         "> Great help with the VPN (10, promoter)",
         "> Fixed my laptop in minutes (10, promoter) — Anna Visser",
         "",
-        "*Per agent* (at least 5 respondents)",
+        "*Per agent (at least 5 respondents)*",
         "• Piet: +38 ± 59 (n=8)",
     ])
 
@@ -242,8 +243,9 @@ async def test_a_week_without_ratings_is_a_short_note(
     assert render_digest(digest) == "\n".join([
         "*Service Desk: weekly ratings, 2026-W47 (16–22 Nov 2026)*",
         "No ratings this week.",
-        "Responses 0 · prompts sent 0 · response rate —",
-        "Delivery failed: 1 (1× the ratebot app is not installed for this person)",
+        "",
+        "Responses: 0 · no prompts sent",
+        "Delivery failed: 1 (1× the ratebot app is not installed for them)",
     ])
 
 

@@ -53,7 +53,8 @@ def test_everything_a_person_typed_goes_through_the_escape() -> None:
     assert "*[R&D <Desk>]: weekly ratings" in text
     assert "> [Slow *and* rude <@U123>] (3, detractor) — [Bram <b>]" in text
     assert "• [Piet & co]:" in text
-    assert "[channel not found <x>]" in text
+    # A delivery failure is said in the catalogue's words: no platform code, nothing raw.
+    assert "could not find the conversation" in text and "channel_not_found" not in text
     # Unescaped by default: the platform renderer decides.
     assert "R&D <Desk>" in render_digest(make_digest())
 

@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.domain.digest_failures import failure_text
 from bot.domain.digest_text import (
     comment_line,
-    failure_text,
     follow_up_line,
     reason_text,
     render_digest,
 )
 from bot.domain.scales import Category, Scale
 from bot.domain.scores import summarize
-from bot.domain.tallies import DigestComment, ExportRow, FollowUpCounts, Tally
+from bot.domain.tallies import DigestComment, ExportRow, FollowUpCounts, PromptTally, Tally
 from bot.domain.texts import alert_fallback, alert_title
 from bot.flows.export import row_dict
 from tests.unit.test_digest_render import make_digest
@@ -108,13 +108,44 @@ def test_an_alert_is_named_in_its_scales_words(scale: Scale, title: str, fallbac
 
 
 @pytest.mark.parametrize(
-    ("reason", "shown"),
+    ("reason", "shown", "dutch"),
     [
-        ("slack: channel_not_found", "Slack: channel not found"),
-        ("conversation_not_found <teams>", "conversation not found <teams>"),
-        ("the Slack account is deactivated", "the Slack account is deactivated"),
-        ("Teams answered 404", "Teams answered 404"),
+        ("slack: channel_not_found", "Slack could not find the conversation",
+         "Slack kon het gesprek niet vinden"),
+        ("conversation_not_found <teams>", "Teams could not find the conversation",
+         "Teams kon het gesprek niet vinden"),
+        ("the Slack account is deactivated", "their chat account is deactivated",
+         "hun chataccount is uitgeschakeld"),
+        ("Teams answered 404", "Teams could not find the conversation",
+         "Teams kon het gesprek niet vinden"),
+        ("Teams answered 403", "Teams refused ratebot access (check its token and permissions)",
+         "Teams weigerde ratebot toegang (controleer het token en de rechten)"),
+        ("slack: missing_scope", "Slack refused ratebot access (check its token and permissions)",
+         "Slack weigerde ratebot toegang (controleer het token en de rechten)"),
+        ("Teams could not be reached", "Teams could not be reached", "Teams was niet bereikbaar"),
+        ("slack: TimeoutError (gave up after 5 attempts)",
+         "Slack could not be reached, gave up after 5 attempts",
+         "Slack was niet bereikbaar, opgegeven na 5 pogingen"),
+        ("slack: msg_too_long", "Slack refused the message", "Slack weigerde het bericht"),
+        ("the ratebot app is not installed for this person",
+         "the ratebot app is not installed for them",
+         "de ratebot-app is bij hen niet geïnstalleerd"),
+        ("something_odd_happened", "the chat platform did not take the message",
+         "het chatplatform nam het bericht niet aan"),
     ],
 )
-def test_a_delivery_failure_is_shown_in_words_not_as_a_code(reason: str, shown: str) -> None:
+def test_a_delivery_failure_is_said_in_catalogue_words_never_as_a_code(
+    reason: str, shown: str, dutch: str
+) -> None:
     assert failure_text(reason) == shown
+    assert failure_text(reason, "nl") == dutch
+    assert "_" not in shown and "<" not in shown
+
+
+def test_failures_that_mean_the_same_are_counted_together_in_the_digest() -> None:
+    digest = dataclasses.replace(make_digest(Scale.NPS), prompts=PromptTally(
+        sent=4, answered=1,
+        failed={"conversation_not_found <teams>": 2, "Teams answered 404": 1}))
+    text = render_digest(digest)
+    assert "Delivery failed: 3 (3× Teams could not find the conversation)" in text
+    assert "conversation_not_found" not in text and "404" not in text

@@ -44,11 +44,14 @@ def images(card: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def all_text(card: dict[str, Any]) -> str:
+    """Every text the card shows, a FactSet's facts as "label: value"."""
     found: list[str] = []
 
     def walk(element: dict[str, Any]) -> None:
         if element.get("type") == "TextBlock":
             found.append(element["text"])
+        if element.get("type") == "FactSet":
+            found.extend(f"{fact['title']}: {fact['value']}" for fact in element["facts"])
         for child in element.get("items") or element.get("body") or []:
             walk(child)
 
@@ -61,7 +64,7 @@ def test_the_chart_is_an_inline_png_under_the_figures() -> None:
     card = render.digest_card(DigestMessage(make_digest()), png)
     assert card["version"] == "1.5" and card["type"] == "AdaptiveCard"
     [image] = images(card)
-    assert card["body"][1] is image  # under the headline figures, above the comments
+    assert card["body"][1] is image  # under the score it draws, above the facts and comments
     assert image["url"].startswith("data:image/png;base64,")
     assert base64.b64decode(image["url"].removeprefix(render.PNG_DATA_URI), validate=True) == png
     # Alt text is shown as is (no markdown), so the name is not escaped there.
@@ -78,7 +81,7 @@ def test_the_text_escapes_what_people_typed() -> None:
     assert "See \\[here\\]\\(https://evil.example\\)" in text
     assert "${" not in text and "{{" not in text
     assert "— \\*\\*Bram\\*\\*" in text
-    assert "_Posted late: the bot was offline at the scheduled time._" in text
+    assert "Posted late: the bot was offline at the scheduled time." in text
     assert "\n> " not in text  # the quote marks become a shaded container, not a stray ">"
 
 
