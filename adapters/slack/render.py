@@ -17,6 +17,7 @@ from bot.domain.texts import (
     alert_title,
     anonymity_notice,
     follow_up_line,
+    in_locale,
     question_for,
     text,
 )
@@ -144,7 +145,8 @@ def prompt_message(
                            question=question))
     blocks: list[Block] = [_section(_intro(prompt, locale)), _section(f"*{escape(question)}*")]
     if update is not None and update.notice is not None:
-        blocks.append(_context(escape(update.notice)))
+        # A notice raised in English by the rules reads in the prompt's language.
+        blocks.append(_context(escape(in_locale(update.notice, locale))))
         return Message(fallback, blocks)
     score = update.score if update else None
     receipt = update.receipt if update else None

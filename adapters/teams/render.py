@@ -34,6 +34,7 @@ from bot.domain.texts import (
     alert_title_key,
     anonymity_notice,
     follow_up_line,
+    in_locale,
     question_for,
     template,
     text,
@@ -183,8 +184,8 @@ def notice_card(message: str, update: PromptUpdate | None = None, locale: str = 
 
 def prompt_update_card(update: PromptUpdate, locale: str) -> Card:
     """The card a sent prompt shows in a given state (redrawn by the core)."""
-    if update.notice:
-        return notice_card(update.notice, update, locale)
+    if update.notice:  # raised in English by the rules: said in the prompt's language
+        return notice_card(in_locale(update.notice, locale), update, locale)
     if update.score is None:
         return prompt_card(update.prompt, locale)
     if update.comment:

@@ -110,7 +110,8 @@ _CATALOG: dict[str, tuple[str, str]] = {
     "alert.ticket": ("Ticket: {ticket}", "Ticket: {ticket}"),
     "alert.subject": ("Subject: {subject}", "Onderwerp: {subject}"),
     "alert.claim": ("I'll follow up", "Ik pak het op"),
-    "alert.resolve": ("Resolved", "Opgelost"),
+    # A button says what it does: "Resolved" beside "I'll follow up" read as a state.
+    "alert.resolve": ("Mark as resolved", "Markeer als opgelost"),
     "alert.claimed": ("{who} is following up.", "{who} pakt dit op."),
     "alert.resolved": ("Resolved by {who}.", "Opgelost door {who}."),
     # Once resolved, whoever claimed it is history: one line, in the past tense.

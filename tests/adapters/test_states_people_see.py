@@ -104,3 +104,20 @@ def test_slacks_comment_modal_keeps_the_notice_in_view(anonymity: Anonymity) -> 
     assert texts == [notice]
     assert modal["blocks"][0]["type"] == "input"  # the field comes first
     assert all(b["type"] != "context" for b in slack.comment_modal("nl", {"p": 12})["blocks"])
+
+
+@pytest.mark.parametrize("shown", [slack_update, teams_update])
+def test_a_notice_the_rules_raised_in_english_reads_in_the_prompts_language(
+    shown: Any,
+) -> None:
+    withdrawn = PromptUpdate(prompt(Anonymity.IDENTIFIED),
+                             notice="This rating request was withdrawn because the ticket "
+                                    "was reopened.")
+    dutch = shown(withdrawn, "nl")
+    assert "ingetrokken omdat het ticket weer open is" in dutch and "withdrawn" not in dutch
+    assert "withdrawn because the ticket was reopened" in shown(withdrawn, "en")
+
+
+@pytest.mark.parametrize("shown", [slack_alert, teams_alert])
+def test_the_resolve_button_says_what_it_does(shown: Any) -> None:
+    assert "Mark as resolved" in shown(ALERT) and "Markeer als opgelost" in shown(ALERT, "nl")

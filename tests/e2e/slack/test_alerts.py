@@ -29,7 +29,7 @@ async def test_a_detractor_alerts_the_team_channel(
     assert "Score: *3* of 10" in body
     assert "Agent: Piet Pieters" in body and "Requester: Jan Jansen" in body
     assert "Ticket: INC-1" in body and "VPN &lt;!channel&gt;" in body
-    assert "I'll follow up" in body and "Resolved" in body
+    assert "I'll follow up" in body and "Mark as resolved" in body
     [follow_up] = await ratebot.services.store.open_follow_ups()
     assert follow_up.alert_platform == "slack"
     alert_ts = next(ts for channel, ts in slack_api.messages if channel == "CALERT")
