@@ -14,6 +14,7 @@ BENCHMARKS = {
     "digest": "bench.digest",  # every team's digest, 100 teams, 1,000,000 ratings vs COUNT
     "slack_click": "bench.slack_click",  # Slack clicks vs bolt's own no-op action handler
     "teams_click": "bench.teams_click",  # Teams card clicks vs a botbuilder no-op bot
+    "fanout": "bench.fanout",  # 10,000 first prompts under Slack's tiers vs their minimum
     "help": "bench.help",  # `ratebot --help` wall time vs `python -c pass`
 }
 

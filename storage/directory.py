@@ -4,6 +4,11 @@ The email itself is not kept: each entry is found by a keyed hash of it (the dat
 erasure key, `storage.erased`), so the table names nobody to someone reading it without
 the key. What the platform lists changes little between syncs; a page writes only the
 entries whose change stamp moved, and marks the others seen in one statement.
+
+A page also tells the people ratebot already knows by email who they are on Slack (their
+id, and time zone and language where none is known): their prompts then go out without a
+directory read or a person write of their own, which is what lets a first fan-out keep
+pace with the pages.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from bot.domain.personal_data import erasure_markers
 from bot.ports.store.directory import DirectoryEntry, DirectoryPage
 from storage.base import StoreBase, insert_for, normalize_email
 from storage.erased import erasure_key, known_markers
+from storage.prepared import prepared
 from storage.schema import metadata, people, prompts
 from storage.types import UtcDateTime
 
@@ -78,21 +84,21 @@ class DirectoryQueries(StoreBase):
                     .values(seen_at=at)
                 )
             dropped = await _drop(connection, platform, list(gone)) if gone else 0
+            if platform == "slack" and kept:
+                await connection.execute(_FILL_PEOPLE(connection), [
+                    {"b_email": normalize_email(e.email), "b_uid": e.user_id,
+                     "b_tz": e.timezone, "b_locale": e.locale, "b_at": at} for e in kept
+                ])
             due = await _due_again(connection, [e.email for e in kept], at, waiting_reason)
             return DirectoryPage(written=len(changed), dropped=dropped, due_again=due)
 
     async def directory_entry(self, platform: str, email: str) -> DirectoryEntry | None:
-        table = chat_directory
         async with self._read() as connection:
             key = await erasure_key(connection, self.erasure_key, create=False)
             if key is None:
                 return None  # no page was ever saved: the key is made with the first
-            row = (await connection.execute(
-                sa.select(table.c.user_id, table.c.timezone, table.c.locale, table.c.updated)
-                .where(table.c.platform == platform,
-                       table.c.email_hash == email_hash(key, email))
-                .limit(1)
-            )).first()
+            row = (await connection.execute(_FIND(connection), {
+                "b_platform": platform, "b_hash": email_hash(key, email)})).first()
         if row is None:
             return None
         return DirectoryEntry(user_id=row.user_id, email=normalize_email(email) or email,
@@ -136,6 +142,38 @@ async def forget_in_directory(
         return 0
     result = await connection.execute(sa.delete(table).where(sa.or_(*conditions)))
     return int(result.rowcount or 0)
+
+
+@prepared
+def _FIND(dialect: str) -> sa.Select[tuple[str, str | None, str | None, int]]:
+    table = chat_directory
+    return (
+        sa.select(table.c.user_id, table.c.timezone, table.c.locale, table.c.updated)
+        .where(table.c.platform == sa.bindparam("b_platform"),
+               table.c.email_hash == sa.bindparam("b_hash"))
+        .limit(1)
+    )
+
+
+@prepared
+def _FILL_PEOPLE(dialect: str) -> sa.Update:
+    """Someone known by email and not yet by Slack id gets theirs (unless another person
+    row holds it: a Slack click before any close), with time zone and language if unknown."""
+    holder = people.alias("holder")
+    return (
+        sa.update(people)
+        .where(
+            people.c.email == sa.bindparam("b_email"),
+            people.c.slack_user_id.is_(None),
+            ~sa.exists().where(holder.c.slack_user_id == sa.bindparam("b_uid")),
+        )
+        .values(
+            slack_user_id=sa.bindparam("b_uid"),
+            timezone=sa.func.coalesce(people.c.timezone, sa.bindparam("b_tz", type_=sa.String)),
+            locale=sa.func.coalesce(people.c.locale, sa.bindparam("b_locale", type_=sa.String)),
+            updated_at=sa.bindparam("b_at", type_=UtcDateTime()),
+        )
+    )
 
 
 def _row(platform: str, key: bytes, entry: DirectoryEntry, at: datetime) -> dict[str, object]:

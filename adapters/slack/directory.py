@@ -24,6 +24,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from adapters.slack.pacing import Pacer
 from adapters.slack.ratelimit import RateLimitGate
 from bot.domain.clock import Clock
 from bot.flows.contact_book import ContactBook
@@ -46,7 +47,7 @@ NO_SLACK_USER = "no Slack user has this email"
 DEACTIVATED = "the Slack account is deactivated"
 
 Call = Callable[..., Awaitable[AsyncSlackResponse]]
-Pace = Callable[[str], Awaitable[None]]
+PacerOf = Callable[[str], Pacer | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,15 +114,17 @@ class SlackDirectory:
     """The sync (`sync`, run on a schedule by one replica at a time) and the reads the
     delivery path makes (`find`, `wait_for`, `remember`)."""
 
-    def __init__(self, client: AsyncWebClient, call: Call, pace: Pace, contacts: ContactBook,
-                 gate: RateLimitGate, clock: Clock, *, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, client: AsyncWebClient, call: Call, pacer_of: PacerOf,
+                 contacts: ContactBook, gate: RateLimitGate, clock: Clock, *,
+                 page_size: int = PAGE_SIZE) -> None:
         self._client = client
         self._call = call  # SlackChat's: the gate, and a 429's window kept for everyone
-        self._pace = pace  # SlackChat's: within each method's tier, before Slack says 429
+        self._pacer_of = pacer_of  # SlackChat's: each method within its tier
         self._contacts = contacts
         self._gate = gate
         self._clock = clock
         self.page_size = page_size
+        self._first_sync_here = False  # this process runs the first sync right now
 
     async def find(self, email: str) -> DirectoryEntry | None:
         return await self._contacts.directory_entry(PLATFORM, email)
@@ -140,7 +143,9 @@ class SlackDirectory:
         wait = await self.wait_for()
         if wait is not None:
             raise RateLimited(WAITING, retry_after=wait)
-        await self._pace("users.lookupByEmail")
+        pacer = self._pacer_of("users.lookupByEmail")
+        if pacer is not None:
+            await pacer.turn()
         found = await self._call(self._client.users_lookupByEmail, email=email)
         user: dict[str, Any] = found["user"]
         if user.get("deleted"):
@@ -152,6 +157,8 @@ class SlackDirectory:
     async def wait_for(self) -> float | None:
         """Seconds a prompt for someone not in the directory should wait for the first
         sync to reach them; None when it should be looked up by email at once."""
+        if self._first_sync_here:
+            return LONGEST_WAIT.total_seconds()
         progress = Progress.parse(await self._contacts.sync_progress(SOURCE))
         now = self._clock.now()
         if progress is None or progress.completed is not None or now - progress.at > LEASE:
@@ -172,6 +179,7 @@ class SlackDirectory:
         try:
             return await self._sync()
         finally:
+            self._first_sync_here = False
             await self._contacts.release_sync(SOURCE)
 
     async def _sync(self) -> SyncReport:
@@ -180,6 +188,9 @@ class SlackDirectory:
         if progress is None or progress.cursor is None:
             completed = progress.completed if progress else None
             progress = Progress(started=now, at=now, completed=completed)
+        self._first_sync_here = progress.completed is None
+        # Said before the first page: prompts wait for this sync instead of looking up.
+        await self._contacts.save_sync_progress(SOURCE, replace(progress, at=now).text())
         report = SyncReport()
         while True:
             page = await self._page(progress.cursor)
@@ -200,6 +211,7 @@ class SlackDirectory:
                                 report.dropped + saved.dropped,
                                 report.due_again + saved.due_again)
             if cursor is None:
+                self._first_sync_here = False
                 break
         unseen = await self._contacts.directory_unseen(PLATFORM, before=progress.started)
         freed = await self._contacts.end_directory_waits(WAITING)
@@ -211,8 +223,11 @@ class SlackDirectory:
 
     async def _page(self, cursor: str | None) -> dict[str, Any] | None:
         """One users.list page, paced within Tier 2; a 429's window is waited out exactly."""
+        pacer = self._pacer_of("users.list")
         while True:
-            await self._pace("users.list")
+            if pacer is not None:
+                await pacer.turn()
+            window = self._gate.window_of("users.list")
             try:
                 found = await self._call(self._client.users_list, limit=self.page_size,
                                          cursor=cursor, include_locale=True)
@@ -224,4 +239,6 @@ class SlackDirectory:
                 if cursor is not None and "invalid_cursor" in error.reason:
                     return None
                 raise
+            if pacer is not None and self._gate.window_of("users.list") != window:
+                pacer.restart()  # it went through after a 429's window: space from now
             return dict(found.data) if isinstance(found.data, dict) else {}

@@ -173,8 +173,8 @@ class SlackChat:
         self._default_locale = default_locale
         self._session = session  # owned: closed by `aclose`
         self._pacers = slack_pacers() if pacers is None else pacers
-        self.directory = SlackDirectory(client, self._call, self._pace, self._contacts,
-                                        self.gate, clock)
+        self.directory = SlackDirectory(client, self._call, lambda m: self._pacers.get(m),
+                                        self._contacts, self.gate, clock)
         # A person's direct message with the bot never changes: asking Slack once per
         # process spares a Tier 3 call on every prompt.
         self._dms: OrderedDict[str, str] = OrderedDict()

@@ -53,6 +53,10 @@ class RateLimitGate:
             return 0.0
         return (until - now).total_seconds()
 
+    def window_of(self, method: str) -> datetime | None:
+        """The end of the last window Slack announced for `method` to this process."""
+        return self._until.get(method)
+
     async def pause(self, method: str, retry_after: float | None) -> float:
         """Slack answered 429: keep `method` quiet for the window; return its length."""
         seconds = DEFAULT_WINDOW_SECONDS if retry_after is None else max(retry_after, 0.0)

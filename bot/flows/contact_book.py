@@ -76,6 +76,9 @@ class ContactBook:
     async def sync_progress(self, source: str) -> str | None:
         return await self._store.poll_checkpoint(source)
 
+    async def save_sync_progress(self, source: str, progress: str) -> None:
+        await self._store.save_checkpoint(source, progress, at=self._clock.now())
+
     async def claim_sync(self, source: str, *, lease: timedelta) -> bool:
         return await self._store.claim_poll(source, now=self._clock.now(), lease=lease)
 

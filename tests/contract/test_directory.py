@@ -87,3 +87,21 @@ async def test_forget_me_removes_the_entry_and_a_sync_never_brings_it_back(
         waiting_reason=WAITING)
     assert page.written == 0
     assert await store.directory_entry("slack", "jan@example.com") is None
+
+
+async def test_a_page_tells_known_people_their_slack_id_without_taking_anyones(
+    store: SqlStore,
+) -> None:
+    jan = await store.upsert_person(PersonIdentity(email="jan@example.com", timezone="UTC"))
+    # A Slack click before any close: that person row holds UPIET already.
+    await store.upsert_person(PersonIdentity(slack_user_id="UPIET"))
+    await store.upsert_person(PersonIdentity(email="piet@example.com"))
+    await store.save_directory_page(
+        "slack", [entry("UJAN", "jan@example.com"), entry("UPIET", "piet@example.com")], [],
+        at=NOW, waiting_reason=WAITING)
+    found = await store.find_person(email="jan@example.com")
+    assert found is not None and found.id == jan.id
+    # Its id now; its own time zone kept, the language it lacked filled in.
+    assert (found.slack_user_id, found.timezone, found.locale) == ("UJAN", "UTC", "nl-NL")
+    piet = await store.find_person(email="piet@example.com")
+    assert piet is not None and piet.slack_user_id is None

@@ -40,7 +40,7 @@ async def chat(ratebot: Ratebot, slack_api: FakeSlackApi, clock: FakeClock
     ratebot.worker = DeliveryWorker(services)
     for number in range(PEOPLE):
         slack_api.add_user(f"U{number:05d}", f"person{number}@example.com", f"Person {number}",
-                           tz="America/New_York", locale="fr-FR")
+                           tz="Europe/Lisbon", locale="fr-FR")
     slack_api.add_user("UBOTTY", "bot@example.com", "A bot", is_bot=True)
     slack_api.add_user("UGONE", "gone@example.com", "Left us", deleted=True)
     yield slack
@@ -67,7 +67,7 @@ async def test_a_sync_maps_everyone_page_by_page_and_skips_bots_and_the_deactiva
     assert {c.args["limit"] for c in calls} == {"200"}
     found = await chat.directory.find("Person449@example.com")
     assert found is not None
-    assert (found.user_id, found.timezone, found.locale) == ("U00449", "America/New_York",
+    assert (found.user_id, found.timezone, found.locale) == ("U00449", "Europe/Lisbon",
                                                              "fr-FR")
     assert await chat.directory.find("bot@example.com") is None
     assert await chat.directory.find("gone@example.com") is None
@@ -90,7 +90,7 @@ async def test_a_first_prompt_to_someone_in_the_directory_costs_no_lookup(
     person = await ratebot.services.store.find_person(email="person7@example.com")
     assert person is not None
     assert (person.slack_user_id, person.timezone, person.locale) == (
-        "U00007", "America/New_York", "fr-FR")
+        "U00007", "Europe/Lisbon", "fr-FR")
 
 
 async def test_an_interrupted_sync_resumes_after_its_last_page(
