@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from bot.domain.answers import AlertFacts, RatedItem
 from bot.domain.scales import Scale
-from storage.base import StoreBase, insert_for
+from storage.base import StoreBase, insert_on
 from storage.lookups import person_by_id, team_by_id
+from storage.prepared import prepared
 from storage.rows import follow_up_from, rating_from
 from storage.schema import (
     chat_deliveries,
@@ -23,6 +24,16 @@ from storage.schema import (
 )
 
 DELIVERY_MEMORY = timedelta(days=1)
+
+# Every click and comment checks its delivery: built once (see storage.prepared).
+_FORGET_DELIVERIES = sa.delete(chat_deliveries).where(
+    chat_deliveries.c.seen_at < sa.bindparam("before")
+)
+_FIRST_DELIVERY = prepared(
+    lambda dialect: insert_on(dialect, chat_deliveries)
+    .on_conflict_do_nothing(index_elements=[chat_deliveries.c.key])
+    .returning(chat_deliveries.c.id)
+)
 
 
 def _labelled(prefix: str, table: sa.Table) -> list[sa.Label[Any]]:
@@ -43,14 +54,9 @@ class ChatQueries(StoreBase):
 
     async def first_delivery(self, key: str, *, at: datetime) -> bool:
         async with self._write() as connection:
-            await connection.execute(
-                sa.delete(chat_deliveries).where(chat_deliveries.c.seen_at < at - DELIVERY_MEMORY)
-            )
+            await connection.execute(_FORGET_DELIVERIES, {"before": at - DELIVERY_MEMORY})
             inserted = await connection.execute(
-                insert_for(connection, chat_deliveries)
-                .values(key=key[:200], seen_at=at)
-                .on_conflict_do_nothing(index_elements=[chat_deliveries.c.key])
-                .returning(chat_deliveries.c.id)
+                _FIRST_DELIVERY(connection), {"key": key[:200], "seen_at": at}
             )
             return inserted.scalar() is not None
 

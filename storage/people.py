@@ -30,6 +30,11 @@ from storage.schema import (
     teams_threads,
 )
 
+# Every activity looks its sender up by one of these: built once (see storage.prepared).
+_BY_SLACK_ID = sa.select(people).where(people.c.slack_user_id == sa.bindparam("value"))
+_BY_TEAMS_ID = sa.select(people).where(people.c.teams_user_id == sa.bindparam("value"))
+_BY_EMAIL = sa.select(people).where(people.c.email == sa.bindparam("value"))
+
 
 class PeopleQueries(StoreBase):
     async def upsert_person(self, identity: PersonIdentity) -> Person:
@@ -47,15 +52,15 @@ class PeopleQueries(StoreBase):
         teams_user_id: str | None = None,
     ) -> Person | None:
         keys = [
-            (people.c.slack_user_id, slack_user_id),
-            (people.c.teams_user_id, teams_user_id),
-            (people.c.email, normalize_email(email)),
+            (_BY_SLACK_ID, slack_user_id),
+            (_BY_TEAMS_ID, teams_user_id),
+            (_BY_EMAIL, normalize_email(email)),
         ]
         async with self._read() as connection:
-            for column, value in keys:
+            for query, value in keys:
                 if not value:
                     continue
-                row = (await connection.execute(sa.select(people).where(column == value))).first()
+                row = (await connection.execute(query, {"value": value})).first()
                 if row is not None:
                     return person_from(row)
         return None

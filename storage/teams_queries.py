@@ -48,8 +48,11 @@ def _save(dialect: str) -> Any:
     )
 
 
-# Every activity may save its conversation's reference: built once.
+# Every activity reads its conversation's reference and may save it: built once.
 _SAVE = prepared(_save)
+_BY_ID = sa.select(teams_conversations).where(
+    teams_conversations.c.conversation_id == sa.bindparam("id")
+)
 
 
 class TeamsQueries(StoreBase):
@@ -73,11 +76,8 @@ class TeamsQueries(StoreBase):
             )
 
     async def teams_conversation(self, conversation_id: str) -> TeamsConversation | None:
-        query = sa.select(teams_conversations).where(
-            teams_conversations.c.conversation_id == conversation_id
-        )
         async with self._read() as connection:
-            row = (await connection.execute(query)).first()
+            row = (await connection.execute(_BY_ID, {"id": conversation_id})).first()
         return None if row is None else _conversation(row)
 
     async def teams_personal_conversation(self, person_id: int) -> TeamsConversation | None:
