@@ -35,6 +35,7 @@ from bot.domain.texts import (
     anonymity_notice,
     follow_up_line,
     in_locale,
+    label_of,
     question_for,
     template,
     text,
@@ -250,14 +251,12 @@ def alert_card(alert: DetractorAlert, locale: str) -> Card:
         text_block(say("alert.score", locale, score=score_label(alert.scale, alert.score),
                        high=score_label(alert.scale, spec.high))),
     ]
-    if alert.agent_name:
-        body.append(text_block(say("alert.agent", locale, agent=alert.agent_name)))
-    if alert.requester_name:
-        body.append(text_block(say("alert.requester", locale, requester=alert.requester_name)))
-    if alert.ticket_id:
-        body.append(text_block(say("alert.ticket", locale, ticket=alert.ticket_id)))
-    if alert.subject:
-        body.append(text_block(say("alert.subject", locale, subject=alert.subject)))
+    # Who, which ticket, what about: a label column and a value column, as the digest.
+    facts = [{"title": label_of(key, locale), "value": escape(value)} for key, value in (
+        ("alert.agent", alert.agent_name), ("alert.requester", alert.requester_name),
+        ("alert.ticket", alert.ticket_id), ("alert.subject", alert.subject)) if value]
+    if facts:
+        body.append({"type": "FactSet", "facts": facts})
     if alert.comment:
         body += [text_block(say("alert.comment", locale), weight="Bolder"),
                  text_block(paragraphs(alert.comment))]

@@ -61,7 +61,7 @@ class DigestLayout:
     late: str | None
     headline: str  # "NPS +40 ± 50", or "No ratings this week."
     respondents: int | None  # None without ratings
-    change: str | None  # "up 7 points against the previous 4 weeks (+33 ± 20)"
+    change: str | None  # "up 7 points compared with the previous 4 weeks (+33 ± 20)"
     facts: tuple[Fact, ...]
     comments: tuple[str, ...]  # one line each, escaped, without the quote mark
     agents_heading: str | None
@@ -144,8 +144,8 @@ def change_text(change: Change, scale: Scale) -> str:
         return f"no ratings in {versus} to compare with"
     baseline = change.baseline.text
     if change.direction is Direction.STEADY:
-        return f"steady against {versus} ({baseline})"
-    return f"{change.direction.value} {delta_text(change.delta, scale)} against {versus} " \
+        return f"steady compared with {versus} ({baseline})"
+    return f"{change.direction.value} {delta_text(change.delta, scale)} compared with {versus} " \
         f"({baseline})"
 
 

@@ -364,6 +364,15 @@ def follow_up_line(alert: DetractorAlert) -> tuple[str, dict[str, str]] | None:
     return None
 
 
+def label_of(key: str, locale: str) -> str:
+    """The label of a "Label: {value}" text ("Agent" of "Agent: {agent}"), for a platform
+    that shows labels and values in columns."""
+    label, colon, _ = template(key, locale).partition(": {")
+    if not colon:
+        raise KeyError(f"{key} is not a 'Label: {{value}}' text")
+    return label
+
+
 def anonymity_notice(anonymity: Anonymity, team: str, locale: str) -> str:
     return text(f"anonymity.{anonymity.value}", locale, team=team)
 

@@ -46,7 +46,7 @@ def test_slack_shows_the_score_then_the_facts_as_fields_then_the_comments() -> N
     assert title["text"]["text"].startswith("*R&amp;D &lt;Desk&gt;: weekly ratings")
     assert late["elements"][0]["text"] == \
         "_Posted late: the bot was offline at the scheduled time._"
-    assert score["text"]["text"].startswith("*NPS +40 ± 50*  (n=10)\nsteady against")
+    assert score["text"]["text"].startswith("*NPS +40 ± 50*  (n=10)\nsteady compared with")
     fields = [field["text"] for field in facts["fields"]]
     assert [field.split("\n")[0] for field in fields] == [f"*{label}*" for label in LABELS]
     assert "*Delivery failed*\n2 (2× Teams could not find the conversation)" in fields
@@ -74,7 +74,7 @@ def test_teams_shows_the_score_large_and_the_facts_in_a_fact_set() -> None:
     assert head[1]["text"] == "Posted late: the bot was offline at the scheduled time."
     assert (head[2]["text"], head[2]["size"], head[2]["weight"]) == \
         ("NPS +40 ± 50", "ExtraLarge", "Bolder")
-    assert head[3]["text"].startswith("n=10 · steady against") and head[3]["isSubtle"]
+    assert head[3]["text"].startswith("n=10 · steady compared with") and head[3]["isSubtle"]
     week, agents = fact_sets(content)
     assert [label for label, _ in week] == LABELS
     assert ("Delivery failed", "2 (2× Teams could not find the conversation)") in week

@@ -121,3 +121,13 @@ def test_a_notice_the_rules_raised_in_english_reads_in_the_prompts_language(
 @pytest.mark.parametrize("shown", [slack_alert, teams_alert])
 def test_the_resolve_button_says_what_it_does(shown: Any) -> None:
     assert "Mark as resolved" in shown(ALERT) and "Markeer als opgelost" in shown(ALERT, "nl")
+
+
+def test_teams_shows_the_alerts_facts_in_columns_in_the_readers_language() -> None:
+    alert = dataclasses.replace(ALERT, agent_name="Piet *P*", subject="VPN")
+    [fact_set] = [el for el in teams.alert_card(alert, "nl")["body"] if el["type"] == "FactSet"]
+    assert fact_set["facts"] == [
+        {"title": "Medewerker", "value": "Piet \\*P\\*"},
+        {"title": "Ticket", "value": "INC-1"},
+        {"title": "Onderwerp", "value": "VPN"},
+    ]

@@ -166,7 +166,7 @@ async def test_agents_below_the_minimum_of_respondents_get_no_line(digest: Diges
 async def test_the_rendered_digest_reads_as_expected(digest: Digest) -> None:
     assert render_digest(digest) == "\n".join([
         "*Service Desk: weekly ratings, 2026-W47 (16–22 Nov 2026)*",
-        "NPS +40 ± 50 (n=10) · up 70 points against the previous 4 weeks (-30 ± 34)",
+        "NPS +40 ± 50 (n=10) · up 70 points compared with the previous 4 weeks (-30 ± 34)",
         "",
         "Ratings: 6 promoters · 2 passives · 2 detractors",
         "Trend, 12 weeks: ·······▁▃▃▁█ (-40 to +40)",

@@ -172,6 +172,12 @@ def button(card: dict[str, Any], title: str | None = None, verb: str | None = No
 
 
 def texts_of(card: dict[str, Any]) -> str:
-    return "\n".join(el.get("text", "") for el in card.get("body") or []
-                     if el.get("type") == "TextBlock")
+    """The card's text blocks, and its FactSet facts as "label: value" lines."""
+    lines: list[str] = []
+    for el in card.get("body") or []:
+        if el.get("type") == "TextBlock":
+            lines.append(el.get("text", ""))
+        elif el.get("type") == "FactSet":
+            lines += [f"{fact['title']}: {fact['value']}" for fact in el.get("facts") or []]
+    return "\n".join(lines)
 
