@@ -25,7 +25,6 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from app.delivery_worker import DeliveryWorker
 from app.settings import load_settings
 from bot.domain.events import ConversationClosed
 from bot.flows.platform_pauses import PlatformPauses
+from tests.fakes.clock import ScaledClock
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_faults import SLACK_TIERS, TierLimits
 
@@ -53,23 +53,6 @@ ROUNDS = int(os.environ.get("RATEBOT_BENCH_FANOUT_ROUNDS", "1"))
 TARGET = 1.2
 TOKEN = "xoxb-bench"
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday, in working hours
-
-
-class ScaledClock:
-    """Time that runs `scale` times faster than the wall clock, from `start`."""
-
-    def __init__(self, start: datetime, scale: float) -> None:
-        self._start, self._scale = start, scale
-        self._origin = time.monotonic()
-
-    def monotonic(self) -> float:
-        return (time.monotonic() - self._origin) * self._scale
-
-    def now(self) -> datetime:
-        return self._start + timedelta(seconds=self.monotonic())
-
-    def sleep(self, seconds: float) -> Awaitable[None]:
-        return asyncio.sleep(max(seconds, 0.0) / self._scale)
 
 
 def minimum_seconds(listed: int, people: int, limits: TierLimits) -> float:

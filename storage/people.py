@@ -13,6 +13,7 @@ from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, PromptStatus, SkipReason
 from bot.domain.tallies import AuditEntry
 from storage.base import StoreBase, insert_for, normalize_email, normalize_identifier
+from storage.directory import forget_in_directory
 from storage.lookups import person_by_id, team_row, upsert_person, write_audit
 from storage.pending import scrub_payload
 from storage.rows import person_from
@@ -101,6 +102,7 @@ class PeopleQueries(StoreBase):
             if row is None or address is None:
                 raise NotFound("Nobody with that email is known, so there is nothing to forget.")
             kept = await unlink_person(connection, row, at)
+            await forget_in_directory(connection, identity, self.erasure_key)
             await write_audit(
                 connection, at=at, actor=actor, action="person.forget",
                 detail={"person_id": row.id},

@@ -105,3 +105,11 @@ async def test_a_page_tells_known_people_their_slack_id_without_taking_anyones(
     assert (found.slack_user_id, found.timezone, found.locale) == ("UJAN", "UTC", "nl-NL")
     piet = await store.find_person(email="piet@example.com")
     assert piet is not None and piet.slack_user_id is None
+
+
+async def test_an_admins_forget_drops_the_directory_entry_too(store: SqlStore) -> None:
+    await store.upsert_person(PersonIdentity(email="jan@example.com", slack_user_id="UJAN"))
+    await store.save_directory_page("slack", [entry("UJAN", "jan@example.com")], [], at=NOW,
+                                    waiting_reason=WAITING)
+    await store.forget_person("jan@example.com", actor="test:admin", at=NOW)
+    assert await rows(store) == []

@@ -4,35 +4,39 @@ lookup only as a fallback, Slack's 429 honoured, and forget-me reaching the dire
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
 
 from adapters.slack.directory import WAITING, Progress
 from adapters.slack.outbound import SlackChat, slack_client
+from adapters.slack.pacing import Pacer, slack_pacers
+from adapters.slack.ratelimit import PLATFORM, RateLimitGate
 from app.bootstrap import Ratebot
 from app.delivery_worker import DeliveryWorker
+from bot.domain.clock import Clock, SystemClock
 from bot.domain.events import ConversationClosed
 from bot.domain.model import PromptStatus
 from bot.flows.asking import conversation_closed
+from bot.flows.platform_pauses import PlatformPauses
 from tests.e2e.slack.harness import BOT_TOKEN
-from tests.fakes.clock import FakeClock
+from tests.fakes.clock import FakeClock, ScaledClock
 from tests.fakes.slack_api import FakeSlackApi
 
 PEOPLE = 450  # three pages of 200
+Sleep = Callable[[float], Awaitable[None]]
 
 
 @pytest.fixture
 async def chat(ratebot: Ratebot, slack_api: FakeSlackApi, clock: FakeClock
                ) -> AsyncIterator[SlackChat]:
     """The Slack port on the test's clock, unpaced (the pacers have tests of their own)."""
-    session = aiohttp.ClientSession()
-    slack = SlackChat(slack_client(BOT_TOKEN, api_url=slack_api.base_url, session=session),
-                      ratebot.services.store, default_locale="en", pacers={}, clock=clock,
-                      session=session)
+    slack = slack_chat_on(ratebot, slack_api, clock, SystemClock(), pacers={})
     replaced = [c for c in ratebot.services.chats if isinstance(c, SlackChat)]
     others = tuple(c for c in ratebot.services.chats if not isinstance(c, SlackChat))
     services = dataclasses.replace(ratebot.services, chats=(*others, slack))
@@ -46,6 +50,17 @@ async def chat(ratebot: Ratebot, slack_api: FakeSlackApi, clock: FakeClock
     yield slack
     for old in replaced:
         await old.aclose()
+
+
+def slack_chat_on(ratebot: Ratebot, slack_api: FakeSlackApi, clock: Clock, gate_clock: Clock,
+                  *, pacers: dict[str, Pacer], sleep: Sleep = asyncio.sleep) -> SlackChat:
+    """A Slack port keeping its records by `clock` and Slack's windows by `gate_clock`."""
+    session = aiohttp.ClientSession()
+    store = ratebot.services.store
+    gate = RateLimitGate(PlatformPauses(store, PLATFORM), gate_clock, shared=False, sleep=sleep)
+    return SlackChat(slack_client(BOT_TOKEN, api_url=slack_api.base_url, session=session),
+                     store, default_locale="en", pacers=pacers, clock=clock, gate=gate,
+                     session=session)
 
 
 async def close(ratebot: Ratebot, email: str, ticket: str = "INC-1") -> int:
@@ -201,3 +216,29 @@ async def test_forget_me_drops_the_directory_entry_and_the_next_sync_keeps_it_ou
     await chat.directory.sync()
     assert await chat.directory.find("person3@example.com") is None
     assert await chat.directory.find("person4@example.com") is not None
+
+
+@pytest.mark.parametrize("paced", [False, True], ids=["unpaced", "paced"])
+async def test_under_slacks_tiers_a_429_is_waited_out_and_pacing_avoids_it(
+    ratebot: Ratebot, chat: SlackChat, slack_api: FakeSlackApi, paced: bool,
+) -> None:
+    # Tier 2 is one users.list call per 3 s: at 30 times the speed, 0.1 s of real time.
+    scaled = ScaledClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC), 30)
+    pacers = slack_pacers(now=scaled.monotonic, sleep=scaled.sleep) if paced else {}
+    tiered = slack_chat_on(ratebot, slack_api, scaled, scaled, pacers=pacers,
+                           sleep=scaled.sleep)
+    limits = slack_api.enforce_tiers(scale=30)
+    try:
+        report = await tiered.directory.sync()
+    finally:
+        await tiered.aclose()
+    assert report is not None and report.pages == 3
+    assert limits.violations == []  # nothing called inside a window Slack announced
+    refused = limits.refused.get("users.list", 0)
+    if paced:
+        assert refused == 0
+    else:
+        # Each page after the first met a 429 (Retry-After 3) and went through after it.
+        assert refused == 2
+        assert len(slack_api.called("users.list")) == 5
+    assert await tiered.directory.find("person449@example.com") is not None
