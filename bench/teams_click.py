@@ -151,9 +151,11 @@ async def prompted(store: SqlStore, services: Services, worker: DeliveryWorker, 
     await store.add_team("servicedesk", display_name="Service Desk", actor="bench", at=now)
     prompts: list[int] = []
     for n in range(clicks):
+        # Who they are as ratebot knows them once it reached them (found in a roster).
         person = await store.upsert_person(PersonIdentity(
             email=f"p{n}@example.com", teams_user_id=f"29:user-{n}",
-            teams_aad_object_id=f"aad-{n}", locale="en-US", timezone="UTC"))
+            teams_aad_object_id=f"aad-{n}", teams_tenant_id=TENANT, locale="en-US",
+            timezone="UTC"))
         reference = {"bot": BOT, "channelId": "msteams", "serviceUrl": service_url,
                      "conversation": {"id": f"a:chat-{n}", "conversationType": "personal",
                                       "tenantId": TENANT},
