@@ -30,7 +30,7 @@ from bot.domain.commands import ForgetMe, MyData, parse
 from bot.domain.errors import UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
-from bot.domain.texts import in_locale, text
+from bot.domain.texts import in_locale, locale_for, text
 from bot.flows.command_handlers import Caller, CommandContext
 from bot.flows.interactions import (
     admin_command,
@@ -243,7 +243,9 @@ class SlackHandlers:
             return
         message: Payload = body.get("message") or {}
         if not inbound.is_first_message(message) or not message.get("user"):
-            await self.chat.ephemeral(channel, closer, plain_message(NOT_AN_OPENING))
+            locale = locale_for(agent.locale, self.services.policy.locale)
+            await self.chat.ephemeral(channel, closer,
+                                      plain_message(in_locale(NOT_AN_OPENING, locale)))
             return
         closed = await self._close(team, channel, message, agent)
         note = closing_in_chat.closed_note(closed, mention(str(message["user"])), escape)
