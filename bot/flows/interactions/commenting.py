@@ -25,11 +25,6 @@ class CommentForm:
     notice: str | None  # None when the prompt is gone
 
 
-async def form_locale(services: Services, prompt_id: int, who: PersonIdentity) -> str:
-    """The language of the comment form: the prompt's recipient's."""
-    return (await comment_form(services, prompt_id, who)).locale
-
-
 async def comment_form(services: Services, prompt_id: int, who: PersonIdentity) -> CommentForm:
     """The comment form for `who`: in the recipient's language, with the anonymity notice."""
     prompt = await rating_prompt(services, prompt_id)
