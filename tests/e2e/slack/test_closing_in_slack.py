@@ -43,7 +43,7 @@ async def test_a_check_mark_closes_the_request_and_asks_its_author(
     assert response.status == 200
     await ratebot.worker.run_once()
     post = slack_api.last("chat.postMessage")
-    assert post.args["channel"] == "DJAN"
+    assert post.args["channel"] == "UJAN"  # the user id: Slack opens the DM
     body = str(post.args["blocks"])
     assert "Piet Pieters of *Service Desk* helped you" in body
     assert "My laptop &lt;!here&gt; won't boot" in body

@@ -73,7 +73,7 @@ async def test_a_step_run_becomes_one_prompt_and_completes(
     assert done.token == "xwfp-workflow-token"  # bolt completes with the execution's token
     assert await ratebot.worker.run_once() == 1
     post = slack_api.last("chat.postMessage")
-    assert post.args["channel"] == "DJAN"
+    assert post.args["channel"] == "UJAN"  # the user id: Slack opens the DM
     body = str(post.args["blocks"])
     assert "Piet Pieters of *Service Desk* helped you" in body
     assert "New laptop &lt;!here&gt;" in body
@@ -146,4 +146,4 @@ async def test_over_socket_mode_the_step_runs_the_same(
             await socket.stop()
     assert done.args["function_execution_id"] == "Fx0AB1CD2EF3"
     assert await ratebot.worker.run_once() == 1
-    assert slack_api.last("chat.postMessage").args["channel"] == "DJAN"
+    assert slack_api.last("chat.postMessage").args["channel"] == "UJAN"
