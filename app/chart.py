@@ -83,8 +83,8 @@ def draw_chart(digest: Digest, size: ChartSize = FULL_SIZE) -> Any | None:
     where = {point.week: index for index, point in enumerate(digest.history)}
     _plot(axes, digest.scale, [where[point.week] for point in weeks], weeks)
     low, high = _RANGES[digest.scale]
-    # From the first week with ratings: weeks before a team's first rating are not news.
-    first = min(where[point.week] for point in weeks) if weeks else 0
+    # The weeks the digest's sparkline shows too: from the first with ratings.
+    first = where[digest.trend[0].week] if weeks else 0
     axes.set_xlim(first - 0.5, len(digest.history) - 0.5)
     axes.set_ylim(low, high)
     _style(axes, digest.scale)

@@ -11,7 +11,6 @@ import base64
 
 from adapters.teams.cards import MAX_CARD_BYTES, PNG_DATA_URI, Card, card, card_bytes, text_block
 from adapters.teams.escape import escape, plain
-from bot.domain.digest import HISTORY_WEEKS
 from bot.domain.digest_text import DigestLayout, Fact, layout, scale_label
 from bot.domain.messages import DigestMessage
 
@@ -33,7 +32,7 @@ def digest_card(message: DigestMessage, chart_png: bytes | None = None) -> Card:
         "size": "Stretch", "spacing": "Medium",
         "msTeams": {"allowExpand": True},  # click to see it full size
         "altText": plain(f"{digest.team_display_name}: weekly {scale_label(digest.scale)} "
-                         f"over the last {HISTORY_WEEKS} weeks, with its margin of error"),
+                         f"over the last {len(digest.trend)} weeks, with its margin of error"),
     }
     # The picture goes under the score it draws, above the facts and comments.
     with_chart = card(*head, image, *rest)

@@ -95,7 +95,11 @@ class Digest:
 
     @property
     def trend(self) -> tuple[WeekScore, ...]:
-        return self.history[-TREND_WEEKS:]
+        """The weeks the sparkline and the chart both show: the history from its first week
+        with ratings (the weeks before a team's first rating are not news) to `week`."""
+        recent = self.history[-TREND_WEEKS:]
+        rated = [index for index, point in enumerate(recent) if point.score.value is not None]
+        return recent[rated[0]:] if rated else recent
 
     @property
     def sparkline(self) -> str:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.domain.digest import BASELINE_WEEKS, TREND_WEEKS, Digest
+from bot.domain.digest import BASELINE_WEEKS, Digest
 from bot.domain.digest_failures import failure_text
 from bot.domain.scales import Scale
 from bot.domain.scores import ScoreSummary
@@ -176,7 +176,8 @@ def _trend_fact(digest: Digest) -> Fact:
     if len(values) > 1:
         low, high = min(values), max(values)
         span = f" ({value_text(digest.scale, low)} to {value_text(digest.scale, high)})"
-    return Fact(f"Trend, {TREND_WEEKS} weeks", f"{digest.sparkline}{span}")
+    weeks = len(digest.trend)
+    return Fact(f"Trend, {weeks} week{'s' if weeks != 1 else ''}", f"{digest.sparkline}{span}")
 
 
 def value_text(scale: Scale, value: float) -> str:

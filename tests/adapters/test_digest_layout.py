@@ -11,16 +11,19 @@ import dataclasses
 import json
 from typing import Any
 
+import pytest
+
 from adapters.slack.render import digest_message
 from adapters.teams.render import digest_card
-from bot.domain.digest import HISTORY_WEEKS, TREND_WEEKS
+from app.chart import draw_chart
+from bot.domain.digest import HISTORY_WEEKS
 from bot.domain.digest_text import layout
 from bot.domain.messages import DigestMessage
 from bot.domain.tallies import PromptTally
+from bot.ports.charts import FULL_SIZE
 from tests.unit.test_digest_render import make_digest
 
-LABELS = ["Ratings", f"Trend, {HISTORY_WEEKS} weeks", "Responses", "Delivery failed",
-          "Follow-ups"]
+LABELS = ["Ratings", "Trend, 9 weeks", "Responses", "Delivery failed", "Follow-ups"]
 
 
 def failing_digest() -> DigestMessage:
@@ -29,12 +32,22 @@ def failing_digest() -> DigestMessage:
     return DigestMessage(digest, late=True)
 
 
-def test_the_sparkline_spans_the_weeks_of_the_chart() -> None:
-    digest = make_digest(empty_weeks=0)
-    assert TREND_WEEKS == HISTORY_WEEKS
-    assert len(digest.sparkline) == len(digest.history) == HISTORY_WEEKS
+@pytest.mark.parametrize("empty_weeks", [0, 3, HISTORY_WEEKS - 1])
+def test_the_sparkline_spans_the_weeks_of_the_chart(empty_weeks: int) -> None:
+    digest = make_digest(empty_weeks=empty_weeks)
+    shown = HISTORY_WEEKS - empty_weeks  # from the first week with ratings
+    assert len(digest.sparkline) == len(digest.trend) == shown
+    assert digest.trend[-1].week == digest.week
     trend = next(f for f in layout(digest).facts if f.label.startswith("Trend"))
-    assert trend.label == f"Trend, {HISTORY_WEEKS} weeks"
+    assert trend.label == (f"Trend, {shown} weeks" if shown > 1 else "Trend, 1 week")
+    pytest.importorskip("matplotlib")
+    figure = draw_chart(digest, FULL_SIZE)
+    assert figure is not None
+    [axes] = figure.axes
+    left, right = axes.get_xlim()
+    # The chart's x axis spans exactly the sparkline's weeks.
+    assert (left + 0.5, right - 0.5) == (empty_weeks, HISTORY_WEEKS - 1)
+    assert digest.history[empty_weeks] is digest.trend[0]
 
 
 def test_slack_shows_the_score_then_the_facts_as_fields_then_the_comments() -> None:

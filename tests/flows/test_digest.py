@@ -123,14 +123,16 @@ async def test_the_change_against_the_previous_four_weeks_is_up(digest: Digest) 
     assert change.direction is Direction.UP
 
 
-async def test_the_trend_covers_the_same_twelve_weeks_as_the_chart(digest: Digest) -> None:
+async def test_the_trend_starts_at_the_first_week_with_ratings_as_the_chart_does(
+    digest: Digest,
+) -> None:
     assert len(digest.history) == 12 and str(digest.history[0].week) == "2026-W36"
-    assert digest.trend == digest.history  # the sparkline beside the chart: the same weeks
-    assert [p.score.value for p in digest.trend[-8:]] == [
+    assert [p.score.value for p in digest.history[-8:]] == [
         None, None, None, pytest.approx(-40), pytest.approx(-20), pytest.approx(-20),
         pytest.approx(-40), pytest.approx(40),
     ]
-    assert digest.sparkline == "·······▁▃▃▁█"
+    assert [str(p.week) for p in digest.trend] == [f"2026-W{w}" for w in range(43, 48)]
+    assert digest.sparkline == "▁▃▃▁█"
 
 
 async def test_prompts_not_asked_and_failures(digest: Digest) -> None:
@@ -169,7 +171,7 @@ async def test_the_rendered_digest_reads_as_expected(digest: Digest) -> None:
         "NPS +40 ± 50 (n=10) · up 70 points compared with the previous 4 weeks (-30 ± 34)",
         "",
         "Ratings: 6 promoters · 2 passives · 2 detractors",
-        "Trend, 12 weeks: ·······▁▃▃▁█ (-40 to +40)",
+        "Trend, 5 weeks: ▁▃▃▁█ (-40 to +40)",
         "Responses: 10 · 11 prompts sent, 91% answered",
         "Not asked: 1 throttled, 1 opted out",
         "Delivery failed: 1 (1× the ratebot app is not installed for them)",

@@ -68,7 +68,7 @@ def test_the_chart_is_an_inline_png_under_the_figures() -> None:
     assert image["url"].startswith("data:image/png;base64,")
     assert base64.b64decode(image["url"].removeprefix(render.PNG_DATA_URI), validate=True) == png
     # Alt text is shown as is (no markdown), so the name is not escaped there.
-    assert image["altText"].startswith("R&D <Desk>: weekly NPS over the last 12 weeks")
+    assert image["altText"].startswith("R&D <Desk>: weekly NPS over the last 9 weeks")
 
 
 def test_the_text_escapes_what_people_typed() -> None:
