@@ -163,7 +163,8 @@ prompts = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("conversation_id", "round"),
     sa.Index("ix_prompts_due", "status", "next_attempt_at"),
-    sa.Index("ix_prompts_team_created", "team_id", "created_at"),
+    # Covers the prompt counts of stats and digests: status and reason without the table.
+    sa.Index("ix_prompts_team_created_status", "team_id", "created_at", "status", "reason"),
 )
 
 # Delivery workers and where they run: a claim token starts with its worker's instance, so
@@ -207,6 +208,12 @@ ratings = sa.Table(
     sa.Column("awaiting_batch", sa.Boolean, nullable=False, server_default=sa.false()),
     # Covers the tallies: the range scan never has to visit the table.
     sa.Index("ix_ratings_team_rated", "team_id", "rated_at", "category", "score"),
+    # The digest's comments: only the ratings that have one, not every rating of the week.
+    sa.Index(
+        "ix_ratings_team_commented", "team_id", "rated_at",
+        sqlite_where=sa.text("comment IS NOT NULL"),
+        postgresql_where=sa.text("comment IS NOT NULL"),
+    ),
 )
 
 follow_ups = sa.Table(
