@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from app.chart import MatplotlibCharts
 from app.delivery_worker import DeliveryWorker
+from app.group_commit import GroupCommit
 from app.intake import IntakeBatcher
 from app.metrics import Metrics
 from app.scheduling import DigestScheduler
@@ -136,6 +137,8 @@ async def build(
         telemetry=metrics,
         # Webhooks arriving together share one commit.
         intake=IntakeBatcher(store),
+        # Clicks arriving together share one commit, before each is acknowledged.
+        units=GroupCommit(store),
     )
     flow = DigestFlow(services, grace=timedelta(hours=settings.digest_grace_hours))
     return Ratebot(

@@ -3,10 +3,12 @@
 
 Fifty people click at once, each clicking again as soon as their message is updated. The
 baselines and ratebot take turns for three rounds of 1,000 clicks; the best round of each
-counts. Figures: clicks/s end to end (request sent -> rating stored and message updated) as
-a ratio to the no-op handler's requests/s under the same fifty clients (target >= 0.5), the
-p99 of click-to-updated-message latency (target < 300 ms), and the ratio to a bolt handler
-that only sends the same `chat.update` (what any click costs before ratebot does anything).
+counts. Figures: clicks/s end to end (request sent -> rating stored, acknowledged, message
+updated) as a ratio to a bolt handler that only sends the same `chat.update` (what any
+click costs before ratebot does anything; target >= 0.9), the p99 of click-to-updated-
+message latency (target < 300 ms), and the ratio to bolt's no-op handler. The same rows
+on PostgreSQL (when RATEBOT_TEST_POSTGRES_URL is set), with their baselines measured again
+beside them in the same run.
 """
 
 from __future__ import annotations
@@ -179,6 +181,8 @@ async def prepared(clicks: int, api: FakeSlackApi, database_url: str,
     await store.add_team("servicedesk", display_name="Service Desk", actor="bench", at=now)
     for n in range(clicks):
         email = f"p{n}@example.com"
+        # Slack knows them: a first prompt is posted to the user id, which opens the DM.
+        api.add_user(f"U{n:07d}", email, f"Person {n}", locale="en-US", tz="UTC")
         await store.upsert_person(PersonIdentity(email=email, slack_user_id=f"U{n:07d}",
                                                  locale="en-US", timezone="UTC"))
         await conversation_closed(bot.services, ConversationClosed(
@@ -300,7 +304,9 @@ async def run(clicks: int = 1000, rounds: int = 3) -> dict[str, float]:
         if postgres:
             async with scratch_postgres(postgres) as url:
                 pg = await compare(clicks, rounds, api, url, noop)
-            figures.update(postgres_noop_rps=pg["noop_rps"], postgres_click_rps=pg["rps"],
+            figures.update(postgres_noop_rps=pg["noop_rps"],
+                           postgres_update_only_rps=pg["update_only_rps"],
+                           postgres_click_rps=pg["rps"],
                            postgres_ratio=pg["ratio"],
                            postgres_ratio_to_update_only=pg["ratio_to_update_only"],
                            postgres_p99_click_to_update_ms=pg["p99_update_ms"])

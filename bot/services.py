@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.domain.clock import Clock
 from bot.domain.events import ConversationClosed
@@ -42,6 +43,17 @@ class Intake(Protocol):
     async def accept(self, event: ConversationClosed, *, now: datetime) -> bool:
         """True when stored, False for the same close again; raise `UnknownTeam`."""
         ...
+
+
+T = TypeVar("T")
+
+
+class Units(Protocol):
+    """Runs a flow's unit of work in a transaction; an app may commit many together
+    (`app.group_commit`). Committed when `run` returns; what the unit raised, nothing
+    of it written, when it fails."""
+
+    async def run(self, work: Callable[[Store], Awaitable[T]]) -> T: ...
 
 
 class Wakeup:
@@ -79,3 +91,4 @@ class Services:
     charts: ChartRenderer = field(default_factory=NoCharts)
     wakeup: Wakeup = field(default_factory=Wakeup)
     intake: Intake | None = None  # None: each close is accepted in a transaction of its own
+    units: Units | None = None  # None: each click is recorded in a transaction of its own

@@ -69,10 +69,14 @@ async def record_rating(
         receipt=receipt,
         new_receipt=secrets.token_urlsafe(18),
     )
-    result = await record_answer(
-        services.store, answer, delivery_key=delivery_key,
-        anonymity_key=services.policy.anonymity_key,
-    )
+    key = services.policy.anonymity_key
+    if services.units is None:
+        result = await record_answer(services.store, answer, delivery_key=delivery_key,
+                                     anonymity_key=key)
+    else:
+        # Clicks arriving together may share one commit (`Services.units`).
+        result = await services.units.run(
+            lambda tx: _record_in(tx, answer, delivery_key=delivery_key, anonymity_key=key))
     if result.changed:
         services.telemetry.rating_recorded(result.rating.scale, result.category)
     if result.created:
@@ -88,27 +92,35 @@ async def record_answer(
     `anonymity_key` keys the marker that refuses a replayed first click in an anonymous
     team (`anonymity.answered_marker`)."""
     async with store.transaction() as tx:
-        if delivery_key is not None and not await tx.first_delivery(delivery_key, at=answer.at):
-            raise AlreadyDelivered(delivery_key)
-        facts = await tx.answer_facts(answer.prompt_id, answer.person, answer.receipt, lock=True)
-        if facts is None:
-            raise NotFound(_GONE)
-        context = answer_context(facts)
-        marker = answered_marker(anonymity_key, facts.prompt.id) if _anonymous(facts) else None
-        replayed = False
-        if marker is not None and context.existing is None:
-            replayed = await tx.was_answered(marker)
-        check_answer(context, answer, answered_before=replayed)
-        existing = context.existing
-        rating = None if existing is not None else await _first(tx, facts, answer, marker)
-        if rating is None and existing is None:
-            # A concurrent first click stored the prompt's rating first: change that one.
-            existing = await tx.rating_of_prompt(facts.prompt.id)
-            assert existing is not None
-        if existing is not None:
-            rating = await _changed(tx, existing, facts, answer)
-        assert rating is not None
-        return await _result(tx, facts, answer, rating, was=existing)
+        return await _record_in(tx, answer, delivery_key=delivery_key,
+                                anonymity_key=anonymity_key)
+
+
+async def _record_in(
+    tx: Store, answer: Answer, *, delivery_key: str | None, anonymity_key: str
+) -> RatingResult:
+    """`record_answer`'s body, inside the transaction `tx` (its own, or a group's)."""
+    if delivery_key is not None and not await tx.first_delivery(delivery_key, at=answer.at):
+        raise AlreadyDelivered(delivery_key)
+    facts = await tx.answer_facts(answer.prompt_id, answer.person, answer.receipt, lock=True)
+    if facts is None:
+        raise NotFound(_GONE)
+    context = answer_context(facts)
+    marker = answered_marker(anonymity_key, facts.prompt.id) if _anonymous(facts) else None
+    replayed = False
+    if marker is not None and context.existing is None:
+        replayed = await tx.was_answered(marker)
+    check_answer(context, answer, answered_before=replayed)
+    existing = context.existing
+    rating = None if existing is not None else await _first(tx, facts, answer, marker)
+    if rating is None and existing is None:
+        # A concurrent first click stored the prompt's rating first: change that one.
+        existing = await tx.rating_of_prompt(facts.prompt.id)
+        assert existing is not None
+    if existing is not None:
+        rating = await _changed(tx, existing, facts, answer)
+    assert rating is not None
+    return await _result(tx, facts, answer, rating, was=existing)
 
 
 def _anonymous(facts: AnswerFacts) -> bool:
