@@ -24,11 +24,11 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity, ActivityTypes
 from msrest.exceptions import ClientRequestError, HttpOperationError
-from msrest.serialization import Deserializer
 
 from adapters.teams import inbound
 from adapters.teams.handlers import TeamsHandlers, TurnResult
 from adapters.teams.outbound import TeamsChat, card_activity, card_chart
+from adapters.teams.reading import read_activity_json
 from adapters.teams.reuse import ReusingAuthentication
 from bot.domain.clock import Clock
 from bot.domain.errors import StoreUnavailable
@@ -149,18 +149,6 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
               type(error).__qualname__, exc_info=error)
 
 
-# `Activity().deserialize` builds a new msrest Deserializer for every call, which costs
-# twice what reading the activity does; one built once reads the same way (it keeps no
-# state between calls).
-_DESERIALIZER = Deserializer(Activity._infer_class_models())  # type: ignore[no-untyped-call]
-
-
-def _read(body: dict[str, Any]) -> Activity:
-    """msrest's reading of an activity, or its DeserializationError (a ValueError)."""
-    activity: Activity = _DESERIALIZER("Activity", body)
-    return activity
-
-
 class NotAnActivity(ValueError):
     """The body is not a Bot Framework activity; the message says why."""
 
@@ -174,7 +162,7 @@ def read_activity(raw: bytes) -> tuple[dict[str, Any], Activity]:
     if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
         raise NotAnActivity("expected an activity")
     try:
-        activity = _read(body)
+        activity = read_activity_json(body)
     except ValueError:  # msrest's DeserializationError
         raise NotAnActivity(f"expected an activity: {_misfit(body)} has the wrong shape") from None
     # What the SDK takes for granted in every activity it turns into a context.
@@ -244,7 +232,7 @@ def _misfit(body: dict[str, Any]) -> str:
     """The first field the schema cannot read (msrest's own message does not name it)."""
     for name, value in body.items():
         try:
-            _read({"type": body["type"], name: value})
+            read_activity_json({"type": body["type"], name: value})
         except ValueError:
             return loggable(name, 60)
     return "a field"
