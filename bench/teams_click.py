@@ -32,6 +32,7 @@ from adapters.teams.app import BotFrameworkConfig, TeamsConfig, teams_chat, team
 from adapters.teams.reuse import ReusingAuthentication
 from app.bootstrap import Ratebot, policy_from
 from app.delivery_worker import DeliveryWorker
+from app.group_commit import GroupCommit
 from app.metrics import Metrics
 from app.platforms import teams_config
 from app.settings import load_settings
@@ -186,8 +187,10 @@ async def ratebot(clicks: int, service_url: str, workdir: Path
     try:
         chat = teams_chat(teams_config(settings), store, clock)
         metrics = Metrics()
+        # As `serve` builds them: clicks arriving together share one commit.
         services = Services(store=store, clock=clock, policy=policy_from(settings),
-                            chats=(chat,), rng=random.Random(7), telemetry=metrics)
+                            chats=(chat,), rng=random.Random(7), telemetry=metrics,
+                            units=GroupCommit(store))
         bot = Ratebot(settings=settings, services=services, worker=DeliveryWorker(services),
                       metrics=metrics)
         prompts = await prompted(store, services, bot.worker, clicks, service_url)
