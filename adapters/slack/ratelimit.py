@@ -39,6 +39,7 @@ class RateLimitGate:
         self._shared = shared
         self.sleep = sleep
         self._until: dict[str, datetime] = {}
+        self._reading: dict[str, asyncio.Future[datetime | None]] = {}
 
     async def remaining(self, method: str) -> float:
         """Seconds until `method` may be called again; 0 when it may be called now."""
@@ -46,12 +47,28 @@ class RateLimitGate:
         until = self._until.get(method)
         if (until is None or until <= now) and self._shared:
             # Another replica may have been told to slow down: one indexed read.
-            until = await self._pauses.until(method, now=now)
+            until = await self._shared_until(method, now)
             if until is not None:
                 self._until[method] = until
         if until is None or until <= now:
             return 0.0
         return (until - now).total_seconds()
+
+    async def _shared_until(self, method: str, now: datetime) -> datetime | None:
+        """The replicas' window for `method`. Callers that come while a read of it is under
+        way share that read: a burst of clicks makes one read, not one per click."""
+        reading = self._reading.get(method)
+        if reading is None:
+            reading = asyncio.ensure_future(self._pauses.until(method, now=now))
+            self._reading[method] = reading
+
+            def done(_: object, method: str = method) -> None:
+                if self._reading.get(method) is reading:
+                    del self._reading[method]
+
+            reading.add_done_callback(done)
+        # Shielded: a caller that goes away does not cancel the others' read.
+        return await asyncio.shield(reading)
 
     def window_of(self, method: str) -> datetime | None:
         """The end of the last window Slack announced for `method` to this process."""
