@@ -176,31 +176,32 @@ class _Week:
     squares: int
 
 
-def _weeks_statement(weeks: int) -> sa.Select[Any]:
-    """Per week: the tally and the sum of squared scores, from one covering-index range scan.
+def _weeks_statement(weeks: int) -> sa.CompoundSelect[Any]:
+    """Per week: the tally and the sum of squared scores, each from its own index range.
 
+    One range per week, joined by UNION ALL, rather than one range grouped by a CASE over
+    the edges: SQLite then reads each week straight from the covering index and sorts
+    nothing (a third of the time). An empty week still answers, with n = 0.
     The edges are parameters `edge_0` .. `edge_<weeks>`.
     """
     edge: list[sa.BindParameter[datetime]] = [
         sa.bindparam(f"edge_{index}") for index in range(weeks + 1)
     ]
-    bucket = sa.case(
-        *((ratings.c.rated_at < end, index) for index, end in enumerate(edge[1:]))
-    ).label("bucket")
-    return (
+    squares = sa.func.coalesce(sa.func.sum(ratings.c.score * ratings.c.score), 0)
+    return sa.union_all(*(
         sa.select(
-            bucket,
+            # The week's number is ours, not a value: written into the statement.
+            sa.literal_column(str(index), sa.Integer).label("bucket"),
             *_tally_columns(),
-            sa.func.coalesce(sa.func.sum(ratings.c.score * ratings.c.score), 0).label("squares"),
-        )
-        .where(ratings.c.team_id == _TEAM, ratings.c.rated_at >= edge[0],
-               ratings.c.rated_at < edge[-1])
-        .group_by(bucket)
-    )
+            squares.label("squares"),
+        ).where(ratings.c.team_id == _TEAM, ratings.c.rated_at >= edge[index],
+                ratings.c.rated_at < edge[index + 1])
+        for index in range(weeks)
+    ))
 
 
 # By number of weeks: a digest asks for the same number every time.
-_WEEKS: dict[int, Prepared[sa.Select[Any]]] = {}
+_WEEKS: dict[int, Prepared[sa.CompoundSelect[Any]]] = {}
 
 
 async def _weeks(connection: AsyncConnection, team_id: int, edges: list[datetime]) -> list[_Week]:
