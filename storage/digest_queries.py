@@ -156,18 +156,19 @@ def _window(team_id: int, since: datetime, until: datetime) -> dict[str, Any]:
 
 def _tally_columns() -> list[Any]:
     category = ratings.c.category
+    # Passives are the rest (a category is -1, 0 or +1): one sum fewer per rating read.
     return [
         sa.func.count().label("n"),
         _count_if(category == 1).label("promoters"),
-        _count_if(category == 0).label("passives"),
         _count_if(category == -1).label("detractors"),
         sa.func.coalesce(sa.func.sum(ratings.c.score), 0).label("score_sum"),
     ]
 
 
 def _tally(row: Any) -> Tally:
-    return Tally(n=int(row.n), promoters=int(row.promoters), passives=int(row.passives),
-                 detractors=int(row.detractors), score_sum=int(row.score_sum))
+    n, promoters, detractors = int(row.n), int(row.promoters), int(row.detractors)
+    return Tally(n=n, promoters=promoters, passives=n - promoters - detractors,
+                 detractors=detractors, score_sum=int(row.score_sum))
 
 
 @dataclass(frozen=True, slots=True)
