@@ -24,9 +24,10 @@ from bot.ports.store import Store
 
 T = TypeVar("T")
 Work = Callable[[Store], Awaitable[Any]]
-# A group's units run one after another while its transaction is open: beyond this many,
-# the last caller would wait for too many others before its answer.
-MAX_GROUP = 32
+# A group's units run one after another while its transaction is open, each a few round
+# trips on PostgreSQL: beyond this many, the last caller waits too long for the others,
+# while more groups could have run side by side on other connections.
+MAX_GROUP = 16
 
 
 @dataclass(frozen=True, slots=True)
