@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from bot.domain.asking_rules import exclusion_candidates
 from bot.domain.decisions import AskingFacts
@@ -62,20 +64,31 @@ _EXCLUDED = prepared(
         exclusions.c.pattern.in_(sa.bindparam("patterns", expanding=True))
     )
 )
-_LAST_ASKED = prepared(
-    lambda _: sa.select(
-        prompts.c.person_id,
-        sa.func.max(
-            sa.func.coalesce(prompts.c.sent_at, prompts.c.created_at), type_=UtcDateTime()
-        ).label("last_asked"),
+
+
+@prepared
+def _last_asked(dialect: str) -> Any:
+    status: sa.ColumnElement[str] = prompts.c.status
+    if dialect == "sqlite":
+        # Without statistics SQLite walks the status index: every prompt still pending
+        # or sent, on every batch. A unary plus leaves it the index of the people asked.
+        status = UnaryExpression(status, operator=custom_op("+"), type_=status.type)
+    return (
+        sa.select(
+            prompts.c.person_id,
+            sa.func.max(
+                sa.func.coalesce(prompts.c.sent_at, prompts.c.created_at), type_=UtcDateTime()
+            ).label("last_asked"),
+        )
+        .where(
+            prompts.c.person_id.in_(sa.bindparam("ids", expanding=True)),
+            status.in_(ASKED),
+            prompts.c.id.not_in(sa.bindparam("skip", expanding=True)),
+        )
+        .group_by(prompts.c.person_id)
     )
-    .where(
-        prompts.c.person_id.in_(sa.bindparam("ids", expanding=True)),
-        prompts.c.status.in_(ASKED),
-        prompts.c.id.not_in(sa.bindparam("skip", expanding=True)),
-    )
-    .group_by(prompts.c.person_id)
-)
+
+
 _TEAMS = prepared(
     lambda _: sa.select(
         teams, team_channels.c.platform, team_channels.c.purpose, team_channels.c.ref
@@ -203,7 +216,7 @@ async def _facts(
     persons = {person.id: person for person in map(person_from, found)}
     found_agents = await connection.execute(_AGENTS(connection), {"ids": ids})
     asked = await connection.execute(
-        _LAST_ASKED(connection), {"ids": ids, "skip": sorted(not_counting)}
+        _last_asked(connection), {"ids": ids, "skip": sorted(not_counting)}
     )
     patterns = sorted(set().union(*(exclusion_candidates(p.email) for p in persons.values())))
     excluded: set[str] = set()
