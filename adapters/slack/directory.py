@@ -28,7 +28,7 @@ from adapters.slack.pacing import Pacer
 from adapters.slack.ratelimit import RateLimitGate
 from bot.domain.clock import Clock
 from bot.flows.contact_book import ContactBook
-from bot.ports.chat import DeliveryError, RateLimited, RecipientUnreachable
+from bot.ports.chat import AwaitingRecipient, DeliveryError, RateLimited, RecipientUnreachable
 from bot.ports.store.directory import DirectoryEntry
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ class SlackDirectory:
     async def resolve(self, email: str | None) -> tuple[DirectoryEntry, bool]:
         """Who `email` is on Slack, and whether the directory listed them.
 
-        Not listed: while the first sync runs, the prompt waits for it (`RateLimited`,
+        Not listed: while the first sync runs, the prompt waits for it (`AwaitingRecipient`,
         no attempt counted); else one users.lookupByEmail, whose answer is kept.
         """
         if not email:
@@ -142,7 +142,7 @@ class SlackDirectory:
             return entry, True
         wait = await self.wait_for()
         if wait is not None:
-            raise RateLimited(WAITING, retry_after=wait)
+            raise AwaitingRecipient(WAITING, retry_after=wait)
         pacer = self._pacer_of("users.lookupByEmail")
         if pacer is not None:
             await pacer.turn()

@@ -30,9 +30,9 @@ from bot.domain.platform_refs import TeamsConversation
 from bot.flows.contact_book import ContactBook
 from bot.flows.delivery import NOT_INSTALLED
 from bot.ports.chat import (
+    AwaitingRecipient,
     DeliveryError,
     PermanentDeliveryError,
-    RateLimited,
     RecipientUnreachable,
     TransientDeliveryError,
 )
@@ -49,9 +49,9 @@ EMULATOR_RECHECK_SECONDS = 60.0
 Continue = Callable[[dict[str, Any], Callable[[TurnContext], Awaitable[None]]], Awaitable[None]]
 
 
-class AwaitingChat(RateLimited):
+class AwaitingChat(AwaitingRecipient):
     """Emulator mode: nobody can be messaged before they open a chat. The prompt waits,
-    pending, without using an attempt (as after a platform's "slow down"), and looks again."""
+    pending, without using an attempt, and looks again."""
 
 
 def delivery_error(error: Exception, *, personal: bool = False) -> DeliveryError:

@@ -18,6 +18,7 @@ from bot.domain.prompt_view import rating_prompt
 from bot.flows.asking import count_prompt, make_decider
 from bot.flows.settling import log_settle_failure, log_without_message, settle_closes
 from bot.ports.chat import (
+    AwaitingRecipient,
     ClaimLost,
     DeliveryError,
     RateLimited,
@@ -223,9 +224,7 @@ class Delivery:
     async def _failed(
         self, item: DuePrompt, platform: str, error: DeliveryError, now: datetime
     ) -> None:
-        kind = "rate_limited" if isinstance(error, RateLimited) else (
-            "transient" if error.transient else "permanent"
-        )
+        kind = _error_kind(error)
         self._services.telemetry.delivery_failed(platform, kind)
         if error.transient:
             await self._retry(item, now, error, in_doubt=error.in_doubt)
@@ -246,8 +245,9 @@ class Delivery:
         self, item: DuePrompt, now: datetime, error: DeliveryError, *, in_doubt: bool
     ) -> None:
         store = self._services.store
-        if isinstance(error, RateLimited):
-            # Not the prompt's fault: it waits out the window without using an attempt.
+        if isinstance(error, RateLimited | AwaitingRecipient):
+            # Not the prompt's fault: it waits (out the window, or for the person to become
+            # reachable) without using an attempt.
             await store.reschedule_prompt(
                 item.prompt.id, next_attempt_at=now + timedelta(seconds=error.retry_after or 1),
                 failed_attempt=False, reason=error.reason, in_doubt=in_doubt,
@@ -281,3 +281,12 @@ class Delivery:
     ) -> None:
         await self._services.store.finish_prompt(prompt_id, status, reason=reason, at=at)
         self._services.telemetry.prompt_status(status, reason)
+
+
+def _error_kind(error: DeliveryError) -> str:
+    """The failure's kind as telemetry counts it."""
+    if isinstance(error, RateLimited):
+        return "rate_limited"
+    if isinstance(error, AwaitingRecipient):
+        return "waiting"
+    return "transient" if error.transient else "permanent"

@@ -41,6 +41,13 @@ class RateLimited(TransientDeliveryError):
     """
 
 
+class AwaitingRecipient(TransientDeliveryError):
+    """The person cannot be reached yet (no chat with the bot so far, not yet listed in the
+    platform's directory): nothing was sent, no attempt is counted, and the prompt waits,
+    pending, to look again after `retry_after`. Not the platform's "slow down": no window
+    is kept for other senders."""
+
+
 class ClaimLost(Exception):
     """The prompt's claim went to another worker before it could be sent: leave it."""
 

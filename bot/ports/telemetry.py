@@ -34,7 +34,8 @@ class Telemetry(Protocol):
         ...
 
     def delivery_failed(self, platform: str, kind: str) -> None:
-        """A platform call failed: `kind` is transient, permanent, rate_limited or unexpected."""
+        """A platform call failed: `kind` is transient, permanent, rate_limited, waiting
+        (for a person not reachable yet) or unexpected."""
         ...
 
 

@@ -7,7 +7,13 @@ from datetime import datetime, timedelta
 
 from bot.domain.messages import RatingPrompt
 from bot.domain.model import PromptStatus
-from bot.ports.chat import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.ports.chat import (
+    AwaitingRecipient,
+    PermanentDeliveryError,
+    RateLimited,
+    TransientDeliveryError,
+)
+from bot.ports.telemetry import SilentTelemetry
 from bot.services import Services
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
@@ -93,6 +99,34 @@ async def test_a_rate_limit_postpones_without_using_an_attempt(
         clock.advance(seconds=30)
     await rounds.run_once()
     assert [p.prompt_id for p in chat.sent] == [outcome.prompt.id]
+
+
+@dataclass
+class FailureKinds(SilentTelemetry):
+    kinds: list[str] = field(default_factory=list)
+
+    def delivery_failed(self, platform: str, kind: str) -> None:
+        self.kinds.append(kind)
+
+
+async def test_a_person_not_reachable_yet_waits_without_using_attempts(
+    close: Close, services: Services, chat: FakeChat, clock: FakeClock
+) -> None:
+    # More waits than the delivery attempts allowed: waiting for someone is never a failure.
+    waits = services.policy.max_delivery_attempts + 3
+    telemetry = FailureKinds()
+    outcome = await close("T-1")
+    chat.fail_next(*[AwaitingRecipient("waiting for a chat", retry_after=60)] * waits)
+    rounds = Rounds(replace(services, telemetry=telemetry))
+    for _ in range(waits):
+        await rounds.run_once()
+        prompt = await services.store.get_prompt(outcome.prompt.id)
+        assert prompt is not None and prompt.status is PromptStatus.PENDING
+        assert (prompt.attempts, prompt.reason) == (0, "waiting for a chat")
+        clock.advance(seconds=60)
+    await rounds.run_once()
+    assert [p.prompt_id for p in chat.sent] == [outcome.prompt.id]
+    assert telemetry.kinds == ["waiting"] * waits
 
 
 @dataclass
