@@ -339,7 +339,10 @@ def _register_the_rest(
 ) -> None:
     """Modal submissions, the close shortcut, `/ratings`, and the events ratebot reads."""
 
-    @app.view(render.COMMENT_VIEW, middleware=remembered)
+    # Not remembered: a comment the store could not keep answers 503 and leaves the modal
+    # open, and the person's second Submit carries the same view id and hash; remembered,
+    # it would be taken for a replay and dropped. Recording a comment again changes nothing.
+    @app.view(render.COMMENT_VIEW)
     async def comment_submitted(ack: AsyncAck, body: Payload) -> None:
         # Acknowledged once the comment is committed (see `SlackHandlers.submit_comment`).
         once = AckOnce(ack)

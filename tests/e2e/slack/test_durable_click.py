@@ -94,12 +94,25 @@ async def test_a_comment_the_store_could_not_keep_is_not_acknowledged(
     view = slack.last_view()
     typed = {"comment_block": {"comment_input": {"type": "plain_text_input",
                                                   "value": "Fast, thanks"}}}
+    submission = {
+        "type": "view_submission", "team": {"id": "T111", "domain": "example"},
+        "user": {"id": "UJAN", "username": "ujan", "name": "ujan", "team_id": "T111"},
+        "api_app_id": "A111", "token": "legacy", "trigger_id": "7.111.x",
+        "view": {**view, "id": "V7", "hash": "7.hash", "state": {"values": typed},
+                 "team_id": "T111", "app_id": "A111", "bot_id": "B111"},
+        "response_urls": [], "is_enterprise_install": False, "enterprise": None,
+    }
     with failing("UPDATE RATINGS") as refused:
-        response = await slack.submits_modal("UJAN", view, typed)
+        response = await slack.interaction(submission)
     assert refused
     assert response.status == NOT_STORED_STATUS  # the modal stays open, the text with it
     [rating] = await stored_ratings(ratebot)
     assert rating["comment"] is None
+    # Submit again, the same view (id and hash): not taken for a replay, it is stored now.
+    again = await slack.interaction(submission)
+    assert again.status == 200
+    [rating] = await stored_ratings(ratebot)
+    assert rating["comment"] == "Fast, thanks"
 
 
 def signed_form(payload: dict[str, Any]) -> dict[str, Any]:
