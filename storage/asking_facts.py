@@ -39,10 +39,17 @@ from storage.rows import person_from, team_from
 from storage.schema import agents, exclusions, people, prompts, team_channels, teams
 from storage.types import UtcDateTime
 
+# What `person_from` reads: the timestamps would only be converted to be dropped.
+_PERSON = (
+    people.c.id, people.c.email, people.c.display_name, people.c.locale, people.c.timezone,
+    people.c.slack_user_id, people.c.teams_user_id, people.c.teams_aad_object_id,
+    people.c.opted_out, people.c.teams_tenant_id,
+)
+
 
 def _people_matching(_: str) -> Any:
     return (
-        sa.select(people)
+        sa.select(*_PERSON)
         .where(sa.or_(*(
             people.c[key].in_(sa.bindparam(key, expanding=True)) for key in MATCH_ORDER
         )))
@@ -52,7 +59,7 @@ def _people_matching(_: str) -> Any:
 
 _PEOPLE_MATCHING = prepared(_people_matching)
 _PEOPLE = prepared(
-    lambda _: sa.select(people).where(people.c.id.in_(sa.bindparam("ids", expanding=True)))
+    lambda _: sa.select(*_PERSON).where(people.c.id.in_(sa.bindparam("ids", expanding=True)))
 )
 _AGENTS = prepared(
     lambda _: sa.select(agents.c.person_id)
@@ -98,7 +105,7 @@ _TEAMS = prepared(
 )
 _INSERT_PEOPLE = prepared(
     # Another transaction may insert one meanwhile: `_Known.resolve` then finds them.
-    lambda dialect: insert_on(dialect, people).on_conflict_do_nothing().returning(*people.c)
+    lambda dialect: insert_on(dialect, people).on_conflict_do_nothing().returning(*_PERSON)
 )
 
 
@@ -116,10 +123,10 @@ class AskingFactsQueries(StoreBase):
 
     async def asking_facts(
         self, *, team_ids: Collection[int], person_ids: Collection[int],
-        not_counting: Collection[int] = (),
+        not_counting: Collection[int] = (), known: Collection[Person] = (),
     ) -> AskingFacts:
         async with self._read() as connection:
-            facts = await _facts(connection, team_ids, person_ids, not_counting)
+            facts = await _facts(connection, team_ids, person_ids, not_counting, known)
             # Someone who erased themselves stays opted out, under keyed hashes of their ids.
             return await with_erased_opt_outs(connection, facts, self.erasure_key)
 
@@ -207,13 +214,17 @@ def _would_change(person: Person, given: dict[str, str | None]) -> bool:
 
 async def _facts(
     connection: AsyncConnection, team_ids: Collection[int], person_ids: Collection[int],
-    not_counting: Collection[int],
+    not_counting: Collection[int], known: Collection[Person],
 ) -> AskingFacts:
     ids = sorted(set(person_ids))
     if not ids:
         return AskingFacts(teams=await _teams(connection, team_ids))
-    found = await connection.execute(_PEOPLE(connection), {"ids": ids})
-    persons = {person.id: person for person in map(person_from, found)}
+    wanted = set(ids)
+    persons = {person.id: person for person in known if person.id in wanted}
+    unread = [person_id for person_id in ids if person_id not in persons]
+    if unread:
+        found = await connection.execute(_PEOPLE(connection), {"ids": unread})
+        persons.update((person.id, person) for person in map(person_from, found))
     found_agents = await connection.execute(_AGENTS(connection), {"ids": ids})
     asked = await connection.execute(
         _last_asked(connection), {"ids": ids, "skip": sorted(not_counting)}

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from bot.domain.decisions import ConversationRound, PendingClose, Settlement
 from bot.domain.model import ConversationState, Prompt, PromptStatus, SkipReason
-from storage.base import StoreBase, insert_on
+from storage.base import InlineConnection, StoreBase, insert_on
+from storage.driver import Compiled, DriverStatement, rows_of
 from storage.guard import is_unavailable, translate_unavailable
 from storage.pending import parse_payload
 from storage.prepared import prepared
@@ -41,8 +42,7 @@ _SETTLE_COLUMNS = (
 )
 
 
-@prepared
-def _claim_batch(dialect: str) -> Any:
+def _claim_query(dialect: str) -> Any:
     query = (
         sa.select(*_SETTLE_COLUMNS)
         .where(
@@ -61,6 +61,9 @@ def _claim_batch(dialect: str) -> Any:
     return query
 
 
+_claim_batch = prepared(_claim_query)
+
+
 @prepared
 def _claim_one(dialect: str) -> Any:
     query = sa.select(*_SETTLE_COLUMNS).where(
@@ -77,15 +80,43 @@ def _claim_one(dialect: str) -> Any:
 _UPDATE_CONVERSATION = prepared(
     lambda _: sa.update(conversations).where(conversations.c.id == sa.bindparam("b_id"))
 )
+# What a settlement writes of its conversation and prompt (`_conversation_values`,
+# `_prompt_values`).
+_SETTLED = ("requester_id", "agent_id", "pending", "pending_attempts", "pending_retry_at")
+_PROMPT_COLUMNS = (
+    "conversation_id", "round", "team_id", "person_id", "status", "reason", "attempts",
+    "next_attempt_at", "created_at", "updated_at",
+)
 
 
 @prepared
 def _insert_prompts(dialect: str) -> Any:
+    # Only the ids come back: the rest of a new prompt is what was written.
     return (
         insert_on(dialect, prompts)
         .on_conflict_do_nothing(index_elements=[prompts.c.conversation_id, prompts.c.round])
-        .returning(*prompts.c)
+        .returning(prompts.c.id, prompts.c.conversation_id)
     )
+
+
+# On SQLite the same statements run on the driver (storage.driver): the claim, the
+# conversations' update, and the prompts' insert, several rows to a statement.
+_DRIVER_CLAIM = Compiled(lambda _: _claim_query("sqlite"))
+_DRIVER_UPDATE = DriverStatement.compile(
+    sa.update(conversations)
+    .where(conversations.c.id == sa.bindparam("b_id"))
+    .values({name: sa.bindparam(name) for name in _SETTLED})
+)
+_DRIVER_INSERT = Compiled(
+    lambda count: insert_on("sqlite", prompts)
+    .values([
+        {name: sa.bindparam(f"{name}_{n}") for name in _PROMPT_COLUMNS} for n in range(count)
+    ])
+    .on_conflict_do_nothing(index_elements=[prompts.c.conversation_id, prompts.c.round])
+    .returning(prompts.c.id, prompts.c.conversation_id)
+)
+# Prompts inserted by one statement at most (ten parameters each).
+_INSERT_AT_ONCE = 50
 
 
 _PROMPT_OF_ROUND = prepared(
@@ -102,9 +133,15 @@ _RELEASE = sa.text("RELEASE SAVEPOINT ratebot_settle")
 class SettlingQueries(StoreBase):
     async def claim_closes(self, *, now: datetime, limit: int) -> list[PendingClose]:
         async with self._write() as connection:
-            found = await connection.execute(
-                _claim_batch(connection), {"now": now, "limit": limit}
-            )
+            if isinstance(connection, InlineConnection):
+                claim = _DRIVER_CLAIM(0)
+                found = connection.driver().execute(
+                    claim.sql, claim.parameters({"now": now, "limit": limit})
+                )
+            else:
+                found = await connection.execute(
+                    _claim_batch(connection), {"now": now, "limit": limit}
+                )
             return [_pending_close(row) for row in found]
 
     async def claim_pending_close(self, conversation_id: int) -> PendingClose | None:
@@ -130,25 +167,29 @@ class SettlingQueries(StoreBase):
         if not settlements:
             return []
         async with self._write() as connection:
-            await connection.execute(
-                _UPDATE_CONVERSATION(connection),
-                [_conversation_values(each) for each in settlements],
-            )
-            inserted = await connection.execute(
-                _insert_prompts(connection), [_prompt_values(each) for each in settlements]
-            )
-            stored = {row.conversation_id: row for row in inserted.all()}
+            if isinstance(connection, InlineConnection):
+                new = _store_on_driver(connection, settlements)
+            else:
+                await connection.execute(
+                    _UPDATE_CONVERSATION(connection),
+                    [_conversation_values(each) for each in settlements],
+                )
+                inserted = await connection.execute(
+                    _insert_prompts(connection), [_prompt_values(each) for each in settlements]
+                )
+                new = {conversation_id: id_ for id_, conversation_id in inserted}
             settled: list[Prompt] = []
             for each in settlements:
-                row = stored.get(each.close.conversation_id)
-                if row is None:  # the round's prompt existed already: it is the decision
-                    found = await connection.execute(
-                        _PROMPT_OF_ROUND(connection),
-                        {"conversation_id": each.close.conversation_id,
-                         "round": each.close.round},
-                    )
-                    row = found.one()
-                settled.append(prompt_from(row))
+                prompt_id = new.get(each.close.conversation_id)
+                if prompt_id is not None:
+                    settled.append(_new_prompt(prompt_id, each))
+                    continue
+                # The round's prompt existed already: it is the decision.
+                found = await connection.execute(
+                    _PROMPT_OF_ROUND(connection),
+                    {"conversation_id": each.close.conversation_id, "round": each.close.round},
+                )
+                settled.append(prompt_from(found.one()))
             return settled
 
     async def put_off_close(
@@ -214,16 +255,54 @@ class SettlingQueries(StoreBase):
         await connection.execute(_RELEASE)
 
 
-def _pending_close(row: Any) -> PendingClose:
-    """The claimed row; a payload that cannot be read is left for settling to fail on."""
+def _store_on_driver(
+    connection: InlineConnection, settlements: Sequence[Settlement]
+) -> dict[int, int]:
+    """Both writes of `store_settlements` on SQLite's driver: {conversation id: new prompt}."""
+    driver = connection.driver()
+    driver.executemany(
+        _DRIVER_UPDATE.sql,
+        rows_of(_DRIVER_UPDATE, (_conversation_values(each) for each in settlements)),
+    )
+    new: dict[int, int] = {}
+    for start in range(0, len(settlements), _INSERT_AT_ONCE):
+        chunk = settlements[start:start + _INSERT_AT_ONCE]
+        insert = _DRIVER_INSERT(len(chunk))
+        values = {
+            f"{name}_{n}": value
+            for n, each in enumerate(chunk)
+            for name, value in _prompt_values(each).items()
+        }
+        found = driver.execute(insert.sql, insert.parameters(values))
+        new.update((conversation_id, id_) for id_, conversation_id in found.fetchall())
+    return new
+
+
+def _new_prompt(prompt_id: int, settlement: Settlement) -> Prompt:
+    """The prompt just inserted, as reading it back would give it."""
+    close = settlement.close
+    due = settlement.next_attempt_at
+    return Prompt(
+        id=prompt_id, conversation_id=close.conversation_id, round=close.round,
+        team_id=close.team_id, person_id=settlement.requester_id, status=settlement.status,
+        reason=settlement.reason, attempts=0,
+        created_at=settlement.created_at.astimezone(UTC),
+        next_attempt_at=None if due is None else due.astimezone(UTC),
+    )
+
+
+def _pending_close(row: Sequence[Any]) -> PendingClose:
+    """The claimed row (`_SETTLE_COLUMNS`); a payload that cannot be read is left for
+    settling to fail on."""
+    (conversation_id, source, ticket_id, team_id, round_, always_ask, requester_id,
+     agent_id, pending, attempts) = row
     fields = {
-        "conversation_id": row.id, "source": row.source, "ticket_id": row.external_id,
-        "team_id": row.team_id, "round": row.round, "always_ask": bool(row.always_ask),
-        "requester_id": row.requester_id, "agent_id": row.agent_id,
-        "failed_attempts": row.pending_attempts,
+        "conversation_id": conversation_id, "source": source, "ticket_id": ticket_id,
+        "team_id": team_id, "round": round_, "always_ask": bool(always_ask),
+        "requester_id": requester_id, "agent_id": agent_id, "failed_attempts": attempts,
     }
     try:
-        payload = parse_payload(row.pending)
+        payload = parse_payload(pending)
     except (ValueError, KeyError, TypeError, AttributeError):
         return PendingClose(**fields, accepted_at=None)
     return PendingClose(
@@ -245,7 +324,7 @@ def _conversation_values(settlement: Settlement) -> dict[str, Any]:
 
 def _prompt_values(settlement: Settlement) -> dict[str, Any]:
     close = settlement.close
-    return {
+    return {  # `_PROMPT_COLUMNS`
         "conversation_id": close.conversation_id,
         "round": close.round,
         "team_id": close.team_id,

@@ -136,7 +136,8 @@ async def _settle(
         known for close in closes for known in (close.requester_id, close.agent_id) if known
     )
     facts = await tx.asking_facts(
-        team_ids={close.team_id for close in closes}, person_ids=person_ids
+        team_ids={close.team_id for close in closes}, person_ids=person_ids,
+        known=[person for person in named if person is not None],
     )
     return await tx.store_settlements(decide_closes(closes, people, facts, decide, now=now))
 

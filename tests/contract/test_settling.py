@@ -304,3 +304,22 @@ async def test_a_large_group_is_stored_in_few_statements_each_close_answered_as_
     assert stored["T-old"].pending is None  # the duplicate left the settled close alone
     report = await settle(store)
     assert report.claimed == 41 and report.failures == []
+
+
+async def test_the_prompts_a_batch_returns_are_the_prompts_it_stored(store: SqlStore) -> None:
+    # More closes than one insert statement takes on SQLite's driver, decided several ways:
+    # what settling returns is built from what it wrote, so it must read back the same.
+    await team(store)
+    await store.update_team("servicedesk", {"send_delay_minutes": 7}, actor=ADMIN, at=T0)
+    for n in range(120):
+        requester = f"person{n % 90}@example.com"  # some twice: the cooldown skips them
+        await accept_close(store, closed(f"T-{n}", requester), now=T0)
+    report = await settle(store, RULES, limit=200)
+    assert report.claimed == 120 and len(report.prompts) == 120
+    statuses = {prompt.status for prompt in report.prompts}
+    assert statuses == {PromptStatus.PENDING, PromptStatus.SKIPPED}
+    for prompt in report.prompts:
+        assert await store.get_prompt(prompt.id) == prompt
+    assert {p.next_attempt_at for p in report.prompts if p.status is PromptStatus.PENDING} == {
+        T0 + timedelta(minutes=7)
+    }

@@ -61,11 +61,13 @@ class Conversations(Protocol):
 
     async def asking_facts(
         self, *, team_ids: Collection[int], person_ids: Collection[int],
-        not_counting: Collection[int] = (),
+        not_counting: Collection[int] = (), known: Collection[Person] = (),
     ) -> AskingFacts:
         """The teams, people, agents, matching exclusions and newest asks of a batch.
 
         A prompt in `not_counting` is left out of the newest asks (it is the one re-checked).
+        People in `known` were read (or written) in this transaction: they are not read
+        again.
         """
         ...
 

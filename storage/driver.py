@@ -1,0 +1,85 @@
+"""Statements compiled once by SQLAlchemy for SQLite, then run on the driver directly.
+
+On the worker's hottest statements SQLAlchemy's work around each execution (cache
+lookup, bind and result processing per value, result set-up) costs more than SQLite's
+own, as on the intake's insert (`storage.intake`). The text stays SQLAlchemy's, compiled
+once from the same Core statement PostgreSQL runs: only the execution is ours, so the
+values are converted here as the column types would (`UtcDateTime`, booleans).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
+
+
+@dataclass(frozen=True, slots=True)
+class DriverStatement:
+    """SQLite text and its bind parameters' names in order (the driver's `?`s)."""
+
+    sql: str
+    order: tuple[str, ...]
+    constants: Mapping[str, Any]  # the statement's own values (an OFFSET, say), by name
+
+    @classmethod
+    def compile(cls, statement: ClauseElement) -> DriverStatement:
+        compiled = statement.compile(dialect=sqlite.dialect())
+        assert isinstance(compiled, SQLCompiler)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            # An expanding IN is rendered per call by SQLAlchemy: not for the driver.
+            raise TypeError("a statement for the driver takes no expanding parameters")
+        order = tuple(compiled.positiontup or ())
+        constants = {
+            name: bind.effective_value
+            for name in order
+            if not (bind := compiled.binds[name]).required
+        }
+        if not all(value is None or isinstance(value, str | int) for value in constants.values()):
+            raise TypeError("a statement for the driver gained a value that needs converting")
+        return cls(compiled.string, order, constants)
+
+    def parameters(self, values: Mapping[str, Any]) -> list[Any]:
+        """The values in the text's order; the statement's own where none is given."""
+        constants = self.constants
+        return [
+            to_sqlite(values[name]) if name in values else constants[name]
+            for name in self.order
+        ]
+
+
+class Compiled:
+    """A `DriverStatement` per key (a row count, say), compiled on first use."""
+
+    def __init__(self, build: Callable[[int], ClauseElement]) -> None:
+        self._build = build
+        self._compiled: dict[int, DriverStatement] = {}
+
+    def __call__(self, key: int) -> DriverStatement:
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = DriverStatement.compile(self._build(key))
+        return found
+
+
+def to_sqlite(value: Any) -> Any:
+    """A bound value as SQLAlchemy's SQLite types store it."""
+    if isinstance(value, datetime):
+        return sqlite_time(value)
+    return value  # str, int, bool (an int to sqlite3), float, None
+
+
+def sqlite_time(moment: datetime) -> str:
+    """What `UtcDateTime` stores on SQLite: naive UTC in SQLAlchemy's fixed-width text."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def rows_of(statement: DriverStatement, rows: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
+    return [statement.parameters(row) for row in rows]
