@@ -116,10 +116,22 @@ class AskingFactsQueries(StoreBase):
         async with self._write() as connection:
             known = await _Known.read(connection, [identity for identity, _ in identities])
             await known.insert_new(connection, identities, self.erasure_key)
-            return [
-                await known.resolve(connection, who, at, self.erasure_key)
-                for who, at in identities
-            ]
+            # An agent names in many closes of a batch: while nothing is written, the same
+            # identity resolves to the same person, so it is resolved once.
+            resolved: dict[PersonIdentity, Person | None] = {}
+            people: list[Person | None] = []
+            for who, at in identities:
+                if who not in resolved:
+                    upserts = known.upserts
+                    person = await known.resolve(connection, who, at, self.erasure_key)
+                    if known.upserts != upserts:
+                        resolved.clear()  # a person changed: what was resolved may be stale
+                    else:
+                        resolved[who] = person
+                    people.append(person)
+                else:
+                    people.append(resolved[who])
+            return people
 
     async def asking_facts(
         self, *, team_ids: Collection[int], person_ids: Collection[int],
@@ -137,20 +149,29 @@ class _Known:
 
     people: dict[int, Person] = field(default_factory=dict)
     by_key: dict[tuple[str, str], int] = field(default_factory=dict)
+    upserts: int = 0  # how often `resolve` wrote a person
+    _given: dict[PersonIdentity, dict[str, str | None]] = field(default_factory=dict)
 
     @classmethod
     async def read(
         cls, connection: AsyncConnection, identities: Iterable[PersonIdentity]
     ) -> _Known:
-        given = [given_values(identity) for identity in identities]
+        known = cls()
+        given = [known.given(identity) for identity in identities]
         found = await connection.execute(
             _PEOPLE_MATCHING(connection),
             {key: sorted({value for each in given if (value := each[key])}) for key in MATCH_ORDER},
         )
-        known = cls()
         for row in found:
             known.remember(person_from(row))
         return known
+
+    def given(self, identity: PersonIdentity) -> dict[str, str | None]:
+        """`given_values` of `identity`, worked out once a batch (read-only)."""
+        found = self._given.get(identity)
+        if found is None:
+            found = self._given[identity] = given_values(identity)
+        return found
 
     def remember(self, person: Person) -> None:
         self.people[person.id] = person
@@ -176,7 +197,7 @@ class _Known:
         for identity, at in identities:
             if not has_identity(identity):
                 continue
-            given = given_values(identity)
+            given = self.given(identity)
             if self.match(given) is None:
                 rows.setdefault(
                     tuple(given[key] for key in MATCH_ORDER),
@@ -196,11 +217,12 @@ class _Known:
         """The stored person for `identity`, as `lookups.upsert_person` leaves them."""
         if not has_identity(identity):
             return None
-        given = given_values(identity)
+        given = self.given(identity)
         found = self.match(given)
         if found is not None and not _would_change(found, given):
             return found
         person = await upsert_person(connection, identity, at, erasure_key=erasure_key)
+        self.upserts += 1
         self.remember(person)
         return person
 

@@ -9,7 +9,7 @@ values are converted here as the column types would (`UtcDateTime`, booleans).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -80,6 +80,3 @@ def sqlite_time(moment: datetime) -> str:
         raise ValueError("timestamps must be timezone-aware")
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
-
-def rows_of(statement: DriverStatement, rows: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
-    return [statement.parameters(row) for row in rows]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from bot.domain.decisions import ConversationRound, PendingClose, Settlement
 from bot.domain.model import ConversationState, Prompt, PromptStatus, SkipReason
 from storage.base import InlineConnection, StoreBase, insert_on
-from storage.driver import Compiled, DriverStatement, rows_of
+from storage.driver import Compiled, DriverStatement, sqlite_time
 from storage.guard import is_unavailable, translate_unavailable
 from storage.pending import parse_payload
 from storage.prepared import prepared
@@ -102,8 +102,8 @@ def _insert_prompts(dialect: str) -> Any:
 # On SQLite the same statements run on the driver (storage.driver): the claim, the
 # conversations' update, and the prompts' insert, several rows to a statement.
 _DRIVER_CLAIM = Compiled(lambda _: _claim_query("sqlite"))
-_DRIVER_UPDATE = DriverStatement.compile(
-    sa.update(conversations)
+_DRIVER_UPDATE = Compiled(
+    lambda _: sa.update(conversations)
     .where(conversations.c.id == sa.bindparam("b_id"))
     .values({name: sa.bindparam(name) for name in _SETTLED})
 )
@@ -115,8 +115,23 @@ _DRIVER_INSERT = Compiled(
     .on_conflict_do_nothing(index_elements=[prompts.c.conversation_id, prompts.c.round])
     .returning(prompts.c.id, prompts.c.conversation_id)
 )
-# Prompts inserted by one statement at most (ten parameters each).
-_INSERT_AT_ONCE = 50
+# Prompts inserted by one statement (ten parameters each), largest first; 1 ends any rest.
+_INSERT_SIZES = (50, 25, 10, 5, 1)
+
+
+def _driver_update() -> DriverStatement:
+    update = _DRIVER_UPDATE(0)
+    # The rows are built in this order (`_conversation_row`): a change of the statement
+    # must show here, not as values in the wrong columns.
+    assert update.order == (*_SETTLED, "b_id"), update.order
+    return update
+
+
+def _driver_insert(count: int) -> DriverStatement:
+    insert = _DRIVER_INSERT(count)
+    assert len(insert.order) == count * len(_PROMPT_COLUMNS)
+    assert insert.order[:len(_PROMPT_COLUMNS)] == tuple(f"{c}_0" for c in _PROMPT_COLUMNS)
+    return insert
 
 
 _PROMPT_OF_ROUND = prepared(
@@ -260,22 +275,38 @@ def _store_on_driver(
 ) -> dict[int, int]:
     """Both writes of `store_settlements` on SQLite's driver: {conversation id: new prompt}."""
     driver = connection.driver()
-    driver.executemany(
-        _DRIVER_UPDATE.sql,
-        rows_of(_DRIVER_UPDATE, (_conversation_values(each) for each in settlements)),
-    )
+    driver.executemany(_driver_update().sql, [_conversation_row(each) for each in settlements])
     new: dict[int, int] = {}
-    for start in range(0, len(settlements), _INSERT_AT_ONCE):
-        chunk = settlements[start:start + _INSERT_AT_ONCE]
-        insert = _DRIVER_INSERT(len(chunk))
-        values = {
-            f"{name}_{n}": value
-            for n, each in enumerate(chunk)
-            for name, value in _prompt_values(each).items()
-        }
-        found = driver.execute(insert.sql, insert.parameters(values))
+    start = 0
+    while start < len(settlements):
+        # A few statement sizes only, each compiled once: 37 prompts go as 25, 10, 1, 1.
+        count = next(size for size in _INSERT_SIZES if size <= len(settlements) - start)
+        chunk = settlements[start:start + count]
+        start += count
+        found = driver.execute(
+            _driver_insert(count).sql, [value for each in chunk for value in _prompt_row(each)]
+        )
         new.update((conversation_id, id_) for id_, conversation_id in found.fetchall())
     return new
+
+
+def _conversation_row(settlement: Settlement) -> tuple[Any, ...]:
+    """`_conversation_values` in `_driver_update`'s order (`b_id` last), as SQLite stores it."""
+    return (
+        settlement.requester_id, settlement.agent_id, None, settlement.failed_attempts, None,
+        settlement.close.conversation_id,
+    )
+
+
+def _prompt_row(settlement: Settlement) -> tuple[Any, ...]:
+    """`_prompt_values` in `_PROMPT_COLUMNS` order, as SQLite stores it."""
+    close, due = settlement.close, settlement.next_attempt_at
+    return (
+        close.conversation_id, close.round, close.team_id, settlement.requester_id,
+        settlement.status.value, settlement.reason, 0,
+        None if due is None else sqlite_time(due), sqlite_time(settlement.created_at),
+        sqlite_time(settlement.updated_at),
+    )
 
 
 def _new_prompt(prompt_id: int, settlement: Settlement) -> Prompt:
