@@ -52,8 +52,7 @@ log = logging.getLogger(__name__)
 Payload = dict[str, Any]
 Ack = Callable[..., Awaitable[Any]]
 PLATFORM = "slack"
-NOT_A_HELP_CHANNEL = ("This channel is no team's help channel. An admin can make it one with "
-                      "`/ratings team set <team> help-channel #channel`.")
+MAKE_HELP_CHANNEL = "`/ratings team set <team> help-channel #channel`"
 NOT_AN_OPENING = "Use this on the message that opened the request."
 
 
@@ -233,22 +232,26 @@ class SlackHandlers:
         closer = str(body["user"]["id"])
         team = await closing_in_chat.help_team(self.services, PLATFORM, channel)
         if team is None:
-            await self.chat.ephemeral(channel, closer, plain_message(NOT_A_HELP_CHANNEL))
+            known = await people.known(self.services, slack_user(closer))
+            locale = locale_for(known.locale if known else None, self.services.policy.locale)
+            await self.chat.ephemeral(channel, closer, plain_message(text(
+                "closing.not_help_channel", locale, command=MAKE_HELP_CHANNEL)))
             return
         agent = await self._person(closer)
+        locale = locale_for(agent.locale, self.services.policy.locale)
         if not await closing_in_chat.helps_in(self.services, team, agent):
-            await self.chat.ephemeral(channel, closer, plain_message(
-                f"Only agents of {team.display_name} can close requests here. An admin can "
-                f"add you with `/ratings agent map @you {team.name}`."))
+            await self.chat.ephemeral(channel, closer, plain_message(text(
+                "closing.only_agents", locale, team=team.display_name,
+                command=f"`/ratings agent map @you {team.name}`")))
             return
         message: Payload = body.get("message") or {}
         if not inbound.is_first_message(message) or not message.get("user"):
-            locale = locale_for(agent.locale, self.services.policy.locale)
             await self.chat.ephemeral(channel, closer,
                                       plain_message(in_locale(NOT_AN_OPENING, locale)))
             return
         closed = await self._close(team, channel, message, agent)
-        note = closing_in_chat.closed_note(closed, mention(str(message["user"])), escape)
+        note = closing_in_chat.closed_note(
+            closed, mention(str(message["user"])), escape, locale)
         await self.chat.ephemeral(channel, closer, markdown_message(note))
 
     async def _close(self, team: Team, channel: str, message: Payload, closer: Person) -> Closed:

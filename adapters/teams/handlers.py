@@ -45,10 +45,8 @@ log = logging.getLogger(__name__)
 PLATFORM = SOURCE = "teams"
 COMMAND_PREFIX = "ratings"
 NOT_OURS = "That button is not one of ratebot's."
-UNKNOWN_THREAD = ("I don't know who started this thread (it began before ratebot was in this "
-                  "channel), so nobody will be asked.")
-NOT_A_HELP_CHANNEL = ("This channel is no team's help channel. An admin can make it one with "
-                      "`ratings team set <team> help-channel here`, sent in the channel.")
+# Sent in the channel itself: Teams has no channel picker in a command.
+MAKE_HELP_CHANNEL = "“ratings team set <team> help-channel here”"
 # Reads the sender's roster entry (email, UPN) through the SDK, when the adapter can.
 Lookup = people.Lookup
 
@@ -237,7 +235,7 @@ class TeamsHandlers:
                 return TurnResult()  # "close" anywhere else means nothing to ratebot
             agent = await self.identify(activity, lookup)
             return TurnResult(reply=await self._close_thread(
-                team, str(activity.conversation.id), agent))
+                team, str(activity.conversation.id), agent, self._locale(activity)))
         if prefixed:
             return await self.command(activity, typed, lookup)
         if starts_thread and activity.from_property is not None and await self._help_team(
@@ -283,28 +281,31 @@ class TeamsHandlers:
         channel, _ = inbound.thread_root(str(activity.conversation.id))
         team = await self._help_team(channel)
         if found is None or team is None:
-            return TurnResult(invoke=render.task_message(NOT_A_HELP_CHANNEL))
+            return TurnResult(invoke=render.task_message(text(
+                "closing.not_help_channel", self._locale(activity), command=MAKE_HELP_CHANNEL)))
         thread = inbound.thread_id(channel, found.message_id or str(activity.id))
         agent = await self.identify(activity, lookup)
         closed = await closing_in_chat.close_request(
             self.services, source=SOURCE, team=team, ticket_id=thread, requester=found.author,
             closer=agent, subject=found.subject,
         )
-        return TurnResult(invoke=render.task_message(_closed_note(closed)))
+        return TurnResult(invoke=render.task_message(_closed_note(closed, self._locale(activity))))
 
     async def _help_team(self, channel: str) -> Team | None:
         return await closing_in_chat.help_team(self.services, PLATFORM, channel, inbound.channel_of)
 
-    async def _close_thread(self, team: Team, thread: str, agent: PersonIdentity) -> str:
+    async def _close_thread(
+        self, team: Team, thread: str, agent: PersonIdentity, locale: str
+    ) -> str:
         """An agent said `close` in the thread: its first author is asked."""
         requester = await closing_in_chat.thread_author(self.services, thread)
         if requester is None:
-            return escape(UNKNOWN_THREAD)
+            return escape(text("closing.unknown_thread", locale))
         closed = await closing_in_chat.close_request(
             self.services, source=SOURCE, team=team, ticket_id=thread,
             requester=people.identity(requester), closer=agent,
         )
-        return _closed_note(closed)
+        return _closed_note(closed, locale)
 
     # ------------------------------------------------------------------ my data, forget me
 
@@ -342,6 +343,6 @@ class TeamsHandlers:
         return render.notice_card(done.notice, locale=done.locale)
 
 
-def _closed_note(closed: Closed) -> str:
-    who = escape(closed.requester.display_name or "The requester")
-    return closing_in_chat.closed_note(closed, who, escape)
+def _closed_note(closed: Closed, locale: str) -> str:
+    name = closed.requester.display_name
+    return closing_in_chat.closed_note(closed, name and escape(name), escape, locale)

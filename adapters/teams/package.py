@@ -146,7 +146,7 @@ def manifest(
             "full": (
                 "After a helpdesk conversation closes, ratebot asks the person who was helped "
                 "for one rating, and an optional comment. IT teams get a weekly digest and an "
-                "alert for every detractor; admins steer it with `ratings` commands."
+                "alert for every low rating; admins steer it with `ratings` commands."
             )[:4000],
         },
         "icons": {"color": "color.png", "outline": "outline.png"},

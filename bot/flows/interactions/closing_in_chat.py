@@ -11,6 +11,7 @@ from collections.abc import Callable
 from bot.domain.events import ConversationClosed
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, PromptStatus, Team
+from bot.domain.texts import text
 from bot.flows.asking import conversation_closed
 from bot.flows.interactions.views import Closed
 from bot.services import Services
@@ -78,8 +79,12 @@ async def close_request(
     return Closed(team, asker, asked=outcome.prompt.status is PromptStatus.PENDING)
 
 
-def closed_note(closed: Closed, who: str, escape: Callable[[str], str]) -> str:
-    """What the closer is told; `who` is the requester as the platform names them."""
+def closed_note(
+    closed: Closed, who: str | None, escape: Callable[[str], str], locale: str
+) -> str:
+    """What the closer is told, in their language; `who` is the requester as the platform
+    names them (already safe for it), None where it cannot."""
+    named = who if who is not None else escape(text("closing.requester", locale))
     if closed.asked:
-        return f"Closed. {who} will be asked to rate {escape(closed.team.display_name)}."
-    return f"Closed. {who} will not be asked this time."
+        return text("closing.asked", locale, who=named, team=escape(closed.team.display_name))
+    return text("closing.not_asked", locale, who=named)

@@ -106,6 +106,7 @@ async def test_only_the_teams_agents_can_close(
         "message": slack_api.messages[(help_channel, ts)], "message_ts": ts,
     }
     await slack.interaction(payload)
-    assert "Only agents of Service Desk can close requests here" in slack_api.last(
+    # Anne's Slack speaks Dutch: she is told in her own language.
+    assert "Alleen agents van Service Desk kunnen hier verzoeken sluiten" in slack_api.last(
         "chat.postEphemeral").args["text"]
     assert await ratebot.worker.run_once() == 0

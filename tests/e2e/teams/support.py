@@ -109,15 +109,15 @@ class Teams:
 
     async def say(self, user: User, text: str, *, channel: str | None = None,
                   thread: str | None = None, message_id: str | None = None,
-                  mention: bool = False) -> tuple[int, Any]:
+                  mention: bool = False, locale: str = "en-US") -> tuple[int, Any]:
         """A message; with `mention`, it @mentions the bot the way Teams marks it up."""
         if mention:
             text = f"<at>{BOT['name']}</at> {text}"
         if channel is None:
-            activity = self.base("message", user, self.personal(user), text=text)
+            activity = self.base("message", user, self.personal(user), locale, text=text)
         else:
-            activity = self.base("message", user, self.channel(channel, thread), text=text,
-                                 channelData=self.channel_data(channel))
+            activity = self.base("message", user, self.channel(channel, thread), locale,
+                                 text=text, channelData=self.channel_data(channel))
             if message_id is not None:
                 activity["id"] = message_id
         if mention:

@@ -77,6 +77,13 @@ async def test_close_in_a_thread_older_than_the_bot_explains(bot: TeamsBotUnderT
     assert await bot.services.store.get_prompt(1) is None
 
 
+async def test_the_closer_is_answered_in_their_language(bot: TeamsBotUnderTest) -> None:
+    await help_channel(bot)
+    await bot.teams.say(PIET, "close", channel=HELP_CHANNEL, thread="50", message_id="51",
+                        locale="nl-NL")
+    assert "Ik weet niet wie deze thread begon" in await last_reply(bot)
+
+
 def message_action(bot: TeamsBotUnderTest, author: dict[str, Any],
                    subject: str = "") -> dict[str, Any]:
     activity = bot.teams.base(

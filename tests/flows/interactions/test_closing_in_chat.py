@@ -20,7 +20,11 @@ async def test_closing_in_a_help_channel_asks_the_requester(services: Services) 
         subject="Printer",
     )
     assert closed.asked and closed.requester.slack_user_id == "UJAN"
-    note = closing_in_chat.closed_note(closed, "<@UJAN>", str)
+    note = closing_in_chat.closed_note(closed, "<@UJAN>", str, "en")
     assert note == "Closed. <@UJAN> will be asked to rate Service Desk."
+    # The closer reads it in their own language; a requester the platform cannot name is
+    # called so in that language too.
+    dutch = closing_in_chat.closed_note(closed, None, str, "nl")
+    assert dutch == "Gesloten. De aanvrager krijgt de vraag om Service Desk te beoordelen."
     piet = await services.store.find_person(email="piet@example.com")
     assert piet is not None and await closing_in_chat.helps_in(services, team, piet)
