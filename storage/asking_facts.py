@@ -109,6 +109,10 @@ _INSERT_PEOPLE = prepared(
 )
 
 
+# Not a person, nor None (someone without any identity): not resolved yet.
+_UNRESOLVED: Any = object()
+
+
 class AskingFactsQueries(StoreBase):
     async def resolve_people(
         self, identities: Sequence[tuple[PersonIdentity, datetime]]
@@ -121,16 +125,15 @@ class AskingFactsQueries(StoreBase):
             resolved: dict[PersonIdentity, Person | None] = {}
             people: list[Person | None] = []
             for who, at in identities:
-                if who not in resolved:
+                person = resolved.get(who, _UNRESOLVED)
+                if person is _UNRESOLVED:
                     upserts = known.upserts
                     person = await known.resolve(connection, who, at, self.erasure_key)
                     if known.upserts != upserts:
                         resolved.clear()  # a person changed: what was resolved may be stale
                     else:
                         resolved[who] = person
-                    people.append(person)
-                else:
-                    people.append(resolved[who])
+                people.append(person)
             return people
 
     async def asking_facts(
@@ -150,14 +153,13 @@ class _Known:
     people: dict[int, Person] = field(default_factory=dict)
     by_key: dict[tuple[str, str], int] = field(default_factory=dict)
     upserts: int = 0  # how often `resolve` wrote a person
-    _given: dict[PersonIdentity, dict[str, str | None]] = field(default_factory=dict)
 
     @classmethod
     async def read(
         cls, connection: AsyncConnection, identities: Iterable[PersonIdentity]
     ) -> _Known:
         known = cls()
-        given = [known.given(identity) for identity in identities]
+        given = [given_values(identity) for identity in identities]
         found = await connection.execute(
             _PEOPLE_MATCHING(connection),
             {key: sorted({value for each in given if (value := each[key])}) for key in MATCH_ORDER},
@@ -165,13 +167,6 @@ class _Known:
         for row in found:
             known.remember(person_from(row))
         return known
-
-    def given(self, identity: PersonIdentity) -> dict[str, str | None]:
-        """`given_values` of `identity`, worked out once a batch (read-only)."""
-        found = self._given.get(identity)
-        if found is None:
-            found = self._given[identity] = given_values(identity)
-        return found
 
     def remember(self, person: Person) -> None:
         self.people[person.id] = person
@@ -197,7 +192,7 @@ class _Known:
         for identity, at in identities:
             if not has_identity(identity):
                 continue
-            given = self.given(identity)
+            given = given_values(identity)
             if self.match(given) is None:
                 rows.setdefault(
                     tuple(given[key] for key in MATCH_ORDER),
@@ -217,7 +212,7 @@ class _Known:
         """The stored person for `identity`, as `lookups.upsert_person` leaves them."""
         if not has_identity(identity):
             return None
-        given = self.given(identity)
+        given = given_values(identity)
         found = self.match(given)
         if found is not None and not _would_change(found, given):
             return found

@@ -317,9 +317,12 @@ def _new_prompt(prompt_id: int, settlement: Settlement) -> Prompt:
         id=prompt_id, conversation_id=close.conversation_id, round=close.round,
         team_id=close.team_id, person_id=settlement.requester_id, status=settlement.status,
         reason=settlement.reason, attempts=0,
-        created_at=settlement.created_at.astimezone(UTC),
-        next_attempt_at=None if due is None else due.astimezone(UTC),
+        created_at=_utc(settlement.created_at), next_attempt_at=None if due is None else _utc(due),
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 def _pending_close(row: Sequence[Any]) -> PendingClose:
