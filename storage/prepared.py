@@ -8,10 +8,14 @@ value goes in through the parameters, never into the statement.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import ClauseElement
+
+from storage.driver import DriverStatement
 
 S = TypeVar("S")
 
@@ -34,3 +38,63 @@ class Prepared(Generic[S]):
 def prepared(build: Callable[[str], S]) -> Prepared[S]:
     """Decorate a builder: `@prepared def _find(dialect: str) -> Select: ...`."""
     return Prepared(build)
+
+
+class DriverQuery:
+    """A statement with rows, run on SQLite's driver inside the store's transaction.
+
+    The text and its parameters are `storage.driver.DriverStatement`'s (compiled once by
+    SQLAlchemy); the rows come back converted by the very processors SQLAlchemy would
+    apply to each selected column (`UtcDateTime`'s parsing and UTC, booleans), taken
+    from the column types once, so a value reads the same on either path.
+    """
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = DriverStatement.compile(statement)
+        dialect = sqlite.dialect()
+        columns = getattr(statement, "selected_columns", None)
+        if columns is None:  # an insert or update: its RETURNING, if any
+            columns = [each["expr"] for each in statement.returning_column_descriptions]  # type: ignore[attr-defined]
+        converters = []
+        for index, column in enumerate(columns):
+            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if process is not None:
+                converters.append((index, process))
+        self._converters = tuple(converters)
+
+    def rows(self, connection: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows for `values` on `connection` (an `InlineConnection`), converted."""
+        found: list[tuple[Any, ...]] = connection.driver().execute(
+            self.statement.sql, self.statement.parameters(values)
+        ).fetchall()
+        if not self._converters:
+            return found
+        converted = []
+        for raw in found:
+            row = list(raw)
+            for index, process in self._converters:
+                if row[index] is not None:
+                    row[index] = process(row[index])
+            converted.append(tuple(row))
+        return converted
+
+    def run(self, connection: Any, values: Mapping[str, Any]) -> int:
+        """Run a statement without rows; the number of rows it changed."""
+        cursor = connection.driver().execute(
+            self.statement.sql, self.statement.parameters(values)
+        )
+        return int(cursor.rowcount)
+
+
+class DriverQueries:
+    """A `DriverQuery` per key (a variant of the statement), built on first use."""
+
+    def __init__(self, build: Callable[[int], ClauseElement]) -> None:
+        self._build = build
+        self._built: dict[int, DriverQuery] = {}
+
+    def __call__(self, key: int) -> DriverQuery:
+        found = self._built.get(key)
+        if found is None:
+            found = self._built[key] = DriverQuery(self._build(key))
+        return found

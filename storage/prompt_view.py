@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import Person, Prompt, Rating, Team
-from storage.prepared import prepared
+from storage.base import InlineConnection
+from storage.prepared import DriverQuery, prepared
 from storage.rows import person_from, prompt_from, rating_from, team_from
 from storage.schema import conversations, people, prompts, ratings, team_channels, teams
 
@@ -87,6 +88,8 @@ _RATING = _Part(ratings, _AGENT.stop)
 
 _READ = prepared(lambda dialect: _view(dialect, lock=False))
 _LOCKED = prepared(lambda dialect: _view(dialect, lock=True))
+# SQLite's, run on the driver (storage.prepared.DriverQuery); built on the first click.
+_DRIVER: list[DriverQuery] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +106,7 @@ class PromptView:
 async def prompt_view(
     connection: AsyncConnection, prompt_id: int, *, lock: bool = False
 ) -> PromptView | None:
-    statement = (_LOCKED if lock else _READ)(connection)
-    rows = [tuple(row) for row in await connection.execute(statement, {"prompt_id": prompt_id})]
+    rows = await _rows(connection, prompt_id, lock=lock)
     if not rows:
         return None
     first = rows[0]
@@ -127,3 +129,15 @@ async def prompt_view(
         ticket_id=first[_TICKET + 1],
         rating=rating,
     )
+
+
+async def _rows(
+    connection: AsyncConnection, prompt_id: int, *, lock: bool
+) -> list[tuple[Any, ...]]:
+    if isinstance(connection, InlineConnection):
+        # SQLite has no row locks (its writer holds the whole database): one text serves.
+        if not _DRIVER:
+            _DRIVER.append(DriverQuery(_view("sqlite", lock=False)))
+        return _DRIVER[0].rows(connection, {"prompt_id": prompt_id})
+    statement = (_LOCKED if lock else _READ)(connection)
+    return [tuple(row) for row in await connection.execute(statement, {"prompt_id": prompt_id})]

@@ -6,7 +6,7 @@ follow-up opens are the core's (`bot.domain.rating_rules`).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,9 +16,9 @@ from bot.domain.answers import AnswerFacts, FollowUp, NewRating, RatingChange
 from bot.domain.errors import InvalidValue, NotFound
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import FollowUpStatus, Person, PromptStatus, Rating
-from storage.base import StoreBase, insert_on, receipt_hash
+from storage.base import InlineConnection, StoreBase, insert_on, receipt_hash
 from storage.lookups import MATCH_ORDER, given_values, match_person, team_row
-from storage.prepared import prepared
+from storage.prepared import DriverQueries, DriverQuery, prepared
 from storage.prompt_view import prompt_view
 from storage.rows import CATEGORY_VALUES, follow_up_from, person_from, rating_from
 from storage.schema import follow_ups, prompts, ratings
@@ -72,10 +72,16 @@ class RecordingQueries(StoreBase):
         }
         if rating.id is not None:
             values["id"] = rating.id
-        statement = _INSERT_RATING if rating.prompt_id is not None else _INSERT_UNLINKED_RATING
+        linked = rating.prompt_id is not None
         async with self._write() as connection:
-            row = (await connection.execute(statement(connection), values)).first()
-        return None if row is None else rating_from(row)
+            if isinstance(connection, InlineConnection):
+                found = _driver_insert(linked, rating.id is not None).rows(connection, values)
+                row = found[0] if found else None
+            else:
+                statement = _INSERT_RATING if linked else _INSERT_UNLINKED_RATING
+                row = (await connection.execute(statement(connection), values)).first()
+        # Only the id comes back: the rest is what was just written.
+        return None if row is None else stored_rating(rating, int(row[0]))
 
     async def rating_of_prompt(self, prompt_id: int) -> Rating | None:
         async with self._read() as connection:
@@ -114,17 +120,18 @@ class RecordingQueries(StoreBase):
     async def mark_prompt_answered(
         self, prompt_id: int, *, answered_at: datetime | None, updated_at: datetime
     ) -> None:
+        values = {
+            "b_id": prompt_id,
+            "status": PromptStatus.ANSWERED.value,
+            "answered_at": answered_at,
+            "claimed_until": None,
+            "updated_at": updated_at,
+        }
         async with self._write() as connection:
-            await connection.execute(
-                _UPDATE_PROMPT(connection),
-                {
-                    "b_id": prompt_id,
-                    "status": PromptStatus.ANSWERED.value,
-                    "answered_at": answered_at,
-                    "claimed_until": None,
-                    "updated_at": updated_at,
-                },
-            )
+            if isinstance(connection, InlineConnection):
+                _DRIVER_UPDATE_PROMPT(0).run(connection, values)
+            else:
+                await connection.execute(_UPDATE_PROMPT(connection), values)
 
     async def open_follow_up(
         self, rating_id: int, team_id: int, *, created_at: datetime,
@@ -240,15 +247,56 @@ _INSERT_RATING = prepared(
     lambda dialect: insert_on(dialect, ratings)
     # A concurrent first click on the same prompt may win: then nothing comes back.
     .on_conflict_do_nothing(index_elements=[ratings.c.prompt_id])
-    .returning(*ratings.c)
+    .returning(ratings.c.id)
 )
 # A rating without a prompt (an anonymous one) has nothing to conflict on.
-_INSERT_UNLINKED_RATING = prepared(lambda _: sa.insert(ratings).returning(*ratings.c))
+_INSERT_UNLINKED_RATING = prepared(lambda _: sa.insert(ratings).returning(ratings.c.id))
 _OPEN_FOLLOW_UP = prepared(
     lambda dialect: insert_on(dialect, follow_ups)
     .on_conflict_do_nothing(index_elements=[follow_ups.c.rating_id])
     .returning(follow_ups.c.id)
 )
+
+# SQLite's texts of the same statements, run on the driver (storage.prepared.DriverQuery).
+_RATING_VALUES = (
+    "team_id", "prompt_id", "person_id", "agent_id", "scale", "score", "category", "comment",
+    "receipt_hash", "rated_at", "updated_at", "awaiting_batch",
+)
+_DRIVER_INSERTS: dict[tuple[bool, bool], DriverQuery] = {}
+_DRIVER_UPDATE_PROMPT = DriverQueries(
+    lambda _: sa.update(prompts)
+    .where(prompts.c.id == sa.bindparam("b_id"))
+    .values({name: sa.bindparam(name) for name in (
+        "status", "answered_at", "claimed_until", "updated_at"
+    )})
+)
+
+
+def _driver_insert(linked: bool, with_id: bool) -> DriverQuery:
+    """The insert of `_INSERT_RATING` (or the unlinked one) for SQLite's driver."""
+    found = _DRIVER_INSERTS.get((linked, with_id))
+    if found is None:
+        names = ("id", *_RATING_VALUES) if with_id else _RATING_VALUES
+        insert = insert_on("sqlite", ratings).values({name: sa.bindparam(name) for name in names})
+        if linked:
+            insert = insert.on_conflict_do_nothing(index_elements=[ratings.c.prompt_id])
+        found = _DRIVER_INSERTS[(linked, with_id)] = DriverQuery(insert.returning(ratings.c.id))
+    return found
+
+
+def stored_rating(rating: NewRating, rating_id: int) -> Rating:
+    """The rating `rating` became once stored as `rating_id`, as reading it back gives it."""
+    return Rating(
+        id=rating_id,
+        team_id=rating.team_id,
+        prompt_id=rating.prompt_id,
+        person_id=rating.person_id,
+        agent_id=rating.agent_id,
+        scale=rating.scale,
+        score=rating.score,
+        comment=None,
+        rated_at=rating.rated_at.astimezone(UTC),
+    )
 
 
 async def _clicker(

@@ -7,7 +7,7 @@ person sees that the click did not count; a 200 means the row is already committ
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from adapters.slack.app import NOT_STORED_STATUS
 from app.bootstrap import Ratebot
+from storage.base import InlineConnection
 from tests.e2e.slack.harness import SlackDriver, sign
 from tests.e2e.slack.test_prompt_and_click import deliver, stored_ratings
 from tests.fakes.slack_api import FakeSlackApi
@@ -32,16 +33,35 @@ def failing(statement_start: str) -> Iterator[list[str]]:
     rolls back); yields the statements refused."""
     refused: list[str] = []
 
-    def before(_c: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    def before(_c: Connection | None, _cursor: Any, statement: str, *_args: Any) -> None:
         if statement.lstrip().upper().startswith(statement_start):
             refused.append(statement)
             raise StoreBroke("the disk is full")
 
+    driver = InlineConnection.driver
+
+    def checked_driver(self: InlineConnection) -> _CheckedDriver:
+        # SQLite's hottest statements run on the driver itself, past the engine's events.
+        return _CheckedDriver(driver(self), lambda statement: before(None, None, statement))
+
     sa.event.listen(Engine, "before_cursor_execute", before)
+    InlineConnection.driver = checked_driver  # type: ignore[method-assign]
     try:
         yield refused
     finally:
+        InlineConnection.driver = driver  # type: ignore[method-assign]
         sa.event.remove(Engine, "before_cursor_execute", before)
+
+
+class _CheckedDriver:
+    """A driver connection whose statements are shown to `check` first."""
+
+    def __init__(self, connection: Any, check: Callable[[str], None]) -> None:
+        self._connection, self._check = connection, check
+
+    def execute(self, statement: str, parameters: Any = ()) -> Any:
+        self._check(statement)
+        return self._connection.execute(statement, parameters)
 
 
 async def test_the_200_comes_with_the_rating_already_committed(
