@@ -9,6 +9,7 @@ value goes in through the parameters, never into the statement.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.dialects import sqlite
@@ -55,6 +56,7 @@ class DriverQuery:
         columns = getattr(statement, "selected_columns", None)
         if columns is None:  # an insert or update: its RETURNING, if any
             columns = [each["expr"] for each in statement.returning_column_descriptions]  # type: ignore[attr-defined]
+        self.names = tuple(column.name for column in columns)
         converters = []
         for index, column in enumerate(columns):
             process = column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -77,6 +79,10 @@ class DriverQuery:
                     row[index] = process(row[index])
             converted.append(tuple(row))
         return converted
+
+    def named(self, row: tuple[Any, ...]) -> SimpleNamespace:
+        """A row with its values by column name, as `storage.rows` reads them."""
+        return SimpleNamespace(**dict(zip(self.names, row, strict=True)))
 
     def run(self, connection: Any, values: Mapping[str, Any]) -> int:
         """Run a statement without rows; the number of rows it changed."""

@@ -6,6 +6,7 @@ follow-up opens are the core's (`bot.domain.rating_rules`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,7 +76,8 @@ class RecordingQueries(StoreBase):
         linked = rating.prompt_id is not None
         async with self._write() as connection:
             if isinstance(connection, InlineConnection):
-                found = _driver_insert(linked, rating.id is not None).rows(connection, values)
+                insert = "insert_rating" if linked else "insert_unlinked_rating"
+                found = _driver(insert, tuple(values)).rows(connection, values)
                 row = found[0] if found else None
             else:
                 statement = _INSERT_RATING if linked else _INSERT_UNLINKED_RATING
@@ -107,6 +109,10 @@ class RecordingQueries(StoreBase):
                 row = (
                     await connection.execute(sa.select(ratings).where(ratings.c.id == rating_id))
                 ).first()
+            elif isinstance(connection, InlineConnection):
+                update = _driver("update_rating", tuple(values))
+                found = update.rows(connection, {"b_id": rating_id, **values})
+                row = update.named(found[0]) if found else None
             else:
                 row = (
                     await connection.execute(
@@ -146,8 +152,12 @@ class RecordingQueries(StoreBase):
         if follow_up_id is not None:
             values["id"] = follow_up_id
         async with self._write() as connection:
-            inserted = await connection.execute(_OPEN_FOLLOW_UP(connection), values)
-            found = inserted.scalar()
+            if isinstance(connection, InlineConnection):
+                rows = _driver("open_follow_up", tuple(values)).rows(connection, values)
+                found = rows[0][0] if rows else None
+            else:
+                inserted = await connection.execute(_OPEN_FOLLOW_UP(connection), values)
+                found = inserted.scalar()
         return None if found is None else int(found)
 
     # follow-ups ------------------------------------------------------------
@@ -257,30 +267,34 @@ _OPEN_FOLLOW_UP = prepared(
     .returning(follow_ups.c.id)
 )
 
-# SQLite's texts of the same statements, run on the driver (storage.prepared.DriverQuery).
-_RATING_VALUES = (
-    "team_id", "prompt_id", "person_id", "agent_id", "scale", "score", "category", "comment",
-    "receipt_hash", "rated_at", "updated_at", "awaiting_batch",
-)
-_DRIVER_INSERTS: dict[tuple[bool, bool], DriverQuery] = {}
+# SQLite's texts of the same statements, run on the driver (storage.prepared.DriverQuery),
+# by the names of the values they set: built on first use.
+def _values(names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: sa.bindparam(name) for name in names}
+
+
+_DRIVER_BUILDS: dict[str, Callable[[tuple[str, ...]], Any]] = {
+    "insert_rating": lambda names: insert_on("sqlite", ratings).values(_values(names))
+    .on_conflict_do_nothing(index_elements=[ratings.c.prompt_id]).returning(ratings.c.id),
+    "insert_unlinked_rating": lambda names: sa.insert(ratings).values(_values(names))
+    .returning(ratings.c.id),
+    "update_rating": lambda names: sa.update(ratings)
+    .where(ratings.c.id == sa.bindparam("b_id")).values(_values(names)).returning(*ratings.c),
+    "open_follow_up": lambda names: insert_on("sqlite", follow_ups).values(_values(names))
+    .on_conflict_do_nothing(index_elements=[follow_ups.c.rating_id]).returning(follow_ups.c.id),
+}
+_DRIVER: dict[tuple[str, tuple[str, ...]], DriverQuery] = {}
 _DRIVER_UPDATE_PROMPT = DriverQueries(
     lambda _: sa.update(prompts)
     .where(prompts.c.id == sa.bindparam("b_id"))
-    .values({name: sa.bindparam(name) for name in (
-        "status", "answered_at", "claimed_until", "updated_at"
-    )})
+    .values(_values(("status", "answered_at", "claimed_until", "updated_at")))
 )
 
 
-def _driver_insert(linked: bool, with_id: bool) -> DriverQuery:
-    """The insert of `_INSERT_RATING` (or the unlinked one) for SQLite's driver."""
-    found = _DRIVER_INSERTS.get((linked, with_id))
+def _driver(kind: str, names: tuple[str, ...]) -> DriverQuery:
+    found = _DRIVER.get((kind, names))
     if found is None:
-        names = ("id", *_RATING_VALUES) if with_id else _RATING_VALUES
-        insert = insert_on("sqlite", ratings).values({name: sa.bindparam(name) for name in names})
-        if linked:
-            insert = insert.on_conflict_do_nothing(index_elements=[ratings.c.prompt_id])
-        found = _DRIVER_INSERTS[(linked, with_id)] = DriverQuery(insert.returning(ratings.c.id))
+        found = _DRIVER[(kind, names)] = DriverQuery(_DRIVER_BUILDS[kind](names))
     return found
 
 

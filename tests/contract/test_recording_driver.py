@@ -31,6 +31,10 @@ RATING_TEXT = (
     "SELECT team_id, person_id, agent_id, scale, score, category, comment, rated_at,"
     " updated_at, awaiting_batch, prompt_id IS NULL FROM ratings WHERE id = ?"
 )
+FOLLOW_UP_TEXT = (
+    "SELECT team_id, status, created_at, claimed_by, note FROM follow_ups WHERE rating_id = ?"
+)
+LATER = AT + timedelta(minutes=3, microseconds=1)
 PROMPT_TEXT = (
     "SELECT status, answered_at, claimed_until, updated_at, attempts FROM prompts WHERE id = ?"
 )
@@ -104,6 +108,37 @@ async def test_a_first_click_stores_on_the_driver_what_sqlalchemy_stored(
     assert await store.get_prompt(on_driver.id) == _renumbered(
         await store.get_prompt(on_sqlalchemy.id), on_driver
     )
+    assert await _raw(store, FOLLOW_UP_TEXT, first.rating.id) == await _raw(
+        store, FOLLOW_UP_TEXT, second.rating.id
+    )
+
+
+async def test_a_changed_click_stores_on_the_driver_what_sqlalchemy_stored(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await team(store)
+    on_driver, on_sqlalchemy = await _prompts(store)
+    firsts = [await record_answer(store, answer(prompt, 8, at=AT))
+              for prompt in (on_driver, on_sqlalchemy)]
+    with statements_through_sqlalchemy() as seen:
+        first = await record_answer(
+            store, answer(on_driver, 2, at=LATER, receipt=firsts[0].receipt)
+        )
+    assert not any(text.startswith(("UPDATE RATINGS", "INSERT INTO FOLLOW_UPS")) for text in seen)
+    with sqlalchemy_path(monkeypatch):
+        second = await record_answer(
+            store, answer(on_sqlalchemy, 2, at=LATER, receipt=firsts[1].receipt)
+        )
+    assert (first.changed, first.follow_up_id is not None) == (True, True)
+    assert await _raw(store, RATING_TEXT, first.rating.id) == await _raw(
+        store, RATING_TEXT, second.rating.id
+    )
+    assert await _raw(store, FOLLOW_UP_TEXT, first.rating.id) == await _raw(
+        store, FOLLOW_UP_TEXT, second.rating.id
+    )
+    for result, prompt in ((first, on_driver), (second, on_sqlalchemy)):
+        assert result.rating == await store.rating_of_prompt(prompt.id)
+        assert result.rating.score == 2 and result.rating.rated_at == AT
 
 
 def _renumbered(prompt: Prompt | None, like: Prompt) -> Prompt:
