@@ -91,13 +91,18 @@ def team_id_of(activity: Activity) -> str | None:
     return None
 
 
+CONVERSATION_KINDS = frozenset({"personal", "groupChat", "channel"})
+
+
 def kind_of(activity: Activity) -> str:
     """personal, groupChat or channel. Some clients (and older Teams) leave out
     `conversationType`; a channel's activity still names its team and channel."""
     conversation = activity.conversation
     kind = getattr(conversation, "conversation_type", None) if conversation else None
-    if kind:
+    if kind in CONVERSATION_KINDS:
         return str(kind)
+    # Absent, or a kind Teams does not send: read it from what the activity says instead
+    # (it is stored, and only these three mean anything to ratebot).
     data = channel_data(activity)
     if isinstance(data.get("channel"), dict) or isinstance(data.get("team"), dict):
         return "channel"

@@ -90,6 +90,14 @@ def test_a_channel_thread_without_a_conversation_type_is_a_channel_not_personal(
     assert inbound.kind_of(parse(personal)) == "personal"
 
 
+def test_a_conversation_type_teams_does_not_send_is_inferred_not_stored() -> None:
+    # Found by the fuzzer: the kind is stored in a short column, and only three mean anything.
+    payload = fixture("teams_installation_update_personal.json")
+    payload["conversation"]["conversationType"] = "a-made-up-conversation-kind"
+    assert inbound.kind_of(parse(payload)) == "personal"
+    assert inbound.conversation_record(parse(payload), person_id=9).kind == "personal"
+
+
 def test_message_text_strips_the_mention_and_html() -> None:
     payload = fixture("teams_message_action_submit.json")
     payload["text"] = "<at>ratebot</at>&nbsp;ratings  <b>stats</b> servicedesk 8\n"
