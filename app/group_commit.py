@@ -7,19 +7,16 @@ after another inside one transaction, and each caller gets its own result, only 
 that commit is done. A unit that fails makes the group roll back; each unit is then
 run again alone, so only the failing one fails and nothing of it is written.
 
-The same mechanism as `app.intake.IntakeBatcher`, for any unit of work: what a unit does
-is the flow's (`Services.units`); this only trades a tick of the event loop for fewer
-commits, and only `serve` has the traffic for it to pay.
+The app's `Batcher` (as `app.intake.IntakeBatcher` uses it for closes) with a transaction
+around each group: what a unit does is the flow's (`Services.units`).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bot.domain.errors import StoreUnavailable
+from app.batching import Batcher
 from bot.ports.store import Store
 
 T = TypeVar("T")
@@ -30,29 +27,12 @@ Work = Callable[[Store], Awaitable[Any]]
 MAX_GROUP = 16
 
 
-@dataclass(frozen=True, slots=True)
-class _Waiting:
-    work: Work
-    answer: asyncio.Future[Any]
-
-    def settle(self, result: object) -> None:
-        if not self.answer.done():  # the caller went away; its unit is committed all the same
-            self.answer.set_result(result)
-
-    def fail(self, error: BaseException) -> None:
-        if not self.answer.done():
-            self.answer.set_exception(error)
-
-
 class GroupCommit:
     """`Services.units` for the server: one transaction per group of units of work."""
 
     def __init__(self, store: Store, *, max_group: int = MAX_GROUP) -> None:
         self._store = store
-        self._max_group = max_group
-        self._waiting: list[_Waiting] = []
-        # Groups being committed: the event loop keeps only weak references to tasks.
-        self._committing: set[asyncio.Task[None]] = set()
+        self._batcher: Batcher[Work, Any] = Batcher(self._run_group, max_batch=max_group)
 
     async def run(self, work: Callable[[Store], Awaitable[T]]) -> T:
         """`work(tx)` inside a transaction, committed when this returns; its result.
@@ -60,49 +40,9 @@ class GroupCommit:
         Raise what `work` raised when run alone (nothing of it is then written), or
         `StoreUnavailable` when the database is.
         """
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[T] = loop.create_future()
-        self._waiting.append(_Waiting(work, answer))
-        if len(self._waiting) == 1:
-            # After the requests already ready to run have added theirs.
-            loop.call_soon(self._start_groups)
-        return await answer
+        result: T = await self._batcher.submit(work)
+        return result
 
-    def _start_groups(self) -> None:
-        waiting, self._waiting = self._waiting, []
-        for start in range(0, len(waiting), self._max_group):
-            task = asyncio.ensure_future(self._commit(waiting[start:start + self._max_group]))
-            self._committing.add(task)
-            task.add_done_callback(self._committing.discard)
-
-    async def _commit(self, group: list[_Waiting]) -> None:
-        try:
-            async with self._store.transaction() as tx:
-                results = [await each.work(tx) for each in group]
-        except StoreUnavailable as error:
-            # Alone, each would meet the same outage: every caller hears of it at once.
-            for each in group:
-                each.fail(error)
-            return
-        except Exception as error:
-            if len(group) == 1:  # it ran alone already
-                group[0].fail(error)
-                return
-            for each in group:
-                await self._alone(each)
-            return
-        except BaseException as error:  # cancelled on shutdown: no caller may hang
-            for each in group:
-                each.fail(error)
-            raise
-        for each, result in zip(group, results, strict=True):
-            each.settle(result)
-
-    async def _alone(self, waiting: _Waiting) -> None:
-        try:
-            async with self._store.transaction() as tx:
-                result = await waiting.work(tx)
-        except Exception as error:
-            waiting.fail(error)
-            return
-        waiting.settle(result)
+    async def _run_group(self, group: list[Work]) -> list[Any]:
+        async with self._store.transaction() as tx:
+            return [await work(tx) for work in group]

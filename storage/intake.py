@@ -1,7 +1,7 @@
 """Accepting closes: stored, undecided, by one statement for a whole group of them.
 
-The group (its size, its timing) is chosen by the caller, `app.intake.IntakeBatcher`:
-here is only the statement, and one transaction per call.
+The group (its size, its timing) is chosen by the caller, `app.intake.IntakeBatcher`
+(through `app.batching.Batcher`): here is only the statement, and one transaction per call.
 """
 
 from __future__ import annotations
