@@ -13,16 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.digest import Digest, WeekScore
+from bot.domain.digest_text import scale_label
 from bot.domain.scales import Scale
+from bot.domain.texts import text
 from bot.ports.charts import FULL_SIZE, ChartSize
 
 # The y axis spans the whole scale, so a small wobble does not look like a cliff.
 _RANGES = {Scale.NPS: (-100.0, 100.0), Scale.CSAT: (0.0, 100.0),
            Scale.CES: (1.0, 7.0), Scale.THUMBS: (0.0, 100.0)}
-_UNITS = {Scale.NPS: "NPS", Scale.CSAT: "CSAT, % satisfied",
-          Scale.CES: "CES, mean", Scale.THUMBS: "% thumbs up"}
-# The line's name in the legend: short, the title says the rest.
-_NAMES = {Scale.NPS: "NPS", Scale.CSAT: "CSAT", Scale.CES: "CES", Scale.THUMBS: "Thumbs up"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +79,7 @@ def draw_chart(digest: Digest, size: ChartSize = FULL_SIZE) -> Any | None:
     axes = figure.add_subplot(1, 1, 1)
     weeks = [point for point in digest.history if point.score.value is not None]
     where = {point.week: index for index, point in enumerate(digest.history)}
-    _plot(axes, digest.scale, [where[point.week] for point in weeks], weeks)
+    _plot(axes, digest, [where[point.week] for point in weeks], weeks)
     low, high = _RANGES[digest.scale]
     # The weeks the digest's sparkline shows too: from the first with ratings.
     first = where[digest.trend[0].week] if weeks else 0
@@ -107,16 +105,18 @@ def draw_chart(digest: Digest, size: ChartSize = FULL_SIZE) -> Any | None:
 
 def _title(digest: Digest, shown_width: float) -> str:
     """The title, its team name cut short to fit the width (a bold letter is ~0.65 em)."""
-    unit = f": weekly {_UNITS[digest.scale]}"
-    room = int((shown_width - 16) / (0.65 * LOOK.title_px)) - len(unit)
+    unit = text(f"chart.unit.{digest.scale.value}", digest.locale)
+    room = int((shown_width - 16) / (0.65 * LOOK.title_px)) - len(
+        text("chart.title", digest.locale, team="", unit=unit))
     name = digest.team_display_name
     if len(name) > room:
         name = name[: max(room - 1, 1)].rstrip() + "…"
-    return name + unit
+    return text("chart.title", digest.locale, team=name, unit=unit)
 
 
-def _plot(axes: Any, scale: Scale, positions: list[int], weeks: list[WeekScore]) -> None:
+def _plot(axes: Any, digest: Digest, positions: list[int], weeks: list[WeekScore]) -> None:
     """The band and the line over the weeks that have ratings, and nowhere else."""
+    locale = digest.locale
     values = [point.score.value or 0.0 for point in weeks]
     lows = [point.score.low if point.score.low is not None else value
             for point, value in zip(weeks, values, strict=True)]
@@ -126,7 +126,7 @@ def _plot(axes: Any, scale: Scale, positions: list[int], weeks: list[WeekScore])
     # and a week on its own gets its interval as a bar.
     for number, run in enumerate(_runs(positions)):
         indexes = [positions.index(position) for position in run]
-        label = "95% interval" if number == 0 else None
+        label = text("chart.interval", locale) if number == 0 else None
         if len(run) == 1:
             axes.vlines(run, [lows[indexes[0]]], [highs[indexes[0]]], color=LOOK.band,
                         linewidth=LOOK.marker_px + 2, label=label)
@@ -139,8 +139,9 @@ def _plot(axes: Any, scale: Scale, positions: list[int], weeks: list[WeekScore])
     for number, run in enumerate(_runs(positions)):
         axes.plot(run, [values[positions.index(p)] for p in run], color=LOOK.line,
                   linewidth=LOOK.line_px, solid_capstyle="round",
-                  label=_NAMES[scale] if number == 0 else None)
-    axes.set_xticks(positions, [f"W{point.week.week:02d}" for point in weeks])
+                  label=scale_label(digest.scale, locale) if number == 0 else None)
+    axes.set_xticks(positions, [text("chart.week", locale, week=point.week.week)
+                                for point in weeks])
 
 
 def _runs(positions: list[int]) -> list[list[int]]:

@@ -33,6 +33,7 @@ def team_from(row: Any, channels: dict[tuple[str, str], str]) -> Team:
         retention_comment_months=row.retention_comment_months,
         retention_identity_months=row.retention_identity_months,
         retention_prompt_months=row.retention_prompt_months,
+        locale=row.locale,
         channels=channels,
     )
 

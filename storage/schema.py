@@ -45,6 +45,8 @@ teams = sa.Table(
     sa.Column("retention_identity_months", sa.Integer, nullable=True),
     sa.Column("retention_prompt_months", sa.Integer, nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    # The language of digests and alerts (migration 0014); NULL: the global RATEBOT_LOCALE.
+    sa.Column("locale", sa.String(8), nullable=True),
 )
 
 team_channels = sa.Table(

@@ -217,6 +217,7 @@ def resolve_modal(locale: str, metadata: dict[str, object]) -> Block:
 
 def alert_message(alert: DetractorAlert, locale: str) -> Message:
     """A detractor alert for the team's channel; the names in it are the core's decision."""
+    locale = alert.locale or locale  # the team's own language before the platform's default
     team = escape(alert.team_display_name)
     high = alert.scale.spec.high
     score = score_label(alert.scale, alert.score)
@@ -277,7 +278,8 @@ def digest_message(message: DigestMessage) -> Message:
     ]})
     if parts.comments:
         blocks.append({"type": "divider"})
-        blocks += _long_sections("*Comments*", [f"> {line}" for line in parts.comments])
+        blocks += _long_sections(f"*{parts.comments_heading}*",
+                                 [f"> {line}" for line in parts.comments])
     if parts.agents_heading:
         blocks += _long_sections(f"*{parts.agents_heading}*",
                                  [f"• {fact.label}: {fact.value}" for fact in parts.agents])

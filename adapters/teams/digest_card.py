@@ -13,6 +13,7 @@ from adapters.teams.cards import MAX_CARD_BYTES, PNG_DATA_URI, Card, card, card_
 from adapters.teams.escape import escape, plain
 from bot.domain.digest_text import DigestLayout, Fact, layout, scale_label
 from bot.domain.messages import DigestMessage
+from bot.domain.texts import text
 
 
 def digest_card(message: DigestMessage, chart_png: bytes | None = None) -> Card:
@@ -31,8 +32,9 @@ def digest_card(message: DigestMessage, chart_png: bytes | None = None) -> Card:
         "type": "Image", "url": PNG_DATA_URI + base64.b64encode(chart_png).decode("ascii"),
         "size": "Stretch", "spacing": "Medium",
         "msTeams": {"allowExpand": True},  # click to see it full size
-        "altText": plain(f"{digest.team_display_name}: weekly {scale_label(digest.scale)} "
-                         f"over the last {len(digest.trend)} weeks, with its margin of error"),
+        "altText": plain(text("chart.alt", digest.locale, team=digest.team_display_name,
+                              scale=scale_label(digest.scale, digest.locale),
+                              weeks=len(digest.trend))),
     }
     # The picture goes under the score it draws, above the facts and comments.
     with_chart = card(*head, image, *rest)
@@ -58,7 +60,7 @@ def _details(parts: DigestLayout) -> list[Card]:
         quotes = [{"type": "Container", "style": "emphasis", "spacing": "Small",
                    "items": [text_block(line)]} for line in parts.comments]
         blocks.append({"type": "Container", "separator": True, "spacing": "Medium",
-                       "items": [text_block("**Comments**"), *quotes]})
+                       "items": [text_block(f"**{parts.comments_heading}**"), *quotes]})
     if parts.agents_heading:
         blocks.append({"type": "Container", "separator": True, "spacing": "Medium",
                        "items": [text_block(f"**{parts.agents_heading}**"),

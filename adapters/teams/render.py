@@ -244,6 +244,7 @@ def task_message(note: str) -> dict[str, Any]:
 
 def alert_card(alert: DetractorAlert, locale: str) -> Card:
     """A detractor's rating for the team's alert channel, with claim and resolve."""
+    locale = alert.locale or locale  # the team's own language before the platform's default
     spec = alert.scale.spec
     body: list[Card] = [
         text_block(say(alert_title_key(alert.scale), locale, team=alert.team_display_name),

@@ -6,6 +6,8 @@ logic lets the catalogue grow without crowding the code that uses it.
 
 from __future__ import annotations
 
+from bot.domain.catalog_digest import DIGEST_CATALOG
+
 CATALOG: dict[str, tuple[str, str]] = {
     # key: (English, Dutch)
     "prompt.helped": ("*{team}* helped you", "*{team}* heeft je geholpen"),
@@ -276,3 +278,4 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{reason}, gave up after {attempts} attempts", "{reason}, opgegeven na {attempts} pogingen",
     ),
 }
+CATALOG.update(DIGEST_CATALOG)  # the digest's words, kept in their own module

@@ -59,6 +59,7 @@ class Digest:
     follow_ups: FollowUpCounts
     agents: tuple[AgentLine, ...]  # empty in anonymous teams
     min_respondents: int
+    locale: str = "en"  # the team's language: every word of its digest is in it
 
     @property
     def first_day(self) -> date:

@@ -10,37 +10,44 @@ said in the catalogue's words (`failure_text`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.digest import BASELINE_WEEKS, Digest
 from bot.domain.digest_failures import failure_text
-from bot.domain.scales import Scale
+from bot.domain.scales import Category, Scale
 from bot.domain.scores import ScoreSummary
 from bot.domain.tallies import DigestComment
+from bot.domain.texts import text
 from bot.domain.trend import Change, Direction
 
 Escape = Callable[[str], str]
 
-REASONS = {
-    "cooldown": "throttled",
-    "opted_out": "opted out",
-    "excluded": "excluded",
-    "is_agent": "IT staff",
-    "own_agent": "asked about themselves",
-    "not_sampled": "not sampled",
-    "reopened": "ticket reopened",
-    "forgotten": "forgotten on request",
-}
+# The stored reasons someone was not asked; their words are the catalogue's `skip.*`.
+REASONS = ("cooldown", "opted_out", "excluded", "is_agent", "own_agent", "not_sampled",
+           "reopened", "forgotten")
 
 
-def reason_text(reason: str) -> str:
+def reason_text(reason: str, locale: str = "en") -> str:
     """Why someone was not asked, in the words every report uses ("throttled", not "cooldown")."""
-    return REASONS.get(reason, reason.replace("_", " "))
+    if reason in REASONS:
+        return text(f"skip.{reason}", locale)
+    return reason.replace("_", " ")
 
 
-def _plain(text: str) -> str:
-    return text
+def _plain(value: str) -> str:
+    return value
+
+
+def number(value: str, locale: str) -> str:
+    """A figure the core wrote ("4.2 ± 0.3") with Dutch decimal commas in Dutch."""
+    return re.sub(r"(?<=\d)\.(?=\d)", ",", value) if locale == "nl" else value
+
+
+def _counted(key: str, count: int, locale: str, **values: object) -> str:
+    """`key.one` or `key.many`, agreeing with `count`."""
+    return text(f"{key}.{'one' if count == 1 else 'many'}", locale, **values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +61,7 @@ class DigestLayout:
     """A digest as people read it: a headline, grouped facts, then comments and agents.
 
     Each platform lays these out its own way (Block Kit fields, an Adaptive Card FactSet,
-    lines of text); the words are decided here once.
+    lines of text); the words are decided here once, in the team's language.
     """
 
     title: str  # plain words, no markup; the team's name escaped
@@ -66,49 +73,77 @@ class DigestLayout:
     comments: tuple[str, ...]  # one line each, escaped, without the quote mark
     agents_heading: str | None
     agents: tuple[Fact, ...]
+    comments_heading: str = "Comments"
 
 
 def layout(digest: Digest, *, escape: Escape = _plain, late: bool = False) -> DigestLayout:
-    """The digest's parts, each in the words every rendering shares."""
-    late_note = "Posted late: the bot was offline at the scheduled time." if late else None
+    """The digest's parts, each in the words every rendering shares, in `digest.locale`."""
+    locale = digest.locale
+    late_note = text("digest.late", locale) if late else None
     asking = tuple(_asking_facts(digest))
+    comments_heading = text("digest.comments", locale)
     if digest.is_empty:
-        return DigestLayout(plain_title(digest, escape), late_note, "No ratings this week.",
-                            None, None, asking, (), None, ())
+        return DigestLayout(plain_title(digest, escape), late_note, text("digest.empty", locale),
+                            None, None, asking, (), None, (), comments_heading)
     score = digest.score
-    facts = (Fact("Ratings", categories_line(score)), _trend_fact(digest), *asking,
-             Fact("Follow-ups", follow_up_line(digest).removeprefix("Follow-ups: ")))
+    facts = (Fact(text("digest.ratings", locale), categories_line(score, locale)),
+             _trend_fact(digest), *asking,
+             Fact(text("digest.follow_ups", locale), _follow_up_counts(digest)))
     heading = None
     if digest.agents:
-        heading = f"Per agent (at least {digest.min_respondents} respondents)"
+        heading = text("digest.agents", locale, n=digest.min_respondents)
     return DigestLayout(
         title=plain_title(digest, escape), late=late_note,
-        headline=f"{scale_label(digest.scale)} {score.text}",
-        respondents=score.n, change=change_text(digest.change, digest.scale),
+        headline=f"{scale_label(digest.scale, locale)} {number(score.text, locale)}",
+        respondents=score.n, change=change_text(digest.change, digest.scale, locale),
         facts=facts,
-        comments=tuple(comment_line(c, digest.scale, escape)[2:] for c in digest.comments),
+        comments=tuple(comment_line(c, digest.scale, escape, locale)[2:]
+                       for c in digest.comments),
         agents_heading=heading,
-        agents=tuple(Fact(escape(line.agent), f"{line.score.text} (n={line.score.n})")
+        agents=tuple(Fact(escape(line.agent),
+                          f"{number(line.score.text, locale)} (n={line.score.n})")
                      for line in digest.agents),
+        comments_heading=comments_heading,
     )
 
 
-def render_digest(digest: Digest, *, escape: Escape = _plain, late: bool = False) -> str:
-    """The whole digest as text: the headline, a blank line, a fact a line, then comments."""
+def render_digest(
+    digest: Digest, *, escape: Escape = _plain, late: bool = False, plain: bool = False
+) -> str:
+    """The whole digest as text: the headline, a blank line, a fact a line, then comments.
+
+    With light markdown for chat replies; `plain` for a terminal, which shows markup as
+    the characters it is made of: no bold, no quote marks, nothing a chat would render.
+    """
+    if plain:
+        escape = terminal_text
     parts = layout(digest, escape=escape, late=late)
-    lines = [f"*{parts.title}*"]
+    bold, quote = ((lambda words: words), "  ") if plain else ((lambda words: f"*{words}*"), "> ")
+    lines = [bold(parts.title)]
     if parts.late:
-        lines.append(f"_{parts.late}_")
+        lines.append(parts.late if plain else f"_{parts.late}_")
     lines.append(parts.headline if parts.respondents is None else
                  f"{parts.headline} (n={parts.respondents}) · {parts.change}")
     lines.append("")
     lines.extend(f"{fact.label}: {fact.value}" for fact in parts.facts)
     if parts.comments:
-        lines += ["", "*Comments*", *(f"> {line}" for line in parts.comments)]
+        lines += ["", bold(parts.comments_heading), *(quote + line for line in parts.comments)]
     if parts.agents_heading:
-        lines += ["", f"*{parts.agents_heading}*"]
+        lines += ["", bold(parts.agents_heading)]
         lines.extend(f"• {fact.label}: {fact.value}" for fact in parts.agents)
     return "\n".join(lines).rstrip("\n")
+
+
+_MENTION = re.compile(r"<([@#!])([^|>]+)(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+
+
+def terminal_text(value: str) -> str:
+    """What a person typed, as a terminal shows it: Slack's mentions and links in words
+    ("@U123", "#it-help", "label (url)") and its `&amp;` escapes undone."""
+    value = _LINK.sub(lambda m: f"{m[2]} ({m[1]})" if m[2] else m[1], value)
+    value = _MENTION.sub(lambda m: f"{m[1] if m[1] != '!' else '@'}{m[3] or m[2]}", value)
+    return value.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def title(digest: Digest, escape: Escape = _plain) -> str:
@@ -117,50 +152,61 @@ def title(digest: Digest, escape: Escape = _plain) -> str:
 
 
 def plain_title(digest: Digest, escape: Escape = _plain) -> str:
+    locale = digest.locale
+    months = text("digest.months", locale).split()
     first, last = digest.first_day, digest.last_day
-    end = f"{last.day} {last:%b %Y}"
+    end = f"{last.day} {months[last.month - 1]} {last.year}"
     if first.year != last.year:
-        span = f"{first.day} {first:%b %Y}–{end}"
+        span = f"{first.day} {months[first.month - 1]} {first.year}–{end}"
     elif first.month != last.month:
-        span = f"{first.day} {first:%b}–{end}"
+        span = f"{first.day} {months[first.month - 1]}–{end}"
     else:
         span = f"{first.day}–{end}"
-    return f"{escape(digest.team_display_name)}: weekly ratings, {digest.week} ({span})"
+    return text("digest.title", locale, team=escape(digest.team_display_name),
+                week=digest.week, span=span)
 
 
 def score_line(digest: Digest) -> str:
-    return f"{scale_label(digest.scale)} {digest.score.text} (n={digest.score.n}) · " \
-        + change_text(digest.change, digest.scale)
+    locale = digest.locale
+    return f"{scale_label(digest.scale, locale)} {number(digest.score.text, locale)} " \
+        f"(n={digest.score.n}) · {change_text(digest.change, digest.scale, locale)}"
 
 
-def scale_label(scale: Scale) -> str:
-    return {Scale.NPS: "NPS", Scale.CSAT: "CSAT", Scale.CES: "CES",
-            Scale.THUMBS: "Thumbs up"}[scale]
+def scale_label(scale: Scale, locale: str = "en") -> str:
+    return text(f"scale.{scale.value}", locale)
 
 
-def change_text(change: Change, scale: Scale) -> str:
-    versus = f"the previous {BASELINE_WEEKS} weeks"
+def change_text(change: Change, scale: Scale, locale: str = "en") -> str:
     if change.direction is None or change.delta is None:
-        return f"no ratings in {versus} to compare with"
-    baseline = change.baseline.text
+        return text("digest.no_baseline", locale, weeks=BASELINE_WEEKS)
+    baseline = number(change.baseline.text, locale)
     if change.direction is Direction.STEADY:
-        return f"steady compared with {versus} ({baseline})"
-    return f"{change.direction.value} {delta_text(change.delta, scale)} compared with {versus} " \
-        f"({baseline})"
+        return text("digest.steady", locale, weeks=BASELINE_WEEKS, baseline=baseline)
+    return text(f"digest.{change.direction.value}", locale,
+                delta=delta_text(change.delta, scale, locale), weeks=BASELINE_WEEKS,
+                baseline=baseline)
 
 
-def delta_text(delta: float, scale: Scale) -> str:
+def delta_text(delta: float, scale: Scale, locale: str = "en") -> str:
     if scale is Scale.CES:
-        return f"{abs(delta):.1f}"
-    points = abs(delta)
-    rounded = int(points + 0.5)
-    return f"{rounded} point{'s' if rounded != 1 else ''}"
+        return number(f"{abs(delta):.1f}", locale)
+    rounded = int(abs(delta) + 0.5)
+    return _counted("digest.points", rounded, locale, n=rounded)
 
 
-def categories_line(score: ScoreSummary) -> str:
-    parts = [f"{count} {name}" for name, count in score.category_counts()]
-    text = " · ".join(parts)
-    return text[0].upper() + text[1:]
+def category_name(scale: Scale, category: Category, locale: str, *, plural: bool) -> str:
+    """A category in the scale's words, in `locale` ("critici" for NPS detractors)."""
+    return text(f"category.{scale.value}.{category.value}{'s' if plural else ''}", locale)
+
+
+def categories_line(score: ScoreSummary, locale: str = "en") -> str:
+    counts = [(Category.PROMOTER, score.promoters), (Category.PASSIVE, score.passives),
+              (Category.DETRACTOR, score.detractors)]
+    parts = [f"{count} {category_name(score.scale, category, locale, plural=count != 1)}"
+             for category, count in counts
+             if not (score.scale is Scale.THUMBS and category is Category.PASSIVE)]
+    line = " · ".join(parts)
+    return line[0].upper() + line[1:]
 
 
 def trend_line(digest: Digest) -> str:
@@ -171,19 +217,21 @@ def trend_line(digest: Digest) -> str:
 def _trend_fact(digest: Digest) -> Fact:
     """The sparkline with the range it spans: its bars are relative to the team's own weeks,
     over the same weeks as the chart."""
+    locale = digest.locale
     values = [point.score.value for point in digest.trend if point.score.value is not None]
     span = ""
     if len(values) > 1:
         low, high = min(values), max(values)
-        span = f" ({value_text(digest.scale, low)} to {value_text(digest.scale, high)})"
+        span = text("digest.trend_span", locale, low=value_text(digest.scale, low, locale),
+                    high=value_text(digest.scale, high, locale))
     weeks = len(digest.trend)
-    return Fact(f"Trend, {weeks} week{'s' if weeks != 1 else ''}", f"{digest.sparkline}{span}")
+    return Fact(_counted("digest.trend", weeks, locale, weeks=weeks), f"{digest.sparkline}{span}")
 
 
-def value_text(scale: Scale, value: float) -> str:
+def value_text(scale: Scale, value: float, locale: str = "en") -> str:
     """A score without its margin, as `ScoreSummary.text` writes it."""
     if scale is Scale.CES:
-        return f"{value:.1f}"
+        return number(f"{value:.1f}", locale)
     points = math.floor(abs(value) + 0.5) * (1 if value >= 0 else -1)
     if scale is Scale.NPS:
         return f"+{points}" if points > 0 else str(points)
@@ -191,36 +239,44 @@ def value_text(scale: Scale, value: float) -> str:
 
 
 def _asking_facts(digest: Digest) -> list[Fact]:
+    locale = digest.locale
     rate, sent = digest.response_rate, digest.prompts.sent
-    asked = "no prompts sent" if rate is None else \
-        f"{sent} prompt{'s' if sent != 1 else ''} sent, {int(rate * 100 + 0.5)}% answered"
-    facts = [Fact("Responses", f"{digest.responses} · {asked}")]
+    asked = text("digest.no_prompts", locale) if rate is None else \
+        _counted("digest.asked", sent, locale, sent=sent, percent=int(rate * 100 + 0.5))
+    facts = [Fact(text("digest.responses", locale), f"{digest.responses} · {asked}")]
     if digest.not_asked:
-        counts = ", ".join(f"{n} {reason_text(r)}" for r, n in digest.not_asked)
-        facts.append(Fact("Not asked", counts))
+        counts = ", ".join(f"{n} {reason_text(r, locale)}" for r, n in digest.not_asked)
+        facts.append(Fact(text("digest.not_asked", locale), counts))
     if digest.failures:
         said: dict[str, int] = {}  # two codes can mean the same thing to the team
         for reason, n in digest.failures:
-            words = failure_text(reason)
+            words = failure_text(reason, locale)
             said[words] = said.get(words, 0) + n
         total = sum(said.values())
         reasons = "; ".join(f"{n}× {words}" for words, n in said.items())
-        facts.append(Fact("Delivery failed", f"{total} ({reasons})"))
+        facts.append(Fact(text("digest.delivery_failed", locale), f"{total} ({reasons})"))
     return facts
 
 
-def follow_up_line(digest: Digest) -> str:
-    counts = digest.follow_ups
-    text = f"Follow-ups: {counts.opened} opened, {counts.claimed} claimed, " \
-        f"{counts.resolved} resolved"
+def _follow_up_counts(digest: Digest) -> str:
+    locale, counts = digest.locale, digest.follow_ups
+    said = text("digest.follow_up_counts", locale, opened=counts.opened,
+                claimed=counts.claimed, resolved=counts.resolved)
     share = digest.closed_loop_share
     if share is not None:
-        text += f" · loop closed for {int(share * 100 + 0.5)}% of {digest.scale.low_ratings}"
-    return text
+        said += text("digest.loop_closed", locale, percent=int(share * 100 + 0.5),
+                     low=text(f"low.{digest.scale.value}", locale))
+    return said
 
 
-def comment_line(comment: DigestComment, scale: Scale, escape: Escape = _plain) -> str:
-    kind = scale.category_name(comment.category)
+def follow_up_line(digest: Digest) -> str:
+    return f"{text('digest.follow_ups', digest.locale)}: {_follow_up_counts(digest)}"
+
+
+def comment_line(
+    comment: DigestComment, scale: Scale, escape: Escape = _plain, locale: str = "en"
+) -> str:
+    kind = category_name(scale, comment.category, locale, plural=False)
     who = f" — {escape(comment.author)}" if comment.author else ""
     # One line: a line break inside a comment would end the quote early.
     body = escape(" ".join(comment.text.split()))

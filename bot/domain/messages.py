@@ -55,6 +55,7 @@ class DetractorAlert:
     claimed_by: str | None = None
     resolved_by: str | None = None
     resolution_note: str | None = None
+    locale: str | None = None  # the team's language; None: the platform's default
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,4 +79,5 @@ def detractor_alert(facts: AlertFacts) -> DetractorAlert:
         claimed_by=person_name(facts.claimer),
         resolved_by=person_name(facts.resolver),
         resolution_note=follow_up.note,
+        locale=team.locale,
     )

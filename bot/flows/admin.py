@@ -17,6 +17,7 @@ from bot.domain.identity import PersonIdentity
 from bot.domain.mapping import GroupMapping
 from bot.domain.model import Anonymity, Person, Team
 from bot.domain.scales import Scale
+from bot.domain.texts import LOCALES
 
 if TYPE_CHECKING:  # `ratebot --help` lists the team options without loading the services
     from bot.services import Services
@@ -157,6 +158,15 @@ def _timezone(text: str) -> object:
         ) from None
 
 
+def _locale(text: str) -> object:
+    cleaned = text.strip().lower()
+    if cleaned == "default":
+        return None
+    if cleaned not in LOCALES:
+        raise ValueError(f"use {' or '.join(LOCALES)}, or 'default'")
+    return cleaned
+
+
 def _digest(text: str) -> object:
     cleaned = text.strip()
     return DEFAULT_DIGEST if cleaned.lower() == "default" else str(DigestSchedule.parse(cleaned))
@@ -182,6 +192,8 @@ TEAM_OPTIONS: dict[str, tuple[str, Parser]] = {
     "timezone": ("timezone", _timezone),
     "digest": ("digest_schedule", _digest),
     "display-name": ("display_name", _display_name),
+    # The language of the team's digests and alerts; 'default' follows RATEBOT_LOCALE.
+    "locale": ("locale", _locale),
     # Months kept before the daily retention job removes them; 0 keeps them forever.
     "retention-comments": ("retention_comment_months", _number(0, 1200, "months", default=True)),
     "retention-identities": (

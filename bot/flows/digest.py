@@ -14,6 +14,7 @@ from bot.domain.model import Anonymity, Team
 from bot.domain.scales import Scale
 from bot.domain.scores import summarize
 from bot.domain.tallies import DigestFacts
+from bot.domain.texts import locale_for
 from bot.domain.trend import Change, compare, pooled
 from bot.domain.weeks import IsoWeek, boundaries
 from bot.services import Services
@@ -63,6 +64,7 @@ async def weekly_digest(services: Services, team: Team, week: IsoWeek | None = N
             if line.respondents >= minimum
         ),
         min_respondents=minimum,
+        locale=locale_for(team.locale, services.policy.locale),
     )
 
 
