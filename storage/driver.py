@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
+
+K = TypeVar("K")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +56,26 @@ class DriverStatement:
         ]
 
 
-class Compiled:
-    """A `DriverStatement` per key (a row count, say), compiled on first use."""
+class OnFirstUse(Generic[K, T]):
+    """What `make` builds for each key (a row count, a set of columns), built once, on the
+    key's first use: statements are compiled as the traffic asks for them, never again."""
+
+    def __init__(self, make: Callable[[K], T]) -> None:
+        self._make = make
+        self._made: dict[K, T] = {}
+
+    def __call__(self, key: K) -> T:
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = self._make(key)
+        return found
+
+
+class Compiled(OnFirstUse[int, DriverStatement]):
+    """A `DriverStatement` per key, compiled on first use."""
 
     def __init__(self, build: Callable[[int], ClauseElement]) -> None:
-        self._build = build
-        self._compiled: dict[int, DriverStatement] = {}
-
-    def __call__(self, key: int) -> DriverStatement:
-        found = self._compiled.get(key)
-        if found is None:
-            found = self._compiled[key] = DriverStatement.compile(self._build(key))
-        return found
+        super().__init__(lambda key: DriverStatement.compile(build(key)))
 
 
 def to_sqlite(value: Any) -> Any:

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.errors import UnknownTeam
 from bot.domain.events import ConversationClosed
 from bot.domain.model import ConversationState
 from storage.base import InlineConnection, StoreBase, insert_on
+from storage.driver import Compiled
 from storage.pending import pending_payload
 from storage.prepared import prepared
 from storage.schema import conversations, teams
@@ -104,66 +103,24 @@ _TEAM_EXISTS = prepared(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _DriverStatement:
-    """The SQLite text of `_statement_for`, run on the driver's connection directly.
-
-    SQLAlchemy's work around each execution (cache lookup, parameter processing, result
-    set-up) cost more than SQLite's insert of a whole group, on the path every webhook
-    waits on. The text is still SQLAlchemy's, compiled once: only the execution is ours,
-    so the values are converted here as `UtcDateTime` and SQLite's DATETIME would.
-    """
-
-    sql: str
-    order: tuple[str, ...]  # the bind parameters' names, in the text's order
-    constants: dict[str, Any]  # the statement's own literals, by name
-
-    @classmethod
-    def compile(cls, count: int) -> _DriverStatement:
-        compiled = _statement_for("sqlite", count=count).compile(dialect=sqlite.dialect())
-        order = tuple(compiled.positiontup or ())
-        values = {f"{name}_{n}" for name, _ in _CLOSE_VALUES for n in range(count)}
-        # The literals (state, round, attempts) come back with their values; the closes'
-        # parameters, given as None here, are filled in per call.
-        every = compiled.construct_params(dict.fromkeys(values))
-        constants = {name: every[name] for name in order if name not in values}
-        if not all(value is None or isinstance(value, str | int) for value in constants.values()):
-            raise TypeError("the intake statement gained a literal that needs converting")
-        return cls(compiled.string, order, constants)
-
-    def parameters(self, closes: Sequence[tuple[ConversationClosed, datetime]]) -> list[Any]:
-        values = dict(self.constants)
-        for n, (event, now) in enumerate(closes):
-            values.update(_close_parameters(event, now, n))
-            values[f"closed_at_{n}"] = _sqlite_time(event.closed_at)
-            values[f"created_at_{n}"] = _sqlite_time(now)
-        return [values[name] for name in self.order]
-
-
-_DRIVER_ACCEPTS: dict[int, _DriverStatement] = {}
+# On SQLite the statement runs on the driver (`storage.driver`): SQLAlchemy's work around
+# each execution cost more than SQLite's insert of a whole group, on the path every webhook
+# waits on. The text is still SQLAlchemy's, compiled once per number of closes.
+_DRIVER_ACCEPTS = Compiled(lambda count: _statement_for("sqlite", count=count))
 _DRIVER_TEAM_EXISTS = "SELECT 1 FROM teams WHERE name = ?"
-
-
-def _sqlite_time(moment: datetime) -> str:
-    """What `UtcDateTime` stores on SQLite: naive UTC in SQLAlchemy's fixed-width text."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 async def _store_chunk(
     connection: AsyncConnection, chunk: Sequence[tuple[ConversationClosed, datetime]]
 ) -> set[tuple[str, str]]:
     """Store one statement's worth of closes; return the (source, ticket) of the new ones."""
-    if isinstance(connection, InlineConnection):
-        statement = _DRIVER_ACCEPTS.get(len(chunk))
-        if statement is None:
-            statement = _DRIVER_ACCEPTS[len(chunk)] = _DriverStatement.compile(len(chunk))
-        cursor = connection.driver().execute(statement.sql, statement.parameters(chunk))
-        return {(source, external_id) for source, external_id in cursor.fetchall()}
     parameters: dict[str, Any] = {}
     for n, (event, now) in enumerate(chunk):
         parameters.update(_close_parameters(event, now, n))
+    if isinstance(connection, InlineConnection):
+        statement = _DRIVER_ACCEPTS(len(chunk))
+        cursor = connection.driver().execute(statement.sql, statement.parameters(parameters))
+        return {(source, external_id) for source, external_id in cursor.fetchall()}
     stored = await connection.execute(_ACCEPTS[len(chunk)](connection), parameters)
     return {(row.source, row.external_id) for row in stored}
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import ClauseElement
 
-from storage.driver import DriverStatement
+from storage.driver import DriverStatement, OnFirstUse
 
 S = TypeVar("S")
 
@@ -92,15 +92,8 @@ class DriverQuery:
         return int(cursor.rowcount)
 
 
-class DriverQueries:
+class DriverQueries(OnFirstUse[int, DriverQuery]):
     """A `DriverQuery` per key (a variant of the statement), built on first use."""
 
     def __init__(self, build: Callable[[int], ClauseElement]) -> None:
-        self._build = build
-        self._built: dict[int, DriverQuery] = {}
-
-    def __call__(self, key: int) -> DriverQuery:
-        found = self._built.get(key)
-        if found is None:
-            found = self._built[key] = DriverQuery(self._build(key))
-        return found
+        super().__init__(lambda key: DriverQuery(build(key)))

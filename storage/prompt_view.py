@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import Person, Prompt, Rating, Team
 from storage.base import InlineConnection
-from storage.prepared import DriverQuery, prepared
+from storage.prepared import DriverQueries, prepared
 from storage.rows import person_from, prompt_from, rating_from, team_from
 from storage.schema import conversations, people, prompts, ratings, team_channels, teams
 
@@ -89,7 +89,7 @@ _RATING = _Part(ratings, _AGENT.stop)
 _READ = prepared(lambda dialect: _view(dialect, lock=False))
 _LOCKED = prepared(lambda dialect: _view(dialect, lock=True))
 # SQLite's, run on the driver (storage.prepared.DriverQuery); built on the first click.
-_DRIVER: list[DriverQuery] = []
+_DRIVER = DriverQueries(lambda _: _view("sqlite", lock=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +136,6 @@ async def _rows(
 ) -> list[tuple[Any, ...]]:
     if isinstance(connection, InlineConnection):
         # SQLite has no row locks (its writer holds the whole database): one text serves.
-        if not _DRIVER:
-            _DRIVER.append(DriverQuery(_view("sqlite", lock=False)))
-        return _DRIVER[0].rows(connection, {"prompt_id": prompt_id})
+        return _DRIVER(0).rows(connection, {"prompt_id": prompt_id})
     statement = (_LOCKED if lock else _READ)(connection)
     return [tuple(row) for row in await connection.execute(statement, {"prompt_id": prompt_id})]

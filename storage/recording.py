@@ -18,6 +18,7 @@ from bot.domain.errors import InvalidValue, NotFound
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import FollowUpStatus, Person, PromptStatus, Rating
 from storage.base import InlineConnection, StoreBase, insert_on, receipt_hash
+from storage.driver import OnFirstUse
 from storage.lookups import MATCH_ORDER, given_values, match_person, team_row
 from storage.prepared import DriverQueries, DriverQuery, prepared
 from storage.prompt_view import prompt_view
@@ -283,7 +284,9 @@ _DRIVER_BUILDS: dict[str, Callable[[tuple[str, ...]], Any]] = {
     "open_follow_up": lambda names: insert_on("sqlite", follow_ups).values(_values(names))
     .on_conflict_do_nothing(index_elements=[follow_ups.c.rating_id]).returning(follow_ups.c.id),
 }
-_DRIVER: dict[tuple[str, tuple[str, ...]], DriverQuery] = {}
+_DRIVER: OnFirstUse[tuple[str, tuple[str, ...]], DriverQuery] = OnFirstUse(
+    lambda key: DriverQuery(_DRIVER_BUILDS[key[0]](key[1]))
+)
 _DRIVER_UPDATE_PROMPT = DriverQueries(
     lambda _: sa.update(prompts)
     .where(prompts.c.id == sa.bindparam("b_id"))
@@ -292,10 +295,7 @@ _DRIVER_UPDATE_PROMPT = DriverQueries(
 
 
 def _driver(kind: str, names: tuple[str, ...]) -> DriverQuery:
-    found = _DRIVER.get((kind, names))
-    if found is None:
-        found = _DRIVER[(kind, names)] = DriverQuery(_DRIVER_BUILDS[kind](names))
-    return found
+    return _DRIVER((kind, names))
 
 
 def stored_rating(rating: NewRating, rating_id: int) -> Rating:
