@@ -34,8 +34,14 @@ from bot.domain.clock import SystemClock
 from bot.domain.errors import AlreadyExists, UserFacingError
 from bot.domain.events import ConversationClosed, ConversationReopened
 from bot.domain.identity import PersonIdentity
-from bot.domain.messages import ChannelMessage, DetractorAlert, PromptUpdate, RatingPrompt
-from bot.domain.model import PromptStatus
+from bot.domain.messages import (
+    ChannelMessage,
+    DetractorAlert,
+    PromptUpdate,
+    RatingPrompt,
+    TextMessage,
+)
+from bot.domain.model import Person, PromptStatus
 from bot.flows import admin
 from bot.flows.asking import conversation_closed, conversation_reopened
 from bot.flows.recording import add_comment, record_rating
@@ -74,6 +80,7 @@ class DemoChat:
     updates: list[tuple[str, PromptUpdate]] = field(default_factory=list)
     posts: list[tuple[str, ChannelMessage]] = field(default_factory=list)
     alert_updates: list[tuple[str, DetractorAlert]] = field(default_factory=list)
+    directs: list[tuple[Person, TextMessage]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def send_prompt(
@@ -96,6 +103,10 @@ class DemoChat:
 
     async def update_alert(self, ref: str, alert: DetractorAlert) -> None:
         self.alert_updates.append((ref, alert))
+
+    async def send_direct(self, person: Person, message: TextMessage) -> str:
+        self.directs.append((person, message))
+        return f"demo-direct-{next(self._ids)}"
 
 
 # --------------------------------------------------------------------------- the simulation

@@ -248,7 +248,8 @@ def comment_submission(body: Payload) -> CommentSubmission:
 
 def follow_up_action(body: Payload) -> FollowUpAction:
     value = _action_value(body)
-    if not value.isdigit():
+    # An anonymous team's follow-up has a negative id until its nightly batch.
+    if not value.removeprefix("-").isdigit():
         raise BadPayload("not a follow-up button")
     return FollowUpAction(_where(body), int(value), str(body.get("trigger_id", "")))
 

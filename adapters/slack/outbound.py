@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from adapters.slack.direct import DirectMessages
 from adapters.slack.directory import NO_SLACK_USER, SlackDirectory
 from adapters.slack.pacing import Pacer, slack_pacers
 from adapters.slack.ratelimit import DEFAULT_WINDOW_SECONDS, PLATFORM, RateLimitGate
@@ -153,7 +154,7 @@ def _is_prompt(message: Mapping[str, Any], prompt_id: int) -> bool:
     )
 
 
-class SlackChat:
+class SlackChat(DirectMessages):
     """Sends prompts and alerts as Block Kit messages; remembers who is who in `people`."""
 
     platform = "slack"
@@ -175,8 +176,7 @@ class SlackChat:
         self._pacers = slack_pacers() if pacers is None else pacers
         self.directory = SlackDirectory(client, self._call, lambda m: self._pacers.get(m),
                                         self._contacts, self.gate, clock)
-        # A person's direct message with the bot never changes: asking Slack once per
-        # process spares a Tier 3 call on every prompt.
+        # A person's DM with the bot never changes: asked once, no Tier 3 call per prompt.
         self._dms: OrderedDict[str, str] = OrderedDict()
 
     async def aclose(self) -> None:

@@ -35,7 +35,9 @@ from bot.domain.messages import (
     DigestMessage,
     PromptUpdate,
     RatingPrompt,
+    TextMessage,
 )
+from bot.domain.model import Person
 from bot.domain.texts import alert_fallback, locale_for, question_for, text
 from bot.flows.contact_book import ContactBook
 from bot.ports.charts import ChartRenderer, ChartSize
@@ -166,6 +168,12 @@ class TeamsChat:
 
     async def update_alert(self, ref: str, alert: DetractorAlert) -> None:
         await self.update_card(MessageRef.decode(ref), render.alert_card(alert, self._locale))
+
+    async def send_direct(self, person: Person, message: TextMessage) -> str:
+        # Proactively, to the person's chat with the bot, as prompts are sent.
+        reference = await self._personal.reference(person)
+        activity = Activity(type=ActivityTypes.message, text=message.text, text_format="plain")
+        return MessageRef(reference, await self._send(reference, activity, personal=True)).encode()
 
     # ------------------------------------------------------------------ helpers
     async def _digest_card(self, message: DigestMessage) -> render.Card:

@@ -247,6 +247,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Use this on the message that opened the request.",
         "Gebruik dit op het bericht waarmee het verzoek begon.",
     ),
+    # "You said, we did": what the team did about a rating, told privately to the rater.
+    "loop.you_said": (
+        "You rated {team} recently, and they followed up. What they did: {note}",
+        "Je beoordeelde {team} onlangs en zij hebben het opgevolgd. Wat ze deden: {note}",
+    ),
+    "loop.you_said_about": (
+        "You rated {team} on “{subject}”, and they followed up. What they did: {note}",
+        "Je beoordeelde {team} over “{subject}” en zij hebben het opgevolgd. "
+        "Wat ze deden: {note}",
+    ),
     # Why a prompt was not delivered, as a digest says it (never the platform's code).
     "failure.platform": ("the chat platform", "het chatplatform"),
     "failure.not_installed": (

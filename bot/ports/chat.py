@@ -10,7 +10,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain.messages import ChannelMessage, DetractorAlert, PromptUpdate, RatingPrompt
+from bot.domain.messages import (
+    ChannelMessage,
+    DetractorAlert,
+    PromptUpdate,
+    RatingPrompt,
+    TextMessage,
+)
+from bot.domain.model import Person
 
 
 class DeliveryError(Exception):
@@ -102,5 +109,15 @@ class ChatPort(Protocol):
 
         After a claim, a resolution or a late comment. A platform that cannot edit what it
         posted does nothing: the alert's buttons keep working, only the text stays old.
+        """
+        ...
+
+    async def send_direct(self, person: Person, message: TextMessage) -> str:
+        """Send `message` privately to `person`, in their chat with the bot; return its
+        reference.
+
+        For notices the core words itself (in the person's language), not prompts: no
+        claim, no retry. Raises `RecipientUnreachable` when this platform does not know
+        the person, `DeliveryError` when the platform fails.
         """
         ...

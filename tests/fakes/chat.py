@@ -6,7 +6,14 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.messages import ChannelMessage, DetractorAlert, PromptUpdate, RatingPrompt
+from bot.domain.messages import (
+    ChannelMessage,
+    DetractorAlert,
+    PromptUpdate,
+    RatingPrompt,
+    TextMessage,
+)
+from bot.domain.model import Person
 from bot.ports.chat import DeliveryError, RecipientUnreachable, SendBegins
 
 
@@ -17,6 +24,7 @@ class FakeChat:
     updates: list[tuple[str, PromptUpdate]] = field(default_factory=list)
     posts: list[tuple[str, ChannelMessage]] = field(default_factory=list)
     alert_updates: list[tuple[str, DetractorAlert]] = field(default_factory=list)
+    directs: list[tuple[Person, TextMessage]] = field(default_factory=list)
     unknown_emails: set[str] = field(default_factory=set)
     arrived: dict[int, str] = field(default_factory=dict)  # prompt id -> message reference
     lookups: list[int] = field(default_factory=list)  # prompts asked about by `find_prompt`
@@ -61,3 +69,15 @@ class FakeChat:
 
     async def update_alert(self, ref: str, alert: DetractorAlert) -> None:
         self.alert_updates.append((ref, alert))
+
+    async def send_direct(self, person: Person, message: TextMessage) -> str:
+        if person.email in self.unknown_emails:
+            raise RecipientUnreachable("the ratebot app is not installed for this person")
+        if self._failures:
+            raise self._failures.pop(0)
+        self.directs.append((person, message))
+        return f"{self.platform}-direct-{next(self._ids)}"
+
+    def directs_to(self, email: str) -> list[str]:
+        """The texts sent privately to this person, in order."""
+        return [m.text for p, m in self.directs if p.email == email]

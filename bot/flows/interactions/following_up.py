@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import DetractorAlert
-from bot.flows import alerts
+from bot.flows import alerts, closing_the_loop
 from bot.services import Services
 
 MAX_NOTE = 500
@@ -24,12 +24,18 @@ async def claim(services: Services, follow_up_id: int, who: PersonIdentity) -> D
 async def resolve(
     services: Services, follow_up_id: int, who: PersonIdentity, note: str | None
 ) -> DetractorAlert:
-    """`who` closed the loop, with an optional note (spaces tidied, at most 500 characters)."""
+    """`who` closed the loop, with an optional note (spaces tidied, at most 500 characters).
+
+    The note then goes privately to the person who rated, where the team may know them
+    (`bot.flows.closing_the_loop`); whether it arrives does not change the resolution.
+    """
     cleaned = " ".join((note or "").split())[:MAX_NOTE] or None
     async with services.store.transaction() as tx:
         person = await tx.upsert_person(who)
         await tx.resolve_follow_up(follow_up_id, person.id, cleaned, at=services.clock.now())
-    return await alerts.refresh(services, follow_up_id)
+    alert = await alerts.refresh(services, follow_up_id)
+    await closing_the_loop.follow_up_resolved(services, follow_up_id)
+    return alert
 
 
 async def shown(services: Services, follow_up_id: int) -> DetractorAlert:

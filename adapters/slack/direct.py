@@ -1,0 +1,31 @@
+"""`ChatPort.send_direct` for `SlackChat`: a notice in the person's chat with the bot.
+
+Kept apart from `adapters.slack.outbound` so that module stays within its size.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+
+from adapters.slack.render import Message, plain_message
+from bot.domain.messages import TextMessage
+from bot.domain.model import Person
+
+
+class DirectMessages(ABC):
+    """Finds the person the way prompts do (directory, then email), then posts to them."""
+
+    _dms: OrderedDict[str, str]
+
+    @abstractmethod
+    async def _slack_person(self, person: Person) -> Person: ...
+
+    @abstractmethod
+    async def post(self, channel: str, message: Message) -> str: ...
+
+    async def send_direct(self, person: Person, message: TextMessage) -> str:
+        user_id = (await self._slack_person(person)).slack_user_id
+        assert user_id is not None  # `_slack_person` raises when Slack does not know them
+        # Posting to the user id opens the DM: no conversations.open (Tier 3) needed.
+        return await self.post(self._dms.get(user_id, user_id), plain_message(message.text))
