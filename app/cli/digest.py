@@ -63,7 +63,8 @@ def digest(
 
     built, posted = run(work)
     out = console()
-    out.print(Panel(Text(render_digest(built)), title=built.team_name, expand=False))
+    # A terminal shows markup as its characters: the digest in plain words, no `*bold*`.
+    out.print(Panel(Text(render_digest(built, plain=True)), title=built.team_name, expand=False))
     if chart is not None:
         png = render_chart(built)
         if png is None:

@@ -71,7 +71,58 @@ def test_prints_the_digest_of_the_week(env: Env) -> None:
     # 2 promoters, 1 detractor: +33. The normal margin, 196 * sqrt(.889 / 3) = 107, would
     # reach past +100, so the interval is Wilson's (see tests/unit/test_scores.py).
     assert "NPS +33 (-58 to +88) (n=3)" in result.stdout
-    assert "> Too slow (4, detractor)" in result.stdout
+    assert "  Too slow (4, detractor)" in result.stdout
+
+
+def test_the_terminal_shows_plain_words_not_slack_markup(env: Env) -> None:
+    asyncio.run(_comment(env, "Ask <@U0ABC> or see <https://x.example/kb|the guide> &amp; more"))
+    result = run(env, "--team", "servicedesk", "--week", "2026-W47")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    # No bold title, no quote marks, no mention or link syntax, no Slack escapes.
+    assert "*Service Desk" not in out and "*Comments*" not in out and "> " not in out
+    assert "Ask @U0ABC or see the guide (https://x.example/kb) & more (3, detractor)" in out
+    assert "<@" not in out and "&amp;" not in out
+
+
+def test_a_dutch_team_reads_its_digest_in_dutch(env: Env) -> None:
+    asyncio.run(_set_locale(env, "nl"))
+    result = run(env, "--team", "servicedesk", "--week", "2026-W47")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Service Desk: wekelijkse beoordelingen, 2026-W47 (16–22 nov 2026)" in out
+    assert "Beoordelingen: 2 promotors · 0 passieven · 1 criticus" in out
+    assert "Too slow (4, criticus)" in out
+    assert "weekly" not in out and "Comments" not in out
+
+
+async def _set_locale(env: Env, locale: str) -> None:
+    bot = await build(load_settings(env), clock=FakeClock(datetime(2026, 11, 30, tzinfo=UTC)),
+                      chats=(), rng=random.Random(1))
+    try:
+        await bot.services.store.update_team(
+            "servicedesk", {"locale": locale}, actor="t", at=bot.services.clock.now())
+    finally:
+        await bot.aclose()
+
+
+async def _comment(env: Env, comment: str) -> None:
+    """One more detractor in the week, with a comment written in Slack's markup."""
+    clock, chat = FakeClock(datetime(2026, 11, 19, 10, tzinfo=UTC)), FakeChat()
+    bot = await build(load_settings(env), clock=clock, chats=(chat,), rng=random.Random(1))
+    try:
+        email = "slacker@example.com"
+        await conversation_closed(bot.services, ConversationClosed(
+            source="generic", ticket_id="T-9", requester_email=email,
+            team="servicedesk", closed_at=clock.now(),
+        ))
+        await bot.worker.run_once()
+        result = await record_rating(bot.services, chat.sent_to(email)[-1].prompt_id,
+                                     PersonIdentity(email=email), 3)
+        await add_comment(bot.services, result.rating.prompt_id or 0,
+                          PersonIdentity(email=email), comment, result.receipt)
+    finally:
+        await bot.aclose()
 
 
 def test_writes_the_chart(env: Env, tmp_path: Path) -> None:
