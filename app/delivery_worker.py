@@ -15,10 +15,11 @@ import os
 import secrets
 import socket
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.decisions import DuePrompt, Postponed
 from bot.flows.delivery import SETTLE_ATTEMPTS, Delivery
+from bot.flows.reminding import send_reminders
 from bot.flows.settling import log_without_message
 from bot.services import Services
 
@@ -29,6 +30,8 @@ SETTLE_BATCH = 100
 # is fresh", long enough that a busy server settles batches rather than single closes
 # (`python -m bench intake`: 20 ms let each batch's fixed reads cost a tenth of intake).
 GATHER_SECONDS = 0.1
+# How often the sender looks for reminders due: plenty for a nudge measured in days.
+REMIND_EVERY = timedelta(minutes=1)
 
 
 class DeliveryWorker:
@@ -64,6 +67,7 @@ class DeliveryWorker:
         # Set when settling made prompts that may be due: the sender need not wait its
         # interval for them.
         self._prompts_ready = asyncio.Event()
+        self._reminders_at: datetime | None = None  # the next look for reminders due
 
     async def run_once(self) -> int:
         """Settle accepted closes, expire old prompts and deliver one batch of due ones.
@@ -196,11 +200,28 @@ class DeliveryWorker:
             # is configured (`serve` says so at start), instead of being claimed and put
             # back every few minutes.
             return expired, False
+        await self._remind_when_due()
         token = self.instance + secrets.token_hex(8)
         due = await self._delivery.claim(token=token, limit=self._batch_size, lease=self._lease)
         if due:
             await self._send_batch(due, token)
         return expired + len(due), len(due) >= self._batch_size
+
+    async def _remind_when_due(self) -> None:
+        """Send the reminders due, once a `REMIND_EVERY`. Every replica may: the store's
+        claim lets exactly one of them send each reminder (bot.flows.reminding)."""
+        now = self._services.clock.now()
+        if self._reminders_at is not None and now < self._reminders_at:
+            return
+        self._reminders_at = now + REMIND_EVERY
+        try:
+            report = await send_reminders(self._services)
+        except Exception as error:
+            # Prompts go out all the same; the next look tries the reminders again.
+            log_without_message("sending reminders failed", error, to=log)
+            return
+        if report.sent or report.failed:
+            log.info("reminders: %d sent, %d failed", report.sent, report.failed)
 
     async def _send_batch(self, due: list[DuePrompt], token: str) -> None:
         postponed: list[Postponed] = []

@@ -94,6 +94,10 @@ class DemoChat:
     async def find_prompt(self, prompt: RatingPrompt, *, since: datetime) -> str | None:
         return None  # nothing is ever in doubt in a demo: it runs in one process
 
+    async def send_reminder(self, prompt: RatingPrompt, message_ref: str) -> str:
+        # Nothing to show: the store's `reminded_at` is what the demo's figures read.
+        return f"demo-reminder-{next(self._ids)}"
+
     async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
         self.updates.append((message_ref, update))
 

@@ -28,6 +28,7 @@ def team_from(row: Any, channels: dict[tuple[str, str], str]) -> Team:
         expiry_days=row.expiry_days,
         sample_percent=row.sample_percent,
         send_delay_minutes=row.send_delay_minutes,
+        reminder_minutes=row.reminder_minutes,
         timezone=row.timezone,
         digest_schedule=row.digest_schedule,
         retention_comment_months=row.retention_comment_months,

@@ -38,6 +38,8 @@ teams = sa.Table(
     sa.Column("expiry_days", sa.Integer, nullable=False, server_default="7"),
     sa.Column("sample_percent", sa.Integer, nullable=False, server_default="100"),
     sa.Column("send_delay_minutes", sa.Integer, nullable=False, server_default="0"),
+    # Minutes after sending that an unanswered prompt is reminded of; 0: never.
+    sa.Column("reminder_minutes", sa.Integer, nullable=False, server_default="2880"),
     sa.Column("timezone", sa.String(64), nullable=True),
     sa.Column("digest_schedule", sa.String(64), nullable=False, server_default="mon 09:00"),
     # Retention overrides in months (migration 0009); NULL: the global setting.
@@ -162,6 +164,8 @@ prompts = sa.Table(
     sa.Column("sent_at", UtcDateTime(), nullable=True),
     sa.Column("answered_at", UtcDateTime(), nullable=True),
     sa.Column("expires_at", UtcDateTime(), nullable=True),
+    # Set once, by the one worker whose claim of the reminder succeeded (storage.reminders).
+    sa.Column("reminded_at", UtcDateTime(), nullable=True),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("conversation_id", "round"),
     sa.Index("ix_prompts_due", "status", "next_attempt_at"),

@@ -16,6 +16,7 @@ from storage.erasure import ErasureQueries
 from storage.migrate import check_current, upgrade
 from storage.people import PeopleQueries
 from storage.recording import RecordingQueries
+from storage.reminders import ReminderQueries
 from storage.reporting import ReportingQueries
 from storage.retention import RetentionQueries
 from storage.schema import teams
@@ -41,6 +42,7 @@ class SqlStore(
     AnonymityQueries,
     ErasureQueries,
     DirectoryQueries,
+    ReminderQueries,
 ):
     """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
 

@@ -20,6 +20,7 @@ from adapters.slack.direct import DirectMessages
 from adapters.slack.directory import NO_SLACK_USER, SlackDirectory
 from adapters.slack.pacing import Pacer, slack_pacers
 from adapters.slack.ratelimit import DEFAULT_WINDOW_SECONDS, PLATFORM, RateLimitGate
+from adapters.slack.reminding import SlackReminders
 from adapters.slack.render import (
     Block,
     Message,
@@ -154,7 +155,7 @@ def _is_prompt(message: Mapping[str, Any], prompt_id: int) -> bool:
     )
 
 
-class SlackChat(DirectMessages):
+class SlackChat(DirectMessages, SlackReminders):
     """Sends prompts and alerts as Block Kit messages; remembers who is who in `people`."""
 
     platform = "slack"
@@ -196,9 +197,8 @@ class SlackChat(DirectMessages):
             # Posting to the user id opens the DM: no conversations.open (Tier 3) needed.
             channel = self._dms.get(user_id, user_id)
             message = prompt_message(prompt, self.locale_of(person))
-            # Waiting out a window here, not after `begin`: the doubt is the post alone.
-            # `_call` looks once more after `begin`, for a window another replica was
-            # told of in between.
+            # Waiting out a window here, not after `begin`: the doubt is the post alone. `_call`
+            # looks again after `begin`, for a window another replica was told of in between.
             await self._open_gate("chat.postMessage")
             if begin is not None:
                 await begin()

@@ -173,6 +173,17 @@ def prompt_message(
     return Message(fallback, blocks)
 
 
+def reminder_message(prompt: RatingPrompt, locale: str) -> Message:
+    """The prompt again, under one line saying it is a reminder: a fresh copy at the bottom
+    of the DM, buttons and all, reads more clearly than a reply in a thread two days up."""
+    message = prompt_message(prompt, locale)
+    team = escape(prompt.team_display_name)
+    fallback = escape(text("reminder.fallback", locale, team=prompt.team_display_name,
+                           question=question_for(prompt, locale)))
+    return Message(fallback, [_section(text("reminder.line", locale, team=team)),
+                              *message.blocks])
+
+
 def refusal_message(prompt_text: str) -> Message:
     return Message(escape(prompt_text), [_section(escape(prompt_text))])
 

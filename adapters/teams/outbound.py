@@ -175,6 +175,16 @@ class TeamsChat:
         activity = Activity(type=ActivityTypes.message, text=message.text, text_format="plain")
         return MessageRef(reference, await self._send(reference, activity, personal=True)).encode()
 
+    async def send_reminder(self, prompt: RatingPrompt, message_ref: str) -> str:
+        # The card again, to the chat the prompt went to: its buttons work as the first's.
+        reference = MessageRef.decode(message_ref).reference
+        locale = locale_for(prompt.recipient.locale, self._locale)
+        summary = text("reminder.fallback", locale, team=prompt.team_display_name,
+                       question=question_for(prompt, locale))
+        activity = card_activity(render.reminder_card(prompt, locale), summary)
+        activity_id = await self._send(reference, activity, personal=True)
+        return MessageRef(reference, activity_id).encode()
+
     # ------------------------------------------------------------------ helpers
     async def _digest_card(self, message: DigestMessage) -> render.Card:
         """The core's chart when the card can carry it, else one drawn smaller for Teams.

@@ -129,6 +129,14 @@ def prompt_card(prompt: RatingPrompt, locale: str) -> Card:
     )
 
 
+def reminder_card(prompt: RatingPrompt, locale: str) -> Card:
+    """The prompt's card again, under one line saying it is a reminder: its buttons record
+    the same prompt as the first card's."""
+    content = prompt_card(prompt, locale)
+    line = text_block(say("reminder.line", locale, team=prompt.team_display_name))
+    return {**content, "body": [line, *content["body"]]}
+
+
 def rated_card(update: PromptUpdate, locale: str) -> Card:
     """After the click: the chosen score (still changeable) and the optional comment box."""
     prompt = update.prompt

@@ -31,6 +31,13 @@ CATALOG: dict[str, tuple[str, str]] = {
         "This rating request has expired, so the answer was not recorded.",
         "Dit verzoek om een beoordeling is verlopen; het antwoord is niet opgeslagen.",
     ),
+    "reminder.line": (
+        "A reminder: *{team}* would still like to know how it went. One click below is enough.",
+        "Een herinnering: *{team}* hoort nog graag hoe het ging. Eén klik hieronder is genoeg.",
+    ),
+    "reminder.fallback": (
+        "Reminder: {team} asks: {question}", "Herinnering: {team} vraagt: {question}"
+    ),
     "prompt.not_yours": (
         "This rating request was sent to someone else, so it can't be answered here.",
         "Dit verzoek is naar iemand anders gestuurd en kan hier niet beantwoord worden.",

@@ -67,6 +67,8 @@ class Team:
     expiry_days: int = 7
     sample_percent: int = 100
     send_delay_minutes: int = 0
+    # Minutes after sending that an unanswered prompt is reminded of once; 0: never.
+    reminder_minutes: int = 2 * 24 * 60
     timezone: str | None = None  # None: the global default (settings)
     digest_schedule: str = "mon 09:00"
     # Months kept before retention removes them (0: forever); None: the global default.

@@ -16,6 +16,7 @@ from bot.domain.hours import DAYS
 from bot.domain.identity import PersonIdentity
 from bot.domain.mapping import GroupMapping
 from bot.domain.model import Anonymity, Person, Team
+from bot.domain.reminders import parse_reminder
 from bot.domain.scales import Scale
 from bot.domain.texts import LOCALES
 
@@ -189,6 +190,7 @@ TEAM_OPTIONS: dict[str, tuple[str, Parser]] = {
     "expiry": ("expiry_days", _number(1, 60, "days")),
     "sample": ("sample_percent", _number(1, 100, "percent")),
     "delay": ("send_delay_minutes", _number(0, 10080, "minutes")),
+    "reminder": ("reminder_minutes", parse_reminder),  # off, 2d, 36h: once, if unanswered
     "timezone": ("timezone", _timezone),
     "digest": ("digest_schedule", _digest),
     "display-name": ("display_name", _display_name),

@@ -36,6 +36,7 @@ from bot.domain.digest_text import render_digest
 from bot.domain.errors import InvalidValue, NotAuthorized, UnknownTeam, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Team
+from bot.domain.reminders import describe_reminder
 from bot.domain.texts import text
 from bot.domain.weeks import IsoWeek
 from bot.flows import admin, source_mapping
@@ -309,6 +310,7 @@ def team_line(team: Team, esc: Escape) -> str:
     cooldown = "default" if team.cooldown_days is None else f"{team.cooldown_days} days"
     return (
         f"• `{esc(team.name)}` {esc(team.display_name)}: {team.scale.value}, "
-        f"{team.anonymity.value}, throttle {cooldown}, expiry {team.expiry_days} days"
+        f"{team.anonymity.value}, throttle {cooldown}, expiry {team.expiry_days} days, "
+        f"reminder {describe_reminder(team.reminder_minutes)}"
         + (f", channels: {esc(channels)}" if channels else "")
     )

@@ -121,3 +121,13 @@ class ChatPort(Protocol):
         the person, `DeliveryError` when the platform fails.
         """
         ...
+
+    async def send_reminder(self, prompt: RatingPrompt, message_ref: str) -> str:
+        """Remind the recipient of a prompt sent earlier (`message_ref`, from `send_prompt`)
+        and not yet answered; return the reminder's message reference.
+
+        A short message in the person's language with the prompt's buttons again: a click
+        on either message records the same prompt. Sent once, never retried (the flow
+        claimed it first): a lost reminder is better than two.
+        """
+        ...

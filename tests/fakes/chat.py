@@ -14,7 +14,12 @@ from bot.domain.messages import (
     TextMessage,
 )
 from bot.domain.model import Person
-from bot.ports.chat import DeliveryError, RecipientUnreachable, SendBegins
+from bot.ports.chat import (
+    DeliveryError,
+    RecipientUnreachable,
+    SendBegins,
+    TransientDeliveryError,
+)
 
 
 @dataclass
@@ -29,6 +34,8 @@ class FakeChat:
     arrived: dict[int, str] = field(default_factory=dict)  # prompt id -> message reference
     lookups: list[int] = field(default_factory=list)  # prompts asked about by `find_prompt`
     can_find: bool = True  # False: like a platform that cannot say what arrived
+    reminders: list[tuple[RatingPrompt, str]] = field(default_factory=list)  # (prompt, ref)
+    fail_reminders: bool = False  # True: `send_reminder` fails, as a platform outage would
     _failures: list[DeliveryError] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -81,3 +88,9 @@ class FakeChat:
     def directs_to(self, email: str) -> list[str]:
         """The texts sent privately to this person, in order."""
         return [m.text for p, m in self.directs if p.email == email]
+
+    async def send_reminder(self, prompt: RatingPrompt, message_ref: str) -> str:
+        if self.fail_reminders:
+            raise TransientDeliveryError("the test platform is down")
+        self.reminders.append((prompt, message_ref))
+        return f"{self.platform}-reminder-{next(self._ids)}"

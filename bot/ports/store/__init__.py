@@ -17,6 +17,7 @@ from bot.ports.store.people import People
 from bot.ports.store.personal import PersonalRecords
 from bot.ports.store.prompts import Prompts
 from bot.ports.store.ratings import Ratings
+from bot.ports.store.reminders import Reminders
 from bot.ports.store.reports import Reports
 from bot.ports.store.retention import Retention
 from bot.ports.store.teams import TeamsAndSettings
@@ -24,7 +25,7 @@ from bot.ports.store.teams import TeamsAndSettings
 
 class Store(
     TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Checkpoints, Retention,
-    AnonymousBatches, PersonalRecords, Directory, Protocol,
+    AnonymousBatches, PersonalRecords, Directory, Reminders, Protocol,
 ):
     """Storage, in the domain's terms: every part, one implementation.
 
