@@ -241,8 +241,28 @@ async def _follow_ups(
 ) -> FollowUpCounts:
     found = await connection.execute(_FOLLOW_UPS(connection), _window(team_id, since, until))
     row = found.one()
+    took = [r.resolved_at - r.created_at for r in await connection.execute(
+        _RESOLVE_TIMES(connection), _window(team_id, since, until))]
     return FollowUpCounts(opened=int(row.opened), claimed=int(row.claimed),
-                          resolved=int(row.resolved))
+                          resolved=int(row.resolved), median_to_resolve=_median(took))
+
+
+# From the rating (its follow-up opens with it) to the follow-up resolved.
+_RESOLVE_TIMES = prepared(
+    lambda _: sa.select(follow_ups.c.created_at, follow_ups.c.resolved_at)
+    .select_from(ratings.join(follow_ups, follow_ups.c.rating_id == ratings.c.id))
+    .where(*_in(), follow_ups.c.status == FollowUpStatus.RESOLVED.value,
+           follow_ups.c.resolved_at.is_not(None))
+)
+
+
+def _median(took: list[timedelta]) -> timedelta | None:
+    if not took:
+        return None
+    ordered, middle = sorted(took), len(took) // 2
+    if len(ordered) % 2:
+        return max(ordered[middle], timedelta(0))
+    return max((ordered[middle - 1] + ordered[middle]) / 2, timedelta(0))
 
 
 _PROMPTS = prepared(

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.domain.digest import BASELINE_WEEKS, Digest
 from bot.domain.digest_failures import failure_text
@@ -266,7 +267,19 @@ def _follow_up_counts(digest: Digest) -> str:
     if share is not None:
         said += text("digest.loop_closed", locale, percent=int(share * 100 + 0.5),
                      low=text(f"low.{digest.scale.value}", locale))
+    if counts.median_to_resolve is not None:
+        said += text("digest.median_to_resolve", locale,
+                     time=duration_text(counts.median_to_resolve, locale))
     return said
+
+
+def duration_text(took: timedelta, locale: str) -> str:
+    """Minutes under an hour, hours under two days, days beyond (one decimal at most)."""
+    hours = took.total_seconds() / 3600
+    if hours < 1:
+        return text("digest.minutes", locale, n=max(1, round(hours * 60)))
+    key, value = ("digest.hours", hours) if hours < 48 else ("digest.days", hours / 24)
+    return text(key, locale, n=number(f"{value:.1f}".removesuffix(".0"), locale))
 
 
 def follow_up_line(digest: Digest) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.scales import Category, Scale
 
@@ -68,6 +68,8 @@ class FollowUpCounts:
     opened: int = 0
     claimed: int = 0  # claimed at some point (resolved ones included)
     resolved: int = 0
+    # Median time from a rating to its follow-up resolved; None: none resolved.
+    median_to_resolve: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ Kees rated twice: below the minimum of 5 respondents, so no line.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -157,6 +157,7 @@ async def test_follow_ups_and_the_closed_loop_share(digest: Digest) -> None:
     counts = digest.follow_ups
     assert (counts.opened, counts.claimed, counts.resolved) == (2, 1, 1)
     assert digest.closed_loop_share == pytest.approx(0.5)
+    assert counts.median_to_resolve == timedelta(hours=24)  # Bram's: rated 17th, resolved 18th
 
 
 async def test_agents_below_the_minimum_of_respondents_get_no_line(digest: Digest) -> None:
@@ -175,7 +176,8 @@ async def test_the_rendered_digest_reads_as_expected(digest: Digest) -> None:
         "Responses: 10 · 11 prompts sent, 91% answered",
         "Not asked: 1 throttled, 1 opted out",
         "Delivery failed: 1 (1× the ratebot app is not installed for them)",
-        "Follow-ups: 2 opened, 1 claimed, 1 resolved · loop closed for 50% of detractors",
+        "Follow-ups: 2 opened, 1 claimed, 1 resolved · loop closed for 50% of detractors"
+        " · median 24 h from rating to resolved",
         "",
         "*Comments*",
         "> Printer still broken (5, detractor)",
