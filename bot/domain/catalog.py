@@ -6,6 +6,7 @@ logic lets the catalogue grow without crowding the code that uses it.
 
 from __future__ import annotations
 
+from bot.domain.catalog_admin import ADMIN_CATALOG
 from bot.domain.catalog_digest import DIGEST_CATALOG
 
 CATALOG: dict[str, tuple[str, str]] = {
@@ -296,3 +297,4 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
 }
 CATALOG.update(DIGEST_CATALOG)  # the digest's words, kept in their own module
+CATALOG.update(ADMIN_CATALOG)  # the replies of admin commands, in their own module

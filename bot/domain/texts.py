@@ -36,6 +36,42 @@ def in_locale(message: str, locale: str) -> str:
     return message
 
 
+def reply_in_locale(message: str, locale: str) -> str:
+    """An admin command's reply or refusal, worded in English by the core, said in `locale`.
+
+    Line by line: a line the catalogue lacks (a team's settings, a table) is shown as
+    written. A `{reason}` or `{unit}` inside is looked up in turn ("use a whole number of
+    days ..."), so the explanation of a refused value is translated with its sentence.
+    """
+    if locale == "en" or locale not in LOCALES:
+        return message
+    return "\n".join(_reply_line(line, locale) for line in message.split("\n"))
+
+
+def reply_key(line: str) -> str | None:
+    """The catalogue key of one line of an admin reply; None when the catalogue lacks it."""
+    return next((key for key, pattern in _reply_patterns() if pattern.fullmatch(line)), None)
+
+
+def _reply_line(line: str, locale: str) -> str:
+    for key, pattern in _reply_patterns():
+        found = pattern.fullmatch(line)
+        if found:
+            values = {name: _reply_line(value, locale) if name in _NESTED else
+                      _number(value, locale) for name, value in found.groupdict().items()}
+            return text(key, locale, **values)
+    return line
+
+
+_NESTED = ("reason", "unit")
+
+
+@cache
+def _reply_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    replies = [key for key in CATALOG if key.startswith(("admin.", *_REFUSALS))]
+    return tuple((key, _pattern(CATALOG[key][0])) for key in replies)
+
+
 def refusal_key(message: str) -> str | None:
     """The catalog key of a refusal raised in English; None when the catalog lacks it."""
     return next((key for key, pattern in _refusal_patterns() if pattern.fullmatch(message)),

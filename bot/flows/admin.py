@@ -164,7 +164,7 @@ def _locale(text: str) -> object:
     if cleaned == "default":
         return None
     if cleaned not in LOCALES:
-        raise ValueError(f"use {' or '.join(LOCALES)}, or 'default'")
+        raise ValueError(f"use {', '.join(LOCALES)}, or 'default'")
     return cleaned
 
 

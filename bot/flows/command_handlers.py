@@ -37,7 +37,7 @@ from bot.domain.errors import InvalidValue, NotAuthorized, UnknownTeam, UserFaci
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Team
 from bot.domain.reminders import describe_reminder
-from bot.domain.texts import text
+from bot.domain.texts import reply_in_locale, text
 from bot.domain.weeks import IsoWeek
 from bot.flows import admin, source_mapping
 from bot.flows.digest import weekly_digest
@@ -66,6 +66,7 @@ class ReplyFile:
 class Reply:
     text: str
     file: ReplyFile | None = None  # sent privately to the caller (an export)
+    refused: bool = False  # a refusal or a mistake, not the command's result
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ class CommandContext:
     escape: Escape = _same
     mention: Escape = _same  # how to name an admin (an id or an email) on this platform
     resolve: Resolve = field(default=_resolve_plainly)
+    locale: str = "en"  # the caller's language in chat; the command line stays English
 
 
 async def admins_of(ctx: CommandContext) -> list[str]:
@@ -105,15 +107,28 @@ def is_admin(identity: PersonIdentity, admins: Iterable[str]) -> bool:
 
 
 async def execute(ctx: CommandContext, command: Command, caller: Caller) -> Reply:
-    """Run `command` for `caller`; a refusal or a mistake becomes the reply."""
+    """Run `command` for `caller`; a refusal or a mistake becomes the reply.
+
+    Replies are worded in English and said in `ctx.locale` through the catalogue: a
+    refusal before it is escaped (the catalogue matches the words as raised), a result
+    after (only the values in it were escaped).
+    """
     try:
         if command.admin_only:
             await _require_admin(ctx, caller)
-        return await _run(ctx, command, caller)
+        done = await _run(ctx, command, caller)
     except _Refused as refusal:
-        return Reply(f"Only admins can do that. Ask one of them: {refusal.names}.")
+        return Reply(reply_in_locale(
+            f"Only admins can do that. Ask one of them: {refusal.names}.", ctx.locale),
+            refused=True)
     except UserFacingError as error:
-        return Reply(ctx.escape(str(error)))
+        return refused(ctx, error)
+    return Reply(reply_in_locale(done.text, ctx.locale), done.file)
+
+
+def refused(ctx: CommandContext, error: UserFacingError) -> Reply:
+    """A refusal as the caller reads it: in their language, then escaped."""
+    return Reply(ctx.escape(reply_in_locale(str(error), ctx.locale)), refused=True)
 
 
 async def _require_admin(ctx: CommandContext, caller: Caller) -> None:
@@ -231,7 +246,7 @@ async def _about_people(ctx: CommandContext, command: Command, caller: Caller) -
         case OptOut() | OptIn():
             opted_out = isinstance(command, OptOut)
             await opting.opt(services, caller.identity, opted_out=opted_out)
-            return Reply(text("optout.done" if opted_out else "optin.done", "en"))
+            return Reply(text("optout.done" if opted_out else "optin.done", ctx.locale))
         case Forget(user=user):
             identity = await ctx.resolve(user)
             if not identity.email:
@@ -312,5 +327,6 @@ def team_line(team: Team, esc: Escape) -> str:
         f"• `{esc(team.name)}` {esc(team.display_name)}: {team.scale.value}, "
         f"{team.anonymity.value}, throttle {cooldown}, expiry {team.expiry_days} days, "
         f"reminder {describe_reminder(team.reminder_minutes)}"
+        + (", coaching on" if team.coaching else "")
         + (f", channels: {esc(channels)}" if channels else "")
     )

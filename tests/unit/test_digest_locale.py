@@ -105,5 +105,5 @@ def test_the_team_locale_option(value: str, stored: str | None) -> None:
 
 
 def test_an_unknown_locale_is_refused_with_the_choices() -> None:
-    with pytest.raises(InvalidValue, match="'fr' is not a valid locale: use en or nl"):
+    with pytest.raises(InvalidValue, match="'fr' is not a valid locale: use en, nl"):
         parse_team_option("locale", "fr")

@@ -7,12 +7,23 @@ the work. Where a platform cannot name a channel in text (Teams), a channel opti
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from bot.domain.commands import AddTeam, SetTeamOption, parse
 from bot.domain.errors import InvalidValue, UserFacingError
+from bot.domain.texts import reply_in_locale
 from bot.flows.admin import CHANNEL_OPTIONS
-from bot.flows.command_handlers import Caller, CommandContext, Reply, admins_of, execute, is_admin
+from bot.flows.command_handlers import (
+    Caller,
+    CommandContext,
+    Reply,
+    admins_of,
+    execute,
+    is_admin,
+    refused,
+)
+from bot.flows.interactions.people import known, reader_locale
 
 CLEAR_WORDS = ("none", "off", "-")
 
@@ -26,7 +37,10 @@ class Here:
 
 
 async def run(ctx: CommandContext, typed: str, caller: Caller, here: Here | None = None) -> Reply:
-    """The reply to what `caller` typed."""
+    """The reply to what `caller` typed, in their language (what the platform says, else
+    what is stored about them)."""
+    person = await known(ctx.services, caller.identity)
+    ctx = dataclasses.replace(ctx, locale=reader_locale(ctx.services, caller.identity, person))
     command = parse(typed)
     if here is None:
         return await execute(ctx, command, caller)
@@ -34,7 +48,7 @@ async def run(ctx: CommandContext, typed: str, caller: Caller, here: Here | None
         return await _set_channel(ctx, command, caller, here)
     if isinstance(command, AddTeam) and command.channel is not None:
         added = await execute(ctx, AddTeam(command.name), caller)
-        if not added.text.startswith("Added"):
+        if added.refused:
             return added
         digest = SetTeamOption(command.name, "digest-channel", command.channel)
         note = await _set_channel(ctx, digest, caller, here)
@@ -49,9 +63,10 @@ async def _set_channel(
     if not is_admin(caller.identity, await admins_of(ctx)):
         return await execute(ctx, command, caller)  # the shared handler words the refusal
     try:
-        return await _set_here(ctx, command, caller, here)
+        done = await _set_here(ctx, command, caller, here)
     except UserFacingError as error:
-        return Reply(ctx.escape(str(error)))
+        return refused(ctx, error)
+    return Reply(reply_in_locale(done.text, ctx.locale))
 
 
 async def _set_here(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from app.bootstrap import Ratebot
+from bot.domain.identity import PersonIdentity
 from bot.domain.messages import DigestMessage
 from bot.flows.digest import weekly_digest
 from tests.e2e.slack.harness import SlackDriver
@@ -13,6 +14,7 @@ from tests.e2e.slack.test_prompt_and_click import deliver
 from tests.e2e.slack.test_slash_command import say
 from tests.fakes.slack_api import FakeSlackApi
 
+ADMIN = "test:admin"
 # English words of a digest and an alert that a Dutch team must not read.
 ENGLISH = ("weekly ratings", "Responses", "Follow-ups", "Comments", "compared with",
            "prompts sent", "Per agent", "Score: *3* of", "I'll follow up", "Mark as resolved")
@@ -51,8 +53,27 @@ async def test_an_unknown_locale_is_refused_with_the_choices(
     ratebot: Ratebot, slack: SlackDriver
 ) -> None:
     reply = await say(slack, "UADMIN", "team set servicedesk locale fr")
-    assert "'fr' is not a valid locale: use en or nl, or 'default'." in reply
+    assert "'fr' is not a valid locale: use en, nl, or 'default'." in reply
     assert (await say(slack, "UADMIN", "team set servicedesk locale default")).startswith(
         "Changed `locale` of `servicedesk`.")
     team = await ratebot.services.store.get_team("servicedesk")
     assert team is not None and team.locale is None
+
+
+async def test_a_dutch_admin_is_answered_in_dutch_and_an_english_one_in_english(
+    ratebot: Ratebot, slack: SlackDriver
+) -> None:
+    services = ratebot.services
+    await services.store.add_admin("UANNE", actor=ADMIN, at=services.clock.now())
+    await services.store.upsert_person(PersonIdentity(
+        email="anne@example.com", slack_user_id="UANNE", locale="nl-NL"))
+    assert await say(slack, "UANNE", "team set servicedesk sample 0") == (
+        "'0' is geen geldige sample: gebruik een heel aantal procent van 1 tot 100.")
+    changed = await say(slack, "UANNE", "team set servicedesk expiry 5")
+    assert changed.startswith("`expiry` van `servicedesk` gewijzigd.\n• `servicedesk`")
+    assert await say(slack, "UANNE", "team set nope expiry 5") == (
+        "Er is geen team met de naam 'nope'. Voeg het eerst toe met `team add nope`.")
+    assert await say(slack, "UJAN", "team add infra") == (
+        "Only admins can do that. Ask one of them: <@UANNE>, admin@example.com.")
+    assert (await say(slack, "UADMIN", "team set servicedesk expiry 6")).startswith(
+        "Changed `expiry` of `servicedesk`.")

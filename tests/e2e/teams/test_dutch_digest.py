@@ -56,3 +56,17 @@ async def test_a_dutch_teams_alert_and_digest_cards_are_in_dutch(bot: TeamsBotUn
         if block.get("type") == "Image":
             assert "wekelijkse NPS over de laatste" in block["altText"]
     assert not [word for word in ENGLISH if word in text + alert_text]
+
+
+async def test_an_admin_whose_teams_speaks_dutch_is_answered_in_dutch(
+    bot: TeamsBotUnderTest,
+) -> None:
+    await setup_team(bot)
+    status, _ = await bot.teams.say(PIET, "ratings team set servicedesk expiry 99",
+                                    locale="nl-NL")
+    assert status == 200
+    reply = bot.teams.connector.sent_to(PIET.chat)[-1].body["text"]
+    # Escaped for a card after it was said in Dutch: Teams shows the quotes as typed.
+    assert reply == ("'99' is geen geldige expiry: gebruik een heel aantal dagen van 1 tot 60.")
+    assert (await say(bot, PIET, "ratings team set servicedesk expiry 9")).startswith(
+        "Changed `expiry` of `servicedesk`.")
