@@ -154,7 +154,7 @@ class TeamsChat:
             activity = card_activity(
                 render.alert_card(message, self._locale),
                 alert_fallback(message.scale, message.team_display_name, message.score,
-                               self._locale),
+                               message.locale or self._locale),
             )
         elif isinstance(message, DigestMessage):
             content = await self._digest_card(message)

@@ -123,6 +123,15 @@ ADMIN_CATALOG: dict[str, tuple[str, str]] = {
         "Tickets of {source} group `{group}` now rate `{team}` instead of `{before}`.",
         "Tickets van {source}-groep `{group}` beoordelen nu `{team}` in plaats van `{before}`.",
     ),
+    "admin.group_form": (
+        "Write the group as <source>:<group>, e.g. zendesk:Service Desk (got '{ref}').",
+        "Schrijf de groep als <source>:<group>, bijvoorbeeld zendesk:Service Desk "
+        "(nu: '{ref}').",
+    ),
+    "admin.group_source": ("Unknown source '{source}'. Known sources: {sources}.",
+                           "Onbekende bron '{source}'. Bekende bronnen: {sources}."),
+    "admin.group_too_long": ("A group name is at most {n} characters.",
+                             "Een groepsnaam heeft hoogstens {n} tekens."),
     "admin.group_mapped": ("Tickets of {source} group `{group}` now rate `{team}`.",
                            "Tickets van {source}-groep `{group}` beoordelen nu `{team}`."),
     # Admins and people.

@@ -33,7 +33,9 @@ async def test_a_dutch_teams_alert_and_digest_cards_are_in_dutch(bot: TeamsBotUn
     status, _ = await bot.teams.execute(JAN, button(clicked["value"], verb="comment"),
                                         {"comment": "Duurde drie dagen"})
     assert status == 200
-    [alert] = [card_of(call.body) for call in bot.teams.connector.sent_to(ALERT_CHANNEL)]
+    [posted] = bot.teams.connector.sent_to(ALERT_CHANNEL)
+    assert posted.body["summary"] == "Detractor-melding voor Service Desk: score 3"
+    alert = card_of(posted.body)
     alert_text = all_text(alert)
     assert "Detractor-melding voor **Service Desk**" in alert_text
     assert "Ik pak het op" in json.dumps(alert, ensure_ascii=False)
