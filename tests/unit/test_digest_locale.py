@@ -107,3 +107,18 @@ def test_the_team_locale_option(value: str, stored: str | None) -> None:
 def test_an_unknown_locale_is_refused_with_the_choices() -> None:
     with pytest.raises(InvalidValue, match="'fr' is not a valid locale: use en, nl"):
         parse_team_option("locale", "fr")
+
+
+def test_the_chart_of_a_dutch_team_is_labelled_in_dutch() -> None:
+    pytest.importorskip("matplotlib")
+    from app.chart import draw_chart
+
+    figure = draw_chart(dutch(Scale.CSAT))
+    assert figure is not None
+    [title] = figure.texts
+    assert title.get_text() == "R&D <Desk>: wekelijkse CSAT, % tevreden"
+    [axes] = figure.axes
+    ticks = [label.get_text() for label in axes.get_xticklabels()]
+    assert ticks and all(tick.startswith("wk") for tick in ticks)
+    legend = [entry.get_text() for entry in axes.get_legend().get_texts()]
+    assert legend == ["95%-interval", "CSAT"]
