@@ -35,6 +35,7 @@ def team_from(row: Any, channels: dict[tuple[str, str], str]) -> Team:
         retention_identity_months=row.retention_identity_months,
         retention_prompt_months=row.retention_prompt_months,
         locale=row.locale,
+        coaching=bool(row.coaching),
         channels=channels,
     )
 

@@ -49,6 +49,8 @@ teams = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     # The language of digests and alerts (migration 0014); NULL: the global RATEBOT_LOCALE.
     sa.Column("locale", sa.String(8), nullable=True),
+    # Agents get their own ratings privately (migration 0016); off unless a team turns it on.
+    sa.Column("coaching", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 team_channels = sa.Table(

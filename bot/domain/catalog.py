@@ -265,7 +265,28 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Je beoordeelde {team} over “{subject}” en zij hebben het opgevolgd. "
         "Wat ze deden: {note}",
     ),
-    # Why a prompt was not delivered, as a digest says it (never the platform's code).
+    # Coaching: an agent's own ratings, privately; never who gave them.
+    "coach.praise": (
+        "Well done! Someone you helped for {team} rated it {score} of {high}.",
+        "Goed gedaan! Iemand die je voor {team} hielp, gaf een {score} van {high}.",
+    ),
+    "coach.praise_about": (
+        "Well done! Someone you helped with “{subject}” for {team} rated it {score} of {high}.",
+        "Goed gedaan! Iemand die je hielp met “{subject}” voor {team}, gaf een {score} "
+        "van {high}.",
+    ),
+    "coach.feedback": (
+        "Feedback on your help for {team}: rated {score} of {high}, now followed up.",
+        "Feedback op je hulp voor {team}: beoordeeld met {score} van {high}, nu opgevolgd.",
+    ),
+    "coach.feedback_about": (
+        "Feedback on your help with “{subject}” for {team}: rated {score} of {high}, "
+        "now followed up.",
+        "Feedback op je hulp met “{subject}” voor {team}: beoordeeld met {score} van {high}, "
+        "nu opgevolgd.",
+    ),
+    "coach.comment": ("They wrote: {comment}", "Hun opmerking: {comment}"),
+    "coach.done": ("What was done: {note}", "Wat er is gedaan: {note}"),
     "failure.platform": ("the chat platform", "het chatplatform"),
     "failure.not_installed": (
         "the ratebot app is not installed for them", "de ratebot-app is bij hen niet geïnstalleerd",

@@ -25,6 +25,9 @@ class RatingPrompt:
     agent_name: str | None = None
     subject: str | None = None
     ticket_id: str | None = None
+    # The agent, when the team coaches its agents privately (never in anonymous teams);
+    # for the core only: adapters never show it.
+    coach: Person | None = None
 
 
 @dataclass(frozen=True, slots=True)

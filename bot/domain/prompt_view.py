@@ -58,6 +58,7 @@ def rating_prompt(
         agent_name=None if agent is None else agent.display_name or agent.email,
         subject=subject,
         ticket_id=ticket_id,
+        coach=agent if team.coaching and team.anonymity is not Anonymity.ANONYMOUS else None,
     )
 
 

@@ -4,6 +4,10 @@
 gave the rating is told what was done, in their own language. Never in anonymous teams:
 their ratings carry no person, by design, and none is looked for.
 
+Coaching (a team setting, off by default): the agent who helped gets their own ratings,
+privately: praise at once for a promoter, a detractor's feedback once its follow-up is
+resolved. Never who rated (not even in identified teams), and never in anonymous teams.
+
 These notices are best effort. The follow-up is resolved whatever the platform answers;
 a notice that fails is logged without anything personal, counted (telemetry
 `delivery_failed(platform, "notice")`) and not retried.
@@ -14,7 +18,7 @@ from __future__ import annotations
 import logging
 
 from bot.domain.answers import AlertFacts
-from bot.domain.messages import TextMessage
+from bot.domain.messages import RatingPrompt, TextMessage
 from bot.domain.model import Anonymity, Person
 from bot.domain.texts import locale_for, text
 from bot.ports.chat import ChatPort, DeliveryError, RecipientUnreachable
@@ -30,6 +34,7 @@ async def follow_up_resolved(services: Services, follow_up_id: int) -> None:
     facts = await services.store.alert_facts(follow_up_id)
     if facts is not None:
         await tell_requester(services, facts)
+        await coach_on_feedback(services, facts)
 
 
 async def tell_requester(services: Services, facts: AlertFacts) -> bool:
@@ -75,6 +80,39 @@ async def send_privately(
     log.warning("%s not sent: no chat platform knows the person", what)
     services.telemetry.delivery_failed("none", NOTICE)
     return False
+
+
+async def praise_agent(services: Services, prompt: RatingPrompt, score: int) -> bool:
+    """A promoter's rating, told to the agent at once when the team coaches; True when sent."""
+    agent = prompt.coach
+    if agent is None or agent.opted_out or prompt.anonymity is Anonymity.ANONYMOUS:
+        return False
+    locale = locale_for(agent.locale, services.policy.locale)
+    key = "coach.praise_about" if prompt.subject else "coach.praise"
+    message = TextMessage(text(key, locale, team=prompt.team_display_name,
+                               subject=prompt.subject or "", score=score,
+                               high=prompt.scale.spec.high))
+    return await send_privately(services, agent, message,
+                                what=f"praise for the rating of prompt {prompt.prompt_id}")
+
+
+async def coach_on_feedback(services: Services, facts: AlertFacts) -> bool:
+    """A detractor's rating, told to its agent once followed up; True when sent."""
+    team, agent, rating = facts.team, facts.agent, facts.rating
+    if not team.coaching or team.anonymity is Anonymity.ANONYMOUS:
+        return False
+    if agent is None or agent.opted_out:
+        return False
+    locale = locale_for(agent.locale, team.locale or services.policy.locale)
+    key = "coach.feedback_about" if facts.subject else "coach.feedback"
+    lines = [text(key, locale, team=team.display_name, subject=facts.subject or "",
+                  score=rating.score, high=rating.scale.spec.high)]
+    if rating.comment:
+        lines.append(text("coach.comment", locale, comment=rating.comment))
+    if facts.follow_up.note:
+        lines.append(text("coach.done", locale, note=facts.follow_up.note))
+    return await send_privately(services, agent, TextMessage("\n".join(lines)),
+                                what=f"feedback of follow-up {facts.follow_up.id}")
 
 
 def _platforms_for(chats: tuple[ChatPort, ...], person: Person) -> list[ChatPort]:

@@ -327,5 +327,6 @@ def team_line(team: Team, esc: Escape) -> str:
         f"• `{esc(team.name)}` {esc(team.display_name)}: {team.scale.value}, "
         f"{team.anonymity.value}, throttle {cooldown}, expiry {team.expiry_days} days, "
         f"reminder {describe_reminder(team.reminder_minutes)}"
+        + (", coaching on" if team.coaching else "")
         + (f", channels: {esc(channels)}" if channels else "")
     )

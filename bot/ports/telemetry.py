@@ -35,7 +35,9 @@ class Telemetry(Protocol):
 
     def delivery_failed(self, platform: str, kind: str) -> None:
         """A platform call failed: `kind` is transient, permanent, rate_limited, waiting
-        (for a person not reachable yet) or unexpected."""
+        (for a person not reachable yet) or unexpected; `notice` for a private notice
+        (`bot.flows.closing_the_loop`) not delivered, its platform `none` when no
+        platform knew the person."""
         ...
 
 
