@@ -171,6 +171,15 @@ ADMIN_CATALOG: dict[str, tuple[str, str]] = {
     ),
     "admin.forgotten": ("Forgotten. {kept} of their ratings were kept without a name.",
                         "Vergeten. {kept} van hun beoordelingen zijn zonder naam bewaard."),
+    # Help and scores.
+    "admin.help_guess": ("I don't know `{word}`. Did you mean `{guess}`?",
+                         "Ik ken `{word}` niet. Bedoel je `{guess}`?"),
+    "admin.help_unknown": ("I don't know `{word}`.", "Ik ken `{word}` niet."),
+    "admin.help_usage": ("*Usage:* `/ratings <command>`", "*Gebruik:* `/ratings <command>`"),
+    "admin.stats_title": ("*Scores over the last {weeks} weeks*",
+                          "*Scores over de laatste {weeks} weken*"),
+    "admin.stats_answered": ("• {team}: {score} (n = {n}, {percent}% answered)",
+                             "• {team}: {score} (n = {n}, {percent}% beantwoord)"),
     # Digests and the export.
     "admin.digest_posted": ("Posted the digest of `{team}` for {period}.",
                             "Het overzicht van `{team}` voor {period} is geplaatst."),

@@ -134,6 +134,10 @@ def test_every_admin_reply_is_in_the_catalogue(path: str, line: int, sentence: s
      "'Service Desk' kan geen teamnaam zijn: gebruik 2-32 kleine letters, cijfers en "
      "streepjes, met een letter of cijfer aan begin en eind (zoals 'servicedesk'). "
      "Probeer 'service-desk'."),
+    ("I don't know `stast`. Did you mean `stats`?", "Ik ken `stast` niet. Bedoel je `stats`?"),
+    ("*Usage:* `/ratings <command>`", "*Gebruik:* `/ratings <command>`"),
+    ("*Scores over the last 4 weeks*\n• Desk: +40 ± 20 (n = 1,200, 83% answered)\n• IT: +3",
+     "*Scores over de laatste 4 weken*\n• Desk: +40 ± 20 (n = 1.200, 83% beantwoord)\n• IT: +3"),
     ("Tickets of zendesk group `L2` now rate `desk`.",
      "Tickets van zendesk-groep `L2` beoordelen nu `desk`."),
     ("Sending 2,000 ratings as a CSV file in a direct message.",
