@@ -262,7 +262,7 @@ async def _about_reports(ctx: CommandContext, command: Command, caller: Caller) 
     services, esc = ctx.services, ctx.escape
     match command:
         case ShowHelp():
-            return Reply(help_text(command, esc))
+            return Reply(help_text(command, esc, ctx.locale))
         case ShowStats(team=only, weeks=weeks):
             return Reply(await _stats(services, only, weeks, esc))
         case PreviewDigest(team=team_name):
@@ -305,13 +305,14 @@ async def _stats(services: Services, only: str | None, weeks: int, esc: Escape) 
     return "\n".join(lines)
 
 
-def help_text(command: ShowHelp, esc: Escape) -> str:
+def help_text(command: ShowHelp, esc: Escape, locale: str = "en") -> str:
     lines = []
     if command.unknown is not None:
         hint = f" Did you mean `{command.suggestion}`?" if command.suggestion else ""
         lines.append(f"I don't know `{esc(command.unknown)}`.{hint}")
     if command.problem is not None:
-        lines.append(esc(command.problem))
+        # Said before it is escaped: the catalogue matches the words as the parser wrote them.
+        lines.append(esc(reply_in_locale(command.problem, locale)))
     lines.append("*Usage:* `/ratings <command>`")
     lines.extend(f"• `{esc(line)}`" for line in USAGE.values())
     return "\n".join(lines)

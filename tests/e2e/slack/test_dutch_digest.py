@@ -73,6 +73,9 @@ async def test_a_dutch_admin_is_answered_in_dutch_and_an_english_one_in_english(
     assert changed.startswith("`expiry` van `servicedesk` gewijzigd.\n• `servicedesk`")
     assert await say(slack, "UANNE", "team set nope expiry 5") == (
         "Er is geen team met de naam 'nope'. Voeg het eerst toe met `team add nope`.")
+    helped = (await say(slack, "UANNE", "team")).split("\n")
+    assert helped[0].startswith("Zeg wat er met het team moet gebeuren. Gebruik: team add &lt;")
+    assert helped[1] == "*Gebruik:* `/ratings <command>`"
     assert await say(slack, "UJAN", "team add infra") == (
         "Only admins can do that. Ask one of them: <@UANNE>, admin@example.com.")
     assert (await say(slack, "UADMIN", "team set servicedesk expiry 6")).startswith(
