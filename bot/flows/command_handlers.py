@@ -329,5 +329,6 @@ def team_line(team: Team, esc: Escape) -> str:
         f"{team.anonymity.value}, throttle {cooldown}, expiry {team.expiry_days} days, "
         f"reminder {describe_reminder(team.reminder_minutes)}"
         + (", coaching on" if team.coaching else "")
+        + (f", locale {team.locale}" if team.locale else "")  # unset: RATEBOT_LOCALE
         + (f", channels: {esc(channels)}" if channels else "")
     )

@@ -25,6 +25,7 @@ async def test_a_dutch_teams_alert_and_digest_are_in_dutch(
 ) -> None:
     reply = await say(slack, "UADMIN", "team set servicedesk locale NL")
     assert reply.startswith("Changed `locale` of `servicedesk`.")
+    assert reply.endswith(", locale nl, channels: alert CALERT")
     team = await ratebot.services.store.get_team("servicedesk")
     assert team is not None and team.locale == "nl"
     await deliver(ratebot)
