@@ -41,9 +41,10 @@ from bot.domain.messages import (
     RatingPrompt,
     TextMessage,
 )
-from bot.domain.model import Person, PromptStatus
+from bot.domain.model import Anonymity, Person, PromptStatus
 from bot.flows import admin
 from bot.flows.asking import conversation_closed, conversation_reopened
+from bot.flows.interactions import following_up
 from bot.flows.recording import add_comment, record_rating
 from bot.flows.reporting import TeamStats, team_stats
 from bot.ports.chat import SendBegins
@@ -53,6 +54,10 @@ ACTOR = "demo"
 SOURCE = "demo"
 TICK_MINUTES = 10
 WORKER_BATCH = 25  # the DeliveryWorker's default batch size
+# Most detractors' follow-ups are resolved, with what was done, within a day or two.
+RESOLVED_SHARE = 0.75
+NOTES = ("Called back and fixed it together", "Replaced the faulty part",
+         "Explained the workaround and raised a problem ticket", "Reset the account and checked")
 
 
 # --------------------------------------------------------------------------- the demo's platform
@@ -155,6 +160,8 @@ class Simulation:
         self._ticks: set[datetime] = set()
         self._delivered = 0
         self._plans = {plan.name: plan for plan in TEAMS}
+        # Follow-ups draw from their own numbers: the rest of the story stays as it was.
+        self._loops = random.Random(start.timestamp())
 
     def at(self, moment: datetime, kind: str, *args: object) -> None:
         if moment < self.end:
@@ -262,6 +269,13 @@ class Simulation:
         except UserFacingError:
             return  # withdrawn after a reopen: the person sees why, nothing is recorded
         self.counts.ratings += 1
+        loops = self._loops
+        # An anonymous team's follow-up changes its id in the nightly batch: left open here.
+        if result.follow_up_id is not None and plan.anonymity is not Anonymity.ANONYMOUS \
+                and loops.random() < RESOLVED_SHARE:
+            later = self.clock.now() + timedelta(hours=loops.lognormvariate(2.5, 0.9))
+            self.at(later, "resolve", result.follow_up_id, loops.choice(plan.agents),
+                    loops.choice(NOTES))
         if self.rng.random() < COMMENT_CHANCE[result.category]:
             comment = self.rng.choice(COMMENTS[result.category])
             later = self.clock.now() + timedelta(seconds=self.rng.uniform(20, 240))
@@ -272,6 +286,14 @@ class Simulation:
     ) -> None:
         await add_comment(self.bot.services, prompt_id, person, comment, receipt=receipt)
         self.counts.comments += 1
+
+    async def _resolve(self, follow_up_id: int, agent: str, note: str) -> None:
+        # The person who rated hears what was done ("you said, we did").
+        who = PersonIdentity(email=email_of(agent), display_name=agent)
+        try:
+            await following_up.resolve(self.bot.services, follow_up_id, who, note)
+        except UserFacingError:
+            return  # gone meanwhile (the person asked to be forgotten)
 
 
 async def _set_up(bot: Ratebot, rng: random.Random) -> tuple[list[str], dict[str, list[str]]]:

@@ -1,0 +1,28 @@
+"""`ratebot demo` closes loops: most detractors' follow-ups resolved with a note, except in
+the anonymous team, whose follow-ups change ids in the nightly batch."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_demo import run_demo
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def test_the_demo_resolves_follow_ups_with_what_was_done(tmp_path: Path) -> None:
+    target = tmp_path / "demo.db"
+    env = {"RATEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}", "COLUMNS": "220"}
+    code, _, err = run_demo(env, "--database", str(target), "--seed", "3")
+    assert code == 0, err
+    with sqlite3.connect(target) as db:
+        by_team = dict(db.execute(
+            "SELECT t.name, sum(f.status = 'resolved' AND f.note IS NOT NULL) FROM follow_ups f "
+            "JOIN teams t ON t.id = f.team_id GROUP BY t.name"))
+        [(open_ones,)] = db.execute("SELECT count(*) FROM follow_ups WHERE status != 'resolved'")
+    assert by_team["servicedesk"] > 5 and by_team["infrastructure"] > 0, by_team
+    assert not by_team.get("appdev"), by_team
+    assert open_ones > 0  # not every loop closes
