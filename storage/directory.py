@@ -121,10 +121,6 @@ class DirectoryQueries(StoreBase):
             )
             return int(result.rowcount or 0)
 
-    async def forget_directory_entries(self, platform: str, user_ids: Sequence[str]) -> int:
-        async with self._write() as connection:
-            return await _drop(connection, platform, list(user_ids))
-
 
 async def forget_in_directory(
     connection: AsyncConnection, who: PersonIdentity, configured_key: str

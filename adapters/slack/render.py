@@ -184,10 +184,6 @@ def reminder_message(prompt: RatingPrompt, locale: str) -> Message:
                               *message.blocks])
 
 
-def refusal_message(prompt_text: str) -> Message:
-    return Message(escape(prompt_text), [_section(escape(prompt_text))])
-
-
 def _modal(callback_id: str, title: str, locale: str, metadata: dict[str, object],
            field: Block) -> Block:
     """A one-field modal; `metadata` says what it is about, read back on submission."""

@@ -167,12 +167,6 @@ def plain_title(digest: Digest, escape: Escape = _plain) -> str:
                 week=digest.week, span=span)
 
 
-def score_line(digest: Digest) -> str:
-    locale = digest.locale
-    return f"{scale_label(digest.scale, locale)} {number(digest.score.text, locale)} " \
-        f"(n={digest.score.n}) · {change_text(digest.change, digest.scale, locale)}"
-
-
 def scale_label(scale: Scale, locale: str = "en") -> str:
     return text(f"scale.{scale.value}", locale)
 
@@ -208,11 +202,6 @@ def categories_line(score: ScoreSummary, locale: str = "en") -> str:
              if not (score.scale is Scale.THUMBS and category is Category.PASSIVE)]
     line = " · ".join(parts)
     return line[0].upper() + line[1:]
-
-
-def trend_line(digest: Digest) -> str:
-    fact = _trend_fact(digest)
-    return f"{fact.label}: {fact.value}"
 
 
 def _trend_fact(digest: Digest) -> Fact:

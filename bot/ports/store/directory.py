@@ -65,7 +65,3 @@ class Directory(Protocol):
         """Make due at `at` every pending prompt put off with `reason`: the sync is over,
         and whoever it did not find is looked up by email instead."""
         ...
-
-    async def forget_directory_entries(self, platform: str, user_ids: Sequence[str]) -> int:
-        """Drop the entries of these platform user ids; how many went."""
-        ...
