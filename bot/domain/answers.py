@@ -103,6 +103,9 @@ class RatingResult:
     changed: bool  # False when nothing changed (a replayed click)
     receipt: str  # the token that finds this rating again (comment, re-click)
     follow_up_id: int | None  # set when this answer opened a follow-up (a new detractor)
+    # True when this answer made the rating a promoter's (first click, or changed to one):
+    # the moment a coached agent hears of it, once per rise, never for 9 -> 10.
+    became_promoter: bool = False
     # The message's content as read in the same transaction, to redraw it without a
     # second read; None once the person was forgotten.
     prompt: RatingPrompt | None = None

@@ -33,6 +33,7 @@ from bot.domain.rating_rules import (
     redrawn,
     stamp,
 )
+from bot.domain.scales import Category
 from bot.ports.store import Store
 from bot.services import Services
 
@@ -178,6 +179,8 @@ async def _result(
         changed=was is None or was.score != rating.score,
         receipt=answer.receipt or answer.new_receipt,
         follow_up_id=follow_up_id,
+        became_promoter=category is Category.PROMOTER and (
+            was is None or was.scale.classify(was.score) is not Category.PROMOTER),
         prompt=redrawn(facts),
         alert=None if follow_up_id is None else new_alert(facts, follow_up_id, rating, answer.at),
     )

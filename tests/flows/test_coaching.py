@@ -59,13 +59,26 @@ async def test_a_promoter_is_praised_at_once(
     assert chat.directs_to("jan@example.com") == []
 
 
-async def test_passives_and_changed_answers_are_not_praised(
+async def test_passives_are_not_praised_until_they_rise_to_a_promoter(
     services: Services, close: Close, chat: FakeChat
 ) -> None:
     await coaching(services)
     prompt_id = await click(services, close, 8)
-    await answering.answer(services, prompt_id, JAN, 9, None)  # changed to a promoter
     assert chat.directs_to(PIET) == []
+    await answering.answer(services, prompt_id, JAN, 9, None)  # changed to a promoter
+    assert chat.directs_to(PIET) == [
+        "Well done! Someone you helped with “Subject of T-1” for Service Desk rated it 9 of 10."
+    ]
+
+
+async def test_a_promoter_is_praised_once_however_often_the_score_moves_up(
+    services: Services, close: Close, chat: FakeChat
+) -> None:
+    await coaching(services)
+    prompt_id = await click(services, close, 9)
+    await answering.answer(services, prompt_id, JAN, 10, None)  # still a promoter
+    await answering.answer(services, prompt_id, JAN, 10, None)  # nothing changed
+    assert len(chat.directs_to(PIET)) == 1
 
 
 async def test_a_detractors_feedback_waits_for_the_follow_up(

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from bot.domain.errors import NotRecipient, PromptExpired, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import PromptUpdate
-from bot.domain.scales import Category
 from bot.domain.texts import in_locale, text
 from bot.flows import alerts, closing_the_loop
 from bot.flows.interactions.people import is_same, reader_locale
@@ -46,7 +45,7 @@ async def answer(
     await _settle(settled)
     if result.alert is not None:  # a new detractor: its alert was drafted with the answer
         await alerts.alert_detractor(services, result.alert)
-    if result.created and result.category is Category.PROMOTER and result.prompt is not None:
+    if result.became_promoter and result.prompt is not None:
         await closing_the_loop.praise_agent(services, result.prompt, result.rating.score)
     prompt = result.prompt  # read with the answer: no second read before the redraw
     locale = reader_locale(services, who, prompt.recipient if prompt else None)
