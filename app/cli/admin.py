@@ -40,7 +40,7 @@ def teams_list() -> None:
 def teams_table(teams: list[Team], default_cooldown: int) -> Table:
     table = Table(title="Teams")
     for column in ("Team", "Name", "Scale", "Anonymity", "Throttle", "Expiry", "Sample",
-                   "Delay", "Reminder", "Timezone", "Digest", "Channels"):
+                   "Delay", "Reminder", "Coaching", "Timezone", "Locale", "Digest", "Channels"):
         table.add_column(column)
     for team in teams:
         cooldown = (f"{default_cooldown} d (default)" if team.cooldown_days is None
@@ -52,8 +52,9 @@ def teams_table(teams: list[Team], default_cooldown: int) -> Table:
         table.add_row(
             team.name, team.display_name, team.scale.value, team.anonymity.value, cooldown,
             f"{team.expiry_days} d", f"{team.sample_percent}%", f"{team.send_delay_minutes} min",
-            describe_reminder(team.reminder_minutes),
-            team.timezone or "default", team.digest_schedule, channels or "—",
+            describe_reminder(team.reminder_minutes), "on" if team.coaching else "off",
+            team.timezone or "default", team.locale or "default", team.digest_schedule,
+            channels or "—",
         )
     return table
 

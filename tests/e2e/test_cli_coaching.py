@@ -25,3 +25,21 @@ def test_a_bad_value_says_what_is_allowed(env: Env) -> None:  # noqa: F811
     assert result.exit_code != 0
     assert "'maybe' is not a valid coaching: use one of on, off" in (
         result.output)
+
+
+def test_teams_list_shows_coaching_and_the_teams_own_locale(env: Env) -> None:  # noqa: F811
+    ok(env, "migrate")
+    ok(env, "teams", "add", "servicedesk")
+    ok(env, "teams", "add", "infra")
+    ok(env, "teams", "set", "infra", "coaching", "on")
+    ok(env, "teams", "set", "infra", "locale", "nl")
+    table = ok(env, "teams", "list")
+    header = next(line for line in table.splitlines() if "Coaching" in line)
+    assert "Locale" in header
+    infra = next(line for line in table.splitlines() if " infra " in line).split("│")
+    desk = next(line for line in table.splitlines() if " servicedesk " in line).split("│")
+    column = [cell.strip() for cell in header.split("┃")]
+    assert infra[column.index("Coaching")].strip() == "on"
+    assert infra[column.index("Locale")].strip() == "nl"
+    assert desk[column.index("Coaching")].strip() == "off"
+    assert desk[column.index("Locale")].strip() == "default"
