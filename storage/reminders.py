@@ -21,7 +21,8 @@ class ReminderQueries(StoreBase):
     """Mixed into `SqlStore`: the `Reminders` part."""
 
     async def reminder_candidates(
-        self, *, now: datetime, margin: timedelta, limit: int
+        self, *, now: datetime, margin: timedelta, limit: int,
+        after: tuple[datetime, int] | None = None,
     ) -> list[ReminderCandidate]:
         async with self._read() as connection:
             team_rows = (
@@ -39,6 +40,8 @@ class ReminderQueries(StoreBase):
                         prompts.c.expires_at > now + margin,
                         people.c.opted_out.is_(False),
                         _late_enough(team_rows, now),
+                        sa.true() if after is None
+                        else sa.tuple_(prompts.c.sent_at, prompts.c.id) > sa.tuple_(*after),
                     )
                     .order_by(prompts.c.sent_at, prompts.c.id)
                     .limit(limit)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain.prompt_view import rating_prompt
 from bot.domain.reminders import EXPIRY_MARGIN, ReminderCandidate, reminder_due
@@ -20,8 +21,11 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-# Candidates read per round; those outside their working hours are read again next round.
+# Candidates read a page at a time, page after page in one round, so people outside their
+# working hours (read again next round) never hide those within theirs; a round reads at
+# most REMINDER_PAGES pages and the next round goes on from the oldest again.
 REMINDER_BATCH = 200
+REMINDER_PAGES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +34,33 @@ class RemindingReport:
     failed: int = 0
     waiting: int = 0  # due, but outside the person's working hours
 
+    def __add__(self, other: RemindingReport) -> RemindingReport:
+        return RemindingReport(self.sent + other.sent, self.failed + other.failed,
+                               self.waiting + other.waiting)
 
-async def send_reminders(services: Services, *, limit: int = REMINDER_BATCH) -> RemindingReport:
+
+async def send_reminders(
+    services: Services, *, limit: int = REMINDER_BATCH, pages: int = REMINDER_PAGES
+) -> RemindingReport:
     """Send the reminders due now; the rest wait for a later round."""
+    report = RemindingReport()
+    after: tuple[datetime, int] | None = None
+    for _ in range(pages):
+        candidates = await services.store.reminder_candidates(
+            now=services.clock.now(), margin=EXPIRY_MARGIN, limit=limit, after=after
+        )
+        report = report + await _remind(services, candidates)
+        if len(candidates) < limit:
+            break
+        last = candidates[-1].prompt
+        assert last.sent_at is not None  # only sent prompts are candidates
+        after = (last.sent_at, last.id)
+    return report
+
+
+async def _remind(services: Services, candidates: list[ReminderCandidate]) -> RemindingReport:
     now = services.clock.now()
     policy = services.policy
-    candidates = await services.store.reminder_candidates(
-        now=now, margin=EXPIRY_MARGIN, limit=limit
-    )
     sent = failed = waiting = 0
     for candidate in candidates:
         if not reminder_due(candidate, now=now, hours=policy.working_hours,

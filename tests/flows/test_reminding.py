@@ -172,3 +172,22 @@ async def test_a_reminder_delay_it_cannot_read_is_refused_with_what_is_allowed(
 ) -> None:
     with pytest.raises(InvalidValue, match="not a valid reminder"):
         await set_team_option(services, "servicedesk", "reminder", value, actor=ADMIN)
+
+
+async def test_people_outside_their_hours_never_hide_those_within_theirs(
+    close: Close, services: Services, chat: FakeChat, clock: FakeClock
+) -> None:
+    """Read a page at a time: a page full of people still asleep is not the whole round."""
+    sleepers = [f"ny{index}@example.com" for index in range(5)]
+    for index, email in enumerate([*sleepers, "jan@example.com"]):
+        await close(f"T-{index}", email)
+    await Rounds(services).run_once()
+    for email in sleepers:
+        await services.store.upsert_person(
+            PersonIdentity(email=email, timezone="America/New_York"))
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))  # Thursday 07:00 in New York
+    report = await send_reminders(services, limit=2)
+    assert report == RemindingReport(sent=1, failed=0, waiting=5)
+    assert [prompt.recipient.email for prompt, _ in chat.reminders] == ["jan@example.com"]
+    clock.set(datetime(2026, 11, 26, 13, 0, tzinfo=UTC))  # 08:00 in New York
+    assert (await send_reminders(services, limit=2)).sent == 5

@@ -11,10 +11,12 @@ from bot.domain.reminders import ReminderCandidate
 
 class Reminders(Protocol):
     async def reminder_candidates(
-        self, *, now: datetime, margin: timedelta, limit: int
+        self, *, now: datetime, margin: timedelta, limit: int,
+        after: tuple[datetime, int] | None = None,
     ) -> list[ReminderCandidate]:
         """Sent, unanswered, never reminded prompts whose team's delay has passed and that
-        expire more than `margin` after `now`, of people not opted out; oldest sent first.
+        expire more than `margin` after `now`, of people not opted out; oldest sent first,
+        by (sent at, prompt id), from just after `after` (the last one of a page before).
 
         Working hours are the caller's to check (`bot.domain.reminders.reminder_due`).
         """
