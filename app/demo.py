@@ -46,6 +46,7 @@ from bot.flows import admin
 from bot.flows.asking import conversation_closed, conversation_reopened
 from bot.flows.interactions import following_up
 from bot.flows.recording import add_comment, record_rating
+from bot.flows.reminding import send_reminders
 from bot.flows.reporting import TeamStats, team_stats
 from bot.ports.chat import SendBegins
 
@@ -56,6 +57,9 @@ TICK_MINUTES = 10
 WORKER_BATCH = 25  # the DeliveryWorker's default batch size
 # Most detractors' follow-ups are resolved, with what was done, within a day or two.
 RESOLVED_SHARE = 0.75
+# Of the people reminded of a prompt they had let lie, the share that answers then.
+ANSWERED_AFTER_REMINDER = 0.35
+REMIND_EVERY = timedelta(hours=1)  # the worker looks once a minute; hourly is enough here
 NOTES = ("Called back and fixed it together", "Replaced the faulty part",
          "Explained the workaround and raised a problem ticket", "Reset the account and checked")
 
@@ -86,6 +90,7 @@ class DemoChat:
     posts: list[tuple[str, ChannelMessage]] = field(default_factory=list)
     alert_updates: list[tuple[str, DetractorAlert]] = field(default_factory=list)
     directs: list[tuple[Person, TextMessage]] = field(default_factory=list)
+    reminders: list[RatingPrompt] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def send_prompt(
@@ -100,7 +105,7 @@ class DemoChat:
         return None  # nothing is ever in doubt in a demo: it runs in one process
 
     async def send_reminder(self, prompt: RatingPrompt, message_ref: str) -> str:
-        # Nothing to show: the store's `reminded_at` is what the demo's figures read.
+        self.reminders.append(prompt)
         return f"demo-reminder-{next(self._ids)}"
 
     async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
@@ -160,8 +165,13 @@ class Simulation:
         self._ticks: set[datetime] = set()
         self._delivered = 0
         self._plans = {plan.name: plan for plan in TEAMS}
-        # Follow-ups draw from their own numbers: the rest of the story stays as it was.
+        # Follow-ups and reminders draw from their own numbers: the rest of the story stays
+        # as it was.
         self._loops = random.Random(start.timestamp())
+        self._nudged = random.Random(start.timestamp() + 1)
+        self._answering: set[int] = set()  # prompts whose person answers without a nudge
+        self._reminded = 0
+        self._reminders_at = start
 
     def at(self, moment: datetime, kind: str, *args: object) -> None:
         if moment < self.end:
@@ -258,11 +268,34 @@ class Simulation:
             # Most answer within the hour; some the next day or two.
             delay = min(timedelta(minutes=self.rng.lognormvariate(3.3, 1.4)), timedelta(days=3))
             progress = (self.clock.now() - self.start).total_seconds() / progress_span
+            self._answering.add(prompt.prompt_id)
             self.at(self.clock.now() + delay, "answer", plan, prompt, progress)
+        await self._remind(progress_span)
 
-    async def _answer(self, plan: TeamPlan, prompt: RatingPrompt, progress: float) -> None:
+    async def _remind(self, progress_span: float) -> None:
+        """The reminders due, as the worker sends them; some people answer then."""
+        now = self.clock.now()
+        if now < self._reminders_at:
+            return
+        self._reminders_at = now + REMIND_EVERY
+        await send_reminders(self.bot.services)
+        fresh = self.chat.reminders[self._reminded:]
+        self._reminded = len(self.chat.reminders)
+        nudged = self._nudged
+        for prompt in fresh:
+            if prompt.prompt_id in self._answering or nudged.random() >= ANSWERED_AFTER_REMINDER:
+                continue
+            delay = timedelta(minutes=nudged.lognormvariate(3.0, 1.0))
+            progress = (now - self.start).total_seconds() / progress_span
+            self.at(now + delay, "answer", self._plans[prompt.team_name], prompt, progress,
+                    nudged)
+
+    async def _answer(self, plan: TeamPlan, prompt: RatingPrompt, progress: float,
+                      rng: random.Random | None = None) -> None:
+        """`rng`: the numbers to draw from; an answer after a reminder has its own."""
+        rng = rng or self.rng
         promoters, detractors = plan.mood(progress)
-        score = pick_score(self.rng, plan.scale, promoters, detractors)
+        score = pick_score(rng, plan.scale, promoters, detractors)
         person = PersonIdentity(email=prompt.recipient.email)
         try:
             result = await record_rating(self.bot.services, prompt.prompt_id, person, score)
@@ -276,9 +309,9 @@ class Simulation:
             later = self.clock.now() + timedelta(hours=loops.lognormvariate(2.5, 0.9))
             self.at(later, "resolve", result.follow_up_id, loops.choice(plan.agents),
                     loops.choice(NOTES))
-        if self.rng.random() < COMMENT_CHANCE[result.category]:
-            comment = self.rng.choice(COMMENTS[result.category])
-            later = self.clock.now() + timedelta(seconds=self.rng.uniform(20, 240))
+        if rng.random() < COMMENT_CHANCE[result.category]:
+            comment = rng.choice(COMMENTS[result.category])
+            later = self.clock.now() + timedelta(seconds=rng.uniform(20, 240))
             self.at(later, "comment", prompt.prompt_id, person, comment, result.receipt)
 
     async def _comment(

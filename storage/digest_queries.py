@@ -273,6 +273,14 @@ _PROMPTS = prepared(
 )
 
 
+_REMINDED = prepared(
+    lambda _: sa.select(prompts.c.status, sa.func.count().label("n"))
+    .where(prompts.c.team_id == _TEAM, prompts.c.created_at >= _SINCE,
+           prompts.c.created_at < _UNTIL, prompts.c.reminded_at.is_not(None))
+    .group_by(prompts.c.status)
+)
+
+
 async def _prompts(
     connection: AsyncConnection, team_id: int, since: datetime, until: datetime
 ) -> PromptTally:
@@ -294,8 +302,12 @@ async def _prompts(
     # An anonymous team's prompts stay "sent" when answered: its answers are counted by day.
     counted = await anonymous_answers(connection, since=since, until=until, team_ids=[team_id])
     answered += counted.get(team_id, 0)
+    reminded = {row.status: int(row.n) for row in await connection.execute(
+        _REMINDED(connection), _window(team_id, since, until))}
+    after = reminded.get(PromptStatus.ANSWERED.value, 0)
     return PromptTally(sent=sent, answered=answered, pending=pending,
-                       skipped=skipped, failed=failed)
+                       skipped=skipped, failed=failed, reminded=sum(reminded.values()),
+                       answered_after_reminder=after)
 
 
 def _comments_statement(with_names: bool) -> sa.Select[Any]:

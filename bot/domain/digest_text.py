@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from bot.domain.digest import BASELINE_WEEKS, Digest
 from bot.domain.digest_failures import failure_text
+from bot.domain.model import Anonymity
 from bot.domain.scales import Category, Scale
 from bot.domain.scores import ScoreSummary
 from bot.domain.tallies import DigestComment
@@ -233,7 +234,8 @@ def _asking_facts(digest: Digest) -> list[Fact]:
     rate, sent = digest.response_rate, digest.prompts.sent
     asked = text("digest.no_prompts", locale) if rate is None else \
         _counted("digest.asked", sent, locale, sent=sent, percent=int(rate * 100 + 0.5))
-    facts = [Fact(text("digest.responses", locale), f"{digest.responses} · {asked}")]
+    facts = [Fact(text("digest.responses", locale),
+                  f"{digest.responses} · {asked}{_reminded(digest)}")]
     if digest.not_asked:
         counts = ", ".join(f"{n} {reason_text(r, locale)}" for r, n in digest.not_asked)
         facts.append(Fact(text("digest.not_asked", locale), counts))
@@ -246,6 +248,17 @@ def _asking_facts(digest: Digest) -> list[Fact]:
         reasons = "; ".join(f"{n}× {words}" for words, n in said.items())
         facts.append(Fact(text("digest.delivery_failed", locale), f"{total} ({reasons})"))
     return facts
+
+
+def _reminded(digest: Digest) -> str:
+    """" · 5 reminded, 2 answered after it"; an anonymous team cannot tell the second."""
+    reminded, locale = digest.prompts.reminded, digest.locale
+    if not reminded:
+        return ""
+    if digest.anonymity is Anonymity.ANONYMOUS:
+        return text("digest.reminded", locale, reminded=reminded)
+    return text("digest.reminded_answered", locale, reminded=reminded,
+                answered=digest.prompts.answered_after_reminder)
 
 
 def _follow_up_counts(digest: Digest) -> str:

@@ -29,6 +29,9 @@ class PromptTally:
     pending: int = 0
     skipped: Mapping[str, int] = field(default_factory=dict)  # reason -> count
     failed: Mapping[str, int] = field(default_factory=dict)  # reason -> count
+    reminded: int = 0  # sent a reminder
+    # Of those, answered since (never known in anonymous teams: their prompts keep no answer).
+    answered_after_reminder: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.anonymity import answered_marker
+from bot.domain.model import Anonymity
 from bot.domain.prompt_view import rating_prompt
 from bot.domain.reminders import EXPIRY_MARGIN, ReminderCandidate, reminder_due
 from bot.flows.settling import log_without_message
@@ -70,6 +72,8 @@ async def _remind(services: Services, candidates: list[ReminderCandidate]) -> Re
         chat = _chat_of(services, candidate)
         if chat is None:
             continue  # the platform it went out on is not configured here any more
+        if await _answered_anonymously(services, candidate):
+            continue
         if not await services.store.claim_reminder(candidate.prompt.id, now=now):
             continue  # answered, expired or reminded by another worker meanwhile
         if await _send(chat, candidate):
@@ -77,6 +81,15 @@ async def _remind(services: Services, candidates: list[ReminderCandidate]) -> Re
         else:
             failed += 1
     return RemindingReport(sent, failed, waiting)
+
+
+async def _answered_anonymously(services: Services, candidate: ReminderCandidate) -> bool:
+    """An anonymous team's answered prompt still reads "sent" (nothing on it may say who
+    answered): only the keyed marker its answer left can tell."""
+    if candidate.team.anonymity is not Anonymity.ANONYMOUS:
+        return False
+    marker = answered_marker(services.policy.anonymity_key, candidate.prompt.id)
+    return await services.store.was_answered(marker)
 
 
 def _chat_of(services: Services, candidate: ReminderCandidate) -> ChatPort | None:

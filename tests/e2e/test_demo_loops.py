@@ -26,3 +26,21 @@ def test_the_demo_resolves_follow_ups_with_what_was_done(tmp_path: Path) -> None
     assert by_team["servicedesk"] > 5 and by_team["infrastructure"] > 0, by_team
     assert not by_team.get("appdev"), by_team
     assert open_ones > 0  # not every loop closes
+
+
+def test_the_demo_reminds_and_some_answer_after_the_reminder(tmp_path: Path) -> None:
+    target = tmp_path / "demo.db"
+    env = {"RATEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}", "COLUMNS": "220"}
+    code, _, err = run_demo(env, "--database", str(target), "--seed", "5")
+    assert code == 0, err
+    with sqlite3.connect(target) as db:
+        by_team = {name: (reminded, answered) for name, reminded, answered in db.execute(
+            "SELECT t.name, count(*), sum(p.status = 'answered') FROM prompts p "
+            "JOIN teams t ON t.id = p.team_id WHERE p.reminded_at IS NOT NULL GROUP BY t.name")}
+        [(early,)] = db.execute(  # never before the team's delay of two days
+            "SELECT count(*) FROM prompts WHERE reminded_at < datetime(sent_at, '+2 days')")
+    assert early == 0
+    for team in ("servicedesk", "infrastructure"):
+        reminded, answered = by_team[team]
+        assert reminded > 20 and 0 < answered < reminded, by_team
+    assert by_team["appdev"][0] > 0  # anonymous: reminded too, its answers leave no trace

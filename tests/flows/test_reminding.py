@@ -12,9 +12,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.digest_text import render_digest
 from bot.domain.errors import InvalidValue
 from bot.domain.identity import PersonIdentity
+from bot.domain.weeks import IsoWeek
 from bot.flows.admin import set_team_option
+from bot.flows.digest import weekly_digest
 from bot.flows.interactions import answering, opting
 from bot.flows.reminding import RemindingReport, send_reminders
 from bot.services import Policy, Services
@@ -191,3 +194,44 @@ async def test_people_outside_their_hours_never_hide_those_within_theirs(
     assert [prompt.recipient.email for prompt, _ in chat.reminders] == ["jan@example.com"]
     clock.set(datetime(2026, 11, 26, 13, 0, tzinfo=UTC))  # 08:00 in New York
     assert (await send_reminders(services, limit=2)).sent == 5
+
+
+@pytest.mark.parametrize("anonymity", ["identified", "anonymous"])
+async def test_the_digest_counts_the_weeks_reminders_and_the_answers_after_them(
+    close: Close, services: Services, chat: FakeChat, clock: FakeClock, anonymity: str
+) -> None:
+    await set_team_option(services, "servicedesk", "anonymity", anonymity, actor=ADMIN)
+    first = await sent_prompt(close, services)
+    await close("T-2", "kim@example.com")
+    await close("T-3", "lou@example.com")
+    await Rounds(services).run_once()
+    clock.advance(days=2)
+    assert (await send_reminders(services)).sent == 3
+    await answering.answer(services, first, JAN, 9, None)
+    team = await services.store.get_team("servicedesk")
+    assert team is not None
+    digest = await weekly_digest(services, team, IsoWeek.containing(clock.now().date()))
+    assert digest.prompts.reminded == 3
+    [responses] = [line for line in render_digest(digest).splitlines()
+                   if line.startswith("Responses:")]
+    if anonymity == "anonymous":  # its prompts keep no answer, so none is said
+        assert responses.endswith("· 3 reminded")
+    else:
+        assert digest.prompts.answered_after_reminder == 1
+        assert responses.endswith("· 3 reminded, 1 answered after it")
+    nl = render_digest(replace(digest, locale="nl"))
+    assert "3 herinnerd" in nl
+
+
+async def test_an_anonymous_answer_is_not_reminded_of_though_the_prompt_keeps_no_trace(
+    close: Close, services: Services, chat: FakeChat, clock: FakeClock
+) -> None:
+    await set_team_option(services, "servicedesk", "anonymity", "anonymous", actor=ADMIN)
+    answered = await sent_prompt(close, services)
+    await close("T-2", "kim@example.com")
+    await Rounds(services).run_once()
+    await answering.answer(services, answered, JAN, 9, None)
+    clock.advance(days=2)
+    assert (await send_reminders(services)).sent == 1
+    [(prompt, _)] = chat.reminders
+    assert prompt.recipient.email == "kim@example.com"

@@ -1,0 +1,31 @@
+"""The digest counts a week's reminded prompts through a partial index of just those.
+
+Revision ID: 0020
+Revises: 0016
+Create Date: 2026-12-06 18:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0020"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_REMINDED = sa.text("reminded_at IS NOT NULL")
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_prompts_team_reminded", "prompts", ["team_id", "created_at", "status"],
+        sqlite_where=_REMINDED, postgresql_where=_REMINDED,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_prompts_team_reminded", table_name="prompts")
