@@ -14,7 +14,8 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.domain.decisions import DuePrompt, Postponed
@@ -30,6 +31,13 @@ SETTLE_BATCH = 100
 # is fresh", long enough that a busy server settles batches rather than single closes
 # (`python -m bench intake`: 20 ms let each batch's fixed reads cost a tenth of intake).
 GATHER_SECONDS = 0.1
+# During a burst of closes (one accepted within BURST_GAP_SECONDS of the last) settling
+# leaves the event loop to the webhooks, whose helpdesks wait on (and retry) slow answers,
+# for at most YIELD_SECONDS; then it settles its backlog as usual, burst or not. Ordinary
+# traffic (a close every few tenths of a second) never makes it wait. The closes are
+# stored before their 202, so waiting loses nothing: prompts are decided seconds later.
+BURST_GAP_SECONDS = 0.02
+YIELD_SECONDS = 5.0
 # How often the sender looks for reminders due: plenty for a nudge measured in days.
 REMIND_EVERY = timedelta(minutes=1)
 
@@ -49,6 +57,8 @@ class DeliveryWorker:
         settle_batch: int = SETTLE_BATCH,
         settle_attempts: int = SETTLE_ATTEMPTS,
         gather_for: float = GATHER_SECONDS,
+        burst_gap: float = BURST_GAP_SECONDS,
+        yield_for: float = YIELD_SECONDS,
         lease: timedelta = timedelta(minutes=1),
         backoff_base: timedelta = timedelta(seconds=30),
         backoff_cap: timedelta = timedelta(hours=1),
@@ -57,6 +67,7 @@ class DeliveryWorker:
         self._batch_size = batch_size
         self._settle_batch = settle_batch
         self._gather_for = gather_for
+        self._burst_gap, self._yield_for = burst_gap, yield_for
         self._lease = lease
         self._delivery = Delivery(
             services, settle_attempts=settle_attempts, backoff_base=backoff_base,
@@ -148,6 +159,7 @@ class DeliveryWorker:
 
     async def _settle_until(self, stop: asyncio.Event, interval: float) -> None:
         wakeup = self._services.wakeup
+        may_yield = True
         while not stop.is_set():
             wakeup.clear()  # a close accepted from here on wakes the next wait
             more = await self._settle_logged() >= self._settle_batch
@@ -155,10 +167,29 @@ class DeliveryWorker:
                 # SQLite statements run inline: without this, a backlog would hold the
                 # event loop, and the requests waiting on it, until it is worked off.
                 await asyncio.sleep(0)
+                if may_yield:
+                    may_yield = await self.yield_to_burst(stop)
             elif await wakeup.wait(interval) and not stop.is_set():
                 # Woken by a close: let the closes of the next moment join it, so a
                 # busy server settles batches rather than one close a round.
                 await asyncio.sleep(self._gather_for)
+                may_yield = await self.yield_to_burst(stop)
+
+    async def yield_to_burst(
+        self, stop: asyncio.Event, *, monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> bool:
+        """Wait while a burst of closes goes on, at most `yield_for` seconds.
+
+        False when the burst outlasted that bound: the backlog is then settled alongside
+        the webhooks until it is worked off, before settling yields again.
+        """
+        wakeup, until = self._services.wakeup, monotonic() + self._yield_for
+        while wakeup.busy(self._burst_gap) and not stop.is_set():
+            if monotonic() >= until:
+                return False
+            await sleep(self._burst_gap)
+        return True
 
     async def _send_until(self, stop: asyncio.Event, interval: float) -> None:
         ready = self._prompts_ready

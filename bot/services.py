@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,11 +65,18 @@ class Wakeup:
     everything pending each time it runs.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._event = asyncio.Event()
+        self._monotonic = monotonic
+        self._last_set = -math.inf
 
     def set(self) -> None:
         self._event.set()
+        self._last_set = self._monotonic()
+
+    def busy(self, gap: float) -> bool:
+        """Whether a close was accepted within the last `gap` seconds: a burst is on."""
+        return self._monotonic() - self._last_set < gap
 
     def clear(self) -> None:
         self._event.clear()

@@ -13,7 +13,7 @@ from app.delivery_worker import DeliveryWorker
 from bot.domain.events import ConversationClosed
 from bot.domain.messages import RatingPrompt
 from bot.ports.chat import SendBegins
-from bot.services import Services
+from bot.services import Services, Wakeup
 from storage.schema import conversations, prompts
 from tests.contract.support import accept_close
 from tests.fakes.chat import FakeChat
@@ -164,3 +164,50 @@ async def test_a_batch_keeps_its_claim_while_a_slow_platform_outlasts_the_lease(
         slow.release.set()
         await asyncio.wait_for(sending, 10)
     assert len(slow.sent) == 1
+
+
+class Burst:
+    """A monotonic clock and a sleep that moves it, with closes arriving for a while."""
+
+    def __init__(self, services: Services, *, lasts: float) -> None:
+        self.now, self.lasts = 100.0, lasts
+        self.wakeup = Wakeup(monotonic=lambda: self.now)
+        self.services = replace(services, wakeup=self.wakeup)
+        self.wakeup.set()  # the burst's first close
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        started = self.now
+        self.now += seconds
+        if self.now - 100.0 < self.lasts:
+            self.wakeup.set()  # another close arrived meanwhile
+        assert self.now > started
+
+
+async def test_settling_leaves_the_loop_to_a_burst_of_webhooks_until_it_is_over(
+    services: Services,
+) -> None:
+    burst = Burst(services, lasts=1.0)
+    worker = DeliveryWorker(burst.services, burst_gap=0.02, yield_for=5.0)
+    assert await worker.yield_to_burst(asyncio.Event(), monotonic=burst.monotonic,
+                                       sleep=burst.sleep)
+    assert 1.0 <= burst.now - 100.0 < 1.1  # from the first close to just after the last
+
+
+async def test_settling_yields_to_a_burst_for_a_bounded_time_only(services: Services) -> None:
+    burst = Burst(services, lasts=60.0)
+    worker = DeliveryWorker(burst.services, burst_gap=0.02, yield_for=5.0)
+    assert not await worker.yield_to_burst(asyncio.Event(), monotonic=burst.monotonic,
+                                           sleep=burst.sleep)
+    assert 5.0 <= burst.now - 100.0 < 5.1  # then it settles, burst or not
+
+
+async def test_ordinary_traffic_never_makes_settling_wait(services: Services) -> None:
+    burst = Burst(services, lasts=0.0)
+    burst.now += 0.3  # the last close came three tenths of a second ago
+    worker = DeliveryWorker(burst.services, burst_gap=0.02)
+    assert await worker.yield_to_burst(asyncio.Event(), monotonic=burst.monotonic,
+                                       sleep=burst.sleep)
+    assert burst.now == 100.3  # not a moment's wait
