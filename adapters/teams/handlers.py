@@ -65,6 +65,7 @@ class TeamsHandlers:
         self.services = services
         self.locale = services.policy.locale
         self.env_admins = env_admins
+        self._records = inbound.ConversationRecords()
 
     # ------------------------------------------------------------------ the boundary
 
@@ -139,7 +140,7 @@ class TeamsHandlers:
             person = await people.person_of(self.services, inbound.sender_of(activity), lookup,
                                             wants_locale=False)
         if activity.service_url and activity.conversation and activity.conversation.id:
-            record = inbound.conversation_record(activity, person.id if person else None)
+            record = self._records.of(activity, person.id if person else None)
             await remember_conversation(self.services, record)
         return person
 

@@ -164,3 +164,24 @@ def test_a_mention_of_the_bot_is_recognised_and_of_others_not() -> None:
     assert not inbound.mentions_bot(parse(payload))
     payload["entities"].append({"type": "mention", "mentioned": bot, "text": "<at>x</at>"})
     assert inbound.mentions_bot(parse(payload))
+
+
+def test_a_conversations_record_is_built_once_for_activities_that_repeat_it() -> None:
+    records = inbound.ConversationRecords()
+    payload = fixture("teams_invoke_adaptive_card_action.json")
+    first = records.of(parse(payload), person_id=4)
+    assert first == inbound.conversation_record(parse(payload), person_id=4)
+    again = dict(payload, id="another-activity", value=dict(payload["value"]))
+    assert records.of(parse(again), person_id=4) is first  # no second serialization
+
+
+def test_any_change_in_what_the_record_says_builds_it_anew() -> None:
+    records = inbound.ConversationRecords()
+    payload = fixture("teams_invoke_adaptive_card_action.json")
+    first = records.of(parse(payload), person_id=4)
+    moved = dict(payload, serviceUrl="https://smba.trafficmanager.net/emea/")
+    assert records.of(parse(moved), person_id=4).service_url.endswith("/emea/")
+    renamed = dict(payload, recipient=dict(payload["recipient"], name="Ratings"))
+    assert '"Ratings"' in records.of(parse(renamed), person_id=4).reference
+    assert records.of(parse(payload), person_id=5).person_id == 5
+    assert records.of(parse(payload), person_id=4) is first
