@@ -141,7 +141,9 @@ class TeamsHandlers:
                                             wants_locale=False)
         if activity.service_url and activity.conversation and activity.conversation.id:
             record = self._records.of(activity, person.id if person else None)
-            await remember_conversation(self.services, record)
+            if not self._records.is_stored(record):
+                await remember_conversation(self.services, record)
+                self._records.stored(record)
         return person
 
     async def identify(self, activity: Activity, lookup: Lookup | None) -> PersonIdentity:

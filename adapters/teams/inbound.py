@@ -224,6 +224,7 @@ class ConversationRecords:
     def __init__(self, size: int = 4096) -> None:
         self._size = size
         self._known: dict[str, TeamsConversation] = {}
+        self._stored: dict[str, TeamsConversation] = {}  # by conversation id
 
     def of(self, activity: Activity, person_id: int | None) -> TeamsConversation:
         key = repr((
@@ -238,6 +239,17 @@ class ConversationRecords:
                 self._known.clear()  # a safety net: conversations are far fewer
             record = self._known[key] = conversation_record(activity, person_id)
         return record
+
+    def is_stored(self, record: TeamsConversation) -> bool:
+        """Whether this process stored (or found stored) exactly `record`, so it need not be
+        read back on every activity. A person who comes back after forget-me has a new
+        person id, so a new record, stored again."""
+        return self._stored.get(record.conversation_id) == record
+
+    def stored(self, record: TeamsConversation) -> None:
+        if len(self._stored) >= self._size:
+            self._stored.clear()
+        self._stored[record.conversation_id] = record
 
 
 def _fields(model: object) -> object:

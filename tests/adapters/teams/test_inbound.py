@@ -185,3 +185,15 @@ def test_any_change_in_what_the_record_says_builds_it_anew() -> None:
     assert '"Ratings"' in records.of(parse(renamed), person_id=4).reference
     assert records.of(parse(payload), person_id=5).person_id == 5
     assert records.of(parse(payload), person_id=4) is first
+
+
+def test_a_record_once_stored_is_not_stored_again_until_it_changes() -> None:
+    records = inbound.ConversationRecords()
+    payload = fixture("teams_invoke_adaptive_card_action.json")
+    record = records.of(parse(payload), person_id=4)
+    assert not records.is_stored(record)
+    records.stored(record)
+    assert records.is_stored(records.of(parse(payload), person_id=4))
+    assert not records.is_stored(records.of(parse(payload), person_id=5))  # came back
+    moved = dict(payload, serviceUrl="https://smba.trafficmanager.net/emea/")
+    assert not records.is_stored(records.of(parse(moved), person_id=4))
