@@ -42,6 +42,7 @@ from bot.domain.messages import (
     TextMessage,
 )
 from bot.domain.model import Anonymity, Person, PromptStatus
+from bot.domain.request_checks import RequestCheck
 from bot.flows import admin
 from bot.flows.asking import conversation_closed, conversation_reopened
 from bot.flows.interactions import following_up
@@ -116,6 +117,9 @@ class DemoChat:
     async def send_direct(self, person: Person, message: TextMessage) -> str:
         self.directs.append((person, message))
         return f"demo-direct-{next(self._ids)}"
+
+    async def send_request_check(self, check: RequestCheck) -> str:
+        return f"demo-check-{next(self._ids)}"  # the demo stores its answers directly
 
 
 # --------------------------------------------------------------------------- the simulation
