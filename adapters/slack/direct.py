@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import OrderedDict
+from dataclasses import replace
 
 from adapters.slack.render import Message, plain_message
 from adapters.slack.request_check import check_message
 from bot.domain.messages import TextMessage
 from bot.domain.model import Person
 from bot.domain.request_checks import RequestCheck
+from bot.domain.texts import locale_for
 
 
 class DirectMessages(ABC):
@@ -34,6 +36,9 @@ class DirectMessages(ABC):
         return await self.post(self._dms.get(user_id, user_id), plain_message(message.text))
 
     async def send_request_check(self, check: RequestCheck) -> str:
-        user_id = (await self._slack_person(check.agent)).slack_user_id
-        assert user_id is not None  # `_slack_person` raises when Slack does not know them
-        return await self.post(self._dms.get(user_id, user_id), check_message(check))
+        person = await self._slack_person(check.agent)
+        assert person.slack_user_id is not None  # `_slack_person` raises when Slack lacks them
+        # Slack's profile may have told their language just now: the agent's decides.
+        shown = replace(check, locale=locale_for(person.locale, check.locale))
+        channel = self._dms.get(person.slack_user_id, person.slack_user_id)
+        return await self.post(channel, check_message(shown))
