@@ -8,8 +8,11 @@ receipt that only the agent's own chat message carries (so the agent can change 
 the check expires). That a check was answered is told by a keyed marker (as for anonymous
 ratings: `anonymous_answered`, rewritten and forgotten by the nightly anonymity job), so
 someone reading the database cannot tell which check, agent or requester an answer
-belongs to, in any team. Forgetting an agent deletes their checks; the answers, which name
-nobody, stay counted.
+belongs to, in any team. Nor can the engine's own row order (PostgreSQL's ctid and xmin)
+say it: the nightly anonymity job writes each day's answers again in random order under
+new random ids (`rewrite_request_answers`), and SQLite keeps rows in the order of their
+random ids. A check row is not touched when it is answered. Forgetting an agent deletes
+their checks; the answers, which name nobody, stay counted.
 """
 
 from __future__ import annotations
@@ -148,6 +151,26 @@ class RequestCheckQueries(StoreBase):
         async with self._read() as connection:
             rows = (await connection.execute(query)).all()
         return {row[0]: RequestFigures(*(int(value or 0) for value in row[1:])) for row in rows}
+
+    async def request_answers_to_shuffle(self, *, before: datetime) -> list[int]:
+        query = sa.select(request_answers.c.id).where(
+            request_answers.c.shuffled.is_(False), request_answers.c.day < before)
+        async with self._read() as connection:
+            return [row.id for row in await connection.execute(query)]
+
+    async def rewrite_request_answers(self, order: Sequence[tuple[int, int]]) -> None:
+        if not order:
+            return
+        async with self._write() as connection:
+            found = await connection.execute(sa.select(request_answers).where(
+                request_answers.c.id.in_([old for old, _ in order])))
+            stored = {row.id: dict(row._mapping) for row in found}
+            await connection.execute(sa.delete(request_answers).where(
+                request_answers.c.id.in_(list(stored))))
+            for old, new in order:  # one at a time: the order is what the engine keeps
+                if old in stored:
+                    await connection.execute(sa.insert(request_answers).values(
+                        {**stored[old], "id": new, "shuffled": True}))
 
     async def _checks(self, where: sa.ColumnElement[bool], *, limit: int) -> list[CheckFacts]:
         agent = people.alias("agent")

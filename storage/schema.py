@@ -347,5 +347,7 @@ request_answers = sa.Table(
     sa.Column("clarity", sa.String(8), nullable=True),
     sa.Column("reach", sa.String(8), nullable=True),
     sa.Column("receipt_hash", sa.String(64), nullable=False, unique=True),
+    # Rewritten by the nightly anonymity job in random order (storage.request_checks).
+    sa.Column("shuffled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_request_answers_team_day", "team_id", "day"),
 )

@@ -4,17 +4,20 @@ Asked once per conversation (a reopened one is not asked again), only in teams t
 it on, only of an agent who is a known person, not opted out, and not the requester. The
 answers are kept apart from the team's ratings and reported to admins as a whole only:
 never per agent, never per requester, never below the minimum number of respondents.
+What is stored, and why an answer names no check, agent or requester: `storage.request_checks`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.anonymity import random_rating_id
 from bot.domain.decisions import AskingFacts, Settlement
 from bot.domain.model import Person
 
@@ -113,6 +116,13 @@ def answered_marker(key: str, check_id: int) -> str:
     a replayed first tap must not store a second answer, and the check row keeps no trace."""
     return hmac.new(key.encode(), f"request-check:{check_id}".encode(),
                     hashlib.sha256).hexdigest()
+
+
+def shuffled(ids: Sequence[int], rng: random.Random) -> list[tuple[int, int]]:
+    """(old id, new random id) in a random order: the order the answers are written again."""
+    order = list(ids)
+    rng.shuffle(order)
+    return [(old, random_rating_id(rng)) for old in order]
 
 
 def receipt_hash(receipt: str) -> str:

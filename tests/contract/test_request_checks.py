@@ -4,6 +4,7 @@ settled close, claimed once, and answers kept apart and counted."""
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import timedelta
 from typing import Any
 
@@ -11,11 +12,14 @@ import sqlalchemy as sa
 
 from bot.domain.model import Anonymity
 from bot.domain.request_checks import Clarity, NewRequestCheck, Reach
+from bot.flows.anonymity import release_anonymous_batches
 from bot.flows.settling import settle_closes
+from bot.services import Services
 from storage.schema import conversations, prompts, request_answers, request_checks
 from storage.store import SqlStore
 from tests.conftest import StoreFactory
 from tests.contract.support import ADMIN, PIET, T0, accept_close, ask_now, closed, team
+from tests.fakes.clock import FakeClock
 
 
 async def rows(store: SqlStore, table: sa.Table) -> list[Any]:
@@ -125,3 +129,29 @@ async def test_a_removed_conversation_takes_its_check_along(store: SqlStore) -> 
         await connection.execute(sa.delete(prompts))
         await connection.execute(sa.delete(conversations))
     assert await rows(store, request_checks) == []
+
+
+async def test_the_nightly_job_writes_the_days_answers_again_in_random_order(
+    store: SqlStore,
+) -> None:
+    team_id = await mutual_team(store)
+    for number in range(1, 4):
+        await store.record_request_answer(
+            marker=f"m{number}", answer_id=-number, team_id=team_id, day=T0,
+            receipt_hash=f"h{number}", answer=Clarity.CLEAR,
+        )
+    clock = FakeClock(T0 + timedelta(hours=10))  # that evening: the day is not over yet
+    services = Services(store=store, clock=clock)
+    await release_anonymous_batches(services, rng=random.Random(3))
+    assert {row.id for row in await rows(store, request_answers)} == {-1, -2, -3}
+    clock.advance(days=1)
+    await release_anonymous_batches(services, rng=random.Random(3))
+    after = await rows(store, request_answers)
+    assert len(after) == 3 and not {row.id for row in after} & {-1, -2, -3}
+    assert all(row.shuffled and row.day == T0 for row in after)
+    changed = await store.change_request_answer(team_id=team_id, receipt_hash="h2",
+                                                answer=Reach.NOT_EASILY)
+    assert changed is not None and changed.reach is Reach.NOT_EASILY  # still its receipt's
+    clock.advance(days=1)
+    await release_anonymous_batches(services, rng=random.Random(3))
+    assert {row.id for row in await rows(store, request_answers)} == {row.id for row in after}

@@ -139,7 +139,8 @@ async def test_an_answer_is_stored_apart_changeable_and_redrawn(
         rows = (await connection.execute(sa.select(request_answers))).all()
     [row] = rows
     # Only what the figures count: nothing names the check, the agent or the requester.
-    assert set(row._mapping) == {"id", "team_id", "day", "clarity", "reach", "receipt_hash"}
+    assert set(row._mapping) == {
+        "id", "team_id", "day", "clarity", "reach", "receipt_hash", "shuffled"}
     assert (row.clarity, row.reach) == ("clear", "no")
     assert receipt not in str(tuple(row))
 

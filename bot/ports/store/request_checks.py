@@ -81,3 +81,12 @@ class RequestChecks(Protocol):
     ) -> dict[int, RequestFigures]:
         """Each team's answers counted since `since`."""
         ...
+
+    async def request_answers_to_shuffle(self, *, before: datetime) -> list[int]:
+        """The answers of days before `before` not yet written again in random order."""
+        ...
+
+    async def rewrite_request_answers(self, order: Sequence[tuple[int, int]]) -> None:
+        """Write the answers again, one at a time in `order`, each under its new id: the
+        engine's own row order then says nothing about when each was given."""
+        ...

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("clarity", sa.String(8), nullable=True),
         sa.Column("reach", sa.String(8), nullable=True),
         sa.Column("receipt_hash", sa.String(64), nullable=False),
+        sa.Column("shuffled", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.ForeignKeyConstraint(["team_id"], ["teams.id"],
                                 name="fk_request_answers_team_id_teams"),
         sa.PrimaryKeyConstraint("id", name="pk_request_answers"),

@@ -73,7 +73,7 @@ async def test_a_close_asks_the_agent_and_a_tap_is_stored_apart_and_redrawn(
     await slack_api.wait_for("chat.update", 2)
     [stored] = await answers(ratebot)
     assert (stored["clarity"], stored["reach"]) == ("clear", "yes")
-    assert set(stored) == {"id", "team_id", "day", "clarity", "reach", "receipt_hash"}
+    assert set(stored) == {"id", "team_id", "day", "clarity", "reach", "receipt_hash", "shuffled"}
     # Jan's prompt is untouched: no rating, and nothing of this in his DM.
     _, prompt = slack.dm_of("UJAN")
     assert "request to work on" not in json.dumps(prompt["blocks"])
