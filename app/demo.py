@@ -42,10 +42,11 @@ from bot.domain.messages import (
     TextMessage,
 )
 from bot.domain.model import Anonymity, Person, PromptStatus
-from bot.domain.request_checks import RequestCheck
+from bot.domain.request_checks import CLARITY, REACH, RequestCheck
 from bot.flows import admin
 from bot.flows.asking import conversation_closed, conversation_reopened
 from bot.flows.interactions import following_up
+from bot.flows.interactions.checking_requests import answer_check
 from bot.flows.recording import add_comment, record_rating
 from bot.flows.reporting import TeamStats, team_stats
 from bot.ports.chat import SendBegins
@@ -87,6 +88,7 @@ class DemoChat:
     posts: list[tuple[str, ChannelMessage]] = field(default_factory=list)
     alert_updates: list[tuple[str, DetractorAlert]] = field(default_factory=list)
     directs: list[tuple[Person, TextMessage]] = field(default_factory=list)
+    checks: list[RequestCheck] = field(default_factory=list)  # mutual rating's, to agents
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def send_prompt(
@@ -119,7 +121,8 @@ class DemoChat:
         return f"demo-direct-{next(self._ids)}"
 
     async def send_request_check(self, check: RequestCheck) -> str:
-        return f"demo-check-{next(self._ids)}"  # the demo stores its answers directly
+        self.checks.append(check)
+        return f"demo-check-{next(self._ids)}"
 
 
 # --------------------------------------------------------------------------- the simulation
@@ -166,6 +169,7 @@ class Simulation:
         self._plans = {plan.name: plan for plan in TEAMS}
         # Follow-ups draw from their own numbers: the rest of the story stays as it was.
         self._loops = random.Random(start.timestamp())
+        self._mutual = random.Random(start.timestamp() + 1)  # so do the agents' answers
 
     def at(self, moment: datetime, kind: str, *args: object) -> None:
         if moment < self.end:
@@ -251,6 +255,7 @@ class Simulation:
         worker = self.bot.worker
         while await worker.run_once() >= WORKER_BATCH or drain:
             drain = False
+        await self._agents_answer()
         fresh = self.chat.sent[self._delivered:]
         self._delivered = len(self.chat.sent)
         self.counts.sent += len(fresh)
@@ -263,6 +268,21 @@ class Simulation:
             delay = min(timedelta(minutes=self.rng.lognormvariate(3.3, 1.4)), timedelta(days=3))
             progress = (self.clock.now() - self.start).total_seconds() / progress_span
             self.at(self.clock.now() + delay, "answer", plan, prompt, progress)
+
+    async def _agents_answer(self) -> None:
+        """Most agents asked about a request they closed answer it at once (mutual rating)."""
+        rng, checks = self._mutual, self.chat.checks
+        for check in checks:
+            if rng.random() < 0.75:
+                agent = PersonIdentity(email=check.agent.email)
+                clarity = rng.choices(("clear", "partly", "unclear"), (0.7, 0.2, 0.1))[0]
+                view = await answer_check(self.bot.services, check.check_id, agent, CLARITY,
+                                          clarity, None)
+                if view.check is not None and rng.random() < 0.8:
+                    await answer_check(self.bot.services, check.check_id, agent, REACH,
+                                       rng.choices(("yes", "no"), (0.85, 0.15))[0],
+                                       view.check.receipt)
+        checks.clear()
 
     async def _answer(self, plan: TeamPlan, prompt: RatingPrompt, progress: float) -> None:
         promoters, detractors = plan.mood(progress)
