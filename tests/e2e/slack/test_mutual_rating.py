@@ -94,6 +94,7 @@ async def test_stats_show_the_totals_only_above_the_minimum_and_the_score_is_unc
     await slack.clicks("UJAN", 9)
     await slack_api.wait_for("chat.update")
     before = await say(slack, "UADMIN", "stats")
+    digest = await say(slack, "UADMIN", "digest preview servicedesk")
     for number in range(2, 6):
         await close(ratebot, f"INC-{number}")
     await ratebot.worker.run_once()
@@ -107,6 +108,7 @@ async def test_stats_show_the_totals_only_above_the_minimum_and_the_score_is_unc
     await slack_api.wait_for("chat.update", 6)
     stats = await say(slack, "UADMIN", "stats")
     assert stats.startswith(before)  # the score's line as it was
+    assert await say(slack, "UADMIN", "digest preview servicedesk") == digest  # never in it
     assert stats.endswith(
         "• Service Desk, requests as agents saw them (last 90 days): clear 60%, partly 20%, "
         "unclear 20%; reachable — (n=5)"

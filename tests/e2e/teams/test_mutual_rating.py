@@ -98,3 +98,15 @@ async def test_stats_show_the_totals_above_the_minimum_only(bot: TeamsBotUnderTe
     stats = await say(bot, PIET, "ratings stats")
     assert ("Service Desk, requests as agents saw them (last 90 days): clear 100%, partly 0%, "
             "unclear 0%; reachable 100% (n=5)") in stats
+
+
+async def test_a_dutch_agent_is_asked_in_dutch(bot: TeamsBotUnderTest) -> None:
+    await setup_team(bot)
+    await install(bot, PIET, "nl-NL")
+    await bot.services.store.update_team("servicedesk", {"mutual": True}, actor="test",
+                                         at=bot.services.clock.now())
+    await close_for(bot, JAN.email)
+    [check] = checks_to_piet(bot)
+    assert "Hoe was het om aan dit verzoek te werken?" in texts_of(check)
+    status, answer = await bot.teams.execute(PIET, button(check, "Duidelijk"), locale="nl-NL")
+    assert status == 200 and "Bedankt, genoteerd." in texts_of(answer["value"])
