@@ -50,13 +50,12 @@ async def answer_check(
     except ValueError:
         raise InvalidValue(NOT_OURS) from None
     facts = await services.store.request_check(check_id)
-    if facts is None:  # the agent was forgotten, or the conversation removed
-        return CheckView(reader_locale(services, who, None),
-                         notice=text("mutual.gone", reader_locale(services, who, None)))
     clicker = await known(services, who)
-    if clicker is None or clicker.id != facts.agent.id:
+    if facts is None or clicker is None or clicker.id != facts.agent.id:
+        # Gone: the agent was forgotten, or the conversation removed by retention.
         locale = reader_locale(services, who, clicker)
-        return CheckView(locale, notice=text("mutual.not_yours", locale))
+        key = "mutual.gone" if facts is None else "mutual.not_yours"
+        return CheckView(locale, notice=text(key, locale))
     locale = check_locale(services, facts)
     now = services.clock.now()
     shown = shown_check(services, facts, facts.expires_at or now)
