@@ -65,6 +65,10 @@ def shown_check(services: Services, facts: CheckFacts, expires_at: datetime) -> 
 
 
 async def _send(services: Services, facts: CheckFacts, now: datetime) -> bool:
+    if not facts.team.mutual or facts.agent.opted_out:  # changed since the close: not sent
+        await services.store.request_check_not_sent(facts.id, attempts=facts.attempts,
+                                                    retry_at=None)
+        return False
     expires_at = now + timedelta(days=facts.team.expiry_days)
     check = shown_check(services, facts, expires_at)
     attempts = facts.attempts + 1

@@ -220,3 +220,15 @@ async def test_a_button_ratebot_did_not_draw_is_refused(
 ) -> None:
     with pytest.raises(InvalidValue, match="not one of ratebot's"):
         await answer_check(services, 1, PIET, question, value, None)
+
+
+async def test_a_team_that_turns_it_off_before_the_send_sends_nothing(
+    services: Services, close: Close, chat: FakeChat
+) -> None:
+    await mutual(services)
+    await close("T-1")  # opened with the close...
+    await mutual(services, "off")  # ...and turned off before the worker came round
+    await DeliveryWorker(services).run_once()
+    await mutual(services)
+    await DeliveryWorker(services).run_once()
+    assert chat.checks == []
