@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from bot.domain.decisions import DuePrompt, Postponed
 from bot.flows.delivery import SETTLE_ATTEMPTS, Delivery
 from bot.flows.reminding import send_reminders
+from bot.flows.request_checks import send_request_checks
 from bot.flows.settling import log_without_message
 from bot.services import Services
 
@@ -232,6 +233,7 @@ class DeliveryWorker:
             # back every few minutes.
             return expired, False
         await self._remind_when_due()
+        await self._send_request_checks()
         token = self.instance + secrets.token_hex(8)
         due = await self._delivery.claim(token=token, limit=self._batch_size, lease=self._lease)
         if due:
@@ -253,6 +255,17 @@ class DeliveryWorker:
             return
         if report.sent or report.failed:
             log.info("reminders: %d sent, %d failed", report.sent, report.failed)
+
+    async def _send_request_checks(self) -> None:
+        """Mutual rating's checks, each round: the agent has just closed the conversation.
+        Every replica may: the store's claim lets one send each (bot.flows.request_checks)."""
+        try:
+            report = await send_request_checks(self._services)
+        except Exception as error:
+            log_without_message("sending request checks failed", error, to=log)
+            return
+        if report.sent or report.failed:
+            log.info("request checks: %d sent, %d not sent", report.sent, report.failed)
 
     async def _send_batch(self, due: list[DuePrompt], token: str) -> None:
         postponed: list[Postponed] = []

@@ -14,11 +14,12 @@ import math
 import random
 import time as wallclock
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.bootstrap import Ratebot, build
+from app.demo_platform import DemoChat, DemoClock
 from app.demo_story import (
     COMMENT_CHANCE,
     COMMENTS,
@@ -35,20 +36,17 @@ from bot.domain.errors import AlreadyExists, UserFacingError
 from bot.domain.events import ConversationClosed, ConversationReopened
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import (
-    ChannelMessage,
-    DetractorAlert,
-    PromptUpdate,
     RatingPrompt,
-    TextMessage,
 )
-from bot.domain.model import Anonymity, Person, PromptStatus
+from bot.domain.model import Anonymity, PromptStatus
+from bot.domain.request_checks import CLARITY, REACH
 from bot.flows import admin
 from bot.flows.asking import conversation_closed, conversation_reopened
 from bot.flows.interactions import following_up
+from bot.flows.interactions.checking_requests import answer_check
 from bot.flows.recording import add_comment, record_rating
 from bot.flows.reminding import send_reminders
 from bot.flows.reporting import TeamStats, team_stats
-from bot.ports.chat import SendBegins
 
 WEEKS = 12  # the story the demo tells; tests may tell a shorter one
 ACTOR = "demo"
@@ -62,65 +60,6 @@ ANSWERED_AFTER_REMINDER = 0.35
 REMIND_EVERY = timedelta(hours=1)  # the worker looks once a minute; hourly is enough here
 NOTES = ("Called back and fixed it together", "Replaced the faulty part",
          "Explained the workaround and raised a problem ticket", "Reset the account and checked")
-
-
-# --------------------------------------------------------------------------- the demo's platform
-
-
-class DemoClock:
-    """Simulated time; the demo moves it from event to event."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-
-    def now(self) -> datetime:
-        return self._now
-
-    def set(self, moment: datetime) -> None:
-        self._now = moment
-
-
-@dataclass
-class DemoChat:
-    """A chat platform that only records what it was asked to send."""
-
-    platform: str = "demo"
-    sent: list[RatingPrompt] = field(default_factory=list)
-    updates: list[tuple[str, PromptUpdate]] = field(default_factory=list)
-    posts: list[tuple[str, ChannelMessage]] = field(default_factory=list)
-    alert_updates: list[tuple[str, DetractorAlert]] = field(default_factory=list)
-    directs: list[tuple[Person, TextMessage]] = field(default_factory=list)
-    reminders: list[RatingPrompt] = field(default_factory=list)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    async def send_prompt(
-        self, prompt: RatingPrompt, *, begin: SendBegins | None = None
-    ) -> str:
-        if begin is not None:
-            await begin()
-        self.sent.append(prompt)
-        return f"demo-{next(self._ids)}"
-
-    async def find_prompt(self, prompt: RatingPrompt, *, since: datetime) -> str | None:
-        return None  # nothing is ever in doubt in a demo: it runs in one process
-
-    async def send_reminder(self, prompt: RatingPrompt, message_ref: str) -> str:
-        self.reminders.append(prompt)
-        return f"demo-reminder-{next(self._ids)}"
-
-    async def update_prompt(self, message_ref: str, update: PromptUpdate) -> None:
-        self.updates.append((message_ref, update))
-
-    async def post_message(self, channel: str, message: ChannelMessage) -> str:
-        self.posts.append((channel, message))
-        return f"demo-post-{next(self._ids)}"
-
-    async def update_alert(self, ref: str, alert: DetractorAlert) -> None:
-        self.alert_updates.append((ref, alert))
-
-    async def send_direct(self, person: Person, message: TextMessage) -> str:
-        self.directs.append((person, message))
-        return f"demo-direct-{next(self._ids)}"
 
 
 # --------------------------------------------------------------------------- the simulation
@@ -172,6 +111,7 @@ class Simulation:
         self._answering: set[int] = set()  # prompts whose person answers without a nudge
         self._reminded = 0
         self._reminders_at = start
+        self._mutual = random.Random(start.timestamp() + 2)  # so do the agents' answers
 
     def at(self, moment: datetime, kind: str, *args: object) -> None:
         if moment < self.end:
@@ -257,6 +197,7 @@ class Simulation:
         worker = self.bot.worker
         while await worker.run_once() >= WORKER_BATCH or drain:
             drain = False
+        await self._agents_answer()
         fresh = self.chat.sent[self._delivered:]
         self._delivered = len(self.chat.sent)
         self.counts.sent += len(fresh)
@@ -271,6 +212,21 @@ class Simulation:
             self._answering.add(prompt.prompt_id)
             self.at(self.clock.now() + delay, "answer", plan, prompt, progress)
         await self._remind(progress_span)
+
+    async def _agents_answer(self) -> None:
+        """Most agents asked about a request they closed answer it at once (mutual rating)."""
+        rng, checks = self._mutual, self.chat.checks
+        for check in checks:
+            if rng.random() < 0.75:
+                agent = PersonIdentity(email=check.agent.email)
+                clarity = rng.choices(("clear", "partly", "unclear"), (0.7, 0.2, 0.1))[0]
+                view = await answer_check(self.bot.services, check.check_id, agent, CLARITY,
+                                          clarity, None)
+                if view.check is not None and rng.random() < 0.8:
+                    await answer_check(self.bot.services, check.check_id, agent, REACH,
+                                       rng.choices(("yes", "no"), (0.85, 0.15))[0],
+                                       view.check.receipt)
+        checks.clear()
 
     async def _remind(self, progress_span: float) -> None:
         """The reminders due, as the worker sends them; some people answer then."""

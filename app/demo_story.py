@@ -108,7 +108,8 @@ TEAMS = (
             "New test VM", "Wi-Fi dead zone in building B", "DNS entry for new service",
         ),
         agents=("Kees Janssens", "Ilse Wouters", "Tom Peeters"),
-        options=(("delay", "30"), ("throttle", "21")),
+        # Its agents rate the requests too (mutual rating): admins see the totals.
+        options=(("delay", "30"), ("throttle", "21"), ("mutual", "on")),
     ),
     TeamPlan(
         "appdev", "Application Development", Scale.NPS, Anonymity.ANONYMOUS,

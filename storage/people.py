@@ -26,6 +26,7 @@ from storage.schema import (
     people,
     prompts,
     ratings,
+    request_checks,
     teams,
     teams_conversations,
     teams_threads,
@@ -266,6 +267,14 @@ async def scrub_pending(connection: AsyncConnection, identity: PersonIdentity) -
     return scrubbed
 
 
+# Rows deleted with a person (their mutual rating answers name nobody: they stay counted).
+_ROWS_OF_PERSON = (
+    (teams_conversations, teams_conversations.c.person_id),
+    (teams_threads, teams_threads.c.person_id),
+    (request_checks, request_checks.c.agent_id),
+)
+
+
 async def unlink_person(connection: AsyncConnection, row: Any, at: datetime) -> int:
     """Cut every link from stored rows to the person and erase who they are.
 
@@ -302,9 +311,9 @@ async def unlink_person(connection: AsyncConnection, row: Any, at: datetime) -> 
         .values(requester_id=None)
     )
     await connection.execute(sa.delete(agents).where(agents.c.person_id == row.id))
-    # Teams conversation references identify the person too.
-    for table in (teams_conversations, teams_threads):
-        await connection.execute(sa.delete(table).where(table.c.person_id == row.id))
+    # Teams conversation references identify the person too, and their checks as an agent.
+    for table, person in _ROWS_OF_PERSON:
+        await connection.execute(sa.delete(table).where(person == row.id))
     identifiers = [
         value for value in (row.email, row.slack_user_id, row.teams_user_id) if value
     ]

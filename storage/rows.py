@@ -36,6 +36,7 @@ def team_from(row: Any, channels: dict[tuple[str, str], str]) -> Team:
         retention_prompt_months=row.retention_prompt_months,
         locale=row.locale,
         coaching=bool(row.coaching),
+        mutual=bool(row.mutual),
         channels=channels,
     )
 

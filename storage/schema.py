@@ -51,6 +51,8 @@ teams = sa.Table(
     sa.Column("locale", sa.String(8), nullable=True),
     # Agents get their own ratings privately (migration 0016); off unless a team turns it on.
     sa.Column("coaching", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Agents rate the requests they closed (migration 0019): an organisation's decision.
+    sa.Column("mutual", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 team_channels = sa.Table(
@@ -317,4 +319,39 @@ teams_threads = sa.Table(
     sa.Column("thread_id", sa.String(400), nullable=False, unique=True),
     sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Mutual rating (migration 0019; storage.request_checks says what is kept and why).
+request_checks = sa.Table(
+    "request_checks",
+    metadata,
+    _id(),
+    # Unique: one check per conversation, however often it is closed again.
+    sa.Column("conversation_id", sa.Integer,
+              sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False,
+              unique=True),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),  # pending, sending, sent, failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=True),
+    sa.Column("platform", sa.String(16), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=True),
+    sa.Index("ix_request_checks_due", "status", "next_attempt_at"),
+)
+
+# The answers: random ids, the day only, nothing naming the check, agent or conversation.
+request_answers = sa.Table(
+    "request_answers",
+    metadata,
+    sa.Column("id", BIG_ID, primary_key=True, autoincrement=False),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("day", UtcDateTime(), nullable=False),
+    sa.Column("clarity", sa.String(8), nullable=True),
+    sa.Column("reach", sa.String(8), nullable=True),
+    sa.Column("receipt_hash", sa.String(64), nullable=False, unique=True),
+    # Rewritten by the nightly anonymity job in random order (storage.request_checks).
+    sa.Column("shuffled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_request_answers_team_day", "team_id", "day"),
 )

@@ -18,6 +18,7 @@ from storage.people import PeopleQueries
 from storage.recording import RecordingQueries
 from storage.reminders import ReminderQueries
 from storage.reporting import ReportingQueries
+from storage.request_checks import RequestCheckQueries
 from storage.retention import RetentionQueries
 from storage.schema import teams
 from storage.source_queries import SourceQueries
@@ -43,6 +44,7 @@ class SqlStore(
     ErasureQueries,
     DirectoryQueries,
     ReminderQueries,
+    RequestCheckQueries,
 ):
     """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
 

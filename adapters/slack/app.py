@@ -18,7 +18,7 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 
-from adapters.slack import inbound, render, workflow_step
+from adapters.slack import inbound, render, request_check, workflow_step
 from adapters.slack.handlers import SlackHandlers
 from adapters.slack.outbound import SlackChat, slack_client
 from adapters.slack.pacing import Pacer
@@ -332,6 +332,8 @@ def _register_actions(
     action(render.MYDATA_ACTION, handlers.send_my_data)
     action(render.FORGETME_ACTION, handlers.forget_me)
     action(render.RESOLVE_ACTION, handlers.open_resolve)
+    action(re.compile("^" + re.escape(request_check.CHECK_ACTION)),  # mutual rating
+           lambda body: request_check.tapped(handlers, body))
 
 
 def _register_the_rest(

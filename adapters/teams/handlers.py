@@ -13,7 +13,7 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
-from adapters.teams import inbound, render
+from adapters.teams import inbound, render, request_check
 from adapters.teams.escape import escape
 from adapters.teams.inbound import CardAction
 from bot.domain.commands import ForgetMe, MyData, MyRatings, parse
@@ -170,6 +170,8 @@ class TeamsHandlers:
             return await self._my_data_clicked(activity, lookup)
         if action.verb == render.FORGETME:
             return await self._forget_me(activity, lookup)
+        if action.verb == request_check.VERB:  # mutual rating: the agent's answer
+            return await request_check.tapped(self.services, action, sender, replay=replay)
         if action.verb in (render.CLAIM, render.RESOLVE):
             return await self._follow_up(action, await self.identify(activity, lookup),
                                          replay=replay)

@@ -23,7 +23,7 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from adapters.teams import render
+from adapters.teams import render, request_check
 from adapters.teams.graph import GraphInstaller
 from adapters.teams.personal import PersonalChats, delivery_error
 from bot.domain.clock import Clock
@@ -38,6 +38,7 @@ from bot.domain.messages import (
     TextMessage,
 )
 from bot.domain.model import Person
+from bot.domain.request_checks import RequestCheck
 from bot.domain.texts import alert_fallback, locale_for, question_for, text
 from bot.flows.contact_book import ContactBook
 from bot.ports.charts import ChartRenderer, ChartSize
@@ -173,6 +174,13 @@ class TeamsChat:
         # Proactively, to the person's chat with the bot, as prompts are sent.
         reference = await self._personal.reference(person)
         activity = Activity(type=ActivityTypes.message, text=message.text, text_format="plain")
+        return MessageRef(reference, await self._send(reference, activity, personal=True)).encode()
+
+    async def send_request_check(self, check: RequestCheck) -> str:
+        # Like a prompt: proactively, to the agent's chat with the bot.
+        reference = await self._personal.reference(check.agent)
+        summary = text("mutual.fallback", check.locale, team=check.team_display_name)
+        activity = card_activity(request_check.check_card(check), summary)
         return MessageRef(reference, await self._send(reference, activity, personal=True)).encode()
 
     async def send_reminder(self, prompt: RatingPrompt, message_ref: str) -> str:

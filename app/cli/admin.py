@@ -10,6 +10,7 @@ from rich.table import Table
 from app.cli.common import TeamOption, actor, console, current_settings, fail, run, say
 from bot.domain.reminders import describe_reminder
 from bot.flows import admin
+from bot.flows.request_checks import mutual_note
 
 if TYPE_CHECKING:
     from bot.domain.model import Team
@@ -35,6 +36,9 @@ def teams_list() -> None:
         say("No teams yet. Add one with: ratebot teams add NAME")
         return
     console().print(teams_table(teams, settings.cooldown_days))
+    if mutual := [team.name for team in teams if team.mutual]:
+        say(f"Mutual rating on: {', '.join(mutual)} (agents rate the requests they close; "
+            "kept apart from the score, admins see totals only).")
 
 
 def teams_table(teams: list[Team], default_cooldown: int) -> Table:
@@ -69,6 +73,8 @@ def teams_set(
     team = run(lambda bot: admin.set_team_option(
         bot.services, name, option, text, actor=actor()))
     say(admin.option_changed(team.name, option, text))
+    if note := mutual_note(option, team):  # what turning mutual rating on means
+        say(note.strip())
 
 
 def teams_remove(name: Annotated[str, typer.Argument(help="The team.")]) -> None:

@@ -16,6 +16,7 @@ from bot.flows.export import FORMATS
 if TYPE_CHECKING:
     from app.bootstrap import Ratebot
     from bot.domain.backlog import Waiting
+    from bot.domain.request_checks import RequestFigures
     from bot.flows.reporting import TeamStats
 
 T = TypeVar("T")
@@ -27,13 +28,19 @@ def stats(
 ) -> None:
     """Score, response rate and who was not asked, per team."""
     from bot.flows.reporting import team_stats
+    from bot.flows.request_checks import figures_line, request_figures
 
-    async def work(bot: Ratebot) -> tuple[list[TeamStats], bool]:
+    async def work(bot: Ratebot) -> tuple[list[TeamStats], bool, dict[int, RequestFigures]]:
         found = await team_stats(bot.services, team=team, weeks=weeks)
-        return found, bool(bot.services.chats)
+        # Mutual rating's totals, apart from the score: only teams above the minimum.
+        mutual = await request_figures(bot.services, [item.team.id for item in found])
+        return found, bool(bot.services.chats), mutual
 
-    result, delivering = run(work)
+    result, delivering, mutual = run(work)
     print_stats(result, weeks)
+    for item in result:
+        if item.team.id in mutual:
+            say(figures_line(item.team.name, mutual[item.team.id]).removeprefix("• "))
     if not delivering and any(item.waiting.total for item in result):
         say(NO_PLATFORM_WAIT)
 

@@ -78,6 +78,8 @@ class Team:
     locale: str | None = None  # "en" or "nl" for digests and alerts; None: the global default
     # Agents get their own ratings privately (praise; detractor feedback once followed up).
     coaching: bool = False
+    # Agents rate the requests they closed, kept apart (bot.domain.request_checks).
+    mutual: bool = False
     # (platform, purpose) -> platform reference: a Slack channel id, or a Teams
     # conversation reference as JSON. Purposes: "digest", "alert", "help".
     channels: dict[tuple[str, str], str] = field(default_factory=dict)

@@ -197,10 +197,10 @@ TEAM_OPTIONS: dict[str, tuple[str, Parser]] = {
     # The language of the team's digests and alerts; 'default' follows RATEBOT_LOCALE.
     "locale": ("locale", _locale),
     "coaching": ("coaching", _choice({"on": True, "off": False})),  # agents, privately
+    "mutual": ("mutual", _choice({"on": True, "off": False})),  # agents rate requests, apart
     # Months kept before the daily retention job removes them; 0 keeps them forever.
     "retention-comments": ("retention_comment_months", _number(0, 1200, "months", default=True)),
-    "retention-identities": ("retention_identity_months",
-                             _number(0, 1200, "months", default=True)),
+    "retention-identities": ("retention_identity_months", _number(0, 1200, "months", default=True)),
     "retention-prompts": ("retention_prompt_months", _number(0, 1200, "months", default=True)),
 }
 CHANNEL_OPTIONS = {"digest-channel": "digest", "alert-channel": "alert", "help-channel": "help"}

@@ -10,8 +10,16 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
-from bot.domain.anonymity import Batch, HeldRating, batch_to_release, ready, week_over
+from bot.domain.anonymity import (
+    Batch,
+    HeldRating,
+    batch_to_release,
+    day_of,
+    ready,
+    week_over,
+)
 from bot.domain.model import Team
+from bot.domain.request_checks import shuffled
 from bot.flows.digest import team_timezone
 from bot.ports.store import Store
 from bot.services import Services
@@ -62,6 +70,9 @@ async def release_anonymous_batches(
         shuffler.shuffle(markers)
         forget_before = today - timedelta(days=longest_expiry) - _MARKER_MARGIN
         await tx.rewrite_markers(markers, forget_before=forget_before)
+        # Mutual rating's answers of the days before, in random order under new ids.
+        await tx.rewrite_request_answers(shuffled(
+            await tx.request_answers_to_shuffle(before=day_of(now)), shuffler))
     await services.store.reclaim_rewritten()
     return AnonymityRun(ran=True, released=released, held=held)
 

@@ -45,6 +45,7 @@ from bot.flows.digest_flow import DigestFlow
 from bot.flows.export import write_export
 from bot.flows.interactions import opting
 from bot.flows.reporting import team_stats
+from bot.flows.request_checks import figures_line, mutual_note, request_figures
 from bot.services import Services
 
 Escape = Callable[[str], str]
@@ -179,6 +180,7 @@ async def _about_teams(ctx: CommandContext, command: Command, caller: Caller) ->
             changed = await admin.set_team_option(services, team_name, option, value, actor=actor)
             return Reply(
                 f"Changed `{esc(option)}` of `{esc(changed.name)}`.\n" + team_line(changed, esc)
+                + mutual_note(option, changed)
             )
         case MapAgent(user=user, team=team_name):
             identity = await ctx.resolve(user)
@@ -295,6 +297,7 @@ async def _stats(services: Services, only: str | None, weeks: int, esc: Escape) 
     if not stats:
         return "There are no teams yet: add one with `team add <name>`."
     lines = [f"*Scores over the last {weeks} weeks*"]
+    mutual = await request_figures(services, [item.team.id for item in stats])
     for item in stats:
         rate = item.response_rate
         answered = f", {round(rate * 100)}% answered" if rate is not None else ""
@@ -302,6 +305,8 @@ async def _stats(services: Services, only: str | None, weeks: int, esc: Escape) 
             f"• {esc(item.team.display_name)}: {item.score.text} "
             f"(n = {item.score.n}{answered})"
         )
+        if item.team.id in mutual:  # apart from the score, and only above the minimum
+            lines.append(figures_line(esc(item.team.display_name), mutual[item.team.id]))
     return "\n".join(lines)
 
 
@@ -329,6 +334,8 @@ def team_line(team: Team, esc: Escape) -> str:
         f"{team.anonymity.value}, throttle {cooldown}, expiry {team.expiry_days} days, "
         f"reminder {describe_reminder(team.reminder_minutes)}"
         + (", coaching on" if team.coaching else "")
+        + (", mutual rating on (agents rate requests; admins see totals only)"
+           if team.mutual else "")
         + (f", locale {team.locale}" if team.locale else "")  # unset: RATEBOT_LOCALE
         + (f", channels: {esc(channels)}" if channels else "")
     )

@@ -27,6 +27,7 @@ from bot.domain.decisions import (
 from bot.domain.errors import StoreUnavailable, UnknownTeam
 from bot.domain.events import ConversationClosed, ConversationReopened
 from bot.domain.model import Prompt, PromptStatus
+from bot.domain.request_checks import checks_to_open
 from bot.domain.untrusted import loggable
 from bot.ports.store import Store
 
@@ -139,7 +140,11 @@ async def _settle(
         team_ids={close.team_id for close in closes}, person_ids=person_ids,
         known=[person for person in named if person is not None],
     )
-    return await tx.store_settlements(decide_closes(closes, people, facts, decide, now=now))
+    settlements = decide_closes(closes, people, facts, decide, now=now)
+    stored = await tx.store_settlements(settlements)
+    # Mutual rating: the agent's check is opened with the close, once per conversation.
+    await tx.open_request_checks(checks_to_open(settlements, facts), now=now)
+    return stored
 
 
 async def _settle_each(

@@ -18,6 +18,7 @@ from bot.domain.messages import (
     TextMessage,
 )
 from bot.domain.model import Person
+from bot.domain.request_checks import RequestCheck
 
 
 class DeliveryError(Exception):
@@ -129,5 +130,15 @@ class ChatPort(Protocol):
         A short message in the person's language with the prompt's buttons again: a click
         on either message records the same prompt. Sent once, never retried (the flow
         claimed it first): a lost reminder is better than two.
+        """
+        ...
+
+    async def send_request_check(self, check: RequestCheck) -> str:
+        """Ask the agent who closed a conversation how the request was to work on (mutual
+        rating), in their chat with the bot; return the message reference.
+
+        One-tap answers; a tap is answered by redrawing the message the person tapped (the
+        platform's handlers do, as for prompts). Raises `RecipientUnreachable` when this
+        platform does not know the agent, `DeliveryError` when the platform fails.
         """
         ...

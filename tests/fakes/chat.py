@@ -14,6 +14,7 @@ from bot.domain.messages import (
     TextMessage,
 )
 from bot.domain.model import Person
+from bot.domain.request_checks import RequestCheck
 from bot.ports.chat import (
     DeliveryError,
     RecipientUnreachable,
@@ -36,6 +37,8 @@ class FakeChat:
     can_find: bool = True  # False: like a platform that cannot say what arrived
     reminders: list[tuple[RatingPrompt, str]] = field(default_factory=list)  # (prompt, ref)
     fail_reminders: bool = False  # True: `send_reminder` fails, as a platform outage would
+    checks: list[RequestCheck] = field(default_factory=list)  # mutual rating's questions
+    check_failures: list[DeliveryError] = field(default_factory=list)  # raised in order
     _failures: list[DeliveryError] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -94,3 +97,11 @@ class FakeChat:
             raise TransientDeliveryError("the test platform is down")
         self.reminders.append((prompt, message_ref))
         return f"{self.platform}-reminder-{next(self._ids)}"
+
+    async def send_request_check(self, check: RequestCheck) -> str:
+        if check.agent.email in self.unknown_emails:
+            raise RecipientUnreachable("the ratebot app is not installed for this person")
+        if self.check_failures:
+            raise self.check_failures.pop(0)
+        self.checks.append(check)
+        return f"{self.platform}-check-{next(self._ids)}"

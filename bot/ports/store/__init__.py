@@ -19,13 +19,14 @@ from bot.ports.store.prompts import Prompts
 from bot.ports.store.ratings import Ratings
 from bot.ports.store.reminders import Reminders
 from bot.ports.store.reports import Reports
+from bot.ports.store.request_checks import RequestChecks
 from bot.ports.store.retention import Retention
 from bot.ports.store.teams import TeamsAndSettings
 
 
 class Store(
     TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Checkpoints, Retention,
-    AnonymousBatches, PersonalRecords, Directory, Reminders, Protocol,
+    AnonymousBatches, PersonalRecords, Directory, Reminders, RequestChecks, Protocol,
 ):
     """Storage, in the domain's terms: every part, one implementation.
 

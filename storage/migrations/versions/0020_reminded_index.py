@@ -1,7 +1,7 @@
 """The digest counts a week's reminded prompts through a partial index of just those.
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-06 18:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0016"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
