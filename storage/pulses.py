@@ -72,6 +72,8 @@ class PulseQueries(StoreBase):
             "pulse_id": pulse_id, "prompt_id": prompt_id, "person_id": person_id,
             "score": score, "category": CATEGORY_VALUES[category], "comment": None,
             "receipt_hash": receipt_hash(receipt), "answered_at": at, "updated_at": at,
+            # An anonymous answer waits for the nightly batch to lose its place.
+            "awaiting_batch": prompt_id is None,
         }
         if answer_id is not None:
             values["id"] = answer_id
@@ -115,6 +117,28 @@ class PulseQueries(StoreBase):
                 .values(values).returning(pulse_answers)
             )).one()
             return _answer(row)
+
+    async def held_pulse_answers(self) -> list[int]:
+        async with self._read() as connection:
+            found = await connection.execute(
+                sa.select(pulse_answers.c.id).where(pulse_answers.c.awaiting_batch.is_(True))
+                .order_by(pulse_answers.c.id)
+            )
+            return [int(answer_id) for answer_id in found.scalars()]
+
+    async def rewrite_pulse_answers(self, new_ids: Sequence[tuple[int, int]]) -> None:
+        old_ids = [old for old, _ in new_ids]
+        async with self._write() as connection:
+            rows = {row.id: dict(row._mapping) for row in await connection.execute(
+                sa.select(pulse_answers).where(pulse_answers.c.id.in_(old_ids)))}
+            await connection.execute(
+                sa.delete(pulse_answers).where(pulse_answers.c.id.in_(old_ids)))
+            # One row at a time, in the order given: that order is what the engine keeps.
+            for old, new in new_ids:
+                row = rows.get(old)
+                if row is not None:  # else removed since it was read
+                    await connection.execute(sa.insert(pulse_answers).values(
+                        {**row, "id": new, "awaiting_batch": False}))
 
     async def closed_pulse(
         self, team_id: int, *, since: datetime, until: datetime

@@ -258,6 +258,8 @@ pulse_answers = sa.Table(
     sa.Column("receipt_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("answered_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # An anonymous answer not yet rewritten by the nightly batch (bot.flows.pulse_answers).
+    sa.Column("awaiting_batch", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 follow_ups = sa.Table(

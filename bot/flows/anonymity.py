@@ -12,6 +12,7 @@ from datetime import UTC, date, timedelta
 
 from bot.domain.anonymity import Batch, HeldRating, batch_to_release, ready, week_over
 from bot.domain.model import Team
+from bot.flows import pulse_answers
 from bot.flows.digest import team_timezone
 from bot.ports.store import Store
 from bot.services import Services
@@ -58,6 +59,7 @@ async def release_anonymous_batches(
             await tx.release_batch(batch)
             released += len(batch.ratings)
             held += len(waiting) - len({r.old_id for r in batch.ratings} & {r.id for r in waiting})
+        await pulse_answers.release_batch(tx, shuffler)  # stored apart, hidden alike
         markers = await tx.fresh_markers()
         shuffler.shuffle(markers)
         forget_before = today - timedelta(days=longest_expiry) - _MARKER_MARGIN

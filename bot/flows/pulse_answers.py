@@ -115,3 +115,13 @@ async def comment(
                                   existing=None))
     changed = await tx.change_pulse_answer(existing.id, at=stamp(facts.team, at), comment=text)
     return CommentResult(rating=_shown(changed, facts), prompt=redrawn(facts), alert=None)
+
+
+async def release_batch(tx: Store, rng: random.Random) -> int:
+    """The nightly batch for anonymous pulse answers, as for anonymous ratings
+    (`bot.domain.anonymity`): each day's are rewritten in random order under new random
+    ids. A pulse is reported whole once it closes, so no day waits for more answers."""
+    held = await tx.held_pulse_answers()
+    rng.shuffle(held)
+    await tx.rewrite_pulse_answers([(old, random_rating_id(rng)) for old in held])
+    return len(held)

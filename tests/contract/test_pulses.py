@@ -3,6 +3,7 @@ prompts, answers apart from ratings (anonymous ones untraceable), the closed pul
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from bot.domain.identity import PersonIdentity
 from bot.domain.model import Anonymity, PromptStatus
 from bot.domain.pulse import SOURCE
 from bot.domain.scales import Category
+from bot.flows import pulse_answers as pulse_answers_flow
 from bot.flows.recording import comment_on, record_answer
 from storage.store import SqlStore
 from tests.contract.support import ADMIN, JAN, T0, accept_close, ask_now, closed
@@ -127,6 +129,14 @@ async def test_an_anonymous_answer_cannot_be_traced_in_the_database(store: SqlSt
             stamp = datetime.fromisoformat(stamp)
         assert stamp.replace(tzinfo=UTC) == datetime(2026, 11, 26, tzinfo=UTC)  # the day only
     assert prompt["answered_at"] is None and prompt["status"] == "sent"
+    assert row["awaiting_batch"]
+    assert await store.held_pulse_answers() == [row["id"]]
+    # The nightly batch writes it again under a new random id; the receipt still finds it.
+    released = await pulse_answers_flow.release_batch(store, random.Random(3))
+    assert released == 1 and await store.held_pulse_answers() == []
+    rewritten = await store.pulse_answer(pulse_id=row["pulse_id"], receipt=first.receipt)
+    assert rewritten is not None and rewritten.id != row["id"] and rewritten.id < 0
+    assert rewritten.score == 10
     closing = await store.closed_pulse(team_id, since=T0 + timedelta(days=15),
                                        until=T0 + timedelta(days=17))
     assert closing is not None and closing.score.promoters == 1

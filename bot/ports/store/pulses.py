@@ -51,6 +51,15 @@ class Pulses(Protocol):
         """Change what is given; return the answer as it now stands."""
         ...
 
+    async def held_pulse_answers(self) -> list[int]:
+        """The ids of the anonymous answers the nightly batch has not rewritten yet."""
+        ...
+
+    async def rewrite_pulse_answers(self, new_ids: Sequence[tuple[int, int]]) -> None:
+        """Write each (old id, new id) answer again under its new id, in the order given,
+        so neither ids nor the engine's row order still say which was given first."""
+        ...
+
     async def closed_pulse(
         self, team_id: int, *, since: datetime, until: datetime
     ) -> PulseResult | None:

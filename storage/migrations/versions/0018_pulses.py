@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("receipt_hash", sa.String(64), nullable=False),
         sa.Column("answered_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.Column("awaiting_batch", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.UniqueConstraint("prompt_id"),
         sa.UniqueConstraint("receipt_hash"),
     )
