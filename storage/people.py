@@ -25,6 +25,7 @@ from storage.schema import (
     exclusions,
     people,
     prompts,
+    pulse_answers,
     ratings,
     teams,
     teams_conversations,
@@ -295,6 +296,9 @@ async def unlink_person(connection: AsyncConnection, row: Any, at: datetime) -> 
     )
     await connection.execute(
         sa.update(prompts).where(prompts.c.person_id == row.id).values(person_id=None)
+    )
+    await connection.execute(  # a pulse's answers are kept too, without a person
+        sa.update(pulse_answers).where(pulse_answers.c.person_id == row.id).values(person_id=None)
     )
     await connection.execute(
         sa.update(conversations)

@@ -15,11 +15,13 @@ from bot.domain.identity import PersonIdentity
 from bot.domain.model import PromptStatus
 from bot.domain.tallies import PromptTally
 from bot.domain.weeks import IsoWeek
+from bot.flows import admin
 from bot.flows.command_handlers import Caller, CommandContext, execute
 from bot.flows.digest import weekly_digest
 from bot.flows.interactions import answering, commenting, opting
 from bot.flows.pulse import PulseStarted, pulse_reply, start_pulse
 from bot.flows.reporting import team_stats
+from bot.flows.retention import apply_retention
 from bot.services import Services
 from storage.schema import follow_ups, prompts, pulse_answers, ratings
 from tests.fakes.chat import FakeChat
@@ -203,3 +205,29 @@ async def test_the_command_runs_it_for_admins_only(
     assert "Niet gevraagd: 1 afgemeld" in reply.text
     again = await execute(ctx, parse("pulse servicedesk"), boss)
     assert again.refused and "heeft al een lopende peiling; die sluit op 2027-03-15" in again.text
+
+
+async def test_forgetting_someone_and_retention_keep_the_answer_without_a_person(
+    close: Close, services: Services, clock: FakeClock, chat: FakeChat,
+    store_engine: AsyncEngine,
+) -> None:
+    await recent_requesters(close, services, clock)
+    await start_pulse(services, "servicedesk", days=120, actor=ADMIN)
+    await Rounds(services).run_once()
+    for prompt in (p for p in chat.sent if p.pulse):
+        await answering.answer(services, prompt.prompt_id,
+                               PersonIdentity(email=prompt.recipient.email), 8, None)
+    await admin.forget(services, EVA.email or "", actor=ADMIN)
+
+    async def linked() -> list[tuple[bool, bool, int]]:
+        async with store_engine.connect() as connection:
+            rows = await connection.execute(sa.select(pulse_answers).order_by(
+                pulse_answers.c.score, pulse_answers.c.person_id))
+            return sorted((row.person_id is not None, row.prompt_id is not None, row.score)
+                          for row in rows)
+
+    assert await linked() == [(False, True, 8), (True, True, 8)]  # Eva's is kept, unnamed
+    clock.advance(days=3 * 365)
+    report = await apply_retention(services)
+    assert report is not None and report.total > 0
+    assert await linked() == [(False, False, 8), (False, False, 8)]  # the prompts went
