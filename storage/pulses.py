@@ -19,14 +19,19 @@ from bot.domain.scores import summarize
 from bot.domain.tallies import Tally
 from storage.base import StoreBase, insert_for, receipt_hash
 from storage.rows import CATEGORY_VALUES
-from storage.schema import conversations, prompts, pulse_answers, pulses
+from storage.schema import conversations, prompts, pulse_answers, pulses, teams
 
 
 class PulseQueries(StoreBase):
     """Mixed into `SqlStore`: the `Pulses` part."""
 
     async def open_pulse(self, team_id: int, *, now: datetime) -> Pulse | None:
-        async with self._read() as connection:
+        async with self._write() as connection:
+            if self._postgres:
+                # Two admins starting one team's pulse at once take turns: the second then
+                # finds the first one's pulse open (SQLite's writer lock does this there).
+                await connection.execute(
+                    sa.select(teams.c.id).where(teams.c.id == team_id).with_for_update())
             row = (await connection.execute(
                 sa.select(pulses)
                 .where(pulses.c.team_id == team_id, pulses.c.closes_at > now)

@@ -3,6 +3,7 @@ prompts, answers apart from ratings (anonymous ones untraceable), the closed pul
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from bot.domain.scales import Category
 from bot.flows import pulse_answers as pulse_answers_flow
 from bot.flows.recording import comment_on, record_answer
 from storage.store import SqlStore
+from tests.conftest import StoreFactory
 from tests.contract.support import ADMIN, JAN, T0, accept_close, ask_now, closed
 from tests.contract.test_settling import settle
 
@@ -157,3 +159,24 @@ async def test_a_concurrent_first_answer_keeps_the_one_stored(store: SqlStore) -
                                             "WHERE external_id LIKE :pulse"),
                                     {"pulse": f"{pulse_id}:%"})).scalars().all()
     assert sources == [SOURCE]
+
+
+async def test_two_pulses_of_one_team_never_start_together(store_factory: StoreFactory) -> None:
+    first, second = await store_factory(), await store_factory()
+    candidates = await _with_requesters(first)
+    team = await first.get_team("servicedesk")
+    assert team is not None
+    now = T0 + timedelta(days=2)
+
+    async def start_one(store: SqlStore) -> bool:
+        async with store.transaction() as tx:
+            if await tx.open_pulse(team.id, now=now) is not None:
+                return False
+            await asyncio.sleep(0.05)  # the other one reads meanwhile
+            await tx.start_pulse(team.id, question="Q", days=90, created_by="x", at=now,
+                                 closes_at=now + timedelta(days=14), recipients=candidates,
+                                 left_out={})
+            return True
+
+    started = await asyncio.gather(start_one(first), start_one(second))
+    assert sorted(started) == [False, True]

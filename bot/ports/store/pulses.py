@@ -13,7 +13,8 @@ from bot.domain.scales import Category
 
 class Pulses(Protocol):
     async def open_pulse(self, team_id: int, *, now: datetime) -> Pulse | None:
-        """The team's pulse that has not closed by `now`, if any."""
+        """The team's pulse that has not closed by `now`, if any. Inside a transaction it
+        holds the team until the end, so two pulses of one team never start together."""
         ...
 
     async def pulse_candidates(self, team_id: int, *, since: datetime) -> list[int]:
