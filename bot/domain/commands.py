@@ -170,9 +170,8 @@ USAGE: dict[str, str] = {
     "forget": "forget @user — erase a person, keep their ratings without a name",
     "my-data": "my-data — everything ratebot stores about you, as a file sent to you alone",
     "forget-me": "forget-me — erase who you are (you confirm first); you are never asked again",
-    "pulse": f"pulse <team> [days=N] [question] — ask everyone who had a conversation with "
-             f"the team in the last N days (default {PULSE_DAYS}) how likely they are to "
-             "recommend it, or your own 0-10 question; one pulse per team at a time",
+    "pulse": f"pulse <team> [days=N] [question] — one 0-10 question to the team's "
+             f"requesters of the last N days (default {PULSE_DAYS})",
 }
 SUBCOMMANDS = tuple(USAGE)
 _USAGE_OF = {"my": "my-data"}  # a word Teams people type, shown in Slack's spelling
