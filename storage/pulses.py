@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.domain.model import ConversationState, PromptStatus
+from bot.domain.personal_data import RatingRecord
 from bot.domain.pulse import SCALE, SOURCE, Pulse, PulseAnswer
 from bot.domain.pulse_result import PulseResult
 from bot.domain.scales import Category
@@ -174,6 +175,19 @@ async def closed_pulse_in(
                   detractors=by.get(-1, 0))
     return PulseResult(question=pulse.question, asked=pulse.asked,
                        closes_at=pulse.closes_at, score=summarize(SCALE, tally))
+
+
+async def pulse_answers_of(connection: Any, person_id: int) -> list[RatingRecord]:
+    """A person's own pulse answers, for their data export (anonymous ones name nobody)."""
+    found = await connection.execute(
+        sa.select(pulse_answers, teams.c.name.label("team_name"))
+        .join(pulses, pulses.c.id == pulse_answers.c.pulse_id)
+        .join(teams, teams.c.id == pulses.c.team_id)
+        .where(pulse_answers.c.person_id == person_id)
+        .order_by(pulse_answers.c.answered_at)
+    )
+    return [RatingRecord(team=row.team_name, scale=SCALE.value, score=row.score,
+                         comment=row.comment, rated_at=row.answered_at) for row in found]
 
 
 async def _ask(

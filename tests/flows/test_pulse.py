@@ -217,6 +217,11 @@ async def test_forgetting_someone_and_retention_keep_the_answer_without_a_person
     for prompt in (p for p in chat.sent if p.pulse):
         await answering.answer(services, prompt.prompt_id,
                                PersonIdentity(email=prompt.recipient.email), 8, None)
+    eva = await services.store.find_person(email=EVA.email)
+    assert eva is not None
+    own = await services.store.personal_data(eva.id)  # her data export lists her answer
+    assert own is not None and own.ratings == []
+    assert [(a.team, a.scale, a.score) for a in own.pulse_answers] == [("servicedesk", "nps", 8)]
     await admin.forget(services, EVA.email or "", actor=ADMIN)
 
     async def linked() -> list[tuple[bool, bool, int]]:
