@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from app import demo_pulse
 from app.bootstrap import Ratebot, build
 from app.demo_platform import DemoChat, DemoClock
 from app.demo_story import (
@@ -112,6 +113,7 @@ class Simulation:
         self._reminded = 0
         self._reminders_at = start
         self._mutual = random.Random(start.timestamp() + 2)  # so do the agents' answers
+        self._pulses = demo_pulse.numbers(start)  # and so does the pulse (app.demo_pulse)
 
     def at(self, moment: datetime, kind: str, *args: object) -> None:
         if moment < self.end:
@@ -157,6 +159,9 @@ class Simulation:
                         self.at(closed, "close", plan, f"{plan.name[:3].upper()}-{next(ticket)}",
                                 requester, agent)
             day += timedelta(days=1)
+        pulse = demo_pulse.starts_at(self.end, services.policy.timezone)
+        if pulse > self.start:
+            self.at(pulse, "pulse")
 
     async def run(self, done: Callable[[float], None] = lambda _: None) -> Counts:
         """Run every event in time order; tell `done` the share of the weeks simulated."""
@@ -203,6 +208,9 @@ class Simulation:
         self.counts.sent += len(fresh)
         progress_span = (self.end - self.start).total_seconds()
         for prompt in fresh:
+            if prompt.pulse:
+                self._pulse_answered(prompt)
+                continue
             plan = self._plans[prompt.team_name]
             if self.rng.random() >= plan.response:
                 continue  # never answered: it expires
@@ -269,6 +277,18 @@ class Simulation:
             comment = rng.choice(COMMENTS[result.category])
             later = self.clock.now() + timedelta(seconds=rng.uniform(20, 240))
             self.at(later, "comment", prompt.prompt_id, person, comment, result.receipt)
+
+    async def _pulse(self) -> None:
+        await demo_pulse.start(self.bot.services, actor=ACTOR)
+        self.tick(self.clock.now())
+
+    def _pulse_answered(self, prompt: RatingPrompt) -> None:
+        delay = demo_pulse.answer_delay(self._pulses)
+        if delay is not None:
+            self.at(self.clock.now() + delay, "pulse_answer", prompt)
+
+    async def _pulse_answer(self, prompt: RatingPrompt) -> None:
+        await demo_pulse.answer(self.bot.services, prompt, self._pulses)
 
     async def _comment(
         self, prompt_id: int, person: PersonIdentity, comment: str, receipt: str

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.anonymity import Batch, HeldRating, day_of
 from storage.base import StoreBase, insert_for
 from storage.guard import translate_unavailable
-from storage.schema import follow_ups, metadata, ratings, request_answers
+from storage.schema import follow_ups, metadata, pulse_answers, ratings, request_answers
 from storage.types import UtcDateTime
 
 # First answers per anonymous team and day: the response rate without a prompt to tie
@@ -146,7 +146,7 @@ class AnonymityQueries(StoreBase):
                 ready = await connection.execution_options(isolation_level="AUTOCOMMIT")
                 # The counts too: each answer left a dead version of its day's row.
                 for table in (ratings, follow_ups, anonymous_answered, anonymous_answer_counts,
-                              request_answers):  # mutual rating's, shuffled the same night
+                              request_answers, pulse_answers):  # shuffled the same night
                     await ready.execute(sa.text(f"VACUUM {table.name}"))
 
     async def fresh_markers(self) -> list[str]:

@@ -24,6 +24,7 @@ from bot.domain.tallies import (
 from storage.anonymity import anonymous_answers
 from storage.base import StoreBase, insert_for
 from storage.prepared import Prepared, prepared
+from storage.pulses import closed_pulse_in
 from storage.schema import digest_runs, follow_ups, people, prompts, ratings
 
 # ratings.category: +1 promoter, 0 passive, -1 detractor.
@@ -60,10 +61,11 @@ class DigestQueries(StoreBase):
             quoted = await _comments(connection, team_id, since, until, comments, with_names)
             agent_lines = await _agents(connection, team_id, since, until) if with_agents \
                 else []
+            pulse = await closed_pulse_in(connection, team_id, since, until)
         return DigestFacts(
             weekly=[week.tally for week in weeks], squares=[week.squares for week in weeks],
             follow_ups=follow_up, prompts=prompt_tally, comments=quoted,
-            agents=agent_lines,
+            agents=agent_lines, pulse=pulse,
         )
 
     # --------------------------------------------------------------------- runs
@@ -268,7 +270,8 @@ def _median(took: list[timedelta]) -> timedelta | None:
 _PROMPTS = prepared(
     lambda _: sa.select(prompts.c.status, prompts.c.reason, sa.func.count().label("n"))
     .where(prompts.c.team_id == _TEAM, prompts.c.created_at >= _SINCE,
-           prompts.c.created_at < _UNTIL)
+           prompts.c.created_at < _UNTIL,
+           prompts.c.pulse_id.is_(None))  # a pulse's prompts are reported apart
     .group_by(prompts.c.status, prompts.c.reason)
 )
 
@@ -276,7 +279,8 @@ _PROMPTS = prepared(
 _REMINDED = prepared(
     lambda _: sa.select(prompts.c.status, sa.func.count().label("n"))
     .where(prompts.c.team_id == _TEAM, prompts.c.created_at >= _SINCE,
-           prompts.c.created_at < _UNTIL, prompts.c.reminded_at.is_not(None))
+           prompts.c.created_at < _UNTIL, prompts.c.reminded_at.is_not(None),
+           prompts.c.pulse_id.is_(None))
     .group_by(prompts.c.status)
 )
 

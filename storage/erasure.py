@@ -37,6 +37,7 @@ from storage.erased import (
 )
 from storage.lookups import write_audit
 from storage.people import scrub_pending, unlink_person
+from storage.pulses import pulse_answers_of
 from storage.schema import (
     admins,
     agents,
@@ -72,6 +73,7 @@ class ErasureQueries(StoreBase):
                 prompts=await _prompts(connection, person_id),
                 ratings=await _ratings(connection, person_id),
                 follow_ups=await _follow_ups(connection, person_id),
+                pulse_answers=await pulse_answers_of(connection, person_id),
             )
 
     async def forget_self(self, person_id: int, *, at: datetime) -> int:

@@ -25,6 +25,7 @@ from storage.schema import (
     exclusions,
     people,
     prompts,
+    pulse_answers,
     ratings,
     request_checks,
     teams,
@@ -302,9 +303,9 @@ async def unlink_person(connection: AsyncConnection, row: Any, at: datetime) -> 
             updated_at=at,
         )
     )
-    await connection.execute(
-        sa.update(prompts).where(prompts.c.person_id == row.id).values(person_id=None)
-    )
+    for table in (prompts, pulse_answers):  # a pulse's answers are kept too, unnamed
+        await connection.execute(
+            sa.update(table).where(table.c.person_id == row.id).values(person_id=None))
     await connection.execute(
         sa.update(conversations)
         .where(conversations.c.requester_id == row.id)

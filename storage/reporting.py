@@ -92,7 +92,8 @@ class ReportingQueries(StoreBase):
     ) -> dict[int, PromptTally]:
         query = (
             sa.select(prompts.c.team_id, prompts.c.status, prompts.c.reason, sa.func.count())
-            .where(prompts.c.created_at >= since, prompts.c.created_at < until)
+            .where(prompts.c.created_at >= since, prompts.c.created_at < until,
+                   prompts.c.pulse_id.is_(None))  # a pulse's prompts are reported apart
             .group_by(prompts.c.team_id, prompts.c.status, prompts.c.reason)
         )
         if team_ids is not None:

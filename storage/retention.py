@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.retention import AUDIT_ACTION, LIVE_PROMPTS, OPEN_FOLLOW_UPS, RetentionKind
 from storage.base import StoreBase, insert_for
 from storage.lookups import write_audit
-from storage.schema import conversations, follow_ups, metadata, prompts, ratings
+from storage.schema import (
+    conversations,
+    follow_ups,
+    metadata,
+    prompts,
+    pulse_answers,
+    ratings,
+)
 from storage.types import UtcDateTime
 
 CLAIMED, DONE = "claimed", "done"
@@ -126,6 +133,11 @@ async def _remove(connection: AsyncConnection, kind: RetentionKind, ids: list[in
             person_id=None, agent_id=None, prompt_id=None
         )
     elif kind is RetentionKind.PROMPTS:
+        # A pulse's answer loses its prompt, and with it whose it was (bot.flows.pulse).
+        await connection.execute(
+            sa.update(pulse_answers).where(pulse_answers.c.prompt_id.in_(ids))
+            .values(prompt_id=None, person_id=None)
+        )
         statement = sa.delete(prompts).where(prompts.c.id.in_(ids))
     else:
         statement = sa.delete(conversations).where(conversations.c.id.in_(ids))

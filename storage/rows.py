@@ -74,6 +74,7 @@ def prompt_from(row: Any) -> Prompt:
         platform=row.platform,
         message_ref=row.message_ref,
         sending_since=row.sending_since,
+        pulse_id=row.pulse_id,
     )
 
 

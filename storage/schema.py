@@ -171,12 +171,16 @@ prompts = sa.Table(
     # Set once, by the one worker whose claim of the reminder succeeded (storage.reminders).
     sa.Column("reminded_at", UtcDateTime(), nullable=True),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # A relationship pulse's prompt (migration 0018, bot.flows.pulse); NULL: a ticket's.
+    sa.Column("pulse_id", sa.Integer, sa.ForeignKey("pulses.id"), nullable=True, index=True),
     sa.UniqueConstraint("conversation_id", "round"),
     sa.Index("ix_prompts_due", "status", "next_attempt_at"),
     # Covers the prompt counts of stats and digests: status and reason without the table.
-    sa.Index("ix_prompts_team_created_status", "team_id", "created_at", "status", "reason"),
+    # (and whether a prompt belongs to a pulse, whose prompts are counted apart).
+    sa.Index("ix_prompts_team_created_status", "team_id", "created_at", "status", "reason",
+             "pulse_id"),
     # The digest's reminder counts: only reminded prompts, a small share of all.
-    sa.Index("ix_prompts_team_reminded", "team_id", "created_at", "status",
+    sa.Index("ix_prompts_team_reminded", "team_id", "created_at", "status", "pulse_id",
              sqlite_where=sa.text("reminded_at IS NOT NULL"),
              postgresql_where=sa.text("reminded_at IS NOT NULL")),
 )
@@ -228,6 +232,42 @@ ratings = sa.Table(
         sqlite_where=sa.text("comment IS NOT NULL"),
         postgresql_where=sa.text("comment IS NOT NULL"),
     ),
+)
+
+# Relationship pulses (migration 0018, bot.flows.pulse): one-off questions to a team's recent
+# requesters, answered apart from the per-ticket ratings so no score can mix them.
+pulses = sa.Table(
+    "pulses",
+    metadata,
+    _id(),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("days", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("closes_at", UtcDateTime(), nullable=False),
+    sa.Column("asked", sa.Integer, nullable=False),
+    # Who was left out, as counts by reason ({"cooldown": 3, ...}); never who.
+    sa.Column("left_out", sa.JSON, nullable=False),
+    sa.Index("ix_pulses_team_closes", "team_id", "closes_at"),
+)
+
+pulse_answers = sa.Table(
+    "pulse_answers",
+    metadata,
+    # As ratings: anonymous answers take random ids and keep no prompt, person or time.
+    sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("pulse_id", sa.Integer, sa.ForeignKey("pulses.id"), nullable=False, index=True),
+    sa.Column("prompt_id", sa.Integer, sa.ForeignKey("prompts.id"), nullable=True, unique=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("category", sa.SmallInteger, nullable=False),
+    sa.Column("comment", sa.String(2000), nullable=True),
+    sa.Column("receipt_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("answered_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # An anonymous answer not yet rewritten by the nightly batch (bot.flows.pulse_answers).
+    sa.Column("awaiting_batch", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 follow_ups = sa.Table(

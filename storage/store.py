@@ -15,6 +15,7 @@ from storage.engine import create_engine, is_sqlite
 from storage.erasure import ErasureQueries
 from storage.migrate import check_current, upgrade
 from storage.people import PeopleQueries
+from storage.pulses import PulseQueries
 from storage.recording import RecordingQueries
 from storage.reminders import ReminderQueries
 from storage.reporting import ReportingQueries
@@ -45,6 +46,7 @@ class SqlStore(
     DirectoryQueries,
     ReminderQueries,
     RequestCheckQueries,
+    PulseQueries,
 ):
     """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
 

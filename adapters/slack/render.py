@@ -108,6 +108,8 @@ def slack_date(moment: datetime) -> str:
 
 def _intro(prompt: RatingPrompt, locale: str) -> str:
     team = escape(prompt.team_display_name)
+    if prompt.pulse:  # a relationship pulse: no ticket, no agent
+        return text("pulse.intro", locale, team=team) + "."
     if prompt.agent_name:
         intro = text("prompt.helped_by", locale, agent=escape(prompt.agent_name), team=team)
     else:

@@ -42,7 +42,7 @@ PERSONAL_COMMANDS = ("help", "my ratings", "my data", "optout", "optin", "forget
 # In a team's channel the bot answers @mentions and the commands about oneself are
 # refused (they answer in private only): there the list is the admins' setup and reports.
 TEAM_COMMANDS = ("help", "stats", "digest", "export", "teams", "team", "agent", "admins",
-                 "forget", "optout")
+                 "forget", "pulse")
 # Teams people type these in two words; the grammar's usage spells them with a hyphen.
 _SPELLED = {"my data": "my-data", "forget me": "forget-me"}
 # What a command does in Teams where that differs from its usage (or it has none).

@@ -76,6 +76,8 @@ def card_date(moment: datetime) -> str:
 
 def _intro(prompt: RatingPrompt, locale: str) -> str:
     team = prompt.team_display_name
+    if prompt.pulse:  # a relationship pulse: no ticket, no agent
+        return say("pulse.intro", locale, team=team) + "."
     if prompt.agent_name:
         intro = say("prompt.helped_by", locale, agent=prompt.agent_name, team=team)
     else:

@@ -10,7 +10,16 @@ from __future__ import annotations
 import typer
 from typer._click.core import Command
 
-from app.cli import admin, digest, onboarding, reconcile, reporting, retention, serving
+from app.cli import (
+    admin,
+    digest,
+    onboarding,
+    pulse,
+    reconcile,
+    reporting,
+    retention,
+    serving,
+)
 from app.cli.common import show_version
 from app.cli.tree import Deferred, RatebotGroup, group_deferring
 
@@ -80,6 +89,7 @@ onboarding.register(app)
 digest.register(app)
 reconcile.register(app)
 retention.register(app)
+pulse.register(app)
 
 
 def main() -> None:

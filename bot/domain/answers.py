@@ -111,6 +111,7 @@ class RatingResult:
     prompt: RatingPrompt | None = None
     # The alert to post when this answer opened a follow-up (see `alerts.alert_detractor`).
     alert: NewAlert | None = None
+    pulse: bool = False  # a pulse's answer, stored apart from ratings (bot.flows.pulse)
 
 
 @dataclass(frozen=True, slots=True)

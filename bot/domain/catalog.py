@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.domain.catalog_admin import ADMIN_CATALOG
 from bot.domain.catalog_digest import DIGEST_CATALOG
 from bot.domain.catalog_mutual import MUTUAL_CATALOG
+from bot.domain.catalog_pulse import PULSE_CATALOG
 
 CATALOG: dict[str, tuple[str, str]] = {
     # key: (English, Dutch)
@@ -321,3 +322,4 @@ CATALOG: dict[str, tuple[str, str]] = {
 CATALOG.update(DIGEST_CATALOG)  # the digest's words, kept in their own module
 CATALOG.update(ADMIN_CATALOG)  # the replies of admin commands, in their own module
 CATALOG.update(MUTUAL_CATALOG)  # mutual rating: the agent rates the request
+CATALOG.update(PULSE_CATALOG)  # the relationship pulse's words, in their own module

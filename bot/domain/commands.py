@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.domain.pulse import DEFAULT_DAYS as PULSE_DAYS
+
 DEFAULT_WEEKS = 4
 _USER = re.compile(r"^<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _MAILTO = re.compile(r"^<mailto:(?P<email>[^|>]+)(?:\|[^>]*)?>$")
@@ -142,6 +144,15 @@ class MyRatings(Command):
     admin_only: ClassVar[bool] = False
 
 
+@dataclass(frozen=True, slots=True)
+class StartPulse(Command):
+    """A one-off relationship question to the team's requesters (bot.flows.pulse)."""
+
+    team: str
+    days: int = PULSE_DAYS  # who had a conversation with the team in these last days
+    question: str | None = None  # None: "How likely are you to recommend <team> ...?"
+
+
 USAGE: dict[str, str] = {
     "help": "help — this list",
     "stats": "stats [team] [weeks] — scores over the last weeks (default 4)",
@@ -159,6 +170,8 @@ USAGE: dict[str, str] = {
     "forget": "forget @user — erase a person, keep their ratings without a name",
     "my-data": "my-data — everything ratebot stores about you, as a file sent to you alone",
     "forget-me": "forget-me — erase who you are (you confirm first); you are never asked again",
+    "pulse": f"pulse <team> [days=N] [question] — one 0-10 question to the team's "
+             f"requesters of the last N days (default {PULSE_DAYS})",
 }
 SUBCOMMANDS = tuple(USAGE)
 _USAGE_OF = {"my": "my-data"}  # a word Teams people type, shown in Slack's spelling
@@ -288,6 +301,21 @@ def _my(args: list[str], rest: str) -> Command:
     raise _Usage("Say `my data` or `my ratings`.")
 
 
+def _pulse(args: list[str], rest: str) -> Command:
+    """`pulse <team> [days=N] [question]`: the question is the rest, spacing kept."""
+    if not args:
+        raise _Usage("Say which team's relationship pulse to start.")
+    after_team = rest.split(None, 1)[1] if len(args) > 1 else ""
+    days = PULSE_DAYS
+    words = after_team.split(None, 1)
+    if words and words[0].lower().startswith("days="):
+        given = words[0][len("days="):]
+        if not given.isdigit():
+            raise _Usage(f"'{words[0]}' is not a number of days: write days=60.")
+        days, after_team = int(given), words[1] if len(words) > 1 else ""
+    return StartPulse(args[0].lower(), days, after_team.strip() or None)
+
+
 _PARSERS: dict[str, _Parser] = {
     "help": _no_args(ShowHelp()),
     "stats": _stats,
@@ -303,4 +331,5 @@ _PARSERS: dict[str, _Parser] = {
     "my-data": _no_args(MyData()),
     "my": _my,  # Teams' "my data" and "my ratings"
     "forget-me": _no_args(ForgetMe()),
+    "pulse": _pulse,
 }

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.model import Anonymity
+from bot.domain.pulse_result import PulseResult
 from bot.domain.scales import Scale
 from bot.domain.scores import ScoreSummary
 from bot.domain.sparkline import sparkline
@@ -60,6 +61,8 @@ class Digest:
     agents: tuple[AgentLine, ...]  # empty in anonymous teams
     min_respondents: int
     locale: str = "en"  # the team's language: every word of its digest is in it
+    # A relationship pulse that closed this week, shown beside the per-ticket score.
+    pulse: PulseResult | None = None
 
     @property
     def first_day(self) -> date:

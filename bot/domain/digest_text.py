@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from bot.domain.digest import BASELINE_WEEKS, Digest
 from bot.domain.digest_failures import failure_text
+from bot.domain.digest_pulse import pulse_lines
 from bot.domain.model import Anonymity
 from bot.domain.scales import Category, Scale
 from bot.domain.scores import ScoreSummary
@@ -86,10 +87,11 @@ def layout(digest: Digest, *, escape: Escape = _plain, late: bool = False) -> Di
     comments_heading = text("digest.comments", locale)
     if digest.is_empty:
         return DigestLayout(plain_title(digest, escape), late_note, text("digest.empty", locale),
-                            None, None, asking, (), None, (), comments_heading)
+                            None, None, asking + _pulse(digest, escape), (), None, (),
+                            comments_heading)
     score = digest.score
     facts = (Fact(text("digest.ratings", locale), categories_line(score, locale)),
-             _trend_fact(digest), *asking,
+             _trend_fact(digest), *_pulse(digest, escape), *asking,
              Fact(text("digest.follow_ups", locale), _follow_up_counts(digest)))
     heading = None
     if digest.agents:
@@ -107,6 +109,10 @@ def layout(digest: Digest, *, escape: Escape = _plain, late: bool = False) -> Di
                      for line in digest.agents),
         comments_heading=comments_heading,
     )
+
+
+def _pulse(digest: Digest, escape: Escape) -> tuple[Fact, ...]:
+    return tuple(Fact(label, value) for label, value in pulse_lines(digest, escape))
 
 
 def render_digest(

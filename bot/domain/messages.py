@@ -28,6 +28,8 @@ class RatingPrompt:
     # The agent, when the team coaches its agents privately (never in anonymous teams);
     # for the core only: adapters never show it.
     coach: Person | None = None
+    # A relationship pulse's question (bot.flows.pulse): no ticket, no agent, its own intro.
+    pulse: bool = False
 
 
 @dataclass(frozen=True, slots=True)

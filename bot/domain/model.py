@@ -121,6 +121,7 @@ class Prompt:
     message_ref: str | None = None
     # When a send began that never reported back: it may have arrived (see delivery).
     sending_since: datetime | None = None
+    pulse_id: int | None = None  # a relationship pulse's prompt (bot.flows.pulse)
 
 
 @dataclass(frozen=True, slots=True)

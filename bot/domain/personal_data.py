@@ -73,6 +73,8 @@ class PersonalData:
     prompts: list[PromptRecord] = field(default_factory=list)
     ratings: list[RatingRecord] = field(default_factory=list)
     follow_ups: list[FollowUpRecord] = field(default_factory=list)
+    # Answers to relationship pulses (bot.flows.pulse), kept apart from the ratings.
+    pulse_answers: list[RatingRecord] = field(default_factory=list)
 
 
 def as_json(data: PersonalData, *, exported_at: datetime) -> bytes:
@@ -89,6 +91,7 @@ def as_json(data: PersonalData, *, exported_at: datetime) -> bytes:
         "ratings": body["ratings"],
         "anonymous_ratings": ANONYMOUS_NOTE,
         "follow_ups": body["follow_ups"],
+        "pulse_answers": body["pulse_answers"],
     }
     return json.dumps(record, default=_iso, indent=2, ensure_ascii=False).encode()
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from bot.domain.answers import AlertFacts
 from bot.domain.messages import DetractorAlert, RatingPrompt
 from bot.domain.model import Anonymity, Person, Prompt, Team
+from bot.domain.pulse import pulse_prompt
 
 
 def person_name(person: Person | None) -> str | None:
@@ -44,6 +45,8 @@ def rating_prompt(
         expires_at = sending_at + timedelta(days=team.expiry_days)
     else:
         expires_at = prompt.expires_at or prompt.created_at + timedelta(days=team.expiry_days)
+    if prompt.pulse_id is not None:  # a pulse's conversation carries its question
+        return pulse_prompt(prompt, team, recipient, question=subject, expires_at=expires_at)
     return RatingPrompt(
         prompt_id=prompt.id,
         recipient=recipient,

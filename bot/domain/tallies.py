@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.domain.scales import Category, Scale
+
+if TYPE_CHECKING:  # scores read tallies: the pulse's result is named, not imported
+    from bot.domain.pulse_result import PulseResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +109,4 @@ class DigestFacts:
     comments: list[DigestComment]  # newest detractor comments first, then newest praise
     follow_ups: FollowUpCounts  # of the last interval's ratings
     agents: list[AgentTally]  # by agent name; empty unless asked for
+    pulse: PulseResult | None = None  # a relationship pulse that closed in the last interval

@@ -20,6 +20,7 @@ from bot.domain.anonymity import (
 )
 from bot.domain.model import Team
 from bot.domain.request_checks import shuffled
+from bot.flows import pulse_answers
 from bot.flows.digest import team_timezone
 from bot.ports.store import Store
 from bot.services import Services
@@ -66,6 +67,7 @@ async def release_anonymous_batches(
             await tx.release_batch(batch)
             released += len(batch.ratings)
             held += len(waiting) - len({r.old_id for r in batch.ratings} & {r.id for r in waiting})
+        await pulse_answers.release_batch(tx, shuffler)  # stored apart, hidden alike
         markers = await tx.fresh_markers()
         shuffler.shuffle(markers)
         forget_before = today - timedelta(days=longest_expiry) - _MARKER_MARGIN

@@ -30,6 +30,7 @@ from bot.domain.commands import (
     SetTeamOption,
     ShowHelp,
     ShowStats,
+    StartPulse,
     UnmapAgent,
 )
 from bot.domain.digest_text import render_digest
@@ -39,7 +40,7 @@ from bot.domain.model import Team
 from bot.domain.reminders import describe_reminder
 from bot.domain.texts import reply_in_locale, text
 from bot.domain.weeks import IsoWeek
-from bot.flows import admin, source_mapping
+from bot.flows import admin, pulse, source_mapping
 from bot.flows.digest import weekly_digest
 from bot.flows.digest_flow import DigestFlow
 from bot.flows.export import write_export
@@ -199,6 +200,11 @@ async def _about_teams(ctx: CommandContext, command: Command, caller: Caller) ->
                 f"Tickets of {esc(mapping.source)} group `{esc(mapping.group)}` now rate "
                 f"`{esc(mapping.team)}`{moved}."
             )
+        case StartPulse(team=team_name, days=days, question=question):
+            started = await pulse.start_pulse(
+                services, team_name, days=days, question=question, actor=actor
+            )
+            return Reply(pulse.pulse_reply(started))
     return None
 
 

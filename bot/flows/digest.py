@@ -65,6 +65,7 @@ async def weekly_digest(services: Services, team: Team, week: IsoWeek | None = N
         ),
         min_respondents=minimum,
         locale=locale_for(team.locale, services.policy.locale),
+        pulse=facts.pulse,
     )
 
 

@@ -34,6 +34,7 @@ from bot.domain.rating_rules import (
     stamp,
 )
 from bot.domain.scales import Category
+from bot.flows import pulse_answers
 from bot.ports.store import Store
 from bot.services import Services
 
@@ -78,7 +79,7 @@ async def record_rating(
         # Clicks arriving together may share one commit (`Services.units`).
         result = await services.units.run(
             lambda tx: _record_in(tx, answer, delivery_key=delivery_key, anonymity_key=key))
-    if result.changed:
+    if result.changed and not result.pulse:
         services.telemetry.rating_recorded(result.rating.scale, result.category)
     if result.created:
         services.telemetry.prompt_status(PromptStatus.ANSWERED)
@@ -106,6 +107,8 @@ async def _record_in(
     facts = await tx.answer_facts(answer.prompt_id, answer.person, answer.receipt, lock=True)
     if facts is None:
         raise NotFound(_GONE)
+    if facts.prompt.pulse_id is not None:  # kept apart from ratings (bot.flows.pulse)
+        return await pulse_answers.record(tx, facts, answer, anonymity_key=anonymity_key)
     context = answer_context(facts)
     marker = answered_marker(anonymity_key, facts.prompt.id) if _anonymous(facts) else None
     replayed = False
@@ -232,6 +235,8 @@ async def comment_on(
         facts = await tx.answer_facts(prompt_id, person, receipt)
         if facts is None:
             raise NotFound(_GONE)
+        if facts.prompt.pulse_id is not None:
+            return await pulse_answers.comment(tx, facts, receipt, comment, at=at)
         rating = existing_rating(facts)
         if rating is None:
             raise NotFound("There is no rating to comment on yet: choose a score first.")

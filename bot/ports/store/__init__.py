@@ -16,6 +16,7 @@ from bot.ports.store.directory import Directory
 from bot.ports.store.people import People
 from bot.ports.store.personal import PersonalRecords
 from bot.ports.store.prompts import Prompts
+from bot.ports.store.pulses import Pulses
 from bot.ports.store.ratings import Ratings
 from bot.ports.store.reminders import Reminders
 from bot.ports.store.reports import Reports
@@ -26,7 +27,7 @@ from bot.ports.store.teams import TeamsAndSettings
 
 class Store(
     TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Checkpoints, Retention,
-    AnonymousBatches, PersonalRecords, Directory, Reminders, RequestChecks, Protocol,
+    AnonymousBatches, PersonalRecords, Directory, Reminders, RequestChecks, Pulses, Protocol,
 ):
     """Storage, in the domain's terms: every part, one implementation.
 

@@ -1,7 +1,7 @@
 """Mutual rating: a team option, the checks sent to agents, and their answers kept apart.
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-06 18:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from storage.types import UtcDateTime
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
