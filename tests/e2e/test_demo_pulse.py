@@ -31,7 +31,8 @@ def test_the_demos_pulse_closes_in_the_last_complete_week_and_its_digest_shows_i
         [(tickets_linked,)] = db.execute(
             "SELECT count(*) FROM ratings r JOIN prompts p ON p.id = r.prompt_id "
             "WHERE p.pulse_id IS NOT NULL")
-    assert asked > 40 and 0.2 < answered / asked < 0.7, (asked, answered)
+    # Some answer at once, some only after the reminder.
+    assert asked > 40 and 0.2 < answered / asked < 0.85, (asked, answered)
     assert answers_without_person == 0  # the Service Desk is identified
     assert tickets_linked == 0  # no pulse answer among the ratings
 
