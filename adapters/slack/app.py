@@ -312,13 +312,22 @@ def _register_actions(
 
         app.action(action_id, middleware=remembered)(listener)
 
-    @app.action(re.compile("^" + re.escape(render.RATE_ACTION) + r"\d+$"), middleware=remembered)
-    async def rate(ack: AsyncAck, body: Payload) -> None:
-        # Acknowledged by the handler once the rating is committed (see `SlackHandlers.rate`).
-        once = AckOnce(ack)
-        failed = await handlers.boundary("rate", body, handlers.rate(once, body))
-        settle(ack, once, failed)
-        await once.finish()
+    def stored_first(name: str, action_id: re.Pattern[str],
+                     work: Callable[[AckOnce, Payload], Awaitable[None]]) -> None:
+        """An answer: acknowledged by `work` once it is committed (Slack does not send a
+        click again), or with a 503 when storing failed (see `SlackHandlers.rate`)."""
+        async def listener(ack: AsyncAck, body: Payload) -> None:
+            once = AckOnce(ack)
+            failed = await handlers.boundary(name, body, work(once, body))
+            settle(ack, once, failed)
+            await once.finish()
+
+        app.action(action_id, middleware=remembered)(listener)
+
+    stored_first("rate", re.compile("^" + re.escape(render.RATE_ACTION) + r"\d+$"),
+                 handlers.rate)
+    stored_first("check", re.compile("^" + re.escape(request_check.CHECK_ACTION)),  # mutual
+                 lambda ack, body: request_check.tapped(handlers, ack, body))
 
     action(render.COMMENT_ACTION, handlers.open_comment)
     action(render.OPTOUT_ACTION, handlers.opt_out)
@@ -332,8 +341,6 @@ def _register_actions(
     action(render.MYDATA_ACTION, handlers.send_my_data)
     action(render.FORGETME_ACTION, handlers.forget_me)
     action(render.RESOLVE_ACTION, handlers.open_resolve)
-    action(re.compile("^" + re.escape(request_check.CHECK_ACTION)),  # mutual rating
-           lambda body: request_check.tapped(handlers, body))
 
 
 def _register_the_rest(

@@ -6,6 +6,7 @@ Kept apart from `render` and `handlers` so those stay within their size; `app` r
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -80,16 +81,21 @@ def check_message(check: RequestCheck) -> Message:
     return Message(fallback, blocks)
 
 
-async def tapped(handlers: SlackHandlers, body: dict[str, Any]) -> None:
-    """An answer button: stored, then the message redrawn, or a word to the tapper alone."""
-    where = inbound._where(body)
+async def tapped(
+    handlers: SlackHandlers, ack: Callable[[], Awaitable[object]], body: dict[str, Any]
+) -> None:
+    """An answer button: stored, acknowledged, then the message redrawn, or a word to the
+    tapper alone. Slack hears its 200 only once the answer is committed."""
     try:
+        where = inbound._where(body)
         value = CheckValue.decode(inbound._action_value(body))
-    except ValueError:
+    except (ValueError, inbound.BadPayload):
+        await ack()  # nothing to store, and sending it again would not help
         raise inbound.BadPayload("not a request check button") from None
     view = await answer_check(handlers.services, value.check_id,
                               PersonIdentity(slack_user_id=where.user_id),
                               value.question, value.answer, value.receipt)
+    await ack()
     if view.check is not None:
         await handlers.chat.update(where.channel, where.ts, check_message(view.check))
     if view.notice is not None:

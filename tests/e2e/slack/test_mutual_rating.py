@@ -8,9 +8,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from adapters.slack.app import NOT_STORED_STATUS
 from app.bootstrap import Ratebot
 from storage.schema import request_answers
 from tests.e2e.slack.harness import SlackDriver
+from tests.e2e.slack.test_durable_click import failing, signed_form
 from tests.e2e.slack.test_prompt_and_click import close, deliver
 from tests.e2e.slack.test_slash_command import say
 from tests.fakes.slack_api import FakeSlackApi
@@ -127,3 +129,35 @@ async def test_a_dutch_agent_is_asked_in_dutch(
     await slack_api.wait_for("chat.update")
     redrawn = json.dumps(checks_in(slack_api)[0]["blocks"], ensure_ascii=False)
     assert "Bedankt, genoteerd." in redrawn and "De persoon was bereikbaar" in redrawn
+
+
+async def test_the_200_comes_with_the_answer_already_committed(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi
+) -> None:
+    await mutual_on(slack)
+    await deliver(ratebot)
+    [check] = checks_in(slack_api)
+    payload = slack.block_actions("UPIET", "DPIET", check, CLEAR)
+    # Read the database the moment the answer arrives, before the work after it.
+    response = await slack.client.post("/slack/events", **signed_form(payload))
+    assert response.status == 200
+    [stored] = await answers(ratebot)
+    assert stored["clarity"] == "clear"
+
+
+async def test_a_tap_the_store_could_not_keep_is_not_acknowledged(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi
+) -> None:
+    await mutual_on(slack)
+    await deliver(ratebot)
+    [check] = checks_in(slack_api)
+    with failing("INSERT INTO REQUEST_ANSWERS") as refused:
+        response = await slack.interaction(slack.block_actions("UPIET", "DPIET", check, CLEAR))
+    assert refused, "the tap never reached the store"
+    assert response.status == NOT_STORED_STATUS
+    assert await answers(ratebot) == []
+    assert slack_api.called("chat.update") == []  # it does not show an answer it did not keep
+    again = await slack.interaction(slack.block_actions("UPIET", "DPIET", check, CLEAR))
+    assert again.status == 200
+    [stored] = await answers(ratebot)
+    assert stored["clarity"] == "clear"
