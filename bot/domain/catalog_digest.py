@@ -19,7 +19,6 @@ DIGEST_CATALOG: dict[str, tuple[str, str]] = {
                          "{sent} verzoek verstuurd, {percent}% beantwoord"),
     "digest.asked.many": ("{sent} prompts sent, {percent}% answered",
                           "{sent} verzoeken verstuurd, {percent}% beantwoord"),
-    "digest.reminded": (" · {reminded} reminded", " · {reminded} herinnerd"),
     "digest.reminded_answered": (" · {reminded} reminded, {answered} answered after it",
                                  " · {reminded} herinnerd, {answered} daarna beantwoord"),
     "digest.not_asked": ("Not asked", "Niet gevraagd"),

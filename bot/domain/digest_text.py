@@ -257,12 +257,11 @@ def _asking_facts(digest: Digest) -> list[Fact]:
 
 
 def _reminded(digest: Digest) -> str:
-    """" · 5 reminded, 2 answered after it"; an anonymous team cannot tell the second."""
+    """" · 5 reminded, 2 answered after it". Not in anonymous teams: their prompts keep no
+    answer, and an answered one is marked reminded too (`bot.flows.reminding`)."""
     reminded, locale = digest.prompts.reminded, digest.locale
-    if not reminded:
+    if not reminded or digest.anonymity is Anonymity.ANONYMOUS:
         return ""
-    if digest.anonymity is Anonymity.ANONYMOUS:
-        return text("digest.reminded", locale, reminded=reminded)
     return text("digest.reminded_answered", locale, reminded=reminded,
                 answered=digest.prompts.answered_after_reminder)
 

@@ -73,6 +73,9 @@ async def _remind(services: Services, candidates: list[ReminderCandidate]) -> Re
         if chat is None:
             continue  # the platform it went out on is not configured here any more
         if await _answered_anonymously(services, candidate):
+            # Claimed all the same, never sent: a reminded_at left empty would tell someone
+            # reading the database who answered in a team that promised not to know.
+            await services.store.claim_reminder(candidate.prompt.id, now=now)
             continue
         if not await services.store.claim_reminder(candidate.prompt.id, now=now):
             continue  # answered, expired or reminded by another worker meanwhile

@@ -214,17 +214,18 @@ async def test_the_digest_counts_the_weeks_reminders_and_the_answers_after_them(
     assert digest.prompts.reminded == 3
     [responses] = [line for line in render_digest(digest).splitlines()
                    if line.startswith("Responses:")]
-    if anonymity == "anonymous":  # its prompts keep no answer, so none is said
-        assert responses.endswith("· 3 reminded")
-    else:
-        assert digest.prompts.answered_after_reminder == 1
-        assert responses.endswith("· 3 reminded, 1 answered after it")
+    if anonymity == "anonymous":  # its prompts keep no answer: nothing is said
+        assert responses.endswith("answered")
+        return
+    assert digest.prompts.answered_after_reminder == 1
+    assert responses.endswith("· 3 reminded, 1 answered after it")
     nl = render_digest(replace(digest, locale="nl"))
-    assert "3 herinnerd" in nl
+    assert "3 herinnerd, 1 daarna beantwoord" in nl
 
 
 async def test_an_anonymous_answer_is_not_reminded_of_though_the_prompt_keeps_no_trace(
-    close: Close, services: Services, chat: FakeChat, clock: FakeClock
+    close: Close, services: Services, chat: FakeChat, clock: FakeClock,
+    store_engine: AsyncEngine,
 ) -> None:
     await set_team_option(services, "servicedesk", "anonymity", "anonymous", actor=ADMIN)
     answered = await sent_prompt(close, services)
@@ -235,3 +236,7 @@ async def test_an_anonymous_answer_is_not_reminded_of_though_the_prompt_keeps_no
     assert (await send_reminders(services)).sent == 1
     [(prompt, _)] = chat.reminders
     assert prompt.recipient.email == "kim@example.com"
+    # Both read "reminded" in the database: it does not tell who answered.
+    async with store_engine.connect() as connection:
+        reminded = (await connection.execute(sa.select(prompts.c.reminded_at))).scalars().all()
+    assert len(reminded) == 2 and None not in reminded
