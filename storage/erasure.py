@@ -38,6 +38,7 @@ from storage.erased import (
 from storage.lookups import write_audit
 from storage.people import scrub_pending, unlink_person
 from storage.pulses import pulse_answers_of
+from storage.request_checks import request_checks_of
 from storage.schema import (
     admins,
     agents,
@@ -74,6 +75,7 @@ class ErasureQueries(StoreBase):
                 ratings=await _ratings(connection, person_id),
                 follow_ups=await _follow_ups(connection, person_id),
                 pulse_answers=await pulse_answers_of(connection, person_id),
+                request_checks=await request_checks_of(connection, person_id),
             )
 
     async def forget_self(self, person_id: int, *, at: datetime) -> int:

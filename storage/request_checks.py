@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.domain.model import Team
+from bot.domain.personal_data import RequestCheckRecord
 from bot.domain.request_checks import Clarity, NewRequestCheck, Reach, RequestFigures
 from bot.ports.store.request_checks import Answered, CheckFacts
 from storage.anonymity import anonymous_answered
@@ -206,3 +207,17 @@ def _facts(row: Any, team: Team) -> CheckFacts:
         id=row.id, status=row.status, attempts=row.attempts, team=team, agent=agent,
         subject=row.subject, ticket_id=row.external_id, expires_at=row.expires_at,
     )
+
+
+async def request_checks_of(connection: Any, agent_id: int) -> list[RequestCheckRecord]:
+    """The checks sent to an agent, for their data export: what they were asked about."""
+    found = await connection.execute(
+        sa.select(request_checks.c.status, request_checks.c.created_at,
+                  teams.c.name.label("team_name"), conversations.c.external_id)
+        .join(teams, teams.c.id == request_checks.c.team_id)
+        .join(conversations, conversations.c.id == request_checks.c.conversation_id)
+        .where(request_checks.c.agent_id == agent_id)
+        .order_by(request_checks.c.created_at, request_checks.c.id)
+    )
+    return [RequestCheckRecord(team=row.team_name, ticket=row.external_id, status=row.status,
+                               created_at=row.created_at) for row in found]

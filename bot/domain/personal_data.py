@@ -58,6 +58,17 @@ class FollowUpRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestCheckRecord:
+    """A request the person closed as an agent and was asked about (mutual rating). Their
+    answers are kept without any link to them, so they cannot be shown here."""
+
+    team: str
+    ticket: str | None
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PersonalData:
     email: str | None
     display_name: str | None
@@ -75,6 +86,7 @@ class PersonalData:
     follow_ups: list[FollowUpRecord] = field(default_factory=list)
     # Answers to relationship pulses (bot.flows.pulse), kept apart from the ratings.
     pulse_answers: list[RatingRecord] = field(default_factory=list)
+    request_checks: list[RequestCheckRecord] = field(default_factory=list)
 
 
 def as_json(data: PersonalData, *, exported_at: datetime) -> bytes:
@@ -92,6 +104,7 @@ def as_json(data: PersonalData, *, exported_at: datetime) -> bytes:
         "anonymous_ratings": ANONYMOUS_NOTE,
         "follow_ups": body["follow_ups"],
         "pulse_answers": body["pulse_answers"],
+        "request_checks": body["request_checks"],
     }
     return json.dumps(record, default=_iso, indent=2, ensure_ascii=False).encode()
 

@@ -232,3 +232,19 @@ async def test_a_team_that_turns_it_off_before_the_send_sends_nothing(
     await mutual(services)
     await DeliveryWorker(services).run_once()
     assert chat.checks == []
+
+
+async def test_the_agents_data_export_lists_what_they_were_asked_about_never_the_answers(
+    services: Services, close: Close, chat: FakeChat
+) -> None:
+    await mutual(services)
+    await closed(services, close)
+    [check] = chat.checks
+    await answer_check(services, check.check_id, PIET, CLARITY, "unclear", None)
+    piet = await services.store.find_person(email=PIET.email)
+    assert piet is not None
+    own = await services.store.personal_data(piet.id)
+    assert own is not None
+    assert [(c.team, c.ticket, c.status) for c in own.request_checks] == [
+        ("servicedesk", "T-1", "sent")]
+    assert "unclear" not in repr(own)  # the answer names nobody, so it is nobody's to see
