@@ -22,6 +22,7 @@ from storage.schema import (
     metadata,
     prompts,
     pulse_answers,
+    pulses,
     ratings,
 )
 from storage.types import UtcDateTime
@@ -79,6 +80,27 @@ def _expired(
         conversations.c.team_id == team_id, conversations.c.created_at < before,
         conversations.c.pending.is_(None), sa.not_(kept),
     )
+
+
+def _parts(
+    kind: RetentionKind, team_id: int, cutoffs: Cutoffs, now: datetime
+) -> list[tuple[sa.Table, sa.ColumnElement[bool]]]:
+    """Where `kind` lives: `_expired`'s table, and for comments the team's pulse answers'
+    comments too (their identity goes with their prompt, `_remove`)."""
+    parts = [_expired(kind, team_id, cutoffs, now)]
+    if kind is RetentionKind.COMMENTS:
+        team_pulses = sa.select(pulses.c.id).where(pulses.c.team_id == team_id)
+        parts.append((pulse_answers, sa.and_(
+            pulse_answers.c.pulse_id.in_(team_pulses),
+            pulse_answers.c.answered_at < cutoffs[kind], pulse_answers.c.comment.is_not(None),
+        )))
+    return parts
+
+
+async def _clear_pulse_comments(connection: AsyncConnection, ids: list[int]) -> int:
+    cleared = await connection.execute(
+        sa.update(pulse_answers).where(pulse_answers.c.id.in_(ids)).values(comment=None))
+    return int(cleared.rowcount)
 
 
 def _named_follow_up() -> sa.ColumnElement[bool]:
@@ -203,20 +225,26 @@ class RetentionQueries(StoreBase):
     async def count_expired(
         self, team_id: int, kind: RetentionKind, cutoffs: Cutoffs, *, now: datetime
     ) -> int:
-        table, condition = _expired(kind, team_id, cutoffs, now)
+        total = 0
         async with self._read() as connection:
-            found = await connection.execute(
-                sa.select(sa.func.count()).select_from(table).where(condition)
-            )
-            return int(found.scalar_one())
+            for table, condition in _parts(kind, team_id, cutoffs, now):
+                found = await connection.execute(
+                    sa.select(sa.func.count()).select_from(table).where(condition)
+                )
+                total += int(found.scalar_one())
+        return total
 
     async def remove_expired(
         self, team_id: int, kind: RetentionKind, cutoffs: Cutoffs, *, now: datetime, limit: int
     ) -> int:
-        table, condition = _expired(kind, team_id, cutoffs, now)
         async with self._write() as connection:
-            batch = await connection.execute(
-                sa.select(table.c.id).where(condition).order_by(table.c.id).limit(limit)
-            )
-            ids = [row.id for row in batch]
-            return await _remove(connection, kind, ids) if ids else 0
+            for table, condition in _parts(kind, team_id, cutoffs, now):
+                batch = await connection.execute(
+                    sa.select(table.c.id).where(condition).order_by(table.c.id).limit(limit)
+                )
+                ids = [row.id for row in batch]
+                if ids:
+                    if table is pulse_answers:  # a pulse answer's comment, past the limit
+                        return await _clear_pulse_comments(connection, ids)
+                    return await _remove(connection, kind, ids)
+            return 0

@@ -21,7 +21,7 @@ from bot.flows.digest import weekly_digest
 from bot.flows.interactions import answering, commenting, opting
 from bot.flows.pulse import PulseStarted, pulse_reply, start_pulse
 from bot.flows.reporting import team_stats
-from bot.flows.retention import apply_retention
+from bot.flows.retention import apply_retention, preview_retention
 from bot.services import Services
 from storage.schema import follow_ups, prompts, pulse_answers, ratings
 from tests.fakes.chat import FakeChat
@@ -236,3 +236,33 @@ async def test_forgetting_someone_and_retention_keep_the_answer_without_a_person
     report = await apply_retention(services)
     assert report is not None and report.total > 0
     assert await linked() == [(False, False, 8), (False, False, 8)]  # the prompts went
+
+
+async def test_a_pulse_answers_comment_goes_at_the_teams_comment_limit(
+    close: Close, services: Services, clock: FakeClock, chat: FakeChat,
+    store_engine: AsyncEngine,
+) -> None:
+    await recent_requesters(close, services, clock)
+    await admin.set_team_option(services, "servicedesk", "retention-comments", "6",
+                                actor=ADMIN)
+    await start_pulse(services, "servicedesk", actor=ADMIN)
+    await Rounds(services).run_once()
+    [prompt] = [p for p in chat.sent if p.pulse and p.recipient.email == EVA.email]
+    view = await answering.answer(services, prompt.prompt_id, EVA, 4, None)
+    assert view.update is not None
+    await commenting.comment(services, prompt.prompt_id, EVA, "Slow lately",
+                             view.update.receipt)
+
+    async def comments() -> list[str | None]:
+        async with store_engine.connect() as connection:
+            return list((await connection.execute(sa.select(pulse_answers.c.comment)))
+                        .scalars())
+
+    clock.advance(days=150)
+    assert (await preview_retention(services)).total == 0
+    clock.advance(days=40)  # past six months
+    assert (await preview_retention(services)).total == 1
+    assert await comments() == ["Slow lately"]  # a dry run removes nothing
+    report = await apply_retention(services)
+    assert report is not None and report.total == 1
+    assert await comments() == [None]  # the score stays
