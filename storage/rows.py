@@ -36,6 +36,8 @@ def team_from(row: Any, channels: dict[tuple[str, str], str]) -> Team:
         retention_prompt_months=row.retention_prompt_months,
         locale=row.locale,
         coaching=bool(row.coaching),
+        reasons=row.reasons,
+        lost_time=bool(row.lost_time),
         channels=channels,
     )
 

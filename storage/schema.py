@@ -51,6 +51,10 @@ teams = sa.Table(
     sa.Column("locale", sa.String(8), nullable=True),
     # Agents get their own ratings privately (migration 0016); off unless a team turns it on.
     sa.Column("coaching", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Questions after the score (migration 0017): NULL the default reasons, 'off', or the
+    # team's own labels (bot.domain.reasons); and whether to ask the work time lost.
+    sa.Column("reasons", sa.String(600), nullable=True),
+    sa.Column("lost_time", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 team_channels = sa.Table(
@@ -214,6 +218,8 @@ ratings = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     # An anonymous rating not yet rewritten by the nightly batch (storage.anonymity).
     sa.Column("awaiting_batch", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The work time the issue cost, as one bucket (bot.domain.reasons.LostTime; 0017).
+    sa.Column("lost_time", sa.String(16), nullable=True),
     # Covers the tallies: the range scan never has to visit the table.
     sa.Index("ix_ratings_team_rated", "team_id", "rated_at", "category", "score"),
     # The digest's comments: only the ratings that have one, not every rating of the week.
@@ -222,6 +228,17 @@ ratings = sa.Table(
         sqlite_where=sa.text("comment IS NOT NULL"),
         postgresql_where=sa.text("comment IS NOT NULL"),
     ),
+)
+
+# The reasons tapped after the score, by key (bot.domain.reasons; migration 0017). No
+# time and no row id of their own: on SQLite the rows sit in key order, not tap order.
+rating_reasons = sa.Table(
+    "rating_reasons",
+    metadata,
+    sa.Column("rating_id", BIG_ID, sa.ForeignKey("ratings.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("reason", sa.String(64), primary_key=True),
+    sqlite_with_rowid=False,
 )
 
 follow_ups = sa.Table(

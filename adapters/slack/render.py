@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from adapters.slack import after_score
 from adapters.slack.escape import escape, quote
 from bot.domain.digest_text import layout
 from bot.domain.digest_text import title as digest_title
@@ -162,6 +163,7 @@ def prompt_message(
         return Message(fallback, blocks)
     thanks = text("prompt.thanks", locale, score=score_label(prompt.scale, score))
     blocks.append(_section(thanks + " " + text("prompt.change", locale)))
+    blocks += after_score.blocks(update, locale) if update else []  # the team asks these
     comment = update.comment if update else None
     if comment:
         blocks.append(_section(text("prompt.your_comment", locale) + "\n" + quote(comment)))

@@ -36,6 +36,7 @@ from bot.domain.digest_text import render_digest
 from bot.domain.errors import InvalidValue, NotAuthorized, UnknownTeam, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Team
+from bot.domain.reasons import describe as describe_reasons
 from bot.domain.reminders import describe_reminder
 from bot.domain.texts import reply_in_locale, text
 from bot.domain.weeks import IsoWeek
@@ -329,6 +330,8 @@ def team_line(team: Team, esc: Escape) -> str:
         f"{team.anonymity.value}, throttle {cooldown}, expiry {team.expiry_days} days, "
         f"reminder {describe_reminder(team.reminder_minutes)}"
         + (", coaching on" if team.coaching else "")
+        + f", reasons {esc(describe_reasons(team.reasons))}"
+        + (", lost time on" if team.lost_time else "")
         + (f", locale {team.locale}" if team.locale else "")  # unset: RATEBOT_LOCALE
         + (f", channels: {esc(channels)}" if channels else "")
     )

@@ -33,6 +33,7 @@ from bot.domain.rating_rules import (
     redrawn,
     stamp,
 )
+from bot.domain.reasons import OFF, AfterScore, side_of
 from bot.ports.store import Store
 from bot.services import Services
 
@@ -154,6 +155,10 @@ async def _first(
 
 async def _changed(tx: Store, existing: Rating, facts: AnswerFacts, answer: Answer) -> Rating:
     change = rating_change(existing, facts.team, answer)
+    if change.category is not None and side_of(change.category) is not side_of(
+        existing.scale.classify(existing.score)
+    ):  # the reasons chosen were about the other side of the score
+        await tx.drop_reasons(existing.id)
     return await tx.update_rating(existing.id, change) if change else existing
 
 
@@ -180,7 +185,16 @@ async def _result(
         follow_up_id=follow_up_id,
         prompt=redrawn(facts),
         alert=None if follow_up_id is None else new_alert(facts, follow_up_id, rating, answer.at),
+        # A first rating has no answers after it yet: no read on the busiest path.
+        after=await _after(tx, facts, rating) if was is not None else AfterScore(),
     )
+
+
+async def _after(tx: Store, facts: AnswerFacts, rating: Rating) -> AfterScore:
+    """The rating's answers after the score, when the team asks any."""
+    if facts.team.reasons == OFF and not facts.team.lost_time:
+        return AfterScore()
+    return await tx.after_score(rating.id)
 
 
 def clean_comment(text: str) -> str:
@@ -236,7 +250,8 @@ async def comment_on(
         rating = await tx.update_rating(
             rating.id, RatingChange(comment=comment, updated_at=stamp(facts.team, at))
         )
-        return CommentResult(rating=rating, prompt=redrawn(facts), alert=await _posted(tx, rating))
+        return CommentResult(rating=rating, prompt=redrawn(facts), alert=await _posted(tx, rating),
+                             after=await _after(tx, facts, rating))
 
 
 async def _posted(tx: Store, rating: Rating) -> PostedAlert | None:

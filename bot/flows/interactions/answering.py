@@ -53,7 +53,7 @@ async def answer(
     if prompt is None:  # the person was forgotten meanwhile: nothing left to redraw
         return PromptView(locale, notice=text("prompt.thanks", locale, score=score))
     update = PromptUpdate(prompt, score=result.rating.score, comment=result.rating.comment,
-                          receipt=result.receipt)
+                          receipt=result.receipt, after=result.after)
     # A replayed click changed nothing: the prompt already shows it.
     return PromptView(locale, update=update, changed=result.created or result.changed)
 
