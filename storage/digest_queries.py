@@ -21,6 +21,7 @@ from bot.domain.tallies import (
     PromptTally,
     Tally,
 )
+from storage.after_score import lost_time_weeks, reason_counts
 from storage.anonymity import anonymous_answers
 from storage.base import StoreBase, insert_for
 from storage.prepared import Prepared, prepared
@@ -60,10 +61,12 @@ class DigestQueries(StoreBase):
             quoted = await _comments(connection, team_id, since, until, comments, with_names)
             agent_lines = await _agents(connection, team_id, since, until) if with_agents \
                 else []
+            reasons = await reason_counts(connection, team_id, since, until)
+            lost_time = await lost_time_weeks(connection, team_id, edges)
         return DigestFacts(
             weekly=[week.tally for week in weeks], squares=[week.squares for week in weeks],
             follow_ups=follow_up, prompts=prompt_tally, comments=quoted,
-            agents=agent_lines,
+            agents=agent_lines, reasons=reasons, lost_time=lost_time,
         )
 
     # --------------------------------------------------------------------- runs

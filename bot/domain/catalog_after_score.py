@@ -40,6 +40,14 @@ AFTER_SCORE_CATALOG: dict[str, tuple[str, str]] = {
         "≈ {hours} uur uit 1 antwoord (≈ {all_hours} uur over alle {n} beoordelingen)",
     ),
     "chart.lost_hours": ("Work hours lost", "Verloren werkuren"),
+    "admin.help_reasons": (
+        "Reasons asked after the score: `team set <team> reasons off`, `default`, or the "
+        "team's own labels, like `{example}` (at most {n} a side, {chars} characters "
+        "each). Work time lost: `team set <team> lost-time on`.",
+        "Redenen na de score: `team set <team> reasons off`, `default`, of eigen labels "
+        "van het team, zoals `{example}` (hoogstens {n} per kant, {chars} tekens per "
+        "label). Verloren werktijd: `team set <team> lost-time on`.",
+    ),
     # Why a `reasons` setting was refused (admin.invalid_value's {reason}).
     "admin.reason.reasons_syntax": (
         "use off, default, or your own labels like '{example}'",

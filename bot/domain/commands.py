@@ -147,8 +147,7 @@ USAGE: dict[str, str] = {
     "stats": "stats [team] [weeks] — scores over the last weeks (default 4)",
     "teams": "teams — the teams and their settings",
     "team": "team add <name> [#channel] | team set <name> <option> <value> | "
-            "team map <name> <source>:<group> | team set <name> reasons off, default or "
-            "your own: low: Took too long; Not solved | high: Fast; Friendly",
+            "team map <name> <source>:<group>",
     "agent": "agent map @user <team> — this person helps in that team | "
              "agent unmap @user <team> — no longer",
     "admins": "admins | admins add @user | admins remove @user",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.model import Anonymity
+from bot.domain.reasons import LostTimeTally
 from bot.domain.scales import Scale
 from bot.domain.scores import ScoreSummary
 from bot.domain.sparkline import sparkline
@@ -60,6 +61,10 @@ class Digest:
     agents: tuple[AgentLine, ...]  # empty in anonymous teams
     min_respondents: int
     locale: str = "en"  # the team's language: every word of its digest is in it
+    # The answers after the score: (reason key, count) of the week, most frequent first,
+    # and the lost-time answers of each week of `history`.
+    reasons: tuple[tuple[str, int], ...] = ()
+    lost_time: tuple[LostTimeTally, ...] = ()
 
     @property
     def first_day(self) -> date:

@@ -20,6 +20,11 @@ OFF = "off"
 MAX_LABELS = 6  # per side: a row of buttons
 MAX_LABEL = 40
 CUSTOM_SYNTAX = "low: Took too long; Not solved | high: Fast; Friendly"
+REASONS_HELP = (
+    "Reasons asked after the score: `team set <team> reasons off`, `default`, or the "
+    f"team's own labels, like `{CUSTOM_SYNTAX}` (at most {MAX_LABELS} a side, "
+    f"{MAX_LABEL} characters each). Work time lost: `team set <team> lost-time on`."
+)
 
 
 class Side(StrEnum):

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.domain.reasons import LostTimeTally
 from bot.domain.scales import Category, Scale
 
 
@@ -102,3 +103,7 @@ class DigestFacts:
     comments: list[DigestComment]  # newest detractor comments first, then newest praise
     follow_ups: FollowUpCounts  # of the last interval's ratings
     agents: list[AgentTally]  # by agent name; empty unless asked for
+    # The answers after the score: (reason key, count) of the last interval, and the
+    # lost-time answers of every interval.
+    reasons: list[tuple[str, int]] = field(default_factory=list)
+    lost_time: list[LostTimeTally] = field(default_factory=list)

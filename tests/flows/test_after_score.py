@@ -11,13 +11,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.slack.escape import escape
 from app.delivery_worker import DeliveryWorker
+from bot.domain.commands import ShowHelp
 from bot.domain.errors import InvalidValue
 from bot.domain.identity import PersonIdentity
 from bot.domain.reasons import AfterScore, LostTime
 from bot.flows import admin
 from bot.flows.anonymity import release_anonymous_batches
-from bot.flows.command_handlers import team_line
+from bot.flows.command_handlers import help_text, team_line
 from bot.flows.interactions import after_score, answering, commenting
 from bot.flows.interactions.views import PromptView
 from bot.services import Services
@@ -182,3 +184,12 @@ async def test_anonymous_answers_are_found_by_the_receipt_and_follow_the_nightly
     # the receipt still finds it, with its answers.
     again = await after_score.choose_reason(services, prompt_id, JAN, "clear", receipt, on=True)
     assert after_of(again) == AfterScore(("clear", "fast"), LostTime.NONE)
+
+
+def test_the_help_says_how_to_set_a_teams_own_reasons_in_both_languages() -> None:
+    english = help_text(ShowHelp(), escape)
+    assert ("Reasons asked after the score: `team set &lt;team&gt; reasons off`, `default`, or "
+            "the team's own labels, like `low: Took too long; Not solved | high: Fast; "
+            "Friendly` (at most 6 a side, 40 characters each).") in english
+    dutch = help_text(ShowHelp(), escape, "nl")
+    assert "Redenen na de score: `team set &lt;team&gt; reasons off`" in dutch

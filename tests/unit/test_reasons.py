@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.digest_after_score import hours_text
 from bot.domain.reasons import (
     DEFAULTS,
     OFF,
@@ -108,3 +109,11 @@ def test_lost_time_buckets_count_as_hours() -> None:
     assert [bucket.hours for bucket in LostTime] == [0.0, 0.5, 4.0, 8.0]
     tally = tally_lost_time({LostTime.UNDER_HOUR: 2, LostTime.DAY_OR_MORE: 1})
     assert (tally.answers, tally.hours) == (3, 9.0)
+
+
+@pytest.mark.parametrize(("hours", "english", "dutch"), [
+    (0.0, "0", "0"), (0.5, "0.5", "0,5"), (4.0, "4", "4"), (9.25, "9.2", "9,2"),
+    (12.5, "13", "13"), (31.0, "31", "31"),
+])
+def test_hours_in_both_languages(hours: float, english: str, dutch: str) -> None:
+    assert (hours_text(hours, "en"), hours_text(hours, "nl")) == (english, dutch)
