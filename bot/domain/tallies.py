@@ -43,6 +43,8 @@ class ExportRow:
     agent_email: str | None
     requester_email: str | None  # None in anonymous teams and for forgotten people
     ticket_id: str | None  # None in anonymous teams
+    reasons: tuple[str, ...] = ()  # the reasons' keys, tapped after the score
+    lost_time: str | None = None  # the work time lost, as its bucket
 
 
 @dataclass(frozen=True, slots=True)
