@@ -39,7 +39,11 @@ AFTER_SCORE_CATALOG: dict[str, tuple[str, str]] = {
         "≈ {hours} h from 1 answer (≈ {all_hours} h over all {n} ratings)",
         "≈ {hours} uur uit 1 antwoord (≈ {all_hours} uur over alle {n} beoordelingen)",
     ),
-    "chart.lost_hours": ("Work hours lost", "Verloren werkuren"),
+    "chart.lost_hours": ("Hours lost", "Uren verloren"),
+    "chart.hours": ("{hours} h", "{hours} u"),
+    "chart.alt_lost": (", and as bars the work hours lost each week, estimated over all ratings",
+                       ", en als staven de verloren werkuren per week, geschat over alle "
+                       "beoordelingen"),
     "admin.help_reasons": (
         "Reasons asked after the score: `team set <team> reasons off`, `default`, or the "
         "team's own labels, like `{example}` (at most {n} a side, {chars} characters "

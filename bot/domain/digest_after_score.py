@@ -62,3 +62,13 @@ def hours_text(hours: float, locale: str) -> str:
         return str(int(hours + 0.5))
     shown = f"{hours:.1f}"
     return shown.replace(".", ",") if locale == "nl" else shown
+
+
+def weekly_lost_hours(digest: Digest) -> list[float | None]:
+    """Each week of `history`: the work hours lost, estimated over all its ratings from its
+    answers; None for a week nobody answered. Empty when no week has an answer."""
+    weeks: list[float | None] = []
+    for point, week in zip(digest.history, digest.lost_time, strict=False):
+        rated = max(point.score.n, week.answers)
+        weeks.append(week.hours / week.answers * rated if week.answers else None)
+    return weeks if any(hours is not None for hours in weeks) else []
