@@ -27,6 +27,7 @@ from app.demo_story import (
     TeamPlan,
     email_of,
     employees,
+    pick_after,
     pick_score,
 )
 from app.settings import Settings
@@ -42,9 +43,10 @@ from bot.domain.messages import (
     TextMessage,
 )
 from bot.domain.model import Anonymity, Person, PromptStatus
+from bot.domain.reasons import LostTime
 from bot.flows import admin
 from bot.flows.asking import conversation_closed, conversation_reopened
-from bot.flows.interactions import following_up
+from bot.flows.interactions import after_score, following_up
 from bot.flows.recording import add_comment, record_rating
 from bot.flows.reporting import TeamStats, team_stats
 from bot.ports.chat import SendBegins
@@ -162,6 +164,8 @@ class Simulation:
         self._plans = {plan.name: plan for plan in TEAMS}
         # Follow-ups draw from their own numbers: the rest of the story stays as it was.
         self._loops = random.Random(start.timestamp())
+        # So do the answers after the score (reasons, lost time).
+        self._tapping = random.Random(start.timestamp() + 1)
 
     def at(self, moment: datetime, kind: str, *args: object) -> None:
         if moment < self.end:
@@ -276,6 +280,11 @@ class Simulation:
             later = self.clock.now() + timedelta(hours=loops.lognormvariate(2.5, 0.9))
             self.at(later, "resolve", result.follow_up_id, loops.choice(plan.agents),
                     loops.choice(NOTES))
+        if result.prompt is not None:
+            reasons, lost = pick_after(self._tapping, result.category, result.prompt.reasons,
+                                       result.prompt.lost_time)
+            later = self.clock.now() + timedelta(seconds=self._tapping.uniform(5, 60))
+            self.at(later, "after_score", prompt.prompt_id, person, result.receipt, reasons, lost)
         if self.rng.random() < COMMENT_CHANCE[result.category]:
             comment = self.rng.choice(COMMENTS[result.category])
             later = self.clock.now() + timedelta(seconds=self.rng.uniform(20, 240))
@@ -286,6 +295,14 @@ class Simulation:
     ) -> None:
         await add_comment(self.bot.services, prompt_id, person, comment, receipt=receipt)
         self.counts.comments += 1
+
+    async def _after_score(self, prompt_id: int, person: PersonIdentity, receipt: str,
+                           reasons: list[str], lost: LostTime | None) -> None:
+        services = self.bot.services
+        for key in reasons:
+            await after_score.choose_reason(services, prompt_id, person, key, receipt, on=True)
+        if lost is not None:
+            await after_score.answer_lost_time(services, prompt_id, person, lost.value, receipt)
 
     async def _resolve(self, follow_up_id: int, agent: str, note: str) -> None:
         # The person who rated hears what was done ("you said, we did").
