@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from app.cli.common import TeamOption, actor, console, current_settings, fail, run, say
+from bot.domain.reasons import describe as describe_reasons
 from bot.domain.reminders import describe_reminder
 from bot.flows import admin
 
@@ -40,7 +41,7 @@ def teams_list() -> None:
 def teams_table(teams: list[Team], default_cooldown: int) -> Table:
     table = Table(title="Teams")
     for column in ("Team", "Name", "Scale", "Anonymity", "Throttle", "Expiry", "Sample",
-                   "Delay", "Reminder", "Timezone", "Digest", "Channels"):
+                   "Delay", "Reminder", "After score", "Timezone", "Digest", "Channels"):
         table.add_column(column)
     for team in teams:
         cooldown = (f"{default_cooldown} d (default)" if team.cooldown_days is None
@@ -53,6 +54,7 @@ def teams_table(teams: list[Team], default_cooldown: int) -> Table:
             team.name, team.display_name, team.scale.value, team.anonymity.value, cooldown,
             f"{team.expiry_days} d", f"{team.sample_percent}%", f"{team.send_delay_minutes} min",
             describe_reminder(team.reminder_minutes),
+            f"reasons {describe_reasons(team.reasons)}" + (", lost time" if team.lost_time else ""),
             team.timezone or "default", team.digest_schedule, channels or "—",
         )
     return table
