@@ -193,3 +193,16 @@ def test_the_help_says_how_to_set_a_teams_own_reasons_in_both_languages() -> Non
             "Friendly` (at most 6 a side, 40 characters each).") in english
     dutch = help_text(ShowHelp(), escape, "nl")
     assert "Redenen na de score: `team set &lt;team&gt; reasons off`" in dutch
+
+
+async def test_after_the_prompt_expired_nothing_more_is_recorded(
+    services: Services, close: Close, clock: FakeClock
+) -> None:
+    prompt_id, view = await rated(services, close, 3)
+    clock.advance(days=8)
+    late = await after_score.choose_reason(services, prompt_id, JAN, "slow", receipt_of(view),
+                                           on=True)
+    assert late.problem is not None and "expired" in late.problem
+    rating = await services.store.rating_of_prompt(prompt_id)
+    assert rating is not None
+    assert await services.store.after_score(rating.id) == AfterScore()

@@ -9,12 +9,13 @@ comment, and its answers are kept by the rating alone.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from bot.domain.answers import AnswerFacts
-from bot.domain.errors import InvalidValue, NotFound, UserFacingError
+from bot.domain.errors import InvalidValue, NotFound, PromptExpired, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import PromptUpdate
-from bot.domain.model import Rating
+from bot.domain.model import Prompt, PromptStatus, Rating
 from bot.domain.rating_rules import answer_context, check_recipient, existing_rating, redrawn
 from bot.domain.reasons import LostTime, offered
 from bot.domain.texts import text
@@ -60,6 +61,11 @@ async def answer_lost_time(
     return await _after_score(services, prompt_id, who, receipt, write)
 
 
+def _expired(prompt: Prompt, now: datetime) -> bool:
+    return prompt.status is PromptStatus.EXPIRED or (
+        prompt.expires_at is not None and now >= prompt.expires_at)
+
+
 async def _after_score(
     services: Services, prompt_id: int, who: PersonIdentity, receipt: str | None, write: Write,
 ) -> PromptView:
@@ -72,6 +78,8 @@ async def _after_score(
             if rating is None:
                 raise NotFound(_SCORE_FIRST)
             check_recipient(answer_context(facts))
+            if _expired(facts.prompt, services.clock.now()):  # as a new score would be
+                raise PromptExpired()
             await write(tx, facts, rating)
             after = await tx.after_score(rating.id)
     except UserFacingError as refusal:

@@ -12,6 +12,7 @@ from storage.schema import rating_reasons
 from tests.e2e.slack.harness import SlackDriver
 from tests.e2e.slack.test_prompt_and_click import deliver, stored_ratings
 from tests.e2e.slack.test_slash_command import say
+from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import FakeSlackApi
 
 
@@ -114,3 +115,16 @@ async def test_off_asks_nothing_after_the_score(
     _, message = slack.dm_of("UJAN")
     assert labelled(slack, message, "after.") == {}
     assert "comment" in slack.buttons(message)
+
+
+async def test_a_tap_after_expiry_redraws_the_prompt_as_expired(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi, clock: FakeClock
+) -> None:
+    await deliver(ratebot)
+    await slack.clicks("UJAN", 3)
+    await slack_api.wait_for("chat.update")
+    clock.advance(days=8)
+    shown = await tap(slack, slack_api, "Took too long", "after.reason:")
+    assert "This rating request has expired" in str(shown["blocks"])
+    assert labelled(slack, shown, "after.") == {}
+    assert await stored_reasons(ratebot) == []
