@@ -269,3 +269,14 @@ async def rating_prompt(services: Services, prompt_id: int) -> RatingPrompt | No
     refused); None for no such prompt or a forgotten person."""
     facts = await services.store.answer_facts(prompt_id)
     return None if facts is None else redrawn(facts)
+
+
+async def answers_after(
+    services: Services, prompt_id: int, who: PersonIdentity, receipt: str | None
+) -> AfterScore:
+    """The answers after the score of `who`'s rating of the prompt, to redraw it again."""
+    facts = await services.store.answer_facts(prompt_id, who, receipt)
+    rating = None if facts is None else existing_rating(facts)
+    if facts is None or rating is None:
+        return AfterScore()
+    return await _after(services.store, facts, rating)

@@ -16,7 +16,12 @@ from bot.domain.texts import in_locale, text
 from bot.flows import alerts, closing_the_loop
 from bot.flows.interactions.people import is_same, reader_locale
 from bot.flows.interactions.views import PromptView
-from bot.flows.recording import AlreadyDelivered, rating_prompt, record_rating
+from bot.flows.recording import (
+    AlreadyDelivered,
+    answers_after,
+    rating_prompt,
+    record_rating,
+)
 from bot.services import Services
 
 
@@ -71,8 +76,9 @@ async def replayed(
     locale = reader_locale(services, who, prompt.recipient if prompt else None)
     if prompt is None:
         return PromptView(locale, notice=text("prompt.not_yours", locale), changed=False)
-    return PromptView(locale, update=PromptUpdate(prompt, score=score, receipt=receipt),
-                      changed=False)
+    after = await answers_after(services, prompt_id, who, receipt)  # shown as they are
+    return PromptView(locale, update=PromptUpdate(prompt, score=score, receipt=receipt,
+                                                  after=after), changed=False)
 
 
 async def refused(

@@ -97,3 +97,12 @@ async def test_the_admin_sets_them_by_message(bot: TeamsBotUnderTest) -> None:
     assert "reasons high: Quick; Kind" in answer
     answer = await say(bot, PIET, "ratings team set servicedesk reasons low: ;")
     assert "a label is empty" in answer
+
+
+async def test_a_replayed_score_shows_the_answers_as_they_are(bot: TeamsBotUnderTest) -> None:
+    _, card = await prompted(bot)
+    _, answer = await bot.teams.execute(JAN, button(card, "4"), activity_id="f:score")
+    await tap(bot, answer["value"], "Not solved")
+    _, replay = await bot.teams.execute(JAN, button(card, "4"), activity_id="f:score")
+    assert "✓ Not solved" in titles(replay["value"], "reason")
+    assert await stored_reasons(bot) == ["not_solved"]
