@@ -169,9 +169,11 @@ def _lost_bars(axes: Any, digest: Digest) -> Any | None:
     for side in ("top", "right", "left", "bottom"):
         lost.spines[side].set_visible(False)
     lost.tick_params(axis="y", labelsize=LOOK.text_px, colors=LOOK.muted, length=0, pad=4)
-    # The score's line and band stay in front of the bars.
+    # The score's line and band stay in front of the bars; the band lets them show through.
     axes.set_zorder(lost.get_zorder() + 1)
     axes.patch.set_visible(False)
+    for band in axes.collections:
+        band.set_alpha(0.6)
     return bars
 
 
