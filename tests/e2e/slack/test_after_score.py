@@ -128,3 +128,18 @@ async def test_a_tap_after_expiry_redraws_the_prompt_as_expired(
     assert "This rating request has expired" in str(shown["blocks"])
     assert labelled(slack, shown, "after.") == {}
     assert await stored_reasons(ratebot) == []
+
+
+async def test_a_dutch_person_is_asked_in_dutch(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi
+) -> None:
+    await say(slack, "UADMIN", "team set servicedesk lost-time on")
+    await deliver(ratebot, email="anne@example.com")
+    await slack.clicks("UANNE", 10)
+    await slack_api.wait_for("chat.update")
+    _, message = slack.dm_of("UANNE")
+    assert "Wat ging er goed? Tik alles aan wat klopt." in str(message["blocks"])
+    assert set(labelled(slack, message, "after.reason:")) == {
+        "Snel", "Echt opgelost", "Duidelijke uitleg", "Vriendelijk"}
+    assert list(labelled(slack, message, "after.lost:")) == [
+        "Geen", "< 1 uur", "Een halve dag", "Een dag of meer"]

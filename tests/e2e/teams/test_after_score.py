@@ -14,7 +14,7 @@ from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import JAN, PIET, button, buttons, texts_of
 from tests.e2e.teams.test_clicks import prompted, stored_ratings
 from tests.e2e.teams.test_commands import say
-from tests.e2e.teams.test_prompts import install
+from tests.e2e.teams.test_prompts import close_for, install, setup_team
 from tests.fakes.bot_connector import card_of
 
 
@@ -106,3 +106,21 @@ async def test_a_replayed_score_shows_the_answers_as_they_are(bot: TeamsBotUnder
     _, replay = await bot.teams.execute(JAN, button(card, "4"), activity_id="f:score")
     assert "✓ Not solved" in titles(replay["value"], "reason")
     assert await stored_reasons(bot) == ["not_solved"]
+
+
+async def test_a_dutch_person_is_asked_in_dutch(bot: TeamsBotUnderTest) -> None:
+    await setup_team(bot, lost_time=True)
+    await install(bot, JAN, locale="nl-NL")
+    await close_for(bot, JAN.email)
+    card = bot.teams.connector.last_card()
+    _, rated = await bot.teams.execute(JAN, button(card, "3"), locale="nl-NL")
+    shown = texts_of(rated["value"])
+    assert "Wat kon er beter? Tik alles aan wat klopt." in shown
+    assert "Hoeveel werktijd heeft dit probleem je gekost?" in shown
+    assert set(titles(rated["value"], "reason")) == {
+        "Duurde te lang", "Niet opgelost", "Moest het twee keer uitleggen", "Onvriendelijk"}
+    assert titles(rated["value"], "lost") == ["Geen", "< 1 uur", "Een halve dag",
+                                              "Een dag of meer"]
+    status, tapped = await bot.teams.execute(JAN, button(rated["value"], "Een halve dag"),
+                                             locale="nl-NL")
+    assert status == 200 and "✓ Een halve dag" in titles(tapped["value"], "lost")
