@@ -228,6 +228,12 @@ ratings = sa.Table(
         sqlite_where=sa.text("comment IS NOT NULL"),
         postgresql_where=sa.text("comment IS NOT NULL"),
     ),
+    # The digest's work time lost over its weeks: only the ratings that answered (0017).
+    sa.Index(
+        "ix_ratings_team_lost", "team_id", "rated_at", "lost_time",
+        sqlite_where=sa.text("lost_time IS NOT NULL"),
+        postgresql_where=sa.text("lost_time IS NOT NULL"),
+    ),
 )
 
 # The reasons tapped after the score, by key (bot.domain.reasons; migration 0017). No

@@ -26,6 +26,11 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("ratings") as batch:
         batch.add_column(sa.Column("lost_time", sa.String(16), nullable=True))
+    op.create_index(
+        "ix_ratings_team_lost", "ratings", ["team_id", "rated_at", "lost_time"],
+        sqlite_where=sa.text("lost_time IS NOT NULL"),
+        postgresql_where=sa.text("lost_time IS NOT NULL"),
+    )
     op.create_table(
         "rating_reasons",
         sa.Column("rating_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -40,6 +45,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("rating_reasons")
+    op.drop_index("ix_ratings_team_lost", table_name="ratings")
     with op.batch_alter_table("ratings") as batch:
         batch.drop_column("lost_time")
     with op.batch_alter_table("teams") as batch:
