@@ -12,7 +12,8 @@ from typing import Any
 
 from adapters.slack.escape import escape
 from bot.domain.messages import PromptUpdate
-from bot.domain.reasons import LostTime, custom_label, in_prompt_order, offered, side_of
+from bot.domain.reason_words import reason_label
+from bot.domain.reasons import LostTime, in_prompt_order, offered, side_of
 from bot.domain.texts import text
 
 Block = dict[str, Any]
@@ -41,11 +42,6 @@ class Tap:
         if on not in ("0", "1") or not answer:
             raise ValueError("not an after-score value")
         return cls(int(prompt), receipt or None, on == "1", answer)
-
-
-def reason_label(key: str, locale: str) -> str:
-    """A reason in the reader's words; a team's own label as typed."""
-    return custom_label(key) or text(f"reason.{key}", locale)
 
 
 def blocks(update: PromptUpdate, locale: str) -> list[Block]:

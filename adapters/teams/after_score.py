@@ -16,7 +16,8 @@ from adapters.teams.inbound import CardAction
 from bot.domain.errors import InvalidValue
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import PromptUpdate
-from bot.domain.reasons import LostTime, custom_label, in_prompt_order, offered, side_of
+from bot.domain.reason_words import reason_label
+from bot.domain.reasons import LostTime, in_prompt_order, offered, side_of
 from bot.domain.texts import text
 from bot.flows.interactions import after_score
 from bot.services import Services
@@ -26,11 +27,6 @@ VERBS = (REASON, LOST)
 CHOSEN = "✓ "
 BUTTONS_PER_ROW = 3  # reason labels are words, not digits: three fit side by side
 NOT_OURS = "That button is not one of ratebot's."
-
-
-def reason_label(key: str, locale: str) -> str:
-    """A reason in the reader's words; a team's own label as typed."""
-    return custom_label(key) or text(f"reason.{key}", locale)
 
 
 def rows(update: PromptUpdate, locale: str) -> list[Card]:

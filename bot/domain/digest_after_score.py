@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.domain.digest import Digest
-from bot.domain.reasons import Side, custom_label, side_of_key
+from bot.domain.reason_words import reason_label
+from bot.domain.reasons import Side, side_of_key
 from bot.domain.texts import text
 
 SHOWN_PER_SIDE = 4
@@ -18,7 +19,7 @@ def after_score_lines(digest: Digest, escape: Callable[[str], str]) -> list[tupl
     lines: list[tuple[str, str]] = []
     sides = []
     for side in Side:
-        listed = [f"{reason_words(key, locale, escape)} {count}"
+        listed = [f"{reason_label(key, locale, escape)} {count}"
                   for key, count in digest.reasons if side_of_key(key) is side]
         if listed:
             sides.append(text(f"digest.reasons.{side.value}", locale,
@@ -29,12 +30,6 @@ def after_score_lines(digest: Digest, escape: Callable[[str], str]) -> list[tupl
     if lost is not None:
         lines.append((text("digest.lost_time", locale), lost))
     return lines
-
-
-def reason_words(key: str, locale: str, escape: Callable[[str], str]) -> str:
-    """A reason in the team's language; a team's own label as its admin typed it."""
-    label = custom_label(key)
-    return escape(label) if label is not None else text(f"reason.{key}", locale)
 
 
 def lost_hours(digest: Digest) -> tuple[float, float] | None:

@@ -102,15 +102,10 @@ def in_prompt_order(keys: tuple[str, ...], prompt_id: int) -> tuple[str, ...]:
     return tuple(shuffled)
 
 
-def kept_reasons(chosen: tuple[str, ...], category: Category) -> tuple[str, ...]:
-    """The chosen reasons that still belong to a score of `category`."""
-    side = side_of(category)
-    return tuple(key for key in chosen if side_of_key(key) is side)
-
-
-def toggled(chosen: tuple[str, ...], key: str, on: bool) -> tuple[str, ...]:
-    kept = tuple(k for k in chosen if k != key)
-    return (*kept, key) if on else kept
+def changes_side(was: Category, now: Category) -> bool:
+    """Whether a new score asks the other side's reasons: then the chosen ones no longer
+    belong to it and go."""
+    return side_of(was) is not side_of(now)
 
 
 # --------------------------------------------------------------------------- the setting

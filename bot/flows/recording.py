@@ -33,7 +33,7 @@ from bot.domain.rating_rules import (
     redrawn,
     stamp,
 )
-from bot.domain.reasons import OFF, AfterScore, side_of
+from bot.domain.reasons import OFF, AfterScore, changes_side
 from bot.ports.store import Store
 from bot.services import Services
 
@@ -155,9 +155,9 @@ async def _first(
 
 async def _changed(tx: Store, existing: Rating, facts: AnswerFacts, answer: Answer) -> Rating:
     change = rating_change(existing, facts.team, answer)
-    if change.category is not None and side_of(change.category) is not side_of(
-        existing.scale.classify(existing.score)
-    ):  # the reasons chosen were about the other side of the score
+    if change.category is not None and changes_side(
+        existing.scale.classify(existing.score), change.category
+    ):
         await tx.drop_reasons(existing.id)
     return await tx.update_rating(existing.id, change) if change else existing
 

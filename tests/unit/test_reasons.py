@@ -11,15 +11,14 @@ from bot.domain.reasons import (
     OFF,
     LostTime,
     Side,
+    changes_side,
     custom_label,
     custom_sides,
     in_prompt_order,
-    kept_reasons,
     offered,
     parse_setting,
     side_of_key,
     tally_lost_time,
-    toggled,
 )
 from bot.domain.scales import Category, Scale
 
@@ -92,17 +91,11 @@ def test_bad_settings_are_refused_saying_why(typed: str, why: str) -> None:
         parse_setting(typed)
 
 
-def test_a_change_of_side_drops_the_other_sides_reasons() -> None:
-    chosen = ("slow", "unfriendly")
-    assert kept_reasons(chosen, Category.PASSIVE) == chosen
-    assert kept_reasons(chosen, Category.PROMOTER) == ()
-    assert kept_reasons(("high:Fast", "slow"), Category.PROMOTER) == ("high:Fast",)
-
-
-def test_toggling_sets_a_state() -> None:
-    assert toggled(("slow",), "slow", True) == ("slow",)
-    assert toggled(("slow",), "slow", False) == ()
-    assert toggled((), "fast", True) == ("fast",)
+def test_a_new_score_on_the_other_side_changes_the_reasons_asked() -> None:
+    assert not changes_side(Category.DETRACTOR, Category.PASSIVE)  # both: what held it back
+    assert changes_side(Category.PASSIVE, Category.PROMOTER)
+    assert changes_side(Category.PROMOTER, Category.DETRACTOR)
+    assert not changes_side(Category.PROMOTER, Category.PROMOTER)
 
 
 def test_lost_time_buckets_count_as_hours() -> None:
