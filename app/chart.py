@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.digest import Digest, WeekScore
+from bot.domain.digest_after_score import weekly_lost_hours
 from bot.domain.digest_text import scale_label
 from bot.domain.scales import Scale
 from bot.domain.texts import text
@@ -35,6 +36,7 @@ class Look:
     rule: str = "#e4e7eb"  # grid lines and the zero line's lighter cousins
     line: str = "#2563eb"
     band: str = "#bfd4fb"
+    bar: str = "#f6d7a7"  # the work hours lost: warm, and quieter than the score
     title_px: float = 14
     text_px: float = 11  # axis ticks and legend: readable at a Teams card's 420 px
     line_px: float = 2.25
@@ -86,18 +88,23 @@ def draw_chart(digest: Digest, size: ChartSize = FULL_SIZE) -> Any | None:
     axes.set_xlim(first - 0.5, len(digest.history) - 0.5)
     axes.set_ylim(low, high)
     _style(axes, digest.scale)
+    lost = _lost_bars(axes, digest)  # on a second axis, when anyone answered
     # Margins in screen pixels, as figure fractions of this size: the title on top, the
     # legend under it, the week labels below the axes, the same on screen at every size.
     shown_w, shown_h = size.shown_width, size.shown_width * size.height_px / size.width_px
-    figure.subplots_adjust(left=46 / shown_w, right=1 - 14 / shown_w,
+    figure.subplots_adjust(left=46 / shown_w, right=1 - (44 if lost else 14) / shown_w,
                            top=1 - 58 / shown_h, bottom=30 / shown_h)
     figure.text(8 / shown_w, 1 - 8 / shown_h, _title(digest, shown_w),
                 ha="left", va="top", fontsize=LOOK.title_px, color=LOOK.ink,
                 fontweight="bold", parse_math=False)
     if weeks:
-        axes.legend(loc="upper left", bbox_to_anchor=(8 / shown_w, 1 - 30 / shown_h),
+        handles, labels = axes.get_legend_handles_labels()
+        if lost is not None:
+            handles, labels = [*handles, lost], [*labels, lost.get_label()]
+        axes.legend(handles, labels, loc="upper left",
+                    bbox_to_anchor=(8 / shown_w, 1 - 30 / shown_h),
                     bbox_transform=figure.transFigure, borderaxespad=0, borderpad=0,
-                    ncols=2, frameon=False,
+                    ncols=len(handles), frameon=False,
                     fontsize=LOOK.text_px, labelcolor=LOOK.muted, handlelength=1.4,
                     columnspacing=1.2)
     return figure
@@ -142,6 +149,32 @@ def _plot(axes: Any, digest: Digest, positions: list[int], weeks: list[WeekScore
                   label=scale_label(digest.scale, locale) if number == 0 else None)
     axes.set_xticks(positions, [text("chart.week", locale, week=point.week.week)
                                 for point in weeks])
+
+
+def _lost_bars(axes: Any, digest: Digest) -> Any | None:
+    """The work hours lost each week as quiet bars on a second axis behind the score, its
+    scale on the right; None (and no second axis) when nobody answered the question."""
+    hours = weekly_lost_hours(digest)
+    if not hours:
+        return None
+    lost = axes.twinx()
+    weeks = [index for index, value in enumerate(hours) if value is not None]
+    bars = lost.bar(weeks, [hours[index] for index in weeks], width=0.5, color=LOOK.bar,
+                    linewidth=0, label=text("chart.lost_hours", digest.locale))
+    top = max(value for value in hours if value is not None) or 1.0
+    lost.set_ylim(0, top * 1.15)
+    lost.set_yticks([0, top])
+    lost.yaxis.set_major_formatter(
+        lambda value, _: text("chart.hours", digest.locale, hours=f"{value:.0f}"))
+    for side in ("top", "right", "left", "bottom"):
+        lost.spines[side].set_visible(False)
+    lost.tick_params(axis="y", labelsize=LOOK.text_px, colors=LOOK.muted, length=0, pad=4)
+    # The score's line and band stay in front of the bars; the band lets them show through.
+    axes.set_zorder(lost.get_zorder() + 1)
+    axes.patch.set_visible(False)
+    for band in axes.collections:
+        band.set_alpha(0.6)
+    return bars
 
 
 def _runs(positions: list[int]) -> list[list[int]]:

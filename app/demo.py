@@ -29,6 +29,7 @@ from app.demo_story import (
     TeamPlan,
     email_of,
     employees,
+    pick_after,
     pick_score,
 )
 from app.settings import Settings
@@ -40,10 +41,11 @@ from bot.domain.messages import (
     RatingPrompt,
 )
 from bot.domain.model import Anonymity, PromptStatus
+from bot.domain.reasons import LostTime
 from bot.domain.request_checks import CLARITY, REACH
 from bot.flows import admin
 from bot.flows.asking import conversation_closed, conversation_reopened
-from bot.flows.interactions import following_up
+from bot.flows.interactions import after_score, following_up
 from bot.flows.interactions.checking_requests import answer_check
 from bot.flows.recording import add_comment, record_rating
 from bot.flows.reminding import send_reminders
@@ -114,6 +116,8 @@ class Simulation:
         self._reminders_at = start
         self._mutual = random.Random(start.timestamp() + 2)  # so do the agents' answers
         self._pulses = demo_pulse.numbers(start)  # and so does the pulse (app.demo_pulse)
+        # So do the answers after the score (reasons, lost time).
+        self._tapping = random.Random(start.timestamp() + 3)
 
     def at(self, moment: datetime, kind: str, *args: object) -> None:
         if moment < self.end:
@@ -273,6 +277,11 @@ class Simulation:
             later = self.clock.now() + timedelta(hours=loops.lognormvariate(2.5, 0.9))
             self.at(later, "resolve", result.follow_up_id, loops.choice(plan.agents),
                     loops.choice(NOTES))
+        if result.prompt is not None:
+            reasons, lost = pick_after(self._tapping, result.category, result.prompt.reasons,
+                                       result.prompt.lost_time)
+            later = self.clock.now() + timedelta(seconds=self._tapping.uniform(5, 60))
+            self.at(later, "after_score", prompt.prompt_id, person, result.receipt, reasons, lost)
         if rng.random() < COMMENT_CHANCE[result.category]:
             comment = rng.choice(COMMENTS[result.category])
             later = self.clock.now() + timedelta(seconds=rng.uniform(20, 240))
@@ -295,6 +304,14 @@ class Simulation:
     ) -> None:
         await add_comment(self.bot.services, prompt_id, person, comment, receipt=receipt)
         self.counts.comments += 1
+
+    async def _after_score(self, prompt_id: int, person: PersonIdentity, receipt: str,
+                           reasons: list[str], lost: LostTime | None) -> None:
+        services = self.bot.services
+        for key in reasons:
+            await after_score.choose_reason(services, prompt_id, person, key, receipt, on=True)
+        if lost is not None:
+            await after_score.answer_lost_time(services, prompt_id, person, lost.value, receipt)
 
     async def _resolve(self, follow_up_id: int, agent: str, note: str) -> None:
         # The person who rated hears what was done ("you said, we did").

@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass
 
 from bot.domain.model import Anonymity
+from bot.domain.reasons import LostTime, offered
 from bot.domain.scales import Category, Scale
 
 FIRST = (
@@ -98,6 +99,7 @@ TEAMS = (
             "Phone not syncing mail", "Teams meeting room camera broken", "Locked out",
         ),
         agents=("Piet Claes", "Sanne Willems", "Ruben Maes", "Fatima El Amrani"),
+        options=(("lost-time", "on"),),
     ),
     TeamPlan(
         "infrastructure", "Infrastructure", Scale.CSAT, Anonymity.CONFIDENTIAL,
@@ -109,7 +111,9 @@ TEAMS = (
         ),
         agents=("Kees Janssens", "Ilse Wouters", "Tom Peeters"),
         # Its agents rate the requests too (mutual rating): admins see the totals.
-        options=(("delay", "30"), ("throttle", "21"), ("mutual", "on")),
+        options=(("delay", "30"), ("throttle", "21"), ("mutual", "on"),
+                 ("reasons", "low: Took too long; Not fixed; Had to chase it | "
+                             "high: Quick; Fixed for good; Kept me informed")),
     ),
     TeamPlan(
         "appdev", "Application Development", Scale.NPS, Anonymity.ANONYMOUS,
@@ -122,7 +126,7 @@ TEAMS = (
         ),
         agents=("Lisa Goossens", "Mehmet Yilmaz", "Joris Jacobs", "Eva Claessens"),
         options=(("question", "How happy are you with how Application Development "
-                              "handled your request?"),),
+                              "handled your request?"), ("lost-time", "on")),
     ),
 )
 EMPLOYEES = 850
@@ -154,3 +158,34 @@ def pick_score(rng: random.Random, scale: Scale, promoters: float, detractors: f
     if category is Category.PROMOTER:
         weights.reverse()
     return rng.choices(scores, weights)[0]
+
+
+# The answers after the score: how often each reason is tapped (a team's own labels by
+# their place), and the work time lost, by category.
+REASON_CHANCE = {Category.PROMOTER: 0.5, Category.PASSIVE: 0.45, Category.DETRACTOR: 0.75}
+REASON_ODDS = {"slow": 0.55, "not_solved": 0.4, "explain_twice": 0.25, "unfriendly": 0.08,
+               "fast": 0.55, "solved_for_good": 0.35, "clear": 0.3, "friendly": 0.4}
+CUSTOM_ODDS = (0.5, 0.35, 0.2)
+LOST_CHANCE = 0.6
+LOST_ODDS = {  # none, < 1 h, half a day, a day or more
+    Category.PROMOTER: (0.6, 0.35, 0.05, 0.0),
+    Category.PASSIVE: (0.3, 0.45, 0.2, 0.05),
+    Category.DETRACTOR: (0.1, 0.3, 0.4, 0.2),
+}
+
+
+def pick_after(rng: random.Random, category: Category, setting: str | None, asks_time: bool
+               ) -> tuple[list[str], LostTime | None]:
+    """The reasons someone taps after a score of `category`, and the time they say it cost."""
+    reasons: list[str] = []
+    if rng.random() < REASON_CHANCE[category]:
+        keys = offered(setting, category)
+        odds = [REASON_ODDS.get(key, CUSTOM_ODDS[min(i, len(CUSTOM_ODDS) - 1)])
+                for i, key in enumerate(keys)]
+        reasons = [key for key, odd in zip(keys, odds, strict=True) if rng.random() < odd]
+        if not reasons and keys:  # someone who taps, taps at least one
+            reasons = rng.choices(keys, odds)
+    lost = None
+    if asks_time and rng.random() < LOST_CHANCE:
+        lost = rng.choices(list(LostTime), LOST_ODDS[category])[0]
+    return reasons, lost

@@ -13,9 +13,17 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.anonymity import Batch, HeldRating, day_of
+from storage.after_score import reasons_of
 from storage.base import StoreBase, insert_for
 from storage.guard import translate_unavailable
-from storage.schema import follow_ups, metadata, pulse_answers, ratings, request_answers
+from storage.schema import (
+    follow_ups,
+    metadata,
+    pulse_answers,
+    rating_reasons,
+    ratings,
+)
+from storage.schema_mutual import request_answers
 from storage.types import UtcDateTime
 
 # First answers per anonymous team and day: the response rate without a prompt to tie
@@ -111,6 +119,10 @@ class AnonymityQueries(StoreBase):
         async with self._write() as connection:
             stored = await _rows(connection, ratings, ratings.c.id, old_ids)
             opened = await _rows(connection, follow_ups, follow_ups.c.rating_id, old_ids)
+            chosen = await reasons_of(connection, old_ids)
+            await connection.execute(sa.delete(rating_reasons).where(
+                rating_reasons.c.rating_id.in_(old_ids)
+            ))
             await connection.execute(sa.delete(follow_ups).where(
                 follow_ups.c.rating_id.in_(old_ids)
             ))
@@ -133,6 +145,11 @@ class AnonymityQueries(StoreBase):
                 await connection.execute(sa.insert(ratings).values(**row))
             for row in reopened:
                 await connection.execute(sa.insert(follow_ups).values(**row))
+            moved = [{"rating_id": released.new_id, "reason": reason}
+                     for released in batch.ratings if released.old_id in stored
+                     for reason in chosen.get(released.old_id, [])]
+            if moved:
+                await connection.execute(sa.insert(rating_reasons), moved)
 
     async def reclaim_rewritten(self) -> None:
         if not self._postgres:
@@ -145,8 +162,8 @@ class AnonymityQueries(StoreBase):
                 # table that may be large enough to put that off for weeks.
                 ready = await connection.execution_options(isolation_level="AUTOCOMMIT")
                 # The counts too: each answer left a dead version of its day's row.
-                for table in (ratings, follow_ups, anonymous_answered, anonymous_answer_counts,
-                              request_answers, pulse_answers):  # shuffled the same night
+                for table in (ratings, follow_ups, rating_reasons, anonymous_answered,
+                              anonymous_answer_counts, request_answers, pulse_answers):
                     await ready.execute(sa.text(f"VACUUM {table.name}"))
 
     async def fresh_markers(self) -> list[str]:

@@ -21,6 +21,7 @@ from bot.domain.tallies import (
     PromptTally,
     Tally,
 )
+from storage.after_score import lost_time_weeks, reason_counts
 from storage.anonymity import anonymous_answers
 from storage.base import StoreBase, insert_for
 from storage.prepared import Prepared, prepared
@@ -62,10 +63,12 @@ class DigestQueries(StoreBase):
             agent_lines = await _agents(connection, team_id, since, until) if with_agents \
                 else []
             pulse = await closed_pulse_in(connection, team_id, since, until)
+            reasons = await reason_counts(connection, team_id, since, until)
+            lost_time = await lost_time_weeks(connection, team_id, edges)
         return DigestFacts(
             weekly=[week.tally for week in weeks], squares=[week.squares for week in weeks],
             follow_ups=follow_up, prompts=prompt_tally, comments=quoted,
-            agents=agent_lines, pulse=pulse,
+            agents=agent_lines, pulse=pulse, reasons=reasons, lost_time=lost_time,
         )
 
     # --------------------------------------------------------------------- runs

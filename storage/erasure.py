@@ -26,6 +26,7 @@ from bot.domain.personal_data import (
     RatingRecord,
     erasure_markers,
 )
+from storage.after_score import reasons_of
 from storage.base import StoreBase, insert_for
 from storage.directory import forget_in_directory
 from storage.erased import (
@@ -186,10 +187,13 @@ async def _ratings(connection: AsyncConnection, person_id: int) -> list[RatingRe
         .where(ratings.c.person_id == person_id)
         .order_by(ratings.c.rated_at)
     )
+    rows = found.all()
+    chosen = await reasons_of(connection, [row.id for row in rows])
     return [
         RatingRecord(team=row.team_name, scale=row.scale, score=row.score, comment=row.comment,
-                     rated_at=row.rated_at)
-        for row in found
+                     rated_at=row.rated_at, reasons=tuple(sorted(chosen.get(row.id, []))),
+                     lost_time=row.lost_time)
+        for row in rows
     ]
 
 

@@ -27,11 +27,11 @@ from storage.schema import (
     prompts,
     pulse_answers,
     ratings,
-    request_checks,
     teams,
     teams_conversations,
     teams_threads,
 )
+from storage.schema_mutual import request_checks
 
 # Every activity looks its sender up by one of these: built once (see storage.prepared).
 _BY_SLACK_ID = sa.select(people).where(people.c.slack_user_id == sa.bindparam("value"))

@@ -13,6 +13,7 @@ from bot.domain.backlog import Waiting
 from bot.domain.model import PromptStatus
 from bot.domain.scales import Scale
 from bot.domain.tallies import ExportRow, PromptTally, Tally
+from storage.after_score import reasons_column
 from storage.anonymity import anonymous_answers
 from storage.base import StoreBase
 from storage.lookups import team_row
@@ -167,6 +168,8 @@ class ReportingQueries(StoreBase):
                     "requester_email"
                 ),
                 conversations.c.external_id.label("ticket_id"),
+                ratings.c.lost_time,
+                reasons_column(self._postgres),
             )
             .select_from(
                 ratings.join(teams, teams.c.id == ratings.c.team_id)
@@ -194,4 +197,6 @@ class ReportingQueries(StoreBase):
                         agent_email=row.agent_email,
                         requester_email=row.requester_email,
                         ticket_id=row.ticket_id,
+                        reasons=tuple(sorted(row.reasons.split(";"))) if row.reasons else (),
+                        lost_time=row.lost_time,
                     )

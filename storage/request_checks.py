@@ -31,7 +31,8 @@ from bot.ports.store.request_checks import Answered, CheckFacts
 from storage.anonymity import anonymous_answered
 from storage.base import StoreBase, insert_for
 from storage.rows import person_from, team_from
-from storage.schema import conversations, people, request_answers, request_checks, teams
+from storage.schema import conversations, people, teams
+from storage.schema_mutual import request_answers, request_checks
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 

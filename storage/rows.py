@@ -37,6 +37,8 @@ def team_from(row: Any, channels: dict[tuple[str, str], str]) -> Team:
         locale=row.locale,
         coaching=bool(row.coaching),
         mutual=bool(row.mutual),
+        reasons=row.reasons,
+        lost_time=bool(row.lost_time),
         channels=channels,
     )
 

@@ -53,6 +53,10 @@ teams = sa.Table(
     sa.Column("coaching", sa.Boolean, nullable=False, server_default=sa.false()),
     # Agents rate the requests they closed (migration 0019): an organisation's decision.
     sa.Column("mutual", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Questions after the score (migration 0017): NULL the default reasons, 'off', or the
+    # team's own labels (bot.domain.reasons); and whether to ask the work time lost.
+    sa.Column("reasons", sa.String(600), nullable=True),
+    sa.Column("lost_time", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 team_channels = sa.Table(
@@ -224,6 +228,8 @@ ratings = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     # An anonymous rating not yet rewritten by the nightly batch (storage.anonymity).
     sa.Column("awaiting_batch", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The work time the issue cost, as one bucket (bot.domain.reasons.LostTime; 0017).
+    sa.Column("lost_time", sa.String(16), nullable=True),
     # Covers the tallies: the range scan never has to visit the table.
     sa.Index("ix_ratings_team_rated", "team_id", "rated_at", "category", "score"),
     # The digest's comments: only the ratings that have one, not every rating of the week.
@@ -232,6 +238,23 @@ ratings = sa.Table(
         sqlite_where=sa.text("comment IS NOT NULL"),
         postgresql_where=sa.text("comment IS NOT NULL"),
     ),
+    # The digest's work time lost over its weeks: only the ratings that answered (0017).
+    sa.Index(
+        "ix_ratings_team_lost", "team_id", "rated_at", "lost_time",
+        sqlite_where=sa.text("lost_time IS NOT NULL"),
+        postgresql_where=sa.text("lost_time IS NOT NULL"),
+    ),
+)
+
+# The reasons tapped after the score, by key (bot.domain.reasons; migration 0017). No
+# time and no row id of their own: on SQLite the rows sit in key order, not tap order.
+rating_reasons = sa.Table(
+    "rating_reasons",
+    metadata,
+    sa.Column("rating_id", BIG_ID, sa.ForeignKey("ratings.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("reason", sa.String(64), primary_key=True),
+    sqlite_with_rowid=False,
 )
 
 # Relationship pulses (migration 0018, bot.flows.pulse): one-off questions to a team's recent
@@ -359,39 +382,4 @@ teams_threads = sa.Table(
     sa.Column("thread_id", sa.String(400), nullable=False, unique=True),
     sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
-)
-
-# Mutual rating (migration 0019; storage.request_checks says what is kept and why).
-request_checks = sa.Table(
-    "request_checks",
-    metadata,
-    _id(),
-    # Unique: one check per conversation, however often it is closed again.
-    sa.Column("conversation_id", sa.Integer,
-              sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False,
-              unique=True),
-    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
-    sa.Column("agent_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
-    sa.Column("status", sa.String(16), nullable=False),  # pending, sending, sent, failed
-    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("next_attempt_at", UtcDateTime(), nullable=True),
-    sa.Column("platform", sa.String(16), nullable=True),
-    sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.Column("expires_at", UtcDateTime(), nullable=True),
-    sa.Index("ix_request_checks_due", "status", "next_attempt_at"),
-)
-
-# The answers: random ids, the day only, nothing naming the check, agent or conversation.
-request_answers = sa.Table(
-    "request_answers",
-    metadata,
-    sa.Column("id", BIG_ID, primary_key=True, autoincrement=False),
-    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
-    sa.Column("day", UtcDateTime(), nullable=False),
-    sa.Column("clarity", sa.String(8), nullable=True),
-    sa.Column("reach", sa.String(8), nullable=True),
-    sa.Column("receipt_hash", sa.String(64), nullable=False, unique=True),
-    # Rewritten by the nightly anonymity job in random order (storage.request_checks).
-    sa.Column("shuffled", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Index("ix_request_answers_team_day", "team_id", "day"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.after_score import AfterScoreQueries
 from storage.anonymity import AnonymityQueries
 from storage.asking import AskingQueries
 from storage.chat_queries import ChatQueries
@@ -47,6 +48,7 @@ class SqlStore(
     ReminderQueries,
     RequestCheckQueries,
     PulseQueries,
+    AfterScoreQueries,
 ):
     """Every method is one transaction; an unreachable database raises `StoreUnavailable`."""
 

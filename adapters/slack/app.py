@@ -18,7 +18,7 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 
-from adapters.slack import inbound, render, request_check, workflow_step
+from adapters.slack import after_score_taps, inbound, render, request_check, workflow_step
 from adapters.slack.handlers import SlackHandlers
 from adapters.slack.outbound import SlackChat, slack_client
 from adapters.slack.pacing import Pacer
@@ -268,6 +268,7 @@ def register(app: AsyncApp, handlers: SlackHandlers, services: Services) -> None
     remembered = [_once(services)]
     _register_actions(app, handlers, remembered)
     _register_the_rest(app, handlers, services, remembered)
+    after_score_taps.register(app, handlers, remembered)
     workflow_step.register(app, services, handlers.chat, remembered)
 
 

@@ -204,6 +204,11 @@ def _action_value(body: Payload) -> str:
     return str(actions[0].get("value", ""))
 
 
+def button(body: Payload) -> tuple[Where, str]:
+    """Where a button of a message was clicked, and the value it carries."""
+    return _where(body), _action_value(body)
+
+
 def click(body: Payload) -> Click:
     """A score button in a rating prompt."""
     try:

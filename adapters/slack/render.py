@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from adapters.slack import after_score
 from adapters.slack.escape import escape, quote
 from bot.domain.digest_text import layout
 from bot.domain.digest_text import title as digest_title
@@ -164,6 +165,7 @@ def prompt_message(
         return Message(fallback, blocks)
     thanks = text("prompt.thanks", locale, score=score_label(prompt.scale, score))
     blocks.append(_section(thanks + " " + text("prompt.change", locale)))
+    blocks += after_score.blocks(update, locale) if update else []  # the team asks these
     comment = update.comment if update else None
     if comment:
         blocks.append(_section(text("prompt.your_comment", locale) + "\n" + quote(comment)))
@@ -281,10 +283,11 @@ def digest_message(message: DigestMessage) -> Message:
     if parts.respondents is not None:
         headline = f"*{headline}*  (n={parts.respondents})\n{parts.change}"
     blocks.append(_section(headline))
-    # Slack shows fields two to a row: label over value, a readable grid of the week.
-    blocks.append({"type": "section", "fields": [
-        _mrkdwn(f"*{fact.label}*\n{fact.value}"[:MAX_FIELD]) for fact in parts.facts[:10]
-    ]})
+    # Slack shows fields two to a row: label over value, a readable grid of the week; a
+    # section holds at most 10 fields, so a longer week takes another section.
+    blocks += [{"type": "section", "fields": [
+        _mrkdwn(f"*{fact.label}*\n{fact.value}"[:MAX_FIELD]) for fact in parts.facts[at:at + 10]
+    ]} for at in range(0, len(parts.facts), 10)]
     if parts.comments:
         blocks.append({"type": "divider"})
         blocks += _long_sections(f"*{parts.comments_heading}*",

@@ -11,6 +11,7 @@ import base64
 
 from adapters.teams.cards import MAX_CARD_BYTES, PNG_DATA_URI, Card, card, card_bytes, text_block
 from adapters.teams.escape import escape, plain
+from bot.domain.digest_after_score import weekly_lost_hours
 from bot.domain.digest_text import DigestLayout, Fact, layout, scale_label
 from bot.domain.messages import DigestMessage
 from bot.domain.texts import text
@@ -34,7 +35,9 @@ def digest_card(message: DigestMessage, chart_png: bytes | None = None) -> Card:
         "msTeams": {"allowExpand": True},  # click to see it full size
         "altText": plain(text("chart.alt", digest.locale, team=digest.team_display_name,
                               scale=scale_label(digest.scale, digest.locale),
-                              weeks=len(digest.trend))),
+                              weeks=len(digest.trend))
+                         + (text("chart.alt_lost", digest.locale)
+                            if weekly_lost_hours(digest) else "")),
     }
     # The picture goes under the score it draws, above the facts and comments.
     with_chart = card(*head, image, *rest)

@@ -13,7 +13,7 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
-from adapters.teams import inbound, render, request_check
+from adapters.teams import after_score, inbound, render, request_check
 from adapters.teams.escape import escape
 from adapters.teams.inbound import CardAction
 from bot.domain.commands import ForgetMe, MyData, MyRatings, parse
@@ -162,6 +162,8 @@ class TeamsHandlers:
             return await self._rate(action, sender, replay=replay, delivery_key=delivery_key)
         if action.verb == render.COMMENT:
             return await self._comment(action, sender, replay=replay)
+        if action.verb in after_score.VERBS:  # a set state: a replay changes nothing
+            return await after_score.tapped(self.services, action, sender)
         if action.verb in (render.OPTOUT, render.OPTIN):
             done = await opting.opt(self.services, sender,
                                     opted_out=action.verb == render.OPTOUT, replay=replay)

@@ -16,6 +16,7 @@ from typing import Any
 
 # The primitives and the digest card live beside this module; they are re-exported so
 # every card is still reached as `render.<name>`.
+from adapters.teams import after_score
 from adapters.teams.cards import CONTENT_TYPE as CONTENT_TYPE
 from adapters.teams.cards import MAX_CARD_BYTES as MAX_CARD_BYTES
 from adapters.teams.cards import MESSAGE_RESPONSE as MESSAGE_RESPONSE
@@ -157,6 +158,7 @@ def rated_card(update: PromptUpdate, locale: str) -> Card:
         text_block(say("prompt.thanks", locale, score=score_label(prompt.scale, update.score))),
         text_block(escape(text("prompt.change", locale)), isSubtle=True, size="Small"),
         *_score_rows(prompt, update.score, update.receipt),
+        *after_score.rows(update, locale),  # reasons, lost time: when the team asks them
         comment_box,
         {"type": "ActionSet", "actions": [
             action(COMMENT, text("modal.send", locale), data, associatedInputs="auto")

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from app.cli.common import TeamOption, actor, console, current_settings, fail, run, say
+from bot.domain.reasons import describe as describe_reasons
 from bot.domain.reminders import describe_reminder
 from bot.flows import admin
 from bot.flows.request_checks import mutual_note
@@ -44,7 +45,8 @@ def teams_list() -> None:
 def teams_table(teams: list[Team], default_cooldown: int) -> Table:
     table = Table(title="Teams")
     for column in ("Team", "Name", "Scale", "Anonymity", "Throttle", "Expiry", "Sample",
-                   "Delay", "Reminder", "Coaching", "Timezone", "Locale", "Digest", "Channels"):
+                   "Delay", "Reminder", "After score", "Coaching", "Timezone", "Locale", "Digest",
+                   "Channels"):
         table.add_column(column)
     for team in teams:
         cooldown = (f"{default_cooldown} d (default)" if team.cooldown_days is None
@@ -56,7 +58,9 @@ def teams_table(teams: list[Team], default_cooldown: int) -> Table:
         table.add_row(
             team.name, team.display_name, team.scale.value, team.anonymity.value, cooldown,
             f"{team.expiry_days} d", f"{team.sample_percent}%", f"{team.send_delay_minutes} min",
-            describe_reminder(team.reminder_minutes), "on" if team.coaching else "off",
+            describe_reminder(team.reminder_minutes),
+            f"reasons {describe_reasons(team.reasons)}" + (", lost time" if team.lost_time else ""),
+            "on" if team.coaching else "off",
             team.timezone or "default", team.locale or "default", team.digest_schedule,
             channels or "—",
         )

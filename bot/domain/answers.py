@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.domain.identity import PersonIdentity
 from bot.domain.messages import DetractorAlert, RatingPrompt
 from bot.domain.model import FollowUpStatus, Person, Prompt, Rating, Team
+from bot.domain.reasons import NO_ANSWERS, AfterScore
 from bot.domain.scales import Category, Scale
 
 
@@ -112,6 +113,7 @@ class RatingResult:
     # The alert to post when this answer opened a follow-up (see `alerts.alert_detractor`).
     alert: NewAlert | None = None
     pulse: bool = False  # a pulse's answer, stored apart from ratings (bot.flows.pulse)
+    after: AfterScore = NO_ANSWERS  # the answers after the score, kept through a change
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,7 @@ class CommentResult:
     rating: Rating
     prompt: RatingPrompt | None  # the message to redraw; None once the person was forgotten
     alert: PostedAlert | None  # the rating's posted alert, which now shows the comment
+    after: AfterScore = NO_ANSWERS  # the answers after the score, shown with it
 
 
 @dataclass(frozen=True, slots=True)

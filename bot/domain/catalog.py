@@ -7,6 +7,7 @@ logic lets the catalogue grow without crowding the code that uses it.
 from __future__ import annotations
 
 from bot.domain.catalog_admin import ADMIN_CATALOG
+from bot.domain.catalog_after_score import AFTER_SCORE_CATALOG
 from bot.domain.catalog_digest import DIGEST_CATALOG
 from bot.domain.catalog_mutual import MUTUAL_CATALOG
 from bot.domain.catalog_pulse import PULSE_CATALOG
@@ -323,3 +324,4 @@ CATALOG.update(DIGEST_CATALOG)  # the digest's words, kept in their own module
 CATALOG.update(ADMIN_CATALOG)  # the replies of admin commands, in their own module
 CATALOG.update(MUTUAL_CATALOG)  # mutual rating: the agent rates the request
 CATALOG.update(PULSE_CATALOG)  # the relationship pulse's words, in their own module
+CATALOG.update(AFTER_SCORE_CATALOG)  # reasons and lost time after the score

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from bot.domain.model import Anonymity
 from bot.domain.pulse_result import PulseResult
+from bot.domain.reasons import LostTimeTally
 from bot.domain.scales import Scale
 from bot.domain.scores import ScoreSummary
 from bot.domain.sparkline import sparkline
@@ -63,6 +64,10 @@ class Digest:
     locale: str = "en"  # the team's language: every word of its digest is in it
     # A relationship pulse that closed this week, shown beside the per-ticket score.
     pulse: PulseResult | None = None
+    # The answers after the score: (reason key, count) of the week, most frequent first,
+    # and the lost-time answers of each week of `history`.
+    reasons: tuple[tuple[str, int], ...] = ()
+    lost_time: tuple[LostTimeTally, ...] = ()
 
     @property
     def first_day(self) -> date:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.digest import BASELINE_WEEKS, Digest
+from bot.domain.digest_after_score import after_score_lines
 from bot.domain.digest_failures import failure_text
 from bot.domain.digest_pulse import pulse_lines
 from bot.domain.model import Anonymity
@@ -92,7 +93,8 @@ def layout(digest: Digest, *, escape: Escape = _plain, late: bool = False) -> Di
     score = digest.score
     facts = (Fact(text("digest.ratings", locale), categories_line(score, locale)),
              _trend_fact(digest), *_pulse(digest, escape), *asking,
-             Fact(text("digest.follow_ups", locale), _follow_up_counts(digest)))
+             Fact(text("digest.follow_ups", locale), _follow_up_counts(digest)),
+             *(Fact(label, value) for label, value in after_score_lines(digest, escape)))
     heading = None
     if digest.agents:
         heading = text("digest.agents", locale, n=digest.min_respondents)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.domain.digest import Digest
 from bot.domain.model import Anonymity, Person
+from bot.domain.reasons import NO_ANSWERS, AfterScore
 from bot.domain.scales import Scale
 
 
@@ -30,6 +31,9 @@ class RatingPrompt:
     coach: Person | None = None
     # A relationship pulse's question (bot.flows.pulse): no ticket, no agent, its own intro.
     pulse: bool = False
+    # The team's questions after the score: its reasons setting, and the lost-time question.
+    reasons: str | None = "off"
+    lost_time: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,7 @@ class PromptUpdate:
     comment: str | None = None
     receipt: str | None = None  # carried in the message so the rating can be found again
     notice: str | None = None  # e.g. "This request was withdrawn because the ticket reopened."
+    after: AfterScore = NO_ANSWERS  # the reasons and lost time answered after the score
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,10 @@ class Team:
     coaching: bool = False
     # Agents rate the requests they closed, kept apart (bot.domain.request_checks).
     mutual: bool = False
+    # Questions after the score (bot.domain.reasons): None the default reasons, "off", or
+    # the team's own labels; and whether to ask the work time the issue cost.
+    reasons: str | None = None
+    lost_time: bool = False
     # (platform, purpose) -> platform reference: a Slack channel id, or a Teams
     # conversation reference as JSON. Purposes: "digest", "alert", "help".
     channels: dict[tuple[str, str], str] = field(default_factory=dict)

@@ -43,6 +43,8 @@ class RatingRecord:
     score: int
     comment: str | None
     rated_at: datetime
+    reasons: tuple[str, ...] = ()  # tapped after the score, by key
+    lost_time: str | None = None  # the work time lost, as its bucket
 
 
 @dataclass(frozen=True, slots=True)

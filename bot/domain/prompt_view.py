@@ -62,6 +62,8 @@ def rating_prompt(
         subject=subject,
         ticket_id=ticket_id,
         coach=agent if team.coaching and team.anonymity is not Anonymity.ANONYMOUS else None,
+        reasons=team.reasons,
+        lost_time=team.lost_time,
     )
 
 

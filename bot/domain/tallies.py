@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.domain.reasons import LostTimeTally
 from bot.domain.scales import Category, Scale
 
 if TYPE_CHECKING:  # scores read tallies: the pulse's result is named, not imported
@@ -49,6 +50,8 @@ class ExportRow:
     agent_email: str | None
     requester_email: str | None  # None in anonymous teams and for forgotten people
     ticket_id: str | None  # None in anonymous teams
+    reasons: tuple[str, ...] = ()  # the reasons' keys, tapped after the score
+    lost_time: str | None = None  # the work time lost, as its bucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +113,7 @@ class DigestFacts:
     follow_ups: FollowUpCounts  # of the last interval's ratings
     agents: list[AgentTally]  # by agent name; empty unless asked for
     pulse: PulseResult | None = None  # a relationship pulse that closed in the last interval
+    # The answers after the score: (reason key, count) of the last interval, and the
+    # lost-time answers of every interval.
+    reasons: list[tuple[str, int]] = field(default_factory=list)
+    lost_time: list[LostTimeTally] = field(default_factory=list)

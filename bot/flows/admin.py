@@ -10,6 +10,7 @@ from datetime import time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain import reasons  # the questions after the score
 from bot.domain.errors import InvalidValue, NotFound
 from bot.domain.hints import Hint
 from bot.domain.hours import DAYS
@@ -36,7 +37,6 @@ CLEAR_WORDS = ("none", "off", "clear", "-")
 
 
 # --------------------------------------------------------------------------- values
-
 
 @dataclass(frozen=True, slots=True)
 class DigestSchedule:
@@ -198,6 +198,7 @@ TEAM_OPTIONS: dict[str, tuple[str, Parser]] = {
     "locale": ("locale", _locale),
     "coaching": ("coaching", _choice({"on": True, "off": False})),  # agents, privately
     "mutual": ("mutual", _choice({"on": True, "off": False})),  # agents rate requests, apart
+    "reasons": ("reasons", reasons.parse_setting), "lost-time": ("lost_time", reasons.on_off),
     # Months kept before the daily retention job removes them; 0 keeps them forever.
     "retention-comments": ("retention_comment_months", _number(0, 1200, "months", default=True)),
     "retention-identities": ("retention_identity_months", _number(0, 1200, "months", default=True)),
@@ -205,7 +206,6 @@ TEAM_OPTIONS: dict[str, tuple[str, Parser]] = {
 }
 CHANNEL_OPTIONS = {"digest-channel": "digest", "alert-channel": "alert", "help-channel": "help"}
 ALL_OPTIONS = (*TEAM_OPTIONS, *CHANNEL_OPTIONS)
-
 
 FREE_TEXT_OPTIONS = frozenset({"question", "display-name"})
 

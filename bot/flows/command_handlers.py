@@ -37,6 +37,8 @@ from bot.domain.digest_text import render_digest
 from bot.domain.errors import InvalidValue, NotAuthorized, UnknownTeam, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Team
+from bot.domain.reasons import REASONS_HELP
+from bot.domain.reasons import describe as describe_reasons
 from bot.domain.reminders import describe_reminder
 from bot.domain.texts import reply_in_locale, text
 from bot.domain.weeks import IsoWeek
@@ -326,6 +328,7 @@ def help_text(command: ShowHelp, esc: Escape, locale: str = "en") -> str:
         lines.append(esc(reply_in_locale(command.problem, locale)))
     lines.append("*Usage:* `/ratings <command>`")
     lines.extend(f"• `{esc(line)}`" for line in USAGE.values())
+    lines.append(esc(reply_in_locale(REASONS_HELP, locale)))  # an option with its own syntax
     return "\n".join(lines)
 
 
@@ -342,6 +345,8 @@ def team_line(team: Team, esc: Escape) -> str:
         + (", coaching on" if team.coaching else "")
         + (", mutual rating on (agents rate requests; admins see totals only)"
            if team.mutual else "")
+        + f", reasons {esc(describe_reasons(team.reasons))}"
+        + (", lost time on" if team.lost_time else "")
         + (f", locale {team.locale}" if team.locale else "")  # unset: RATEBOT_LOCALE
         + (f", channels: {esc(channels)}" if channels else "")
     )

@@ -66,6 +66,8 @@ async def weekly_digest(services: Services, team: Team, week: IsoWeek | None = N
         min_respondents=minimum,
         locale=locale_for(team.locale, services.policy.locale),
         pulse=facts.pulse,
+        reasons=tuple(sorted(facts.reasons, key=lambda kv: (-kv[1], kv[0]))),
+        lost_time=tuple(facts.lost_time),
     )
 
 

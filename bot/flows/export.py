@@ -11,7 +11,7 @@ from bot.domain.tallies import ExportRow
 
 COLUMNS = (
     "rated_at", "team", "scale", "score", "category", "comment",
-    "agent_email", "requester_email", "ticket_id",
+    "agent_email", "requester_email", "ticket_id", "reasons", "lost_time",
 )
 FORMATS = ("csv", "jsonl")
 # A cell starting with one of these runs as a formula in a spreadsheet (CSV injection).
@@ -30,6 +30,8 @@ def row_dict(row: ExportRow) -> dict[str, object]:
         "agent_email": row.agent_email,
         "requester_email": row.requester_email,
         "ticket_id": row.ticket_id,
+        "reasons": ";".join(row.reasons),  # stable keys; a team's own as "low:<label>"
+        "lost_time": row.lost_time,
     }
 
 

@@ -33,6 +33,7 @@ from bot.domain.rating_rules import (
     redrawn,
     stamp,
 )
+from bot.domain.reasons import OFF, AfterScore, changes_side
 from bot.domain.scales import Category
 from bot.flows import pulse_answers
 from bot.ports.store import Store
@@ -158,6 +159,10 @@ async def _first(
 
 async def _changed(tx: Store, existing: Rating, facts: AnswerFacts, answer: Answer) -> Rating:
     change = rating_change(existing, facts.team, answer)
+    if change.category is not None and changes_side(
+        existing.scale.classify(existing.score), change.category
+    ):
+        await tx.drop_reasons(existing.id)
     return await tx.update_rating(existing.id, change) if change else existing
 
 
@@ -186,7 +191,16 @@ async def _result(
             was is None or was.scale.classify(was.score) is not Category.PROMOTER),
         prompt=redrawn(facts),
         alert=None if follow_up_id is None else new_alert(facts, follow_up_id, rating, answer.at),
+        # A first rating has no answers after it yet: no read on the busiest path.
+        after=await _after(tx, facts, rating) if was is not None else AfterScore(),
     )
+
+
+async def _after(tx: Store, facts: AnswerFacts, rating: Rating) -> AfterScore:
+    """The rating's answers after the score, when the team asks any."""
+    if facts.team.reasons == OFF and not facts.team.lost_time:
+        return AfterScore()
+    return await tx.after_score(rating.id)
 
 
 def clean_comment(text: str) -> str:
@@ -244,7 +258,8 @@ async def comment_on(
         rating = await tx.update_rating(
             rating.id, RatingChange(comment=comment, updated_at=stamp(facts.team, at))
         )
-        return CommentResult(rating=rating, prompt=redrawn(facts), alert=await _posted(tx, rating))
+        return CommentResult(rating=rating, prompt=redrawn(facts), alert=await _posted(tx, rating),
+                             after=await _after(tx, facts, rating))
 
 
 async def _posted(tx: Store, rating: Rating) -> PostedAlert | None:
@@ -262,3 +277,14 @@ async def rating_prompt(services: Services, prompt_id: int) -> RatingPrompt | No
     refused); None for no such prompt or a forgotten person."""
     facts = await services.store.answer_facts(prompt_id)
     return None if facts is None else redrawn(facts)
+
+
+async def answers_after(
+    services: Services, prompt_id: int, who: PersonIdentity, receipt: str | None
+) -> AfterScore:
+    """The answers after the score of `who`'s rating of the prompt, to redraw it again."""
+    facts = await services.store.answer_facts(prompt_id, who, receipt)
+    rating = None if facts is None else existing_rating(facts)
+    if facts is None or rating is None:
+        return AfterScore()
+    return await _after(services.store, facts, rating)

@@ -15,7 +15,8 @@ from bot.domain.request_checks import Clarity, NewRequestCheck, Reach
 from bot.flows.anonymity import release_anonymous_batches
 from bot.flows.settling import settle_closes
 from bot.services import Services
-from storage.schema import conversations, prompts, request_answers, request_checks
+from storage.schema import conversations, prompts
+from storage.schema_mutual import request_answers, request_checks
 from storage.store import SqlStore
 from tests.conftest import StoreFactory
 from tests.contract.support import ADMIN, PIET, T0, accept_close, ask_now, closed, team

@@ -21,7 +21,7 @@ from bot.flows.reporting import team_stats
 from bot.flows.request_checks import request_figures, send_request_checks
 from bot.ports.chat import TransientDeliveryError
 from bot.services import Services
-from storage.schema import request_answers, request_checks
+from storage.schema_mutual import request_answers, request_checks
 from tests.conftest import StoreFactory
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock

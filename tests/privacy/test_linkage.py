@@ -52,6 +52,9 @@ class Traffic:
     """What the test knows and the attacker does not: who gave which rating."""
 
     rater_of_receipt: dict[str, int] = field(default_factory=dict)  # receipt hash -> person
+    # Whether a rater taps a reason after the score: numbers of its own, so the traffic
+    # is the same with or without the taps.
+    taps: random.Random = field(default_factory=lambda: random.Random(SEED + 2))
     answerers: dict[date, set[int]] = field(default_factory=lambda: defaultdict(set))
 
 
@@ -107,6 +110,9 @@ def _answerer(
         assert recipient is not None
         traffic.rater_of_receipt[receipt_hash(receipt)] = recipient.id
         traffic.answerers[at.date()].add(recipient.id)
+        if traffic.taps.random() < 0.6:  # a reason, tapped at once: its own transaction
+            await store.set_reason(result.rating.id, traffic.taps.choice(["slow", "fast"]),
+                                   on=True)
         later = at + timedelta(minutes=rng.uniform(1, 90))
         if rng.random() < 0.3:
             events.append((later, 2, lambda: comment_on(
@@ -139,6 +145,26 @@ async def _hidden_columns(
         for column, value in row.items():
             if column.endswith("_at") and isinstance(value, str):  # SQLite's text times
                 row[column] = datetime.fromisoformat(value)
+    return found
+
+
+async def _reason_rows(store: SqlStore) -> dict[Any, dict[str, Any]]:
+    """The first reason row of each rating, with PostgreSQL's row order and `xmin`. SQLite
+    keeps these rows without a rowid, in key order: that of the ratings' random ids."""
+    if store.engine.dialect.name == "sqlite":
+        extra = "NULL AS hidden_order, NULL AS xmin"
+    else:
+        extra = "ctid::text AS hidden_order, xmin::text::bigint AS xmin"
+    async with store.engine.connect() as connection:
+        rows = (await connection.execute(
+            sa.text(f"SELECT {extra}, * FROM rating_reasons"))).mappings()
+        found: dict[Any, dict[str, Any]] = {}
+        for row in rows:
+            found.setdefault(row["rating_id"], dict(row))
+    for row in found.values():
+        if isinstance(row["hidden_order"], str):
+            page, item = row["hidden_order"].strip("()").split(",")
+            row["hidden_order"] = (int(page), int(item))
     return found
 
 
@@ -239,16 +265,23 @@ async def test_an_anonymous_rating_names_its_rater_no_better_than_chance(
         rating["follow_up_id"] = found[0]["id"] if found else None
         rating["follow_up_xmin"] = found[0].get("xmin") if found else None
     assert len(ratings) == sum(len(people) for people in traffic.answerers.values())
+    tapped = await _reason_rows(store)
+    for rating in ratings:
+        reason = tapped.get(rating["id"], {})
+        rating["reason_order"] = reason.get("hidden_order")
+        rating["reason_xmin"] = reason.get("xmin")
+    assert tapped and set(tapped) <= {rating["id"] for rating in ratings}  # moved along
 
     rating_keys = ["id", "hidden_order", "rated_at", "updated_at", "follow_up_id"]
     prompt_keys = ["id", "hidden_order", "sent_at", "created_at", "updated_at", "answered_at",
                    "marker_order"]
     joins: list[tuple[str, str]] = []
     if store.engine.dialect.name != "sqlite":
-        rating_keys.append("xmin")
+        rating_keys += ["xmin", "reason_order", "reason_xmin"]
         prompt_keys += ["xmin", "marker_xmin"]
         joins = [("xmin", "xmin"), ("follow_up_xmin", "xmin"), ("xmin", "marker_xmin"),
-                 ("follow_up_xmin", "marker_xmin")]
+                 ("follow_up_xmin", "marker_xmin"), ("reason_xmin", "xmin"),
+                 ("reason_xmin", "marker_xmin")]
     strategies = len(rating_keys) * len(prompt_keys) + len(joins)
 
     correct: dict[str, int] = defaultdict(int)

@@ -40,6 +40,7 @@ def test_the_file_says_that_anonymous_ratings_are_not_in_it() -> None:
     written = json.loads(as_json(data, exported_at=T0))
     assert written["exported_at"] == "2026-12-06T10:00:00+00:00"
     assert written["ratings"][0] == {"team": "it", "scale": "nps", "score": 9,
-                                     "comment": "Quick", "rated_at": "2026-12-06T10:00:00+00:00"}
+                                     "comment": "Quick", "rated_at": "2026-12-06T10:00:00+00:00",
+                                     "reasons": [], "lost_time": None}
     assert "anonymous teams" in written["anonymous_ratings"]
     assert written["asking"] == {"opted_out": False, "opted_out_at": None}

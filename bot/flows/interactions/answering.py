@@ -15,7 +15,12 @@ from bot.domain.texts import in_locale, text
 from bot.flows import alerts, closing_the_loop
 from bot.flows.interactions.people import is_same, reader_locale
 from bot.flows.interactions.views import PromptView
-from bot.flows.recording import AlreadyDelivered, rating_prompt, record_rating
+from bot.flows.recording import (
+    AlreadyDelivered,
+    answers_after,
+    rating_prompt,
+    record_rating,
+)
 from bot.services import Services
 
 
@@ -52,7 +57,7 @@ async def answer(
     if prompt is None:  # the person was forgotten meanwhile: nothing left to redraw
         return PromptView(locale, notice=text("prompt.thanks", locale, score=score))
     update = PromptUpdate(prompt, score=result.rating.score, comment=result.rating.comment,
-                          receipt=result.receipt)
+                          receipt=result.receipt, after=result.after)
     # A replayed click changed nothing: the prompt already shows it.
     return PromptView(locale, update=update, changed=result.created or result.changed)
 
@@ -70,8 +75,9 @@ async def replayed(
     locale = reader_locale(services, who, prompt.recipient if prompt else None)
     if prompt is None:
         return PromptView(locale, notice=text("prompt.not_yours", locale), changed=False)
-    return PromptView(locale, update=PromptUpdate(prompt, score=score, receipt=receipt),
-                      changed=False)
+    after = await answers_after(services, prompt_id, who, receipt)  # shown as they are
+    return PromptView(locale, update=PromptUpdate(prompt, score=score, receipt=receipt,
+                                                  after=after), changed=False)
 
 
 async def refused(

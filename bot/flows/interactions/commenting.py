@@ -60,7 +60,8 @@ async def comment(
     if prompt is None:
         return PromptView(locale, notice=text("prompt.thanks", locale, score=rating.score))
     return PromptView(locale, update=PromptUpdate(
-        prompt, score=rating.score, comment=rating.comment, receipt=receipt))
+        prompt, score=rating.score, comment=rating.comment, receipt=receipt,
+        after=commented.after))
 
 
 async def replayed(

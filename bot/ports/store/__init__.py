@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from bot.ports.store.after_score import AfterScoreAnswers
 from bot.ports.store.anonymity import AnonymousBatches
 from bot.ports.store.checkpoints import Checkpoints
 from bot.ports.store.conversations import Conversations
@@ -27,7 +28,8 @@ from bot.ports.store.teams import TeamsAndSettings
 
 class Store(
     TeamsAndSettings, People, Conversations, Prompts, Ratings, Reports, Checkpoints, Retention,
-    AnonymousBatches, PersonalRecords, Directory, Reminders, RequestChecks, Pulses, Protocol,
+    AnonymousBatches, PersonalRecords, Directory, Reminders, RequestChecks, Pulses,
+    AfterScoreAnswers, Protocol,
 ):
     """Storage, in the domain's terms: every part, one implementation.
 

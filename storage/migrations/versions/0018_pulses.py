@@ -2,7 +2,7 @@
 link to the pulse that made them.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-06 17:40:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from storage.types import UtcDateTime
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from adapters.slack.app import NOT_STORED_STATUS
 from app.bootstrap import Ratebot
-from storage.schema import request_answers
+from storage.schema_mutual import request_answers
 from tests.e2e.slack.harness import SlackDriver
 from tests.e2e.slack.test_durable_click import failing, signed_form
 from tests.e2e.slack.test_prompt_and_click import close, deliver

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.schema import request_answers
+from storage.schema_mutual import request_answers
 from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import JAN, PIET, button, buttons, texts_of
 from tests.e2e.teams.test_commands import say
