@@ -37,6 +37,7 @@ class Look:
     line: str = "#2563eb"
     band: str = "#bfd4fb"
     bar: str = "#f6d7a7"  # the work hours lost: warm, and quieter than the score
+    pulse: str = "#7b3fa0"  # the relationship pulse: a point of its own colour
     title_px: float = 14
     text_px: float = 11  # axis ticks and legend: readable at a Teams card's 420 px
     line_px: float = 2.25
@@ -89,6 +90,11 @@ def draw_chart(digest: Digest, size: ChartSize = FULL_SIZE) -> Any | None:
     axes.set_ylim(low, high)
     _style(axes, digest.scale)
     lost = _lost_bars(axes, digest)  # on a second axis, when anyone answered
+    pulse = digest.pulse_on_chart
+    if pulse is not None:  # beside the week's score, apart from the ticket line
+        axes.plot([len(digest.history) - 1], [pulse], linestyle="none", marker="D",
+                  markersize=LOOK.marker_px + 1, color=LOOK.pulse, clip_on=False, zorder=4,
+                  label=text("chart.pulse", digest.locale))
     # Margins in screen pixels, as figure fractions of this size: the title on top, the
     # legend under it, the week labels below the axes, the same on screen at every size.
     shown_w, shown_h = size.shown_width, size.shown_width * size.height_px / size.width_px

@@ -37,7 +37,9 @@ def digest_card(message: DigestMessage, chart_png: bytes | None = None) -> Card:
                               scale=scale_label(digest.scale, digest.locale),
                               weeks=len(digest.trend))
                          + (text("chart.alt_lost", digest.locale)
-                            if weekly_lost_hours(digest) else "")),
+                            if weekly_lost_hours(digest) else "")
+                         + (text("chart.alt_pulse", digest.locale)
+                            if digest.pulse_on_chart is not None else "")),
     }
     # The picture goes under the score it draws, above the facts and comments.
     with_chart = card(*head, image, *rest)

@@ -58,4 +58,7 @@ PULSE_CATALOG: dict[str, tuple[str, str]] = {
         "'{word}' is not a number of days: write days=60. Usage: {usage}",
         "'{word}' is geen aantal dagen: schrijf days=60. Gebruik: {usage}",
     ),
+    "chart.pulse": ("Relationship pulse", "Relatiepeiling"),
+    "chart.alt_pulse": (", and a diamond for the relationship pulse that closed in its last week",
+                        ", en een ruit voor de relatiepeiling die in de laatste week sloot"),
 }

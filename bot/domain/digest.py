@@ -115,6 +115,15 @@ class Digest:
         return sparkline([point.score.value for point in self.trend])
 
     @property
+    def pulse_on_chart(self) -> float | None:
+        """The closed pulse's NPS, where the chart can draw it: beside an NPS line only
+        (another scale's axis would mix units), and only with answers."""
+        pulse = self.pulse
+        if pulse is None or self.scale is not Scale.NPS:
+            return None
+        return pulse.score.value
+
+    @property
     def closed_loop_share(self) -> float | None:
         """Resolved follow-ups / detractors of the week, 0..1; None without detractors."""
         detractors = self.score.detractors
