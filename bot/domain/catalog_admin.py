@@ -208,4 +208,22 @@ ADMIN_CATALOG: dict[str, tuple[str, str]] = {
                             "Het overzicht van `{team}` voor {period} is geplaatst."),
     "admin.exporting": ("Sending {count} ratings as a CSV file in a direct message.",
                         "{count} beoordelingen komen als CSV-bestand in een privébericht."),
+    # One team's settings in a team listing (bot.flows.command_handlers.team_line); in
+    # Dutch with the option name `team set` takes beside its Dutch words.
+    "team_line.days": ("{n} days", "{n} dagen"),
+    "team_line.default": ("default", "standaard"),
+    "team_line.off": ("off", "uit"),
+    "team_line.throttle": ("throttle {value}", "wachttijd (throttle) {value}"),
+    "team_line.expiry": ("expiry {value}", "verloopt na (expiry) {value}"),
+    "team_line.reminder": ("reminder {value}", "herinnering (reminder) {value}"),
+    "team_line.coaching": ("coaching on", "coaching aan"),
+    "team_line.mutual": (
+        "mutual rating on (agents rate requests; admins see totals only)",
+        "wederzijds beoordelen (mutual) aan (medewerkers beoordelen verzoeken; "
+        "beheerders zien alleen totalen)",
+    ),
+    "team_line.reasons": ("reasons {value}", "redenen (reasons) {value}"),
+    "team_line.lost_time": ("lost time on", "verloren werktijd (lost-time) aan"),
+    "team_line.locale": ("locale {value}", "taal (locale) {value}"),
+    "team_line.channels": ("channels: {value}", "kanalen: {value}"),
 }

@@ -171,18 +171,20 @@ async def _about_teams(ctx: CommandContext, command: Command, caller: Caller) ->
             teams = await services.store.list_teams()
             if not teams:
                 return Reply("There are no teams yet: add one with `team add <name>`.")
-            return Reply("\n".join(team_line(t, esc) for t in teams))
+            return Reply("\n".join(team_line(t, esc, ctx.locale) for t in teams))
         case AddTeam(name=name, channel=channel):
             added = await admin.add_team(services, name, actor=actor)
             if channel is not None:
                 added = await admin.set_team_option(
                     services, name, "digest-channel", channel, actor=actor
                 )
-            return Reply(f"Added the team `{esc(added.name)}`.\n" + team_line(added, esc))
+            return Reply(f"Added the team `{esc(added.name)}`.\n"
+                         + team_line(added, esc, ctx.locale))
         case SetTeamOption(team=team_name, option=option, value=value):
             changed = await admin.set_team_option(services, team_name, option, value, actor=actor)
             return Reply(
-                f"Changed `{esc(option)}` of `{esc(changed.name)}`.\n" + team_line(changed, esc)
+                f"Changed `{esc(option)}` of `{esc(changed.name)}`.\n"
+                + team_line(changed, esc, ctx.locale)
                 + mutual_note(option, changed)
             )
         case MapAgent(user=user, team=team_name):
@@ -332,21 +334,31 @@ def help_text(command: ShowHelp, esc: Escape, locale: str = "en") -> str:
     return "\n".join(lines)
 
 
-def team_line(team: Team, esc: Escape) -> str:
+def team_line(team: Team, esc: Escape, locale: str = "en") -> str:
+    """One team's settings, in the caller's language; option values as typed stay as they
+    are (a team's own reasons, its timezone, channel ids)."""
+    def say(key: str, **values: object) -> str:
+        return text(f"team_line.{key}", locale, **values)
+
+    def days(count: int | None) -> str:
+        return say("default") if count is None else say("days", n=count)
+
+    reminder = describe_reminder(team.reminder_minutes)
+    reasons = describe_reasons(team.reasons)
+    pieces = [
+        team.scale.value, team.anonymity.value, say("throttle", value=days(team.cooldown_days)),
+        say("expiry", value=days(team.expiry_days)),
+        say("reminder", value=say("off") if reminder == "off" else reminder),
+        *([say("coaching")] if team.coaching else []),
+        *([say("mutual")] if team.mutual else []),
+        say("reasons", value=say(reasons) if reasons in ("default", "off") else esc(reasons)),
+        *([say("lost_time")] if team.lost_time else []),
+        *([say("locale", value=team.locale)] if team.locale else []),  # unset: RATEBOT_LOCALE
+    ]
     channels = ", ".join(
         f"{purpose} {ref}" for (platform, purpose), ref in sorted(team.channels.items())
         if platform == "slack"
     )
-    cooldown = "default" if team.cooldown_days is None else f"{team.cooldown_days} days"
-    return (
-        f"• `{esc(team.name)}` {esc(team.display_name)}: {team.scale.value}, "
-        f"{team.anonymity.value}, throttle {cooldown}, expiry {team.expiry_days} days, "
-        f"reminder {describe_reminder(team.reminder_minutes)}"
-        + (", coaching on" if team.coaching else "")
-        + (", mutual rating on (agents rate requests; admins see totals only)"
-           if team.mutual else "")
-        + f", reasons {esc(describe_reasons(team.reasons))}"
-        + (", lost time on" if team.lost_time else "")
-        + (f", locale {team.locale}" if team.locale else "")  # unset: RATEBOT_LOCALE
-        + (f", channels: {esc(channels)}" if channels else "")
-    )
+    if channels:
+        pieces.append(say("channels", value=esc(channels)))
+    return f"• `{esc(team.name)}` {esc(team.display_name)}: " + ", ".join(pieces)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.domain.commands import parse
 from bot.domain.identity import PersonIdentity
 from bot.flows.command_handlers import Caller, CommandContext, execute, is_admin
@@ -116,3 +118,18 @@ async def test_a_week_that_has_not_ended_cannot_use_up_its_digest(services: Serv
     early = await execute(ctx(services, "ada@example.com"),
                           parse("digest send servicedesk 2026-W48"), ADA)
     assert early.text == "2026-W48 has not ended yet; the last complete week is 2026-W47."
+
+
+async def test_a_dutch_admin_reads_the_team_listing_in_dutch(services: Services) -> None:
+    dutch = replace(ctx(services, "ada@example.com"), locale="nl")
+    for setting in ("coaching on", "reminder off", "lost-time on", "locale nl"):
+        await execute(dutch, parse(f"team set servicedesk {setting}"), ADA)
+    listing = (await execute(dutch, parse("teams"), ADA)).text.splitlines()
+    [line] = [line for line in listing if "`servicedesk`" in line]
+    assert line == (
+        "• `servicedesk` Service Desk: nps, identified, wachttijd (throttle) standaard, "
+        "verloopt na (expiry) 7 dagen, herinnering (reminder) uit, coaching aan, "
+        "redenen (reasons) standaard, verloren werktijd (lost-time) aan, taal (locale) nl"
+    )
+    english = (await execute(ctx(services, "ada@example.com"), parse("teams"), ADA)).text
+    assert "throttle default, expiry 7 days, reminder off, coaching on" in english
