@@ -45,8 +45,11 @@ def _plain(value: str) -> str:
 
 
 def number(value: str, locale: str) -> str:
-    """A figure the core wrote ("4.2 ± 0.3") with Dutch decimal commas in Dutch."""
-    return re.sub(r"(?<=\d)\.(?=\d)", ",", value) if locale == "nl" else value
+    """A figure the core wrote ("4.2 ± 0.3", "+80 (+19 to +96)") as Dutch writes it:
+    decimal commas, and an interval's ends joined by "tot"."""
+    if locale != "nl":
+        return value
+    return re.sub(r"(?<=\d)\.(?=\d)", ",", value).replace(" to ", " tot ")
 
 
 def _counted(key: str, count: int, locale: str, **values: object) -> str:

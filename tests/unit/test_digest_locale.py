@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain.catalog_digest import DIGEST_CATALOG
 from bot.domain.digest import Digest
-from bot.domain.digest_text import layout, reason_text, render_digest, terminal_text
+from bot.domain.digest_text import layout, number, reason_text, render_digest, terminal_text
 from bot.domain.errors import InvalidValue
 from bot.domain.scales import Scale
 from bot.flows.admin import parse_team_option
@@ -122,3 +122,10 @@ def test_the_chart_of_a_dutch_team_is_labelled_in_dutch() -> None:
     assert ticks and all(tick.startswith("wk") for tick in ticks)
     legend = [entry.get_text() for entry in axes.get_legend().get_texts()]
     assert legend == ["95%-interval", "CSAT"]
+
+
+def test_dutch_figures_have_decimal_commas_and_intervals_from_tot() -> None:
+    assert number("+80 (+19 to +96)", "nl") == "+80 (+19 tot +96)"
+    assert number("100% (68% to 100%)", "nl") == "100% (68% tot 100%)"
+    assert number("4.2 ± 0.3", "nl") == "4,2 ± 0,3"
+    assert number("+80 (+19 to +96)", "en") == "+80 (+19 to +96)"
