@@ -17,6 +17,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.domain.decisions import DuePrompt, Postponed
 from bot.flows.delivery import SETTLE_ATTEMPTS, Delivery
@@ -41,6 +42,16 @@ BURST_GAP_SECONDS = 0.02
 YIELD_SECONDS = 5.0
 # How often the sender looks for reminders due: plenty for a nudge measured in days.
 REMIND_EVERY = timedelta(minutes=1)
+
+
+class Sent(Protocol):
+    """What a side job reports: how many it sent, and how many failed."""
+
+    @property
+    def sent(self) -> int: ...
+
+    @property
+    def failed(self) -> int: ...
 
 
 class DeliveryWorker:
@@ -247,25 +258,23 @@ class DeliveryWorker:
         if self._reminders_at is not None and now < self._reminders_at:
             return
         self._reminders_at = now + REMIND_EVERY
-        try:
-            report = await send_reminders(self._services)
-        except Exception as error:
-            # Prompts go out all the same; the next look tries the reminders again.
-            log_without_message("sending reminders failed", error, to=log)
-            return
-        if report.sent or report.failed:
-            log.info("reminders: %d sent, %d failed", report.sent, report.failed)
+        # Prompts go out all the same if it fails; the next look tries the reminders again.
+        await self._side_job("reminders", lambda: send_reminders(self._services))
 
     async def _send_request_checks(self) -> None:
         """Mutual rating's checks, each round: the agent has just closed the conversation.
         Every replica may: the store's claim lets one send each (bot.flows.request_checks)."""
+        await self._side_job("request checks", lambda: send_request_checks(self._services))
+
+    async def _side_job(self, what: str, job: Callable[[], Awaitable[Sent]]) -> None:
+        """A job beside the prompts' delivery: its failure is logged, never theirs."""
         try:
-            report = await send_request_checks(self._services)
+            report = await job()
         except Exception as error:
-            log_without_message("sending request checks failed", error, to=log)
+            log_without_message(f"sending {what} failed", error, to=log)
             return
         if report.sent or report.failed:
-            log.info("request checks: %d sent, %d not sent", report.sent, report.failed)
+            log.info("%s: %d sent, %d failed", what, report.sent, report.failed)
 
     async def _send_batch(self, due: list[DuePrompt], token: str) -> None:
         postponed: list[Postponed] = []
