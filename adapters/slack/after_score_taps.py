@@ -14,20 +14,26 @@ from bot.flows.interactions import after_score
 from bot.flows.interactions.views import PromptView
 
 if TYPE_CHECKING:
-    from slack_bolt.async_app import AsyncApp
-
     from adapters.slack.handlers import SlackHandlers
 
 Payload = dict[str, Any]
 
 
 
-async def tapped(handlers: SlackHandlers, body: Payload) -> None:
-    """A reason or lost-time button: record what it sets, then redraw the prompt."""
-    where, value = inbound.button(body)
+# The reason and lost-time buttons' action ids.
+TAPS = re.compile("^(" + re.escape(REASON_ACTION) + "|" + re.escape(LOST_ACTION) + ")")
+
+
+async def tapped(
+    handlers: SlackHandlers, ack: Callable[..., Awaitable[Any]], body: Payload
+) -> None:
+    """A reason or lost-time button: record what it sets, acknowledge (Slack does not send
+    a tap again, so not before it is stored), then redraw the prompt."""
     try:
+        where, value = inbound.button(body)
         tap = Tap.decode(value)
-    except ValueError:
+    except (ValueError, inbound.BadPayload):
+        await ack()  # nothing to store, and sending it again would not help
         raise inbound.BadPayload("not an after-score button") from None
     who = PersonIdentity(slack_user_id=where.user_id)
     action_id = str(((body.get("actions") or [{}])[0]).get("action_id", ""))
@@ -37,6 +43,7 @@ async def tapped(handlers: SlackHandlers, body: Payload) -> None:
     else:
         view = await after_score.choose_reason(
             handlers.services, tap.prompt_id, who, tap.answer, tap.receipt, on=tap.on)
+    await ack()
     await _show(handlers, where, view)
 
 
@@ -46,14 +53,3 @@ async def _show(handlers: SlackHandlers, where: inbound.Where, view: PromptView)
         await handlers.chat.update(where.channel, where.ts, message)
     if view.notice is not None:
         await handlers.chat.ephemeral(where.channel, where.user_id, plain_message(view.notice))
-
-
-def register(app: AsyncApp, handlers: SlackHandlers,
-             remembered: list[Callable[..., Awaitable[Any]]]) -> None:
-    """The after-score buttons: acknowledged at once, recorded and redrawn after."""
-    pattern = re.compile("^(" + re.escape(REASON_ACTION) + "|" + re.escape(LOST_ACTION) + ")")
-
-    @app.action(pattern, middleware=remembered)
-    async def after_score_tap(ack: Callable[..., Awaitable[Any]], body: Payload) -> None:
-        await ack()
-        await handlers.boundary("after_score", body, tapped(handlers, body))

@@ -268,7 +268,6 @@ def register(app: AsyncApp, handlers: SlackHandlers, services: Services) -> None
     remembered = [_once(services)]
     _register_actions(app, handlers, remembered)
     _register_the_rest(app, handlers, services, remembered)
-    after_score_taps.register(app, handlers, remembered)
     workflow_step.register(app, services, handlers.chat, remembered)
 
 
@@ -329,6 +328,8 @@ def _register_actions(
                  handlers.rate)
     stored_first("check", re.compile("^" + re.escape(request_check.CHECK_ACTION)),  # mutual
                  lambda ack, body: request_check.tapped(handlers, ack, body))
+    stored_first("after_score", after_score_taps.TAPS,  # reasons and lost time
+                 lambda ack, body: after_score_taps.tapped(handlers, ack, body))
 
     action(render.COMMENT_ACTION, handlers.open_comment)
     action(render.OPTOUT_ACTION, handlers.opt_out)

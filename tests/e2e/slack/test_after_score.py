@@ -7,9 +7,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from adapters.slack.app import NOT_STORED_STATUS
 from app.bootstrap import Ratebot
 from storage.schema import rating_reasons
 from tests.e2e.slack.harness import SlackDriver
+from tests.e2e.slack.test_durable_click import failing
 from tests.e2e.slack.test_prompt_and_click import deliver, stored_ratings
 from tests.e2e.slack.test_slash_command import say
 from tests.fakes.clock import FakeClock
@@ -143,3 +145,21 @@ async def test_a_dutch_person_is_asked_in_dutch(
         "Snel", "Echt opgelost", "Duidelijke uitleg", "Vriendelijk"}
     assert list(labelled(slack, message, "after.lost:")) == [
         "Geen", "< 1 uur", "Een halve dag", "Een dag of meer"]
+
+
+async def test_a_reason_the_store_could_not_keep_is_not_acknowledged(
+    ratebot: Ratebot, slack: SlackDriver, slack_api: FakeSlackApi
+) -> None:
+    await deliver(ratebot)
+    await slack.clicks("UJAN", 3)
+    await slack_api.wait_for("chat.update")
+    channel, message = slack.dm_of("UJAN")
+    action = labelled(slack, message, "after.reason:")["Not solved"]
+    with failing("INSERT INTO RATING_REASONS") as refused:
+        response = await slack.interaction(slack.block_actions("UJAN", channel, message, action))
+    assert refused, "the tap never reached the store"
+    assert response.status == NOT_STORED_STATUS  # Slack shows Jan it did not count
+    assert await stored_reasons(ratebot) == []
+    again = await slack.interaction(slack.block_actions("UJAN", channel, message, action))
+    assert again.status == 200
+    assert await stored_reasons(ratebot) == ["not_solved"]
