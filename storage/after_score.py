@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.reasons import AfterScore, LostTime, LostTimeTally, tally_lost_time
 from storage.base import StoreBase, insert_for
+from storage.prepared import Prepared, prepared
 from storage.schema import rating_reasons, ratings
 
 
@@ -61,18 +62,45 @@ class AfterScoreQueries(StoreBase):
             )
 
 
+_TEAM: sa.BindParameter[int] = sa.bindparam("team_id")
+_SINCE: sa.BindParameter[datetime] = sa.bindparam("since")
+_UNTIL: sa.BindParameter[datetime] = sa.bindparam("until")
+
+# Built once (storage.prepared): a digest runs them for every team, every week.
+_REASONS = prepared(
+    lambda _: sa.select(rating_reasons.c.reason, sa.func.count().label("n"))
+    .select_from(rating_reasons.join(ratings, ratings.c.id == rating_reasons.c.rating_id))
+    .where(ratings.c.team_id == _TEAM, ratings.c.rated_at >= _SINCE,
+           ratings.c.rated_at < _UNTIL)
+    .group_by(rating_reasons.c.reason)
+)
+
+
 async def reason_counts(
     connection: AsyncConnection, team_id: int, since: datetime, until: datetime
 ) -> list[tuple[str, int]]:
     """How often each reason was given with the team's ratings of [since, until)."""
-    query = (
-        sa.select(rating_reasons.c.reason, sa.func.count().label("n"))
-        .select_from(rating_reasons.join(ratings, ratings.c.id == rating_reasons.c.rating_id))
-        .where(ratings.c.team_id == team_id, ratings.c.rated_at >= since,
-               ratings.c.rated_at < until)
-        .group_by(rating_reasons.c.reason)
+    found = await connection.execute(
+        _REASONS(connection), {"team_id": team_id, "since": since, "until": until})
+    return [(row.reason, int(row.n)) for row in found]
+
+
+def _lost_statement(weeks: int) -> sa.Select[Any]:
+    """The lost-time answers by interval and bucket; edges `edge_0` .. `edge_<weeks>`."""
+    edges: list[sa.BindParameter[datetime]] = [
+        sa.bindparam(f"edge_{index}") for index in range(weeks + 1)]
+    week = sa.case(
+        *[(ratings.c.rated_at < edge, index) for index, edge in enumerate(edges[1:])]
+    ).label("week")
+    return (
+        sa.select(week, ratings.c.lost_time, sa.func.count().label("n"))
+        .where(ratings.c.team_id == _TEAM, ratings.c.rated_at >= edges[0],
+               ratings.c.rated_at < edges[-1], ratings.c.lost_time.is_not(None))
+        .group_by(week, ratings.c.lost_time)
     )
-    return [(row.reason, int(row.n)) for row in await connection.execute(query)]
+
+
+_LOST: dict[int, Prepared[sa.Select[Any]]] = {}  # by number of weeks: always the same
 
 
 async def lost_time_weeks(
@@ -80,17 +108,14 @@ async def lost_time_weeks(
 ) -> list[LostTimeTally]:
     """The lost-time answers of each interval between consecutive `edges`: one query,
     grouped by interval and bucket."""
-    week = sa.case(
-        *[(ratings.c.rated_at < edge, index) for index, edge in enumerate(edges[1:])]
-    ).label("week")
-    query = (
-        sa.select(week, ratings.c.lost_time, sa.func.count().label("n"))
-        .where(ratings.c.team_id == team_id, ratings.c.rated_at >= edges[0],
-               ratings.c.rated_at < edges[-1], ratings.c.lost_time.is_not(None))
-        .group_by(week, ratings.c.lost_time)
-    )
+    weeks = len(edges) - 1
+    statement = _LOST.get(weeks)
+    if statement is None:
+        statement = _LOST[weeks] = prepared(lambda _: _lost_statement(weeks))
+    values: dict[str, Any] = {f"edge_{index}": edge for index, edge in enumerate(edges)}
+    values["team_id"] = team_id
     counts: list[dict[LostTime, int]] = [{} for _ in edges[1:]]
-    for row in await connection.execute(query):
+    for row in await connection.execute(statement(connection), values):
         counts[int(row.week)][LostTime(row.lost_time)] = int(row.n)
     return [tally_lost_time(week_counts) for week_counts in counts]
 

@@ -19,6 +19,7 @@ from bot.domain.scales import Category
 from bot.domain.scores import summarize
 from bot.domain.tallies import Tally
 from storage.base import StoreBase, insert_for, receipt_hash
+from storage.prepared import prepared
 from storage.rows import CATEGORY_VALUES
 from storage.schema import conversations, prompts, pulse_answers, pulses, teams
 
@@ -153,23 +154,30 @@ class PulseQueries(StoreBase):
             return await closed_pulse_in(connection, team_id, since, until)
 
 
+# Built once (storage.prepared): every team's digest asks, every week.
+_CLOSED = prepared(
+    lambda _: sa.select(pulses).where(
+        pulses.c.team_id == sa.bindparam("team_id"), pulses.c.closes_at >= sa.bindparam("since"),
+        pulses.c.closes_at < sa.bindparam("until"),
+    ).order_by(pulses.c.closes_at.desc()).limit(1)
+)
+_COUNTS = prepared(
+    lambda _: sa.select(pulse_answers.c.category, sa.func.count())
+    .where(pulse_answers.c.pulse_id == sa.bindparam("pulse_id"))
+    .group_by(pulse_answers.c.category)
+)
+
+
 async def closed_pulse_in(
     connection: Any, team_id: int, since: datetime, until: datetime
 ) -> PulseResult | None:
     """The team's pulse that closed in [since, until), its answers tallied (the digest's)."""
     pulse = (await connection.execute(
-        sa.select(pulses).where(
-            pulses.c.team_id == team_id, pulses.c.closes_at >= since,
-            pulses.c.closes_at < until,
-        ).order_by(pulses.c.closes_at.desc()).limit(1)
+        _CLOSED(connection), {"team_id": team_id, "since": since, "until": until}
     )).first()
     if pulse is None:
         return None
-    counts = (await connection.execute(
-        sa.select(pulse_answers.c.category, sa.func.count())
-        .where(pulse_answers.c.pulse_id == pulse.id)
-        .group_by(pulse_answers.c.category)
-    )).all()
+    counts = (await connection.execute(_COUNTS(connection), {"pulse_id": pulse.id})).all()
     by = {int(category): int(n) for category, n in counts}
     tally = Tally(n=sum(by.values()), promoters=by.get(1, 0), passives=by.get(0, 0),
                   detractors=by.get(-1, 0))
