@@ -223,42 +223,30 @@ async def _weeks(connection: AsyncConnection, team_id: int, edges: list[datetime
     return result
 
 
-def _follow_ups_statement(_: str) -> sa.Select[Any]:
-    # From the week's ratings to their follow-ups by the unique rating id: a join over
-    # every week's ratings made PostgreSQL scan the whole follow-ups table instead.
-    resolved = follow_ups.c.status == FollowUpStatus.RESOLVED.value
-    return (
-        sa.select(
-            sa.func.count().label("opened"),
-            _count_if(sa.or_(follow_ups.c.claimed_at.is_not(None), resolved)).label("claimed"),
-            _count_if(resolved).label("resolved"),
-        )
-        .select_from(ratings.join(follow_ups, follow_ups.c.rating_id == ratings.c.id))
-        .where(*_in())
-    )
-
-
-_FOLLOW_UPS = prepared(_follow_ups_statement)
+# The week's follow-ups, one row each (a week has as many as detractors): counted, and
+# the median time to resolve taken, here, from one round trip. From the week's ratings to
+# their follow-ups by the unique rating id: a join over every week's ratings made
+# PostgreSQL scan the whole follow-ups table instead.
+_FOLLOW_UPS = prepared(
+    lambda _: sa.select(follow_ups.c.status, follow_ups.c.claimed_at, follow_ups.c.created_at,
+                        follow_ups.c.resolved_at)
+    .select_from(ratings.join(follow_ups, follow_ups.c.rating_id == ratings.c.id))
+    .where(*_in())
+)
 
 
 async def _follow_ups(
     connection: AsyncConnection, team_id: int, since: datetime, until: datetime
 ) -> FollowUpCounts:
-    found = await connection.execute(_FOLLOW_UPS(connection), _window(team_id, since, until))
-    row = found.one()
-    took = [r.resolved_at - r.created_at for r in await connection.execute(
-        _RESOLVE_TIMES(connection), _window(team_id, since, until))]
-    return FollowUpCounts(opened=int(row.opened), claimed=int(row.claimed),
-                          resolved=int(row.resolved), median_to_resolve=_median(took))
-
-
-# From the rating (its follow-up opens with it) to the follow-up resolved.
-_RESOLVE_TIMES = prepared(
-    lambda _: sa.select(follow_ups.c.created_at, follow_ups.c.resolved_at)
-    .select_from(ratings.join(follow_ups, follow_ups.c.rating_id == ratings.c.id))
-    .where(*_in(), follow_ups.c.status == FollowUpStatus.RESOLVED.value,
-           follow_ups.c.resolved_at.is_not(None))
-)
+    rows = (await connection.execute(_FOLLOW_UPS(connection),
+                                     _window(team_id, since, until))).all()
+    resolved = [row for row in rows if row.status == FollowUpStatus.RESOLVED.value]
+    claimed = sum(1 for row in rows if row.claimed_at is not None
+                  or row.status == FollowUpStatus.RESOLVED.value)
+    # From the rating (its follow-up opens with it) to the follow-up resolved.
+    took = [row.resolved_at - row.created_at for row in resolved if row.resolved_at]
+    return FollowUpCounts(opened=len(rows), claimed=claimed, resolved=len(resolved),
+                          median_to_resolve=_median(took))
 
 
 def _median(took: list[timedelta]) -> timedelta | None:
@@ -270,32 +258,29 @@ def _median(took: list[timedelta]) -> timedelta | None:
     return max((ordered[middle - 1] + ordered[middle]) / 2, timedelta(0))
 
 
+# The covering index (team, created, status, reason, pulse, reminded) answers it alone.
 _PROMPTS = prepared(
-    lambda _: sa.select(prompts.c.status, prompts.c.reason, sa.func.count().label("n"))
+    lambda _: sa.select(prompts.c.status, prompts.c.reason,
+                        prompts.c.reminded_at.is_not(None).label("reminded"),
+                        sa.func.count().label("n"))
     .where(prompts.c.team_id == _TEAM, prompts.c.created_at >= _SINCE,
            prompts.c.created_at < _UNTIL,
            prompts.c.pulse_id.is_(None))  # a pulse's prompts are reported apart
-    .group_by(prompts.c.status, prompts.c.reason)
-)
-
-
-_REMINDED = prepared(
-    lambda _: sa.select(prompts.c.status, sa.func.count().label("n"))
-    .where(prompts.c.team_id == _TEAM, prompts.c.created_at >= _SINCE,
-           prompts.c.created_at < _UNTIL, prompts.c.reminded_at.is_not(None),
-           prompts.c.pulse_id.is_(None))
-    .group_by(prompts.c.status)
+    .group_by(prompts.c.status, prompts.c.reason, prompts.c.reminded_at.is_not(None))
 )
 
 
 async def _prompts(
     connection: AsyncConnection, team_id: int, since: datetime, until: datetime
 ) -> PromptTally:
-    sent = answered = pending = 0
+    sent = answered = pending = reminded = after = 0
     skipped: dict[str, int] = {}
     failed: dict[str, int] = {}
     for row in await connection.execute(_PROMPTS(connection), _window(team_id, since, until)):
         status, count = PromptStatus(row.status), int(row.n)
+        if row.reminded:
+            reminded += count
+            after += count if status is PromptStatus.ANSWERED else 0
         if status in (PromptStatus.SENT, PromptStatus.ANSWERED, PromptStatus.EXPIRED):
             sent += count
         if status is PromptStatus.ANSWERED:
@@ -309,12 +294,8 @@ async def _prompts(
     # An anonymous team's prompts stay "sent" when answered: its answers are counted by day.
     counted = await anonymous_answers(connection, since=since, until=until, team_ids=[team_id])
     answered += counted.get(team_id, 0)
-    reminded = {row.status: int(row.n) for row in await connection.execute(
-        _REMINDED(connection), _window(team_id, since, until))}
-    after = reminded.get(PromptStatus.ANSWERED.value, 0)
-    return PromptTally(sent=sent, answered=answered, pending=pending,
-                       skipped=skipped, failed=failed, reminded=sum(reminded.values()),
-                       answered_after_reminder=after)
+    return PromptTally(sent=sent, answered=answered, pending=pending, skipped=skipped,
+                       failed=failed, reminded=reminded, answered_after_reminder=after)
 
 
 def _comments_statement(with_names: bool) -> sa.Select[Any]:

@@ -180,13 +180,10 @@ prompts = sa.Table(
     sa.UniqueConstraint("conversation_id", "round"),
     sa.Index("ix_prompts_due", "status", "next_attempt_at"),
     # Covers the prompt counts of stats and digests: status and reason without the table.
-    # (and whether a prompt belongs to a pulse, whose prompts are counted apart).
+    # (whether a prompt belongs to a pulse, whose prompts are counted apart, and whether
+    # it was reminded, for the digest's reminder counts).
     sa.Index("ix_prompts_team_created_status", "team_id", "created_at", "status", "reason",
-             "pulse_id"),
-    # The digest's reminder counts: only reminded prompts, a small share of all.
-    sa.Index("ix_prompts_team_reminded", "team_id", "created_at", "status", "pulse_id",
-             sqlite_where=sa.text("reminded_at IS NOT NULL"),
-             postgresql_where=sa.text("reminded_at IS NOT NULL")),
+             "pulse_id", "reminded_at"),
 )
 
 # Delivery workers and where they run: a claim token starts with its worker's instance, so
