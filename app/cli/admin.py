@@ -10,8 +10,8 @@ from rich.table import Table
 from app.cli.common import TeamOption, actor, console, current_settings, fail, run, say
 from bot.domain.reasons import describe as describe_reasons
 from bot.domain.reminders import describe_reminder
+from bot.domain.request_checks import mutual_note
 from bot.flows import admin
-from bot.flows.request_checks import mutual_note
 
 if TYPE_CHECKING:
     from bot.domain.model import Team

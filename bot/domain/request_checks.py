@@ -19,7 +19,8 @@ from enum import StrEnum
 
 from bot.domain.anonymity import random_rating_id
 from bot.domain.decisions import AskingFacts, Settlement
-from bot.domain.model import Person
+from bot.domain.model import Person, Team
+from bot.domain.texts import text
 
 # How far back the admins' figures look.
 FIGURES_DAYS = 90
@@ -136,3 +137,10 @@ def parse_answer(question: str, value: str) -> Clarity | Reach:
     if question == REACH:
         return Reach(value)
     raise ValueError(question)
+
+
+def mutual_note(option: str, team: Team) -> str:
+    """What turning mutual rating on means, said under the `team set` reply; else nothing."""
+    if option.strip().lower() != "mutual" or not team.mutual:
+        return ""
+    return "\n" + text("admin.mutual_on", "en")

@@ -40,6 +40,7 @@ from bot.domain.model import Team
 from bot.domain.reasons import REASONS_HELP
 from bot.domain.reasons import describe as describe_reasons
 from bot.domain.reminders import describe_reminder
+from bot.domain.request_checks import mutual_note
 from bot.domain.texts import reply_in_locale, text
 from bot.domain.weeks import IsoWeek
 from bot.flows import admin, pulse, source_mapping
@@ -48,7 +49,7 @@ from bot.flows.digest_flow import DigestFlow
 from bot.flows.export import write_export
 from bot.flows.interactions import opting
 from bot.flows.reporting import team_stats
-from bot.flows.request_checks import figures_line, mutual_note, request_figures
+from bot.flows.request_checks import figures_line, request_figures
 from bot.services import Services
 
 Escape = Callable[[str], str]

@@ -16,9 +16,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.model import Person, Team
+from bot.domain.model import Person
 from bot.domain.request_checks import FIGURES_DAYS, RequestCheck, RequestFigures, retry_wait
-from bot.domain.texts import locale_for, text
+from bot.domain.texts import locale_for
 from bot.flows.settling import log_without_message
 from bot.ports.chat import ChatPort, DeliveryError, RecipientUnreachable
 from bot.ports.store.request_checks import CheckFacts
@@ -116,13 +116,6 @@ async def request_figures(
     found = await services.store.request_figures(since=since, team_ids=team_ids)
     minimum = services.policy.min_respondents
     return {team: figures for team, figures in found.items() if figures.n >= minimum}
-
-
-def mutual_note(option: str, team: Team) -> str:
-    """What turning mutual rating on means, said under the `team set` reply; else nothing."""
-    if option.strip().lower() != "mutual" or not team.mutual:
-        return ""
-    return "\n" + text("admin.mutual_on", "en")
 
 
 def figures_line(team: str, figures: RequestFigures) -> str:
