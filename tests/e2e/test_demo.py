@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from app.cli.main import app
+from tests.e2e.demo_run import DemoRun, run_demo
 
 # About a thousand conversations through the real store: tens of seconds on a busy machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-
-
-def run_demo(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["demo", *args], env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def rows(table: str) -> dict[str, list[str]]:
@@ -31,12 +26,9 @@ def rows(table: str) -> dict[str, list[str]]:
     return found
 
 
-def test_demo_fills_a_database_and_shows_plausible_stats(tmp_path: Path) -> None:
-    env = {"RATEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'configured.db'}", "COLUMNS": "220"}
-    target = tmp_path / "demo.db"
-    started = time.perf_counter()
-    code, out, err = run_demo(env, "--database", str(target), "--seed", "3")
-    took = time.perf_counter() - started
+def test_demo_fills_a_database_and_shows_plausible_stats(seeded_demo: DemoRun) -> None:
+    code, out, err, target = seeded_demo.code, seeded_demo.out, seeded_demo.err, \
+        seeded_demo.database
     assert code == 0, err
     table = rows(out)
     assert set(table) == {"servicedesk", "infrastructure", "appdev"}, out
@@ -50,7 +42,7 @@ def test_demo_fills_a_database_and_shows_plausible_stats(tmp_path: Path) -> None
         assert split.count(",") == 2
         assert waiting == "—" or re.fullmatch(r"\d+ (due|later)(, \d+ later)?", waiting), waiting
     assert "conversations" in out and "comments" in out
-    print(f"the demo took {took:.1f} s")  # reported with -s; the machine's load decides
+    print(f"the demo took {seeded_demo.seconds:.1f} s")  # with -s; the machine's load decides
     # Everything went through the flows: prompts were delivered, comments are plain text,
     # and the anonymous team's ratings carry no person.
     with sqlite3.connect(target) as db:
@@ -67,7 +59,7 @@ def test_demo_fills_a_database_and_shows_plausible_stats(tmp_path: Path) -> None
         opted_out = db.execute("SELECT count(*) FROM people WHERE opted_out").fetchone()
         assert opted_out[0] > 0
     # the configured database was not touched
-    assert not (tmp_path / "configured.db").exists()
+    assert not seeded_demo.configured.exists()
 
 
 def test_demo_refuses_a_database_that_has_teams(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli.main import app
-from tests.e2e.test_demo import run_demo
+from tests.e2e.demo_run import run_demo
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -4,20 +4,17 @@ the anonymous team, whose follow-ups change ids in the nightly batch."""
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_demo import run_demo
+from tests.e2e.demo_run import DemoRun
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
-def test_the_demo_resolves_follow_ups_with_what_was_done(tmp_path: Path) -> None:
-    target = tmp_path / "demo.db"
-    env = {"RATEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}", "COLUMNS": "220"}
-    code, _, err = run_demo(env, "--database", str(target), "--seed", "3")
-    assert code == 0, err
+def test_the_demo_resolves_follow_ups_with_what_was_done(seeded_demo: DemoRun) -> None:
+    target = seeded_demo.database
+    assert seeded_demo.code == 0, seeded_demo.err
     with sqlite3.connect(target) as db:
         by_team = dict(db.execute(
             "SELECT t.name, sum(f.status = 'resolved' AND f.note IS NOT NULL) FROM follow_ups f "
@@ -28,11 +25,9 @@ def test_the_demo_resolves_follow_ups_with_what_was_done(tmp_path: Path) -> None
     assert open_ones > 0  # not every loop closes
 
 
-def test_the_demo_reminds_and_some_answer_after_the_reminder(tmp_path: Path) -> None:
-    target = tmp_path / "demo.db"
-    env = {"RATEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}", "COLUMNS": "220"}
-    code, _, err = run_demo(env, "--database", str(target), "--seed", "5")
-    assert code == 0, err
+def test_the_demo_reminds_and_some_answer_after_the_reminder(seeded_demo: DemoRun) -> None:
+    target = seeded_demo.database
+    assert seeded_demo.code == 0, seeded_demo.err
     with sqlite3.connect(target) as db:
         by_team = {name: (reminded, answered) for name, reminded, answered in db.execute(
             "SELECT t.name, count(*), sum(p.status = 'answered') FROM prompts p "

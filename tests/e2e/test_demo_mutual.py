@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_demo import run_demo
+from tests.e2e.demo_run import DemoRun
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
-def test_the_infrastructure_agents_rate_the_requests_they_closed(tmp_path: Path) -> None:
-    target = tmp_path / "demo.db"
-    env = {"RATEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}", "COLUMNS": "220"}
-    code, _, err = run_demo(env, "--database", str(target), "--seed", "3")
-    assert code == 0, err
+def test_the_infrastructure_agents_rate_the_requests_they_closed(seeded_demo: DemoRun) -> None:
+    target = seeded_demo.database
+    assert seeded_demo.code == 0, seeded_demo.err
     with sqlite3.connect(target) as db:
         teams = dict(db.execute("SELECT name, mutual FROM teams"))
         answers = dict(db.execute(

@@ -6,24 +6,22 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from app.cli.main import app
-from tests.e2e.test_demo import run_demo
+from tests.e2e.demo_run import DemoRun
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def test_the_demos_pulse_closes_in_the_last_complete_week_and_its_digest_shows_it(
-    tmp_path: Path,
+    seeded_demo: DemoRun,
 ) -> None:
-    target = tmp_path / "demo.db"
+    target = seeded_demo.database
     env = {"RATEBOT_DATABASE_URL": f"sqlite:///{target}", "COLUMNS": "220"}
-    code, _, err = run_demo(env, "--weeks", "8", "--seed", "5")
-    assert code == 0, err
+    assert seeded_demo.code == 0, seeded_demo.err
     with sqlite3.connect(target) as db:
         [(asked, answered, answers_without_person)] = db.execute(
             "SELECT p.asked, count(a.id), sum(a.person_id IS NULL) FROM pulses p "
