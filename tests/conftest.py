@@ -22,7 +22,6 @@ from storage.engine import async_url, create_engine
 from storage.migrate import upgrade
 from storage.store import SqlStore
 from tests.fakes.clock import FakeClock
-from tests.postgres_pool import PrefetchedDatabases
 
 
 def _is_loopback(address: Any) -> bool:
@@ -117,17 +116,6 @@ def _postgres_template() -> Iterator[str]:
         _run_aside(lambda: _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(scope="session")
-def _postgres_databases(_postgres_template: str) -> Iterator[PrefetchedDatabases]:
-    """Test databases made from the template ahead of the tests (tests/postgres_pool.py)."""
-    made = PrefetchedDatabases(os.environ[POSTGRES_ENV], _postgres_template)
-    try:
-        yield made
-    finally:
-        made.close(lambda name: _run_aside(
-            lambda: _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine_name(request: pytest.FixtureRequest) -> str:
     """Which database engine the test runs on; PostgreSQL only when configured."""
@@ -161,8 +149,9 @@ async def database_url(
         shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    databases: PrefetchedDatabases = request.getfixturevalue("_postgres_databases")
-    name = await asyncio.to_thread(databases.take)
+    template = request.getfixturevalue("_postgres_template")
+    name = f"ratebot_test_{uuid.uuid4().hex[:12]}"
+    await _postgres_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield _postgres_url(name)
     finally:
