@@ -7,6 +7,7 @@ with it (`storage.anonymity`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.reasons import AfterScore, LostTime, LostTimeTally, tally_lost_time
 from storage.base import StoreBase, insert_for
-from storage.prepared import Prepared, prepared
 from storage.schema import rating_reasons, ratings
 
 
@@ -66,26 +66,23 @@ _TEAM: sa.BindParameter[int] = sa.bindparam("team_id")
 _SINCE: sa.BindParameter[datetime] = sa.bindparam("since")
 _UNTIL: sa.BindParameter[datetime] = sa.bindparam("until")
 
-# Built once (storage.prepared): a digest runs them for every team, every week.
-_REASONS = prepared(
-    lambda _: sa.select(rating_reasons.c.reason, sa.func.count().label("n"))
-    .select_from(rating_reasons.join(ratings, ratings.c.id == rating_reasons.c.rating_id))
-    .where(ratings.c.team_id == _TEAM, ratings.c.rated_at >= _SINCE,
-           ratings.c.rated_at < _UNTIL)
-    .group_by(rating_reasons.c.reason)
-)
 
-
-async def reason_counts(
-    connection: AsyncConnection, team_id: int, since: datetime, until: datetime
-) -> list[tuple[str, int]]:
+def reasons_part() -> sa.Select[Any]:
     """How often each reason was given with the team's ratings of [since, until)."""
-    found = await connection.execute(
-        _REASONS(connection), {"team_id": team_id, "since": since, "until": until})
-    return [(row.reason, int(row.n)) for row in found]
+    return (
+        sa.select(rating_reasons.c.reason, sa.func.count().label("n"))
+        .select_from(rating_reasons.join(ratings, ratings.c.id == rating_reasons.c.rating_id))
+        .where(ratings.c.team_id == _TEAM, ratings.c.rated_at >= _SINCE,
+               ratings.c.rated_at < _UNTIL)
+        .group_by(rating_reasons.c.reason)
+    )
 
 
-def _lost_statement(weeks: int) -> sa.Select[Any]:
+def reason_counts(rows: Iterable[Any]) -> list[tuple[str, int]]:
+    return [(row.reason, int(row.n)) for row in rows]
+
+
+def lost_time_part(weeks: int) -> sa.Select[Any]:
     """The lost-time answers by interval and bucket; edges `edge_0` .. `edge_<weeks>`."""
     edges: list[sa.BindParameter[datetime]] = [
         sa.bindparam(f"edge_{index}") for index in range(weeks + 1)]
@@ -100,22 +97,10 @@ def _lost_statement(weeks: int) -> sa.Select[Any]:
     )
 
 
-_LOST: dict[int, Prepared[sa.Select[Any]]] = {}  # by number of weeks: always the same
-
-
-async def lost_time_weeks(
-    connection: AsyncConnection, team_id: int, edges: list[datetime]
-) -> list[LostTimeTally]:
-    """The lost-time answers of each interval between consecutive `edges`: one query,
-    grouped by interval and bucket."""
-    weeks = len(edges) - 1
-    statement = _LOST.get(weeks)
-    if statement is None:
-        statement = _LOST[weeks] = prepared(lambda _: _lost_statement(weeks))
-    values: dict[str, Any] = {f"edge_{index}": edge for index, edge in enumerate(edges)}
-    values["team_id"] = team_id
-    counts: list[dict[LostTime, int]] = [{} for _ in edges[1:]]
-    for row in await connection.execute(statement(connection), values):
+def lost_time_weeks(rows: Iterable[Any], weeks: int) -> list[LostTimeTally]:
+    """The lost-time answers of each of `weeks` intervals, from `lost_time_part`'s rows."""
+    counts: list[dict[LostTime, int]] = [{} for _ in range(weeks)]
+    for row in rows:
         counts[int(row.week)][LostTime(row.lost_time)] = int(row.n)
     return [tally_lost_time(week_counts) for week_counts in counts]
 

@@ -206,6 +206,21 @@ def _first_day(at: datetime) -> str:
     return midnight.date().isoformat()
 
 
+def answered_part() -> sa.Select[Any]:
+    """First answers counted for one anonymous team (`team_id`) on its days in
+    [first_day, end_day): `answered_days(since, until)` gives those two values."""
+    table = anonymous_answer_counts
+    return sa.select(sa.func.coalesce(sa.func.sum(table.c.answered), 0).label("n")).where(
+        table.c.team_id == sa.bindparam("team_id"),
+        table.c.day >= sa.bindparam("first_day", type_=sa.String),
+        table.c.day < sa.bindparam("end_day", type_=sa.String),
+    )
+
+
+def answered_days(since: datetime, until: datetime) -> dict[str, str]:
+    return {"first_day": _first_day(since), "end_day": _first_day(until)}
+
+
 async def anonymous_answers(
     connection: AsyncConnection, *, since: datetime, until: datetime,
     team_ids: list[int] | None = None,

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.engine import LOCK_WAIT_MS, WRITE, inline_sqlite_engine
+from storage.engine import LOCK_WAIT_MS, WRITE, inline_sqlite_engine, one_read_engine
 from storage.guard import is_busy, translate_unavailable
 
 # A held lock is usually a short write: look again soon, then less often.
@@ -52,6 +52,7 @@ class StoreBase:
         self._postgres = engine.dialect.name == "postgresql"
         # On SQLite, writers take the lock at BEGIN; PostgreSQL ignores the option.
         self._writer = engine.execution_options(**WRITE)
+        self._one_reads: AsyncEngine | None = None  # made on the first one read (PostgreSQL)
         self._inline: Engine | None = None
         self._lock_wait = lock_wait_ms / 1000
         self._held: dict[str, Connection] = {}
@@ -86,6 +87,20 @@ class StoreBase:
                     yield _inline(transaction.connection)
                 return
             async with self._engine.begin() as connection:
+                yield connection
+
+    @asynccontextmanager
+    async def _read_one(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a read that is one statement (`storage.one_read`): on
+        PostgreSQL from `storage.engine.one_read_engine`; elsewhere, as `_read()`."""
+        if self._bound is not None or self._inline is not None:
+            async with self._read() as connection:
+                yield connection
+            return
+        if self._one_reads is None:
+            self._one_reads = one_read_engine(self._engine)
+        with translate_unavailable():
+            async with self._one_reads.connect() as connection:
                 yield connection
 
     @asynccontextmanager
@@ -143,6 +158,8 @@ class StoreBase:
         self._held.clear()
         if self._inline is not None:
             self._inline.dispose()
+        if self._one_reads is not None:
+            await self._one_reads.dispose()
         await self._engine.dispose()
 
 

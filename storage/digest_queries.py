@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import FollowUpStatus, PromptStatus
 from bot.domain.scales import Category
@@ -21,11 +20,12 @@ from bot.domain.tallies import (
     PromptTally,
     Tally,
 )
-from storage.after_score import lost_time_weeks, reason_counts
-from storage.anonymity import anonymous_answers
+from storage.after_score import lost_time_part, lost_time_weeks, reason_counts, reasons_part
+from storage.anonymity import answered_days, answered_part
 from storage.base import StoreBase, insert_for
-from storage.prepared import Prepared, prepared
-from storage.pulses import closed_pulse_in
+from storage.driver import OnFirstUse
+from storage.one_read import OneRead, Part, Row
+from storage.pulses import pulse_part, pulse_result
 from storage.schema import digest_runs, follow_ups, people, prompts, ratings
 
 # ratings.category: +1 promoter, 0 passive, -1 detractor.
@@ -35,7 +35,7 @@ POSTED = "posted"
 
 
 def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+    return sa.func.count().filter(condition)
 
 
 class DigestQueries(StoreBase):
@@ -53,22 +53,23 @@ class DigestQueries(StoreBase):
         if len(edges) < 2 or any(b <= a for a, b in itertools.pairwise(edges)):
             raise ValueError("edges must be at least two strictly increasing instants")
         since, until = edges[-2], edges[-1]
-        # One transaction: one snapshot and one pool checkout. On SQLite each statement
-        # costs round trips to the driver's thread that outweigh these index range scans.
-        async with self._read() as connection:
-            weeks = await _weeks(connection, team_id, edges)
-            follow_up = await _follow_ups(connection, team_id, since, until)
-            prompt_tally = await _prompts(connection, team_id, since, until)
-            quoted = await _comments(connection, team_id, since, until, comments, with_names)
-            agent_lines = await _agents(connection, team_id, since, until) if with_agents \
-                else []
-            pulse = await closed_pulse_in(connection, team_id, since, until)
-            reasons = await reason_counts(connection, team_id, since, until)
-            lost_time = await lost_time_weeks(connection, team_id, edges)
+        weeks = len(edges) - 1
+        values: dict[str, Any] = {f"edge_{index}": edge for index, edge in enumerate(edges)}
+        values.update(team_id=team_id, since=since, until=until, limit=comments,
+                      **answered_days(since, until))
+        async with self._read_one() as connection:
+            found = await _FACTS((weeks, with_names, with_agents)).rows(connection, values)
+        tallies = _weeks(found["weeks"], weeks)
         return DigestFacts(
-            weekly=[week.tally for week in weeks], squares=[week.squares for week in weeks],
-            follow_ups=follow_up, prompts=prompt_tally, comments=quoted,
-            agents=agent_lines, pulse=pulse, reasons=reasons, lost_time=lost_time,
+            weekly=[week.tally for week in tallies],
+            squares=[week.squares for week in tallies],
+            follow_ups=_follow_ups(found["follow_ups"]),
+            prompts=_prompts(found["prompts"], found["answered"]),
+            comments=_comments(found["comments"], with_names),
+            agents=_agents(found["agents"]) if with_agents else [],
+            pulse=pulse_result(found["pulse"]),
+            reasons=reason_counts(found["reasons"]),
+            lost_time=lost_time_weeks(found["lost_time"], weeks),
         )
 
     # --------------------------------------------------------------------- runs
@@ -144,8 +145,28 @@ class DigestQueries(StoreBase):
 # --------------------------------------------------------------------------- queries
 
 
-# Each statement is built once per dialect (`storage.prepared`): a digest's SQL takes a
-# fraction of what building its statements again for each team took.
+# One statement per kind of digest (its number of weeks, names shown or not, agents or
+# not), compiled on its first use (`storage.one_read`).
+def _facts(kind: tuple[int, bool, bool]) -> OneRead:
+    weeks, with_names, with_agents = kind
+    week = _week_ratings()
+    parts: dict[str, Part] = {
+        "weeks": _weeks_part(weeks),
+        "follow_ups": _follow_ups_part(week),
+        "prompts": _prompts_part(),
+        "answered": answered_part(),
+        "comments": _comments_part(with_names),
+        "pulse": pulse_part(),
+        "reasons": reasons_part(),
+        "lost_time": lost_time_part(weeks),
+    }
+    if with_agents:  # principle 8: an anonymous team's digest does not even ask
+        parts["agents"] = _agents_part(week)
+    return OneRead(parts)
+
+
+_FACTS: OnFirstUse[tuple[int, bool, bool], OneRead] = OnFirstUse(_facts)
+
 _TEAM: sa.BindParameter[int] = sa.bindparam("team_id")
 _SINCE: sa.BindParameter[datetime] = sa.bindparam("since")
 _UNTIL: sa.BindParameter[datetime] = sa.bindparam("until")
@@ -155,18 +176,26 @@ def _in() -> list[sa.ColumnElement[bool]]:
     return [ratings.c.team_id == _TEAM, ratings.c.rated_at >= _SINCE, ratings.c.rated_at < _UNTIL]
 
 
-def _window(team_id: int, since: datetime, until: datetime) -> dict[str, Any]:
-    return {"team_id": team_id, "since": since, "until": until}
+def _week_ratings() -> sa.CTE:
+    """The last week's ratings, read from the table once for the parts that need more
+    than the covering index holds (follow-ups, agents)."""
+    return (
+        sa.select(ratings.c.id, ratings.c.person_id, ratings.c.agent_id, ratings.c.category,
+                  ratings.c.score)
+        .where(*_in())
+        # Read once, whichever parts read it, and never probed per row (`_follow_ups_part`).
+        .cte("week_ratings").prefix_with("MATERIALIZED")
+    )
 
 
-def _tally_columns() -> list[Any]:
-    category = ratings.c.category
+def _tally_columns(source: Any = ratings) -> list[Any]:
+    category = source.c.category
     # Passives are the rest (a category is -1, 0 or +1): one sum fewer per rating read.
     return [
         sa.func.count().label("n"),
         _count_if(category == 1).label("promoters"),
         _count_if(category == -1).label("detractors"),
-        sa.func.coalesce(sa.func.sum(ratings.c.score), 0).label("score_sum"),
+        sa.func.coalesce(sa.func.sum(source.c.score), 0).label("score_sum"),
     ]
 
 
@@ -182,7 +211,7 @@ class _Week:
     squares: int
 
 
-def _weeks_statement(weeks: int) -> sa.CompoundSelect[Any]:
+def _weeks_part(weeks: int) -> sa.CompoundSelect[Any]:
     """Per week: the tally and the sum of squared scores, each from its own index range.
 
     One range per week, joined by UNION ALL, rather than one range grouped by a CASE over
@@ -206,46 +235,48 @@ def _weeks_statement(weeks: int) -> sa.CompoundSelect[Any]:
     ))
 
 
-# By number of weeks: a digest asks for the same number every time.
-_WEEKS: dict[int, Prepared[sa.CompoundSelect[Any]]] = {}
-
-
-async def _weeks(connection: AsyncConnection, team_id: int, edges: list[datetime]) -> list[_Week]:
-    weeks = len(edges) - 1
-    statement = _WEEKS.get(weeks)
-    if statement is None:
-        statement = _WEEKS[weeks] = prepared(lambda _: _weeks_statement(weeks))
-    values: dict[str, Any] = {f"edge_{index}": edge for index, edge in enumerate(edges)}
-    values["team_id"] = team_id
-    result = [_Week(Tally(), 0) for _ in edges[1:]]
-    for row in await connection.execute(statement(connection), values):
+def _weeks(rows: list[Row], weeks: int) -> list[_Week]:
+    result = [_Week(Tally(), 0) for _ in range(weeks)]
+    for row in rows:
         result[int(row.bucket)] = _Week(tally=_tally(row), squares=int(row.squares))
     return result
 
 
-# The week's follow-ups, one row each (a week has as many as detractors): counted, and
-# the median time to resolve taken, here, from one round trip. From the week's ratings to
-# their follow-ups by the unique rating id: a join over every week's ratings made
-# PostgreSQL scan the whole follow-ups table instead.
-_FOLLOW_UPS = prepared(
-    lambda _: sa.select(follow_ups.c.status, follow_ups.c.claimed_at, follow_ups.c.created_at,
-                        follow_ups.c.resolved_at)
-    .select_from(ratings.join(follow_ups, follow_ups.c.rating_id == ratings.c.id))
-    .where(*_in())
-)
+def _follow_ups_part(week: sa.CTE) -> sa.Select[Any]:
+    """The follow-ups of the week's ratings, one row each (a week has as many as
+    detractors): counted, and the median time to resolve taken, here, from the resolved
+    ones' times.
+
+    A follow-up opens with its rating or later, so the week's are among the team's
+    opened since the week began: read from their own index, then matched to the week's
+    ratings. Both sides are read once (materialized): PostgreSQL's generic plan for the
+    prepared statement otherwise probed the follow-ups once per rating of the week.
+    """
+    opened = (
+        sa.select(follow_ups.c.rating_id, follow_ups.c.status, follow_ups.c.claimed_at,
+                  follow_ups.c.created_at, follow_ups.c.resolved_at)
+        .where(follow_ups.c.team_id == _TEAM, follow_ups.c.created_at >= _SINCE)
+        .cte("opened_since").prefix_with("MATERIALIZED")
+    )
+    resolved = opened.c.status == FollowUpStatus.RESOLVED.value
+    return (
+        sa.select(
+            resolved.label("resolved"),
+            (opened.c.claimed_at.is_not(None) | resolved).label("claimed"),
+            # Only the resolved ones' times are read: from the rating (its follow-up
+            # opens with it) to the follow-up resolved.
+            sa.case((resolved, opened.c.created_at)).label("opened_at"),
+            sa.case((resolved, opened.c.resolved_at)).label("resolved_at"),
+        )
+        .select_from(opened.join(week, week.c.id == opened.c.rating_id))
+    )
 
 
-async def _follow_ups(
-    connection: AsyncConnection, team_id: int, since: datetime, until: datetime
-) -> FollowUpCounts:
-    rows = (await connection.execute(_FOLLOW_UPS(connection),
-                                     _window(team_id, since, until))).all()
-    resolved = [row for row in rows if row.status == FollowUpStatus.RESOLVED.value]
-    claimed = sum(1 for row in rows if row.claimed_at is not None
-                  or row.status == FollowUpStatus.RESOLVED.value)
-    # From the rating (its follow-up opens with it) to the follow-up resolved.
-    took = [row.resolved_at - row.created_at for row in resolved if row.resolved_at]
-    return FollowUpCounts(opened=len(rows), claimed=claimed, resolved=len(resolved),
+def _follow_ups(rows: list[Row]) -> FollowUpCounts:
+    took = [row.resolved_at - row.opened_at for row in rows
+            if row.resolved_at is not None and row.opened_at is not None]
+    return FollowUpCounts(opened=len(rows), claimed=sum(1 for row in rows if row.claimed),
+                          resolved=sum(1 for row in rows if row.resolved),
                           median_to_resolve=_median(took))
 
 
@@ -258,25 +289,25 @@ def _median(took: list[timedelta]) -> timedelta | None:
     return max((ordered[middle - 1] + ordered[middle]) / 2, timedelta(0))
 
 
-# The covering index (team, created, status, reason, pulse, reminded) answers it alone.
-_PROMPTS = prepared(
-    lambda _: sa.select(prompts.c.status, prompts.c.reason,
-                        prompts.c.reminded_at.is_not(None).label("reminded"),
-                        sa.func.count().label("n"))
-    .where(prompts.c.team_id == _TEAM, prompts.c.created_at >= _SINCE,
-           prompts.c.created_at < _UNTIL,
-           prompts.c.pulse_id.is_(None))  # a pulse's prompts are reported apart
-    .group_by(prompts.c.status, prompts.c.reason, prompts.c.reminded_at.is_not(None))
-)
+def _prompts_part() -> sa.Select[Any]:
+    """The week's prompts by outcome. The covering index (team, created, status, reason,
+    pulse, reminded) answers it alone."""
+    return (
+        sa.select(prompts.c.status, prompts.c.reason,
+                  prompts.c.reminded_at.is_not(None).label("reminded"),
+                  sa.func.count().label("n"))
+        .where(prompts.c.team_id == _TEAM, prompts.c.created_at >= _SINCE,
+               prompts.c.created_at < _UNTIL,
+               prompts.c.pulse_id.is_(None))  # a pulse's prompts are reported apart
+        .group_by(prompts.c.status, prompts.c.reason, prompts.c.reminded_at.is_not(None))
+    )
 
 
-async def _prompts(
-    connection: AsyncConnection, team_id: int, since: datetime, until: datetime
-) -> PromptTally:
+def _prompts(rows: list[Row], answered_anonymously: list[Row]) -> PromptTally:
     sent = answered = pending = reminded = after = 0
     skipped: dict[str, int] = {}
     failed: dict[str, int] = {}
-    for row in await connection.execute(_PROMPTS(connection), _window(team_id, since, until)):
+    for row in rows:
         status, count = PromptStatus(row.status), int(row.n)
         if row.reminded:
             reminded += count
@@ -292,18 +323,17 @@ async def _prompts(
             reason = row.reason or "unknown"
             counts[reason] = counts.get(reason, 0) + count
     # An anonymous team's prompts stay "sent" when answered: its answers are counted by day.
-    counted = await anonymous_answers(connection, since=since, until=until, team_ids=[team_id])
-    answered += counted.get(team_id, 0)
+    answered += sum(int(row.n) for row in answered_anonymously)
     return PromptTally(sent=sent, answered=answered, pending=pending, skipped=skipped,
                        failed=failed, reminded=reminded, answered_after_reminder=after)
 
 
-def _comments_statement(with_names: bool) -> sa.Select[Any]:
+def _comments_part(with_names: bool) -> sa.Select[Any]:
     author = people.c.display_name if with_names else sa.null()
     source = ratings.outerjoin(people, people.c.id == ratings.c.person_id) if with_names \
         else ratings
     return (
-        sa.select(ratings.c.category, ratings.c.score, ratings.c.comment,
+        sa.select(ratings.c.id, ratings.c.category, ratings.c.score, ratings.c.comment,
                   ratings.c.rated_at, author.label("author"))
         .select_from(source)
         .where(*_in(), ratings.c.category != 0,
@@ -314,43 +344,41 @@ def _comments_statement(with_names: bool) -> sa.Select[Any]:
     )
 
 
-_COMMENTS = {
-    False: prepared(lambda _: _comments_statement(False)),
-    True: prepared(lambda _: _comments_statement(True)),
-}
-
-
-async def _comments(
-    connection: AsyncConnection, team_id: int, since: datetime, until: datetime,
-    limit: int, with_names: bool,
-) -> list[DigestComment]:
-    values = {**_window(team_id, since, until), "limit": limit}
+def _comments(rows: list[Row], with_names: bool) -> list[DigestComment]:
+    # Their order again: a JSON array of a part's rows need not keep the part's.
+    ordered = sorted(rows, key=lambda row: (row.category, -row.rated_at.timestamp(), -row.id))
     return [
         DigestComment(category=_CATEGORY[row.category], score=row.score, text=row.comment,
                       rated_at=row.rated_at, author=row.author if with_names else None)
-        for row in await connection.execute(_COMMENTS[with_names](connection), values)
+        for row in ordered
     ]
 
 
-_AGENTS = prepared(
-    lambda _: sa.select(
-        sa.func.coalesce(people.c.display_name, people.c.email).label("agent"),
-        sa.func.count(sa.distinct(ratings.c.person_id)).label("respondents"),
-        *_tally_columns(),
+def _agents_part(week: sa.CTE) -> sa.Select[Any]:
+    # Tallied by agent first, then named: one look-up per agent, not per rating.
+    by_agent = (
+        sa.select(week.c.agent_id,
+                  sa.func.count(sa.distinct(week.c.person_id)).label("respondents"),
+                  *_tally_columns(week))
+        .where(week.c.agent_id.is_not(None))
+        .group_by(week.c.agent_id)
+        .subquery("by_agent")
     )
-    .select_from(ratings.join(people, people.c.id == ratings.c.agent_id))
-    .where(*_in())
-    .group_by(ratings.c.agent_id, people.c.display_name, people.c.email)
-)
+    return (
+        sa.select(
+            sa.func.coalesce(people.c.display_name, people.c.email).label("agent"),
+            by_agent.c.respondents, by_agent.c.n, by_agent.c.promoters, by_agent.c.detractors,
+            by_agent.c.score_sum,
+        )
+        .select_from(by_agent.join(people, people.c.id == by_agent.c.agent_id))
+    )
 
 
-async def _agents(
-    connection: AsyncConnection, team_id: int, since: datetime, until: datetime
-) -> list[AgentTally]:
+def _agents(rows: list[Row]) -> list[AgentTally]:
     lines = [
         AgentTally(agent=row.agent or "unknown agent", respondents=int(row.respondents),
                    tally=_tally(row))
-        for row in await connection.execute(_AGENTS(connection), _window(team_id, since, until))
+        for row in rows
     ]
     # By name, never by score: the digest does not rank people.
     return sorted(lines, key=lambda line: line.agent.casefold())

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -24,15 +25,20 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class DriverStatement:
-    """SQLite text and its bind parameters' names in order (the driver's `?`s)."""
+    """The text and its bind parameters' names in order (the driver's `?`s or `$n`s).
+
+    SQLite's by default; another dialect's (PostgreSQL on asyncpg) where it is given.
+    """
 
     sql: str
     order: tuple[str, ...]
     constants: Mapping[str, Any]  # the statement's own values (an OFFSET, say), by name
+    for_sqlite: bool = True  # its values are converted as SQLite's column types store them
 
     @classmethod
-    def compile(cls, statement: ClauseElement) -> DriverStatement:
-        compiled = statement.compile(dialect=sqlite.dialect())
+    def compile(cls, statement: ClauseElement, dialect: Dialect | None = None) -> DriverStatement:
+        dialect = dialect or sqlite.dialect()
+        compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
         if compiled.literal_execute_params or compiled.post_compile_params:
             # An expanding IN is rendered per call by SQLAlchemy: not for the driver.
@@ -45,11 +51,16 @@ class DriverStatement:
         }
         if not all(value is None or isinstance(value, str | int) for value in constants.values()):
             raise TypeError("a statement for the driver gained a value that needs converting")
-        return cls(compiled.string, order, constants)
+        return cls(compiled.string, order, constants, dialect.name == "sqlite")
 
     def parameters(self, values: Mapping[str, Any]) -> list[Any]:
         """The values in the text's order; the statement's own where none is given."""
         constants = self.constants
+        if not self.for_sqlite:  # asyncpg takes Python's own values
+            return [values[name] if name in values else constants[name] for name in self.order]
+        if len(self.order) > len(values):  # a value used more than once: converted once
+            values = {name: to_sqlite(value) for name, value in values.items()}
+            return [values[name] if name in values else constants[name] for name in self.order]
         return [
             to_sqlite(values[name]) if name in values else constants[name]
             for name in self.order

@@ -60,17 +60,38 @@ def create_engine(url: str, *, busy_timeout_ms: int = 5000) -> AsyncEngine:
     if not is_sqlite(full):
         if importlib.util.find_spec("asyncpg") is None:  # an optional extra
             raise DriverMissing()
-        # A server that does not answer (a black-holed network) is an outage within
-        # seconds, not after asyncpg's default minute: requests answer 503 while it lasts.
-        postgres = create_async_engine(
-            full, pool_pre_ping=True, pool_timeout=PG_POOL_WAIT_SECONDS,
-            connect_args={"timeout": PG_CONNECT_TIMEOUT_SECONDS},
-        )
-        event.listen(postgres.sync_engine, "handle_error", _discard_after_outage)
-        return postgres
+        return _postgres_engine(full)
     engine = create_async_engine(full)
     configure_sqlite(engine.sync_engine, busy_timeout_ms)
     return engine
+
+
+def _postgres_engine(url: str, **options: Any) -> AsyncEngine:
+    # A server that does not answer (a black-holed network) is an outage within
+    # seconds, not after asyncpg's default minute: requests answer 503 while it lasts.
+    connect_args: dict[str, Any] = {"timeout": PG_CONNECT_TIMEOUT_SECONDS}
+    connect_args.update(options.pop("connect_args", {}))
+    postgres = create_async_engine(
+        url, pool_pre_ping=True, pool_timeout=PG_POOL_WAIT_SECONDS,
+        connect_args=connect_args, **options,
+    )
+    event.listen(postgres.sync_engine, "handle_error", _discard_after_outage)
+    return postgres
+
+
+def one_read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """A small pool (8 at most) beside PostgreSQL `engine`'s, for reads of one statement.
+
+    Outside transactions (one statement is its own snapshot; BEGIN and COMMIT would triple
+    its round trips), and with every statement kept to its generic plan: planning
+    `storage.one_read`'s statement cost as much as running it, and, left to choose,
+    PostgreSQL went on planning it for each execution.
+    """
+    return _postgres_engine(
+        engine.url.render_as_string(hide_password=False),
+        pool_size=4, max_overflow=4, isolation_level="AUTOCOMMIT",
+        connect_args={"server_settings": {"plan_cache_mode": "force_generic_plan"}},
+    )
 
 
 def _discard_after_outage(context: ExceptionContext) -> None:

@@ -154,35 +154,48 @@ class PulseQueries(StoreBase):
             return await closed_pulse_in(connection, team_id, since, until)
 
 
-# Built once (storage.prepared): every team's digest asks, every week.
-_CLOSED = prepared(
-    lambda _: sa.select(pulses).where(
-        pulses.c.team_id == sa.bindparam("team_id"), pulses.c.closes_at >= sa.bindparam("since"),
-        pulses.c.closes_at < sa.bindparam("until"),
-    ).order_by(pulses.c.closes_at.desc()).limit(1)
-)
-_COUNTS = prepared(
-    lambda _: sa.select(pulse_answers.c.category, sa.func.count())
-    .where(pulse_answers.c.pulse_id == sa.bindparam("pulse_id"))
-    .group_by(pulse_answers.c.category)
-)
+def pulse_part() -> sa.Select[Any]:
+    """The team's pulse that closed last in [since, until), its answers by category:
+    one row per category answered (one with no category if none was)."""
+    closed = (
+        sa.select(pulses.c.id, pulses.c.question, pulses.c.asked, pulses.c.closes_at)
+        .where(pulses.c.team_id == sa.bindparam("team_id"),
+               pulses.c.closes_at >= sa.bindparam("since"),
+               pulses.c.closes_at < sa.bindparam("until"))
+        .order_by(pulses.c.closes_at.desc()).limit(1)
+        .subquery("closed")
+    )
+    return (
+        sa.select(closed.c.question, closed.c.asked, closed.c.closes_at,
+                  pulse_answers.c.category, sa.func.count(pulse_answers.c.id).label("n"))
+        .select_from(closed.outerjoin(pulse_answers, pulse_answers.c.pulse_id == closed.c.id))
+        .group_by(closed.c.id, closed.c.question, closed.c.asked, closed.c.closes_at,
+                  pulse_answers.c.category)
+    )
+
+
+def pulse_result(rows: Sequence[Any]) -> PulseResult | None:
+    """`pulse_part`'s rows as the digest shows them; None: no pulse closed then."""
+    if not rows:
+        return None
+    by = {int(row.category): int(row.n) for row in rows if row.category is not None}
+    tally = Tally(n=sum(by.values()), promoters=by.get(1, 0), passives=by.get(0, 0),
+                  detractors=by.get(-1, 0))
+    first = rows[0]
+    return PulseResult(question=first.question, asked=first.asked,
+                       closes_at=first.closes_at, score=summarize(SCALE, tally))
+
+
+_CLOSED = prepared(lambda _: pulse_part())
 
 
 async def closed_pulse_in(
     connection: Any, team_id: int, since: datetime, until: datetime
 ) -> PulseResult | None:
-    """The team's pulse that closed in [since, until), its answers tallied (the digest's)."""
-    pulse = (await connection.execute(
+    """The team's pulse that closed in [since, until), its answers tallied."""
+    return pulse_result((await connection.execute(
         _CLOSED(connection), {"team_id": team_id, "since": since, "until": until}
-    )).first()
-    if pulse is None:
-        return None
-    counts = (await connection.execute(_COUNTS(connection), {"pulse_id": pulse.id})).all()
-    by = {int(category): int(n) for category, n in counts}
-    tally = Tally(n=sum(by.values()), promoters=by.get(1, 0), passives=by.get(0, 0),
-                  detractors=by.get(-1, 0))
-    return PulseResult(question=pulse.question, asked=pulse.asked,
-                       closes_at=pulse.closes_at, score=summarize(SCALE, tally))
+    )).all())
 
 
 async def pulse_answers_of(connection: Any, person_id: int) -> list[RatingRecord]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
@@ -68,5 +69,17 @@ class IsoWeek:
 
 def boundaries(last: IsoWeek, weeks: int, timezone: str) -> list[datetime]:
     """`weeks + 1` UTC instants: the starts of the `weeks` weeks up to `last`, then its end."""
+    return list(_boundaries(last, weeks, timezone))
+
+
+# Every team sharing a timezone asks for the same edges each week: worked out once.
+@lru_cache(maxsize=256)
+def _boundaries(last: IsoWeek, weeks: int, timezone: str) -> tuple[datetime, ...]:
+    return (*(week.start(timezone) for week in weeks_up_to(last, weeks)), last.end(timezone))
+
+
+@lru_cache(maxsize=256)
+def weeks_up_to(last: IsoWeek, weeks: int) -> tuple[IsoWeek, ...]:
+    """The `weeks` weeks that end with `last`, oldest first."""
     first = last.shift(-(weeks - 1))
-    return [first.shift(i).start(timezone) for i in range(weeks + 1)]
+    return tuple(first.shift(i) for i in range(weeks))

@@ -16,7 +16,7 @@ from bot.domain.scores import summarize
 from bot.domain.tallies import DigestFacts
 from bot.domain.texts import locale_for
 from bot.domain.trend import Change, compare, pooled
-from bot.domain.weeks import IsoWeek, boundaries
+from bot.domain.weeks import IsoWeek, boundaries, weeks_up_to
 from bot.services import Services
 
 
@@ -39,8 +39,8 @@ async def weekly_digest(services: Services, team: Team, week: IsoWeek | None = N
         with_agents=team.anonymity is not Anonymity.ANONYMOUS,
     )
     history = tuple(
-        WeekScore(week.shift(i - HISTORY_WEEKS + 1), summarize(team.scale, tally))
-        for i, tally in enumerate(facts.weekly)
+        WeekScore(each, summarize(team.scale, tally))
+        for each, tally in zip(weeks_up_to(week, HISTORY_WEEKS), facts.weekly, strict=True)
     )
     minimum = services.policy.min_respondents
     return Digest(

@@ -25,6 +25,7 @@ from bot.domain.scales import Category
 from bot.domain.trend import Direction
 from bot.domain.weeks import IsoWeek
 from bot.flows.digest import weekly_digest
+from bot.flows.recording import record_rating
 from bot.services import Policy, Services
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
@@ -158,6 +159,33 @@ async def test_follow_ups_and_the_closed_loop_share(digest: Digest) -> None:
     assert (counts.opened, counts.claimed, counts.resolved) == (2, 1, 1)
     assert digest.closed_loop_share == pytest.approx(0.5)
     assert counts.median_to_resolve == timedelta(hours=24)  # Bram's: rated 17th, resolved 18th
+
+
+async def test_a_follow_up_counts_in_its_ratings_week_even_when_it_opened_later(
+    services: Services, clock: FakeClock, rater: Rater
+) -> None:
+    async def rate(email: str, when: datetime, score: int) -> tuple[int, str]:
+        prompt_id = await rater.close(when, email=email, team="infra")
+        rated = await record_rating(services, prompt_id, PersonIdentity(email=email), score)
+        return prompt_id, rated.receipt
+
+    # Rated in W46, turned detractor in W47: W46's follow-up, not W47's.
+    earlier = await rate("early@example.com", at(12, 10), 9)
+    # Rated in W47, turned detractor in W48 (after the week, before the digest): W47's.
+    later = await rate("late@example.com", at(18, 10), 10)
+    # Rated a detractor in W47.
+    await rate("low@example.com", at(19, 10), 1)
+    for email, (prompt_id, receipt), changed in (
+        ("early@example.com", earlier, at(17, 9)), ("late@example.com", later, at(23, 9)),
+    ):
+        clock.set(changed)
+        turned = await record_rating(services, prompt_id, PersonIdentity(email=email), 2,
+                                     receipt=receipt)
+        assert turned.follow_up_id is not None
+    clock.set(NOW)
+    digest = await weekly_digest(services, await _team(services, "infra"))
+    assert digest.score.n == 2 and digest.score.detractors == 2
+    assert digest.follow_ups.opened == 2
 
 
 async def test_agents_below_the_minimum_of_respondents_get_no_line(digest: Digest) -> None:
