@@ -17,7 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ChannelAccount
+from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ConversationReference
+from msrest.serialization import Model
 
 from bot.domain.identity import PersonIdentity
 from bot.domain.platform_refs import TeamsConversation
@@ -198,7 +199,7 @@ def conversation_record(activity: Activity, person_id: int | None) -> TeamsConve
         conversation_id = thread_root(conversation_id)[0]
         reference.conversation.id = conversation_id
         reference.user = None
-    serialized = reference.serialize()
+    serialized = reference_json(reference)
     # Put the tenant back where Teams expects it when the reference is used.
     serialized.setdefault("conversation", {})["tenantId"] = tenant
     return TeamsConversation(
@@ -210,6 +211,45 @@ def conversation_record(activity: Activity, person_id: int | None) -> TeamsConve
         person_id=person_id if kind == "personal" else None,
         team_id=team_id_of(activity),
     )
+
+
+# The models a conversation reference holds, written here as msrest writes them.
+_ACCOUNTS = (ChannelAccount, ConversationAccount)
+
+
+def reference_json(reference: ConversationReference) -> dict[str, Any]:
+    """`reference.serialize()`, in a fraction of msrest's time (a fifth of a first click).
+
+    msrest writes each attribute that is not None under its JSON key, and walks a chain of
+    dispatchers to do it. What a reference holds is plain: strings, a boolean and two
+    kinds of account. Anything else (`properties`, a value of another type) is left to
+    msrest, which writes the whole reference as before.
+    """
+    try:
+        return _json_of(reference)
+    except _Unwritten:
+        written: dict[str, Any] = reference.serialize()
+        return written
+
+
+class _Unwritten(Exception):
+    """Not of the plain kind written here: msrest writes it."""
+
+
+def _json_of(model: Model) -> dict[str, Any]:
+    written: dict[str, Any] = {}
+    for name, described in model._attribute_map.items():
+        value = getattr(model, name, None)
+        if value is None:
+            continue
+        kind = described["type"]
+        if (kind == "str" and type(value) is str) or (kind == "bool" and type(value) is bool):
+            written[described["key"]] = value
+        elif isinstance(value, _ACCOUNTS) and kind == type(value).__name__:
+            written[described["key"]] = _json_of(value)
+        else:
+            raise _Unwritten
+    return written
 
 
 class ConversationRecords:

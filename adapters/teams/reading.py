@@ -58,6 +58,22 @@ def _model(cls: type[Model], data: object) -> Model:
     return made
 
 
+_SCALARS = (str, int, float, bool)
+
+
+def _free(value: object) -> object:
+    """Free JSON (`value`, `channelData`) as msrest's `deserialize_object` reads it: the
+    same values, copied (msrest converts each scalar with an `eval` of its type's name)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _free(item) for key, item in value.items()}  # type: ignore[attr-defined]
+    if kind is list:
+        return [_free(item) for item in value]  # type: ignore[attr-defined]
+    if kind in _SCALARS or value is None:
+        return value
+    return _MSREST.deserialize_object(value)  # type: ignore[no-untyped-call]
+
+
 def _value(kind: str, value: object) -> object:
     if value is None:
         return None
@@ -67,7 +83,7 @@ def _value(kind: str, value: object) -> object:
             raise _Unread
         return value
     if kind == "object":
-        return _MSREST.deserialize_object(value)  # type: ignore[no-untyped-call]
+        return _free(value)
     if kind == "iso-8601":
         if not isinstance(value, str):
             raise _Unread
