@@ -8,6 +8,7 @@ import hashlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from typing import Any, Self, cast
 
 import sqlalchemy as sa
@@ -53,6 +54,8 @@ class StoreBase:
         # On SQLite, writers take the lock at BEGIN; PostgreSQL ignores the option.
         self._writer = engine.execution_options(**WRITE)
         self._one_reads: AsyncEngine | None = None  # made on the first one read (PostgreSQL)
+        # When each periodic clean-up last ran, shared with the copies `transaction` yields.
+        self._cleaned: dict[str, datetime] = {}
         self._inline: Engine | None = None
         self._lock_wait = lock_wait_ms / 1000
         self._held: dict[str, Connection] = {}
@@ -116,6 +119,15 @@ class StoreBase:
             transaction = await self._begin_inline_write()
             with transaction:
                 yield _inline(transaction.connection)
+
+    def _due(self, chore: str, at: datetime, every: timedelta) -> bool:
+        """Whether clean-up `chore` is due at `at` (at most once per `every`), and if so,
+        noted as done: a clean-up on every request would cost a statement each."""
+        last = self._cleaned.get(chore)
+        if last is not None and last <= at < last + every:
+            return False
+        self._cleaned[chore] = at
+        return True
 
     async def _begin_inline_write(self) -> RootTransaction:
         """BEGIN IMMEDIATE on the event loop, yielding to it while another process writes.

@@ -24,6 +24,7 @@ from storage.schema import (
 )
 
 DELIVERY_MEMORY = timedelta(days=1)
+FORGET_EVERY = timedelta(minutes=1)  # deliveries older than the memory are dropped this often
 
 # Every click and comment checks its delivery: built once (see storage.prepared).
 _FORGET_DELIVERIES = sa.delete(chat_deliveries).where(
@@ -54,7 +55,8 @@ class ChatQueries(StoreBase):
 
     async def first_delivery(self, key: str, *, at: datetime) -> bool:
         async with self._write() as connection:
-            await connection.execute(_FORGET_DELIVERIES, {"before": at - DELIVERY_MEMORY})
+            if self._due("deliveries", at, FORGET_EVERY):
+                await connection.execute(_FORGET_DELIVERIES, {"before": at - DELIVERY_MEMORY})
             inserted = await connection.execute(
                 _FIRST_DELIVERY(connection), {"key": key[:200], "seen_at": at}
             )

@@ -30,26 +30,53 @@ def _conversation(row: Any) -> TeamsConversation:
     )
 
 
-def _save(dialect: str) -> Any:
-    """Insert or update one conversation; every value is a parameter (storage.prepared)."""
+def _values(conversation: TeamsConversation, at: datetime) -> dict[str, Any]:
+    return {
+        "kind": conversation.kind,
+        "tenant_id": conversation.tenant_id,
+        "service_url": conversation.service_url,
+        "reference": conversation.reference,
+        "person_id": conversation.person_id,
+        "team_id": conversation.team_id,
+        "updated_at": at,
+    }
+
+
+def _save(dialect: str, *, only_news: bool = False) -> Any:
+    """Insert or update one conversation; every value is a parameter (storage.prepared).
+
+    `only_news`: update only where the new values tell something the stored row does
+    not (a None tells nothing, as below), and return the row's id when it wrote.
+    """
     insert = insert_on(dialect, teams_conversations)
-    new = insert.excluded
-    return insert.on_conflict_do_update(
-        index_elements=[teams_conversations.c.conversation_id],
+    new, stored = insert.excluded, teams_conversations.c
+    news = sa.or_(
+        new.reference != stored.reference,
+        new.service_url != stored.service_url,
+        *(sa.and_(new_value.is_not(None), new_value.is_distinct_from(old))
+          for new_value, old in ((new.tenant_id, stored.tenant_id),
+                                 (new.person_id, stored.person_id),
+                                 (new.team_id, stored.team_id))),
+    )
+    saving = insert.on_conflict_do_update(
+        index_elements=[stored.conversation_id],
         set_={
             "kind": new.kind, "service_url": new.service_url, "reference": new.reference,
             "updated_at": new.updated_at,
             # A later activity may lack what an earlier one told (the tenant, the team):
             # keep what is known.
-            "tenant_id": sa.func.coalesce(new.tenant_id, teams_conversations.c.tenant_id),
-            "person_id": sa.func.coalesce(new.person_id, teams_conversations.c.person_id),
-            "team_id": sa.func.coalesce(new.team_id, teams_conversations.c.team_id),
+            "tenant_id": sa.func.coalesce(new.tenant_id, stored.tenant_id),
+            "person_id": sa.func.coalesce(new.person_id, stored.person_id),
+            "team_id": sa.func.coalesce(new.team_id, stored.team_id),
         },
+        where=news if only_news else None,
     )
+    return saving.returning(stored.id) if only_news else saving
 
 
-# Every activity reads its conversation's reference and may save it: built once.
+# Every activity's conversation may be saved: built once.
 _SAVE = prepared(_save)
+_REMEMBER = prepared(lambda dialect: _save(dialect, only_news=True))
 _BY_ID = sa.select(teams_conversations).where(
     teams_conversations.c.conversation_id == sa.bindparam("id")
 )
@@ -61,19 +88,21 @@ class TeamsQueries(StoreBase):
     async def save_teams_conversation(
         self, conversation: TeamsConversation, *, at: datetime
     ) -> None:
-        values = {
-            "kind": conversation.kind,
-            "tenant_id": conversation.tenant_id,
-            "service_url": conversation.service_url,
-            "reference": conversation.reference,
-            "person_id": conversation.person_id,
-            "team_id": conversation.team_id,
-            "updated_at": at,
-        }
         async with self._write() as connection:
             await connection.execute(
-                _SAVE(connection), {"conversation_id": conversation.conversation_id, **values}
+                _SAVE(connection), {"conversation_id": conversation.conversation_id,
+                                    **_values(conversation, at)}
             )
+
+    async def remember_teams_conversation(
+        self, conversation: TeamsConversation, *, at: datetime
+    ) -> bool:
+        async with self._write() as connection:
+            written = await connection.execute(
+                _REMEMBER(connection), {"conversation_id": conversation.conversation_id,
+                                        **_values(conversation, at)}
+            )
+            return written.first() is not None
 
     async def teams_conversation(self, conversation_id: str) -> TeamsConversation | None:
         async with self._read() as connection:

@@ -90,20 +90,7 @@ async def remember_conversation(services: Services, record: TeamsConversation) -
     """Store `record` unless the stored reference already says all it says.
 
     Every activity carries one, and writes take the database's write lock: a reference
-    is written the first time it is seen and again only when it tells something new.
+    is written the first time it is seen and again only when it tells something new
+    (the store decides that in the same statement that writes).
     """
-    stored = await services.store.teams_conversation(record.conversation_id)
-    if stored is None or _news(stored, record):
-        await services.store.save_teams_conversation(record, at=services.clock.now())
-
-
-def _news(stored: TeamsConversation, record: TeamsConversation) -> bool:
-    """Whether `record` tells anything the stored reference does not (None tells nothing)."""
-    pairs = (
-        (stored.reference, record.reference),
-        (stored.service_url, record.service_url),
-        (stored.tenant_id, record.tenant_id),
-        (stored.person_id, record.person_id),
-        (stored.team_id, record.team_id),
-    )
-    return any(new is not None and new != old for old, new in pairs)
+    await services.store.remember_teams_conversation(record, at=services.clock.now())

@@ -55,6 +55,14 @@ class People(Protocol):
         """Insert or refresh a reference (one row per conversation id)."""
         ...
 
+    async def remember_teams_conversation(
+        self, conversation: TeamsConversation, *, at: datetime
+    ) -> bool:
+        """Save `conversation` only where it tells something the stored one does not (its
+        reference, service URL, or a tenant, person or team where it names one): True when
+        that wrote anything. One statement: no read before the write."""
+        ...
+
     async def teams_conversation(self, conversation_id: str) -> TeamsConversation | None: ...
 
     async def teams_personal_conversation(self, person_id: int) -> TeamsConversation | None:
