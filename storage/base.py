@@ -7,7 +7,7 @@ import copy
 import hashlib
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, Self, cast
 
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engine import LOCK_WAIT_MS, WRITE, inline_sqlite_engine, one_read_engine
-from storage.guard import is_busy, translate_unavailable
+from storage.guard import is_busy, translate_unavailable, unavailable
 
 # A held lock is usually a short write: look again soon, then less often.
 _FIRST_PAUSE = 0.002
@@ -79,17 +79,17 @@ class StoreBase:
             bound._bound = connection
             yield bound
 
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[AsyncConnection]:
+    def _read(self) -> AbstractAsyncContextManager[AsyncConnection]:
         if self._bound is not None:
-            yield self._bound
-            return
+            return _Bound(self._bound)
+        if self._inline is not None:
+            return _InlineTransaction(self, write=False)
+        return self._pooled(self._engine)
+
+    @asynccontextmanager
+    async def _pooled(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         with translate_unavailable():
-            if self._inline is not None:
-                with self._held_connection("DEFERRED").begin() as transaction:
-                    yield _inline(transaction.connection)
-                return
-            async with self._engine.begin() as connection:
+            async with engine.begin() as connection:
                 yield connection
 
     @asynccontextmanager
@@ -106,19 +106,12 @@ class StoreBase:
             async with self._one_reads.connect() as connection:
                 yield connection
 
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
+    def _write(self) -> AbstractAsyncContextManager[AsyncConnection]:
         if self._bound is not None:
-            yield self._bound
-            return
-        with translate_unavailable():
-            if self._inline is None:
-                async with self._writer.begin() as connection:
-                    yield connection
-                return
-            transaction = await self._begin_inline_write()
-            with transaction:
-                yield _inline(transaction.connection)
+            return _Bound(self._bound)
+        if self._inline is not None:
+            return _InlineTransaction(self, write=True)
+        return self._pooled(self._writer)
 
     def _due(self, chore: str, at: datetime, every: timedelta) -> bool:
         """Whether clean-up `chore` is due at `at` (at most once per `every`), and if so,
@@ -173,6 +166,70 @@ class StoreBase:
         if self._one_reads is not None:
             await self._one_reads.dispose()
         await self._engine.dispose()
+
+
+class _Bound:
+    """The connection of the transaction a store copy is bound to: nothing to begin or end."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def __aenter__(self) -> AsyncConnection:
+        return self._connection
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class _InlineTransaction:
+    """A transaction on SQLite's inline connection (`StoreBase`), as `_read()` or `_write()`.
+
+    A class rather than a generator-based context manager: every click and webhook opens
+    several, and an async generator costs asyncio's first-iteration hook and contextlib's
+    machinery each time, more than BEGIN and COMMIT themselves. The transaction commits
+    or rolls back as SQLAlchemy's own does; an outage is `StoreUnavailable`, as
+    `translate_unavailable` makes it elsewhere.
+    """
+
+    __slots__ = ("_store", "_transaction", "_writes")
+
+    def __init__(self, store: StoreBase, *, write: bool) -> None:
+        self._store = store
+        self._writes = write
+        self._transaction: RootTransaction | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        try:
+            if self._writes:
+                transaction = await self._store._begin_inline_write()
+            else:
+                transaction = self._store._held_connection("DEFERRED").begin()
+        except Exception as error:
+            outage = unavailable(error)
+            if outage is not None:
+                raise outage from error
+            raise
+        self._transaction = transaction
+        return _inline(transaction.connection)
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any
+    ) -> bool:
+        assert self._transaction is not None
+        try:
+            self._transaction.__exit__(kind, error, traceback)  # commit, or roll back
+        except Exception as failure:
+            outage = unavailable(failure)
+            if outage is not None:
+                raise outage from failure
+            raise
+        if error is not None:
+            outage = unavailable(error)
+            if outage is not None:
+                raise outage from error
+        return False
 
 
 class InlineConnection:

@@ -104,13 +104,19 @@ def translate_unavailable() -> Iterator[None]:
     except StoreUnavailable:
         raise
     except Exception as error:
-        if is_unavailable(error):
-            # The driver's text may hold a host, a path or a query's parameters (emails):
-            # the cause keeps it for debugging; what is safe to log travels separately.
-            raise StoreUnavailable(
-                "the database could not be reached", reason=_loggable(error)
-            ) from error
+        outage = unavailable(error)
+        if outage is not None:
+            raise outage from error
         raise
+
+
+def unavailable(error: BaseException) -> StoreUnavailable | None:
+    """The `StoreUnavailable` that `error` means (raise it from `error`), or None."""
+    if isinstance(error, StoreUnavailable) or not is_unavailable(error):
+        return None
+    # The driver's text may hold a host, a path or a query's parameters (emails):
+    # the cause keeps it for debugging; what is safe to log travels separately.
+    return StoreUnavailable("the database could not be reached", reason=_loggable(error))
 
 
 def _loggable(error: BaseException) -> str:
