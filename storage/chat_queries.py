@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from bot.domain.answers import AlertFacts, RatedItem
 from bot.domain.scales import Scale
-from storage.base import StoreBase, insert_on
+from storage.base import InlineConnection, StoreBase, insert_on
 from storage.lookups import person_by_id, team_by_id
-from storage.prepared import prepared
+from storage.prepared import DriverQuery, prepared
 from storage.rows import follow_up_from, rating_from
 from storage.schema import (
     chat_deliveries,
@@ -30,11 +30,18 @@ FORGET_EVERY = timedelta(minutes=1)  # deliveries older than the memory are drop
 _FORGET_DELIVERIES = sa.delete(chat_deliveries).where(
     chat_deliveries.c.seen_at < sa.bindparam("before")
 )
-_FIRST_DELIVERY = prepared(
-    lambda dialect: insert_on(dialect, chat_deliveries)
-    .on_conflict_do_nothing(index_elements=[chat_deliveries.c.key])
-    .returning(chat_deliveries.c.id)
-)
+def _first_delivery(dialect: str) -> Any:
+    return (
+        insert_on(dialect, chat_deliveries)
+        .values(key=sa.bindparam("key"), seen_at=sa.bindparam("seen_at"))
+        .on_conflict_do_nothing(index_elements=[chat_deliveries.c.key])
+        .returning(chat_deliveries.c.id)
+    )
+
+
+_FIRST_DELIVERY = prepared(_first_delivery)
+# SQLite's text of the same, run on the driver (storage.prepared.DriverQuery).
+_FIRST_DELIVERY_DRIVER = DriverQuery(_first_delivery("sqlite"))
 
 
 def _labelled(prefix: str, table: sa.Table) -> list[sa.Label[Any]]:
@@ -57,9 +64,10 @@ class ChatQueries(StoreBase):
         async with self._write() as connection:
             if self._due("deliveries", at, FORGET_EVERY):
                 await connection.execute(_FORGET_DELIVERIES, {"before": at - DELIVERY_MEMORY})
-            inserted = await connection.execute(
-                _FIRST_DELIVERY(connection), {"key": key[:200], "seen_at": at}
-            )
+            values = {"key": key[:200], "seen_at": at}
+            if isinstance(connection, InlineConnection):
+                return bool(_FIRST_DELIVERY_DRIVER.rows(connection, values))
+            inserted = await connection.execute(_FIRST_DELIVERY(connection), values)
             return inserted.scalar() is not None
 
     async def alert_facts(self, follow_up_id: int) -> AlertFacts | None:

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from bot.domain.model import Person
 from bot.domain.platform_refs import TeamsConversation
-from storage.base import StoreBase, insert_for, insert_on
+from storage.base import InlineConnection, StoreBase, insert_for, insert_on
 from storage.lookups import person_by_id
-from storage.prepared import prepared
+from storage.prepared import DriverQuery, prepared
 from storage.schema import teams_conversations, teams_threads
 
 _NEWEST = (teams_conversations.c.updated_at.desc(), teams_conversations.c.id.desc())
@@ -28,6 +28,10 @@ def _conversation(row: Any) -> TeamsConversation:
         team_id=row.team_id,
         updated_at=row.updated_at,
     )
+
+
+_COLUMNS = ("kind", "tenant_id", "service_url", "reference", "person_id", "team_id",
+            "updated_at")
 
 
 def _values(conversation: TeamsConversation, at: datetime) -> dict[str, Any]:
@@ -48,7 +52,8 @@ def _save(dialect: str, *, only_news: bool = False) -> Any:
     `only_news`: update only where the new values tell something the stored row does
     not (a None tells nothing, as below), and return the row's id when it wrote.
     """
-    insert = insert_on(dialect, teams_conversations)
+    insert = insert_on(dialect, teams_conversations).values(
+        {name: sa.bindparam(name) for name in ("conversation_id", *_COLUMNS)})
     new, stored = insert.excluded, teams_conversations.c
     news = sa.or_(
         new.reference != stored.reference,
@@ -77,6 +82,8 @@ def _save(dialect: str, *, only_news: bool = False) -> Any:
 # Every activity's conversation may be saved: built once.
 _SAVE = prepared(_save)
 _REMEMBER = prepared(lambda dialect: _save(dialect, only_news=True))
+# SQLite's text of the same, run on the driver (storage.prepared.DriverQuery).
+_REMEMBER_DRIVER = DriverQuery(_save("sqlite", only_news=True))
 _BY_ID = sa.select(teams_conversations).where(
     teams_conversations.c.conversation_id == sa.bindparam("id")
 )
@@ -97,11 +104,12 @@ class TeamsQueries(StoreBase):
     async def remember_teams_conversation(
         self, conversation: TeamsConversation, *, at: datetime
     ) -> bool:
+        values = {"conversation_id": conversation.conversation_id,
+                  **_values(conversation, at)}
         async with self._write() as connection:
-            written = await connection.execute(
-                _REMEMBER(connection), {"conversation_id": conversation.conversation_id,
-                                        **_values(conversation, at)}
-            )
+            if isinstance(connection, InlineConnection):
+                return bool(_REMEMBER_DRIVER.rows(connection, values))
+            written = await connection.execute(_REMEMBER(connection), values)
             return written.first() is not None
 
     async def teams_conversation(self, conversation_id: str) -> TeamsConversation | None:
