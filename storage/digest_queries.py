@@ -22,7 +22,7 @@ from bot.domain.tallies import (
 )
 from storage.after_score import lost_time_part, lost_time_weeks, reason_counts, reasons_part
 from storage.anonymity import answered_days, answered_part
-from storage.base import StoreBase, insert_for
+from storage.base import StoreBase, count_if, insert_for
 from storage.driver import OnFirstUse
 from storage.one_read import OneRead, Part, Row
 from storage.pulses import pulse_part, pulse_result
@@ -32,10 +32,6 @@ from storage.schema import digest_runs, follow_ups, people, prompts, ratings
 _CATEGORY = {1: Category.PROMOTER, 0: Category.PASSIVE, -1: Category.DETRACTOR}
 CLAIMED = "claimed"
 POSTED = "posted"
-
-
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
-    return sa.func.count().filter(condition)
 
 
 class DigestQueries(StoreBase):
@@ -193,8 +189,8 @@ def _tally_columns(source: Any = ratings) -> list[Any]:
     # Passives are the rest (a category is -1, 0 or +1): one sum fewer per rating read.
     return [
         sa.func.count().label("n"),
-        _count_if(category == 1).label("promoters"),
-        _count_if(category == -1).label("detractors"),
+        count_if(category == 1).label("promoters"),
+        count_if(category == -1).label("detractors"),
         sa.func.coalesce(sa.func.sum(source.c.score), 0).label("score_sum"),
     ]
 

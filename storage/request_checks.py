@@ -29,7 +29,7 @@ from bot.domain.personal_data import RequestCheckRecord
 from bot.domain.request_checks import Clarity, NewRequestCheck, Reach, RequestFigures
 from bot.ports.store.request_checks import Answered, CheckFacts
 from storage.anonymity import anonymous_answered
-from storage.base import StoreBase, insert_for
+from storage.base import StoreBase, count_if, insert_for
 from storage.rows import person_from, team_from
 from storage.schema import conversations, people, teams
 from storage.schema_mutual import request_answers, request_checks
@@ -136,16 +136,13 @@ class RequestCheckQueries(StoreBase):
             return {}
         answers = request_answers.c
 
-        def count(condition: sa.ColumnElement[bool]) -> Any:
-            return sa.func.sum(sa.case((condition, 1), else_=0))
-
         query = (
             sa.select(
-                answers.team_id, count(answers.clarity == Clarity.CLEAR.value),
-                count(answers.clarity == Clarity.PARTLY.value),
-                count(answers.clarity == Clarity.UNCLEAR.value),
-                count(answers.reach == Reach.YES.value),
-                count(answers.reach == Reach.NOT_EASILY.value), sa.func.count(),
+                answers.team_id, count_if(answers.clarity == Clarity.CLEAR.value),
+                count_if(answers.clarity == Clarity.PARTLY.value),
+                count_if(answers.clarity == Clarity.UNCLEAR.value),
+                count_if(answers.reach == Reach.YES.value),
+                count_if(answers.reach == Reach.NOT_EASILY.value), sa.func.count(),
             )
             .where(answers.team_id.in_(team_ids), answers.day >= since)
             .group_by(answers.team_id)
