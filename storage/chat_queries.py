@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from bot.domain.answers import AlertFacts, RatedItem
 from bot.domain.scales import Scale
-from storage.base import InlineConnection, StoreBase, insert_on
+from storage.base import StoreBase, insert_on
 from storage.lookups import person_by_id, team_by_id
-from storage.prepared import DriverQuery, prepared
+from storage.prepared import HotQuery
 from storage.rows import follow_up_from, rating_from
 from storage.schema import (
     chat_deliveries,
@@ -39,9 +39,7 @@ def _first_delivery(dialect: str) -> Any:
     )
 
 
-_FIRST_DELIVERY = prepared(_first_delivery)
-# SQLite's text of the same, run on the driver (storage.prepared.DriverQuery).
-_FIRST_DELIVERY_DRIVER = DriverQuery(_first_delivery("sqlite"))
+_FIRST_DELIVERY = HotQuery(_first_delivery)
 
 
 def _labelled(prefix: str, table: sa.Table) -> list[sa.Label[Any]]:
@@ -64,11 +62,8 @@ class ChatQueries(StoreBase):
         async with self._write() as connection:
             if self._due("deliveries", at, FORGET_EVERY):
                 await connection.execute(_FORGET_DELIVERIES, {"before": at - DELIVERY_MEMORY})
-            values = {"key": key[:200], "seen_at": at}
-            if isinstance(connection, InlineConnection):
-                return bool(_FIRST_DELIVERY_DRIVER.rows(connection, values))
-            inserted = await connection.execute(_FIRST_DELIVERY(connection), values)
-            return inserted.scalar() is not None
+            inserted = await _FIRST_DELIVERY.rows(connection, {"key": key[:200], "seen_at": at})
+            return bool(inserted)
 
     async def alert_facts(self, follow_up_id: int) -> AlertFacts | None:
         async with self._read() as connection:

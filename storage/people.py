@@ -12,17 +12,11 @@ from bot.domain.errors import NotFound
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, PromptStatus, SkipReason
 from bot.domain.tallies import AuditEntry
-from storage.base import (
-    InlineConnection,
-    StoreBase,
-    insert_for,
-    normalize_email,
-    normalize_identifier,
-)
+from storage.base import StoreBase, insert_for, normalize_email, normalize_identifier
 from storage.directory import forget_in_directory
 from storage.lookups import person_by_id, team_row, upsert_person, write_audit
 from storage.pending import scrub_payload
-from storage.prepared import DriverQuery
+from storage.prepared import HotQuery
 from storage.rows import person_from
 from storage.schema import (
     admins,
@@ -41,12 +35,13 @@ from storage.schema import (
 from storage.schema_mutual import request_checks
 
 # Every activity looks its sender up by one of these: built once (see storage.prepared).
-_BY_SLACK_ID = sa.select(people).where(people.c.slack_user_id == sa.bindparam("value"))
-_BY_TEAMS_ID = sa.select(people).where(people.c.teams_user_id == sa.bindparam("value"))
-_BY_EMAIL = sa.select(people).where(people.c.email == sa.bindparam("value"))
-# SQLite's texts of the same, run on the driver (storage.prepared.DriverQuery): SQLAlchemy's
-# work around the statement cost several times SQLite's own, on every click.
-_ON_DRIVER = {query: DriverQuery(query) for query in (_BY_SLACK_ID, _BY_TEAMS_ID, _BY_EMAIL)}
+# On SQLite on its driver (storage.prepared.HotQuery): SQLAlchemy's work around the
+# statement cost several times SQLite's own, on every click.
+_BY_SLACK_ID = HotQuery(
+    lambda _: sa.select(people).where(people.c.slack_user_id == sa.bindparam("value")))
+_BY_TEAMS_ID = HotQuery(
+    lambda _: sa.select(people).where(people.c.teams_user_id == sa.bindparam("value")))
+_BY_EMAIL = HotQuery(lambda _: sa.select(people).where(people.c.email == sa.bindparam("value")))
 
 
 class PeopleQueries(StoreBase):
@@ -73,14 +68,9 @@ class PeopleQueries(StoreBase):
             for query, value in keys:
                 if not value:
                     continue
-                if isinstance(connection, InlineConnection):  # SQLite: on its driver
-                    driver = _ON_DRIVER[query]
-                    rows = driver.rows(connection, {"value": value})
-                    row = driver.named(rows[0]) if rows else None
-                else:
-                    row = (await connection.execute(query, {"value": value})).first()
-                if row is not None:
-                    return person_from(row)
+                rows = await query.rows(connection, {"value": value})
+                if rows:
+                    return person_from(rows[0])
         return None
 
     async def set_opted_out(self, person_id: int, opted_out: bool, *, at: datetime) -> Person:

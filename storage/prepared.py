@@ -14,8 +14,9 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.expression import ClauseElement
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
+from storage.base import InlineConnection
 from storage.driver import DriverStatement, OnFirstUse
 
 S = TypeVar("S")
@@ -97,3 +98,22 @@ class DriverQueries(OnFirstUse[int, DriverQuery]):
 
     def __init__(self, build: Callable[[int], ClauseElement]) -> None:
         super().__init__(lambda key: DriverQuery(build(key)))
+
+
+class HotQuery:
+    """A statement on a hot path, run on SQLite's driver (`DriverQuery`) inside an inline
+    transaction and through SQLAlchemy elsewhere (built once per dialect, as `Prepared`).
+
+    `build(dialect_name)` names every value it takes with a `bindparam`; the rows read
+    alike on either path, by column name.
+    """
+
+    def __init__(self, build: Callable[[str], Any]) -> None:
+        self._prepared: Prepared[Executable] = Prepared(build)
+        self._driver = DriverQuery(build("sqlite"))
+
+    async def rows(self, connection: AsyncConnection, values: Mapping[str, Any]) -> list[Any]:
+        if isinstance(connection, InlineConnection):
+            driver = self._driver
+            return [driver.named(row) for row in driver.rows(connection, values)]
+        return list(await connection.execute(self._prepared(connection), values))

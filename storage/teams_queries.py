@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from bot.domain.model import Person
 from bot.domain.platform_refs import TeamsConversation
-from storage.base import InlineConnection, StoreBase, insert_for, insert_on
+from storage.base import StoreBase, insert_for, insert_on
 from storage.lookups import person_by_id
-from storage.prepared import DriverQuery, prepared
+from storage.prepared import HotQuery, prepared
 from storage.schema import teams_conversations, teams_threads
 
 _NEWEST = (teams_conversations.c.updated_at.desc(), teams_conversations.c.id.desc())
@@ -81,9 +81,7 @@ def _save(dialect: str, *, only_news: bool = False) -> Any:
 
 # Every activity's conversation may be saved: built once.
 _SAVE = prepared(_save)
-_REMEMBER = prepared(lambda dialect: _save(dialect, only_news=True))
-# SQLite's text of the same, run on the driver (storage.prepared.DriverQuery).
-_REMEMBER_DRIVER = DriverQuery(_save("sqlite", only_news=True))
+_REMEMBER = HotQuery(lambda dialect: _save(dialect, only_news=True))
 _BY_ID = sa.select(teams_conversations).where(
     teams_conversations.c.conversation_id == sa.bindparam("id")
 )
@@ -107,10 +105,7 @@ class TeamsQueries(StoreBase):
         values = {"conversation_id": conversation.conversation_id,
                   **_values(conversation, at)}
         async with self._write() as connection:
-            if isinstance(connection, InlineConnection):
-                return bool(_REMEMBER_DRIVER.rows(connection, values))
-            written = await connection.execute(_REMEMBER(connection), values)
-            return written.first() is not None
+            return bool(await _REMEMBER.rows(connection, values))
 
     async def teams_conversation(self, conversation_id: str) -> TeamsConversation | None:
         async with self._read() as connection:
