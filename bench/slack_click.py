@@ -2,7 +2,7 @@
 `chat.update` on the fake Slack API, against bolt's own no-op action handler in the same run.
 
 Fifty people click at once, each clicking again as soon as their message is updated. The
-baselines and ratebot take turns for three rounds of 1,000 clicks; the best round of each
+baselines and ratebot take turns for five rounds of 1,000 clicks; the best round of each
 counts. Figures: clicks/s end to end (request sent -> rating stored, acknowledged, message
 updated) as a ratio to a bolt handler that only sends the same `chat.update` (what any
 click costs before ratebot does anything; target >= 0.9), the p99 of click-to-updated-
@@ -286,7 +286,7 @@ async def scratch_postgres(base_url: str) -> AsyncIterator[str]:
         await admin.close()
 
 
-async def run(clicks: int = 1000, rounds: int = 3) -> dict[str, float]:
+async def run(clicks: int = 1000, rounds: int = 5) -> dict[str, float]:
     """SQLite always; PostgreSQL too when RATEBOT_TEST_POSTGRES_URL is set."""
     figures: dict[str, float] = {}
     # As `ratebot serve` runs; the baseline shares the process, so it runs with it too.

@@ -266,7 +266,9 @@ def settle(ack: AsyncAck, once: AckOnce, failed: Exception | None) -> None:
 def register(app: AsyncApp, handlers: SlackHandlers, services: Services) -> None:
     """One listener per Slack action, view, shortcut, command and event ratebot serves."""
     remembered = [_once(services)]
-    _register_actions(app, handlers, remembered)
+    # Clicks are never remembered (`inbound.delivery_key`): their listeners go without the
+    # middleware, which would only cost bolt a round of its middleware chain on each one.
+    _register_actions(app, handlers)
     _register_the_rest(app, handlers, services, remembered)
     workflow_step.register(app, services, handlers.chat, remembered)
 
@@ -298,9 +300,7 @@ def _once(services: Services) -> Middleware:
     return handle_once
 
 
-def _register_actions(
-    app: AsyncApp, handlers: SlackHandlers, remembered: list[Middleware]
-) -> None:
+def _register_actions(app: AsyncApp, handlers: SlackHandlers) -> None:
     """The buttons: acknowledged at once, the work goes on after the answer; a score is
     acknowledged once it is stored (Slack does not send a click again)."""
 
@@ -310,7 +310,7 @@ def _register_actions(
             await ack()  # within Slack's 3 seconds; the work goes on after the answer
             await handlers.boundary(str(action_id), body, work(body))
 
-        app.action(action_id, middleware=remembered)(listener)
+        app.action(action_id)(listener)
 
     def stored_first(name: str, action_id: re.Pattern[str],
                      work: Callable[[AckOnce, Payload], Awaitable[None]]) -> None:
@@ -322,7 +322,7 @@ def _register_actions(
             settle(ack, once, failed)
             await once.finish()
 
-        app.action(action_id, middleware=remembered)(listener)
+        app.action(action_id)(listener)
 
     stored_first("rate", re.compile("^" + re.escape(render.RATE_ACTION) + r"\d+$"),
                  handlers.rate)

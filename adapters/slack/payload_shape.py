@@ -99,7 +99,8 @@ def check_shape(payload: Payload) -> None:
     action without `action_id`. Slack signs only what it sends, so this refuses nothing
     real; it turns a malformed signed body into a 400 instead of bolt's 500.
     """
-    problem = _misfit(PAYLOAD, payload, "") or _missing(payload)
+    misfit = _misfit(PAYLOAD, payload)
+    problem = misfit.described() if misfit is not None else _missing(payload)
     if problem is not None:
         raise BadPayload(problem)
 
@@ -128,27 +129,41 @@ def _missing(payload: Payload) -> str | None:
     return None
 
 
-def _misfit(kind: Kind, value: object, path: str) -> str | None:
+@dataclass(slots=True)
+class _Misfit:
+    """A value that does not fit, and the path to it: names appended on the way back up,
+    so a payload that fits (every real one) never spends a string on a path."""
+
+    reason: str
+    path: list[str]
+
+    def described(self) -> str:
+        return f"{loggable('.'.join(reversed(self.path)), 80) or 'body'}: {self.reason}"
+
+
+def _misfit(kind: Kind, value: object) -> _Misfit | None:
     if not isinstance(value, kind.types):
-        return f"{loggable(path, 80) or 'body'}: must be {kind.described()}"
-    if isinstance(value, str) and kind.limit is not None and len(value) > kind.limit:
-        return f"{loggable(path, 80)}: longer than {kind.limit} characters"
+        return _Misfit(f"must be {kind.described()}", [])
+    if kind.limit is not None and isinstance(value, str) and len(value) > kind.limit:
+        return _Misfit(f"longer than {kind.limit} characters", [])
     if isinstance(value, dict):
-        if kind.fields is not None:
-            for name, field_kind in kind.fields.items():
-                if name in value and (found := _misfit(field_kind, value[name],
-                                                       _joined(path, name))):
+        # The payload's own fields, looked up among the known ones: a payload holds a
+        # dozen, its kind knows three dozen.
+        fields = kind.fields
+        if fields is not None:
+            for name, item in value.items():
+                known = fields.get(name)
+                if known is not None and (found := _misfit(known, item)) is not None:
+                    found.path.append(name)
                     return found
         if kind.each is not None:
             for name, item in value.items():
-                if found := _misfit(kind.each, item, _joined(path, str(name))):
+                if (found := _misfit(kind.each, item)) is not None:
+                    found.path.append(str(name))
                     return found
-    if isinstance(value, list) and kind.each is not None:
+    elif isinstance(value, list) and kind.each is not None:
         for index, item in enumerate(value):
-            if found := _misfit(kind.each, item, _joined(path, str(index))):
+            if (found := _misfit(kind.each, item)) is not None:
+                found.path.append(str(index))
                 return found
     return None
-
-
-def _joined(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from adapters.slack import after_score
@@ -122,20 +123,25 @@ def _intro(prompt: RatingPrompt, locale: str) -> str:
     return intro + "."
 
 
+@cache
+def _faces(scale: Scale) -> tuple[tuple[int, str, str], ...]:
+    """Each score's button face: (score, label, action id), the same on every prompt."""
+    return tuple((score, score_label(scale, score), f"{RATE_ACTION}{score}")
+                 for score in scale.scores())
+
+
 def _score_buttons(prompt: RatingPrompt, chosen: int | None, receipt: str | None) -> Block:
-    return {
-        "type": "actions",
-        "block_id": RATE_BLOCK,
-        "elements": [
-            _button(
-                score_label(prompt.scale, score),
-                f"{RATE_ACTION}{score}",
-                RateValue(prompt.prompt_id, score, receipt).encode(),
-                "primary" if score == chosen else None,
-            )
-            for score in prompt.scale.scores()
-        ],
-    }
+    # A click redraws every button of the scale: built straight from the faces, the
+    # value as `RateValue.encode` writes it (one prompt, one receipt, the button's score).
+    before, after = f"{prompt.prompt_id}:", f":{receipt or ''}"
+    elements: list[Block] = [
+        {"type": "button", "text": {"type": "plain_text", "text": label, "emoji": True},
+         "action_id": action_id, "value": f"{before}{score}{after}"}
+        for score, label, action_id in _faces(prompt.scale)
+    ]
+    if chosen is not None and prompt.scale.contains(chosen):
+        elements[chosen - prompt.scale.spec.low]["style"] = "primary"
+    return {"type": "actions", "block_id": RATE_BLOCK, "elements": elements}
 
 
 def prompt_message(

@@ -89,6 +89,18 @@ def test_after_a_click_the_score_is_marked_and_buttons_carry_the_receipt() -> No
     assert "optout" not in body
 
 
+@pytest.mark.parametrize("scale", list(Scale))
+def test_the_chosen_score_alone_is_marked_on_every_scale(scale: Scale) -> None:
+    p = prompt(scale)
+    for chosen in scale.scores():
+        rendered = buttons(prompt_message(p, "en", PromptUpdate(p, score=chosen,
+                                                                receipt="R")).blocks)
+        assert [b.get("style") for b in rendered] == [
+            "primary" if score == chosen else None for score in scale.scores()]
+        assert [b["value"] for b in rendered] == [
+            RateValue(42, score, "R").encode() for score in scale.scores()]
+
+
 def test_a_withdrawn_prompt_shows_the_notice_and_no_buttons() -> None:
     p = prompt()
     message = prompt_message(p, "en", PromptUpdate(p, notice="Withdrawn <because>"))
