@@ -10,9 +10,10 @@ held it back"), the high side of promoters, whatever the scale calls them.
 
 from __future__ import annotations
 
-import random
+import itertools
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from bot.domain.scales import Category
 
@@ -96,10 +97,29 @@ def offered(setting: str | None, category: Category) -> tuple[str, ...]:
 
 def in_prompt_order(keys: tuple[str, ...], prompt_id: int) -> tuple[str, ...]:
     """`keys` shuffled against position bias, the same way every time for one prompt, so a
-    message redrawn after each tap keeps its buttons where they were."""
-    shuffled = list(keys)
-    random.Random(prompt_id).shuffle(shuffled)
-    return tuple(shuffled)
+    message redrawn after each tap keeps its buttons where they were.
+
+    The prompt's id, well mixed, picks one of the orders: every order equally likely
+    across prompts, and no random generator to seed on each redraw of a click.
+    """
+    orders = _orders(len(keys))
+    return tuple(keys[index] for index in orders[_mixed(prompt_id) % len(orders)])
+
+
+@cache
+def _orders(count: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(itertools.permutations(range(count)))
+
+
+_MASK = (1 << 64) - 1
+
+
+def _mixed(number: int) -> int:
+    """SplitMix64's finaliser: neighbouring ids land far apart."""
+    mixed = (number + 0x9E3779B97F4A7C15) & _MASK
+    mixed = ((mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    mixed = ((mixed ^ (mixed >> 27)) * 0x94D049BB133111EB) & _MASK
+    return mixed ^ (mixed >> 31)
 
 
 def changes_side(was: Category, now: Category) -> bool:

@@ -3,6 +3,8 @@ order, how a team's own labels are read and refused, what lost time counts as.""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from bot.domain.digest_after_score import hours_text
@@ -50,6 +52,14 @@ def test_the_order_is_shuffled_per_prompt_and_the_same_on_every_redraw() -> None
     for prompt_id in (1, 7, 123456):
         assert in_prompt_order(keys, prompt_id) == in_prompt_order(keys, prompt_id)
         assert sorted(in_prompt_order(keys, prompt_id)) == sorted(keys)
+
+
+def test_each_reason_leads_as_often_as_the_others_across_prompts() -> None:
+    keys = DEFAULTS[Side.LOW]
+    leading = Counter(in_prompt_order(keys, prompt_id)[0] for prompt_id in range(1, 6001))
+    assert set(leading) == set(keys)
+    share = 6000 / len(keys)
+    assert all(abs(count - share) < share * 0.1 for count in leading.values()), leading
 
 
 def test_a_teams_own_labels_are_read_in_a_canonical_spelling() -> None:
