@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine as sa_create_engine
@@ -118,7 +120,24 @@ def inline_sqlite_engine(engine: AsyncEngine) -> Engine:
     return sync
 
 
+def _in_memory(database: str, options: dict[str, Any]) -> bool:
+    return database in ("", ":memory:") or bool(options.get("uri")) or database.startswith(
+        "file:")
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _refuse_unopenable(_dialect: Any, _record: Any, arguments: list[Any],
+                           options: dict[str, Any]) -> None:
+        # A file that cannot be opened, as SQLite itself would say, before the driver is
+        # asked: aiosqlite stops the thread of a failed connect without waiting for it,
+        # and a command that then ends at once leaves it to die with a traceback.
+        database = arguments[0] if arguments else options.get("database")
+        if isinstance(database, str) and not _in_memory(database, options):
+            path = Path(database).expanduser()
+            if not path.parent.is_dir() or path.is_dir():
+                raise sqlite3.OperationalError("unable to open database file")
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own implicit BEGIN is disabled; `_on_begin` emits ours instead.

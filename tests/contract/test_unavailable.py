@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
 import pytest
 import sqlalchemy as sa
 
@@ -19,19 +20,21 @@ from storage.store import SqlStore
 from tests.contract.support import ADMIN, T0
 
 
-def _join_aiosqlite_threads() -> None:
-    """Wait for the worker threads of failed aiosqlite connections to finish.
+@pytest.mark.parametrize("where", ["missing/dir/x.db", "a_directory"])
+async def test_an_unopenable_sqlite_file(
+    tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a_directory").mkdir()
+    asked: list[object] = []
+    connect = aiosqlite.connect
 
-    When a connection cannot open, aiosqlite stops its thread with a future nobody awaits;
-    if the test's loop closed first, that thread raises "Event loop is closed".
-    """
-    for thread in threading.enumerate():
-        if "_connection_worker_thread" in thread.name:
-            thread.join(timeout=5)
+    def counted(*args: Any, **kwargs: Any) -> aiosqlite.Connection:
+        asked.append(args)
+        return connect(*args, **kwargs)
 
-
-async def test_an_unopenable_sqlite_file(tmp_path: Path) -> None:
-    store = SqlStore(create_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}"))
+    monkeypatch.setattr(aiosqlite, "connect", counted)
+    engine = create_engine(f"sqlite:///{tmp_path / where}")
+    store = SqlStore(engine)
     try:
         with pytest.raises(StoreUnavailable):
             await store.ping()
@@ -39,9 +42,14 @@ async def test_an_unopenable_sqlite_file(tmp_path: Path) -> None:
             await store.add_team("servicedesk", actor=ADMIN, at=T0)
         with pytest.raises(StoreUnavailable):
             [row async for row in store.export_rows()]
+        with pytest.raises(sa.exc.OperationalError, match="unable to open database file"):
+            async with engine.connect():
+                pass
     finally:
         await store.close()
-        _join_aiosqlite_threads()
+    # Refused before the driver was asked: aiosqlite stops a failed connect's thread
+    # without waiting, and a command ending at once would see it die with a traceback.
+    assert asked == []
 
 
 async def test_a_locked_sqlite_database(database_url: str, engine_name: str) -> None:
