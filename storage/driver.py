@@ -98,7 +98,10 @@ def to_sqlite(value: Any) -> Any:
 
 def sqlite_time(moment: datetime) -> str:
     """What `UtcDateTime` stores on SQLite: naive UTC in SQLAlchemy's fixed-width text."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    zone = moment.tzinfo
+    if zone is not UTC:  # the clock's own are UTC already: no conversion to pay for
+        if zone is None or moment.utcoffset() is None:
+            raise ValueError("timestamps must be timezone-aware")
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
 

@@ -21,22 +21,24 @@ _IDENTITY_KEYS = (
 
 
 def pending_payload(event: ConversationClosed, now: datetime) -> str:
-    requester = PersonIdentity(
-        email=event.requester_email, display_name=event.requester_name,
-        slack_user_id=event.requester_slack_id, teams_user_id=event.requester_teams_id,
-    )
-    agent = PersonIdentity(
-        email=event.agent_email, display_name=event.agent_name,
-        slack_user_id=event.agent_slack_id, teams_user_id=event.agent_teams_id,
-    )
     return json.dumps(
-        {"at": now.isoformat(), "r": _identity_json(requester), "a": _identity_json(agent)},
+        {"at": now.isoformat(), "r": _identity_json(event, _REQUESTER),
+         "a": _identity_json(event, _AGENT)},
         separators=(",", ":"),
     )
 
 
-def _identity_json(identity: PersonIdentity) -> dict[str, str]:
-    return {short: value for short, name in _IDENTITY_KEYS if (value := getattr(identity, name))}
+# Where each short key's value sits on a close, for its requester and its agent: read
+# straight from the close, as every webhook is stored with its payload.
+_REQUESTER = tuple((short, f"requester_{part}") for short, part in (
+    ("e", "email"), ("n", "name"), ("s", "slack_id"), ("t", "teams_id")))
+_AGENT = tuple((short, f"agent_{part}") for short, part in (
+    ("e", "email"), ("n", "name"), ("s", "slack_id"), ("t", "teams_id")))
+
+
+def _identity_json(event: ConversationClosed, fields: tuple[tuple[str, str], ...]
+                   ) -> dict[str, str]:
+    return {short: value for short, name in fields if (value := getattr(event, name))}
 
 
 @dataclass(frozen=True, slots=True)
