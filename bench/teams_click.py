@@ -208,7 +208,7 @@ async def rated(store: SqlStore) -> int:
     return sum(t.n for t in tally.values())
 
 
-async def run(clicks: int = 1000, rounds: int = 3) -> dict[str, float]:
+async def run(clicks: int = 1000, rounds: int = 5) -> dict[str, float]:
     """Best of `rounds`: each round loads the no-op bot with reuse, then ratebot with new
     clicks (each person clicks once, as in a first week), so both share the machine's
     mood of the moment. The SDK as shipped is measured once (it is slow and steady)."""
