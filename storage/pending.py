@@ -28,12 +28,12 @@ def pending_payload(event: ConversationClosed, now: datetime) -> str:
     )
 
 
-# Where each short key's value sits on a close, for its requester and its agent: read
-# straight from the close, as every webhook is stored with its payload.
-_REQUESTER = tuple((short, f"requester_{part}") for short, part in (
-    ("e", "email"), ("n", "name"), ("s", "slack_id"), ("t", "teams_id")))
-_AGENT = tuple((short, f"agent_{part}") for short, part in (
-    ("e", "email"), ("n", "name"), ("s", "slack_id"), ("t", "teams_id")))
+# Where each identity field sits on a close, for its requester and its agent: the
+# payload is written straight from the close, as every webhook is stored with one.
+_ON_A_CLOSE = {"email": "email", "display_name": "name", "slack_user_id": "slack_id",
+               "teams_user_id": "teams_id"}
+_REQUESTER = tuple((short, f"requester_{_ON_A_CLOSE[name]}") for short, name in _IDENTITY_KEYS)
+_AGENT = tuple((short, f"agent_{_ON_A_CLOSE[name]}") for short, name in _IDENTITY_KEYS)
 
 
 def _identity_json(event: ConversationClosed, fields: tuple[tuple[str, str], ...]

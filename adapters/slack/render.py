@@ -64,13 +64,18 @@ class RateValue:
     receipt: str | None = None
 
     def encode(self) -> str:
-        return f"{self.prompt_id}:{self.score}:{self.receipt or ''}"
+        return rate_value(self.prompt_id, self.score, self.receipt)
 
     @classmethod
     def decode(cls, value: str) -> RateValue:
         """Raise ValueError for anything that is not a value this module wrote."""
         prompt, score, receipt = value.split(":", 2)
         return cls(int(prompt), int(score), receipt or None)
+
+
+def rate_value(prompt_id: int, score: int, receipt: str | None) -> str:
+    """`RateValue.encode`'s text, without a `RateValue` for each button of every redraw."""
+    return f"{prompt_id}:{score}:{receipt or ''}"
 
 
 def _mrkdwn(content: str) -> Block:
@@ -131,12 +136,11 @@ def _faces(scale: Scale) -> tuple[tuple[int, str, str], ...]:
 
 
 def _score_buttons(prompt: RatingPrompt, chosen: int | None, receipt: str | None) -> Block:
-    # A click redraws every button of the scale: built straight from the faces, the
-    # value as `RateValue.encode` writes it (one prompt, one receipt, the button's score).
-    before, after = f"{prompt.prompt_id}:", f":{receipt or ''}"
+    # A click redraws every button of the scale: built straight from the faces.
+    prompt_id = prompt.prompt_id
     elements: list[Block] = [
         {"type": "button", "text": {"type": "plain_text", "text": label, "emoji": True},
-         "action_id": action_id, "value": f"{before}{score}{after}"}
+         "action_id": action_id, "value": rate_value(prompt_id, score, receipt)}
         for score, label, action_id in _faces(prompt.scale)
     ]
     if chosen is not None and prompt.scale.contains(chosen):
