@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from bot.domain.errors import UnknownTeam
 from bot.domain.events import ConversationClosed
 from bot.domain.model import ConversationState
 from storage.base import InlineConnection, StoreBase, insert_on
-from storage.driver import Compiled
+from storage.driver import DriverStatement, OnFirstUse, to_sqlite
 from storage.pending import pending_payload
 from storage.prepared import prepared
 from storage.schema import conversations, teams
@@ -106,7 +107,29 @@ _TEAM_EXISTS = prepared(
 # On SQLite the statement runs on the driver (`storage.driver`): SQLAlchemy's work around
 # each execution cost more than SQLite's insert of a whole group, on the path every webhook
 # waits on. The text is still SQLAlchemy's, compiled once per number of closes.
-_DRIVER_ACCEPTS = Compiled(lambda count: _statement_for("sqlite", count=count))
+@dataclass(frozen=True, slots=True)
+class _DriverAccept:
+    """The statement for `count` closes, whose values go in by position, close after close,
+    between the statement's own constants (`_driver_values`)."""
+
+    sql: str
+    before: tuple[Any, ...]
+    after: tuple[Any, ...]
+
+    @classmethod
+    def compile(cls, count: int) -> _DriverAccept:
+        statement = DriverStatement.compile(_statement_for("sqlite", count=count))
+        closes = tuple(f"{name}_{n}" for n in range(count) for name, _ in _CLOSE_VALUES)
+        order = statement.order
+        start = order.index(closes[0])
+        if order[start:start + len(closes)] != closes:
+            raise AssertionError("the accept statement's values are not close by close")
+        constants = statement.constants
+        return cls(statement.sql, tuple(constants[name] for name in order[:start]),
+                   tuple(constants[name] for name in order[start + len(closes):]))
+
+
+_DRIVER_ACCEPTS = OnFirstUse(_DriverAccept.compile)
 _DRIVER_TEAM_EXISTS = "SELECT 1 FROM teams WHERE name = ?"
 
 
@@ -114,13 +137,16 @@ async def _store_chunk(
     connection: AsyncConnection, chunk: Sequence[tuple[ConversationClosed, datetime]]
 ) -> set[tuple[str, str]]:
     """Store one statement's worth of closes; return the (source, ticket) of the new ones."""
-    parameters: dict[str, Any] = {}
-    for n, (event, now) in enumerate(chunk):
-        parameters.update(_close_parameters(event, now, n))
     if isinstance(connection, InlineConnection):
         statement = _DRIVER_ACCEPTS(len(chunk))
-        cursor = connection.driver().execute(statement.sql, statement.parameters(parameters))
+        values = [*statement.before, *_driver_values(chunk), *statement.after]
+        cursor = connection.driver().execute(statement.sql, values)
         return {(source, external_id) for source, external_id in cursor.fetchall()}
+    parameters: dict[str, Any] = {}
+    for n, (event, now) in enumerate(chunk):
+        parameters.update(
+            zip((f"{name}_{n}" for name, _ in _CLOSE_VALUES), _close_values(event, now),
+                strict=True))
     stored = await connection.execute(_ACCEPTS[len(chunk)](connection), parameters)
     return {(row.source, row.external_id) for row in stored}
 
@@ -178,14 +204,16 @@ async def accept_many(
     return outcomes
 
 
-def _close_parameters(event: ConversationClosed, now: datetime, n: int) -> dict[str, Any]:
-    return {
-        f"source_{n}": event.source,
-        f"external_id_{n}": event.ticket_id,
-        f"team_{n}": event.team,
-        f"subject_{n}": event.subject,
-        f"always_ask_{n}": event.always_ask,
-        f"closed_at_{n}": event.closed_at,
-        f"created_at_{n}": now,
-        f"pending_{n}": pending_payload(event, now),
-    }
+def _close_values(event: ConversationClosed, now: datetime) -> tuple[Any, ...]:
+    """What one close stores, in `_CLOSE_VALUES`' order."""
+    return (event.source, event.ticket_id, event.team, event.subject, event.always_ask,
+            event.closed_at, now, pending_payload(event, now))
+
+
+def _driver_values(chunk: Sequence[tuple[ConversationClosed, datetime]]) -> list[Any]:
+    """The closes' values for the driver's statement, by position, as SQLite stores them
+    (`storage.driver.to_sqlite`)."""
+    values: list[Any] = []
+    for event, now in chunk:
+        values += map(to_sqlite, _close_values(event, now))
+    return values
