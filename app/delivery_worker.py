@@ -33,9 +33,9 @@ SETTLE_BATCH = 100
 # is fresh", long enough that a busy server settles batches rather than single closes
 # (`python -m bench intake`: 20 ms let each batch's fixed reads cost a tenth of intake).
 GATHER_SECONDS = 0.1
-# During a burst of closes (one accepted within BURST_GAP_SECONDS of the last) settling
-# leaves the event loop to the webhooks, whose helpdesks wait on (and retry) slow answers,
-# for at most YIELD_SECONDS; then it settles its backlog as usual, burst or not. Ordinary
+# During a burst of closes (one accepted within BURST_GAP_SECONDS of the last) settling and
+# sending leave the event loop to the webhooks, whose helpdesks wait on (and retry) slow
+# answers, for at most YIELD_SECONDS; then they work off their backlog, burst or not. Ordinary
 # traffic (a close every few tenths of a second) never makes it wait. The closes are
 # stored before their 202, so waiting loses nothing: prompts are decided seconds later.
 BURST_GAP_SECONDS = 0.02
@@ -205,8 +205,13 @@ class DeliveryWorker:
 
     async def _send_until(self, stop: asyncio.Event, interval: float) -> None:
         ready = self._prompts_ready
+        may_yield = True
         while not stop.is_set():
             ready.clear()
+            if may_yield:
+                # As settling does: prompts wait out a burst of webhooks, a bounded while,
+                # then a backlog goes out alongside them until it is worked off.
+                may_yield = await self.yield_to_burst(stop)
             more = False
             try:
                 _, more = await self._send_round()
@@ -218,6 +223,7 @@ class DeliveryWorker:
             if more:
                 await asyncio.sleep(0)
                 continue
+            may_yield = True
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(interval):
                     await ready.wait()

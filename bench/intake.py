@@ -113,8 +113,13 @@ async def wait_settled(database: Path, run: str, requests: int, limit: float = 1
 CLIENT_CPU, SERVER_CPU = 0, 1
 
 
+# The cores this process may use, read before it pins itself to the client's: read after,
+# they would be the client's core alone, and no server would ever get its own.
+CPUS = frozenset(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else frozenset()
+
+
 def pin(pid: int, cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity") and cpu in os.sched_getaffinity(0):
+    if cpu in CPUS:
         os.sched_setaffinity(pid, {cpu})
 
 

@@ -20,12 +20,14 @@ _IDENTITY_KEYS = (
 )
 
 
+# Built once: `json.dumps` with options builds an encoder on every call, and this runs on
+# every webhook.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def pending_payload(event: ConversationClosed, now: datetime) -> str:
-    return json.dumps(
-        {"at": now.isoformat(), "r": _identity_json(event, _REQUESTER),
-         "a": _identity_json(event, _AGENT)},
-        separators=(",", ":"),
-    )
+    return _COMPACT.encode({"at": now.isoformat(), "r": _identity_json(event, _REQUESTER),
+                            "a": _identity_json(event, _AGENT)})
 
 
 # Where each identity field sits on a close, for its requester and its agent: the
@@ -74,7 +76,7 @@ def scrub_payload(text: str, person: PersonIdentity) -> str | None:
         if _same_person(identity, person):
             data[role] = {}
             changed = True
-    return json.dumps(data, separators=(",", ":")) if changed else None
+    return _COMPACT.encode(data) if changed else None
 
 
 def _same_person(identity: PersonIdentity, person: PersonIdentity) -> bool:

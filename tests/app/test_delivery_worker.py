@@ -211,3 +211,46 @@ async def test_ordinary_traffic_never_makes_settling_wait(services: Services) ->
     assert await worker.yield_to_burst(asyncio.Event(), monotonic=burst.monotonic,
                                        sleep=burst.sleep)
     assert burst.now == 100.3  # not a moment's wait
+
+
+class YieldRecorder(DeliveryWorker):
+    """A worker whose waits for bursts are recorded with what was sent by then, and which
+    answers each wait as told: True (the burst ended) or False (it outlasted the bound)."""
+
+    def __init__(self, services: Services, chat: FakeChat, answers: list[bool]) -> None:
+        super().__init__(services)
+        self.chat, self.answers = chat, answers
+        self.waits: list[int] = []  # prompts sent when each wait began
+
+    async def yield_to_burst(self, stop: asyncio.Event, **_: object) -> bool:
+        self.waits.append(len(self.chat.sent))
+        answer = self.answers.pop(0) if self.answers else True
+        if not self.answers and len(self.waits) > 2:
+            stop.set()
+        return answer
+
+
+async def test_sending_waits_out_a_burst_of_webhooks_before_its_round(
+    close: Close, services: Services, chat: FakeChat
+) -> None:
+    await close("T-1")
+    await close("T-2", "kim@example.com")
+    worker = YieldRecorder(services, chat, answers=[True, True])
+    await worker.settle()
+    await asyncio.wait_for(worker._send_until(asyncio.Event(), interval=0.01), 5)
+    assert worker.waits[0] == 0  # nothing went out before the burst was over
+    assert len(chat.sent) == 2
+
+
+async def test_a_backlog_goes_out_alongside_a_burst_that_outlasted_the_wait(
+    close: Close, services: Services, chat: FakeChat
+) -> None:
+    for n in range(3):
+        await close(f"T-{n}", f"p{n}@example.com")
+    worker = YieldRecorder(services, chat, answers=[False, True])
+    worker._batch_size = 1  # one prompt a round: a backlog of three rounds
+    await worker.settle()
+    await asyncio.wait_for(worker._send_until(asyncio.Event(), interval=0.01), 5)
+    # Waited once, then sent the whole backlog before waiting for a burst again.
+    assert worker.waits[:2] == [0, 3]
+    assert len(chat.sent) == 3
