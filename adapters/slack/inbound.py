@@ -19,12 +19,12 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 # BadPayload is this module's error too: every translation here raises it.
 from adapters.slack.payload_shape import BadPayload as BadPayload
 from adapters.slack.payload_shape import check_shape
+from adapters.slack.rate_value import RateValue
 from adapters.slack.render import (
     COMMENT_BLOCK,
     COMMENT_INPUT,
     NOTE_BLOCK,
     NOTE_INPUT,
-    RateValue,
 )
 from bot.domain.untrusted import describe, loggable, may_hold_unstorable, unstorable_fields
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from adapters.slack import after_score
 from adapters.slack.escape import escape, quote
+from adapters.slack.rate_value import rate_value
 from bot.domain.digest_text import layout
 from bot.domain.digest_text import title as digest_title
 from bot.domain.messages import DetractorAlert, DigestMessage, PromptUpdate, RatingPrompt
@@ -53,29 +54,6 @@ MAX_FIELD = 2000  # for one of a section's fields
 class Message:
     text: str  # the notification fallback
     blocks: list[Block]
-
-
-@dataclass(frozen=True, slots=True)
-class RateValue:
-    """What a score button carries: which prompt, which score, and the rating's receipt."""
-
-    prompt_id: int
-    score: int
-    receipt: str | None = None
-
-    def encode(self) -> str:
-        return rate_value(self.prompt_id, self.score, self.receipt)
-
-    @classmethod
-    def decode(cls, value: str) -> RateValue:
-        """Raise ValueError for anything that is not a value this module wrote."""
-        prompt, score, receipt = value.split(":", 2)
-        return cls(int(prompt), int(score), receipt or None)
-
-
-def rate_value(prompt_id: int, score: int, receipt: str | None) -> str:
-    """`RateValue.encode`'s text, without a `RateValue` for each button of every redraw."""
-    return f"{prompt_id}:{score}:{receipt or ''}"
 
 
 def _mrkdwn(content: str) -> Block:

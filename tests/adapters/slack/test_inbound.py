@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from adapters.slack import inbound
-from adapters.slack.render import RateValue
+from adapters.slack.rate_value import RateValue
 
 FIXTURES = Path("/work/shared/fixtures")
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from adapters.slack.rate_value import RateValue
 from adapters.slack.render import (
-    RateValue,
     alert_message,
     comment_modal,
     prompt_message,
@@ -106,14 +106,6 @@ def test_a_withdrawn_prompt_shows_the_notice_and_no_buttons() -> None:
     message = prompt_message(p, "en", PromptUpdate(p, notice="Withdrawn <because>"))
     body = json.dumps(message.blocks)
     assert "Withdrawn &lt;because&gt;" in body and "rate:" not in body
-
-
-def test_rate_value_round_trips_and_refuses_foreign_values() -> None:
-    assert RateValue.decode(RateValue(7, 3, "abc").encode()) == RateValue(7, 3, "abc")
-    assert RateValue.decode("7:3:") == RateValue(7, 3, None)
-    for foreign in ("ticket-42:5", "", "1:x:"):
-        with pytest.raises(ValueError):
-            RateValue.decode(foreign)
 
 
 def alert(**changes: Any) -> DetractorAlert:
