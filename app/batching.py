@@ -47,12 +47,16 @@ class _Waiting(Generic[Item, Result]):
 
 
 class Batcher(Generic[Item, Result]):
-    """Gathers the items submitted in one tick of the event loop into batches."""
+    """Gathers the items submitted in one tick of the event loop, or within a short
+    window, into batches."""
 
-    def __init__(self, run_batch: RunBatch[Item, Result], *, max_batch: int | None = None
-                 ) -> None:
+    def __init__(self, run_batch: RunBatch[Item, Result], *, max_batch: int | None = None,
+                 gather: float = 0.0) -> None:
+        """`gather`: seconds a batch waits, from its first item, for others to join it;
+        0 for the items of one tick of the event loop only."""
         self._run_batch = run_batch
         self._max_batch = max_batch
+        self._gather = gather
         self._waiting: list[_Waiting[Item, Result]] = []
         # Batches being committed: the event loop keeps only weak references to tasks.
         self._committing: set[asyncio.Task[None]] = set()
@@ -64,8 +68,11 @@ class Batcher(Generic[Item, Result]):
         answer: asyncio.Future[Result] = loop.create_future()
         self._waiting.append(_Waiting(item, answer))
         if len(self._waiting) == 1:
-            # After the requests already ready to run have added theirs.
-            loop.call_soon(self._start_batches)
+            if self._gather:
+                loop.call_later(self._gather, self._start_batches)
+            else:
+                # After the requests already ready to run have added theirs.
+                loop.call_soon(self._start_batches)
         return await answer
 
     def _start_batches(self) -> None:

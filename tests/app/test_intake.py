@@ -37,10 +37,10 @@ class Counting:
         return await self._store.accept_closes(closes)
 
 
-def batcher(counting: Counting) -> IntakeBatcher:
+def batcher(counting: Counting, *, gather: float = 0.0) -> IntakeBatcher:
     # Only `accept_closes` is used: the counting wrapper stands in for the whole store.
     store: Any = counting
-    return IntakeBatcher(store)
+    return IntakeBatcher(store, gather=gather)
 
 
 async def stored(store: SqlStore) -> list[str]:
@@ -120,3 +120,27 @@ async def test_an_unknown_team_alone_is_refused(store: SqlStore) -> None:
     with pytest.raises(UnknownTeam):
         await intake.accept(closed("T-1", team="facilities"), now=T0)
     assert await stored(store) == []
+
+
+async def _a_tick_apart(intake: IntakeBatcher) -> list[bool]:
+    """T-1, then T-2 a few turns of the event loop later, as webhooks under load arrive."""
+    first = asyncio.ensure_future(intake.accept(closed("T-1"), now=T0))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    second = asyncio.ensure_future(intake.accept(closed("T-2"), now=T0))
+    return list(await asyncio.gather(first, second))
+
+
+async def test_closes_arriving_within_the_window_share_one_commit(store: SqlStore) -> None:
+    await team(store)
+    counting = Counting(store)
+    assert await _a_tick_apart(batcher(counting, gather=0.05)) == [True, True]
+    assert counting.groups == [["T-1", "T-2"]]
+    assert await stored(store) == ["T-1", "T-2"]
+
+
+async def test_without_a_window_each_tick_commits_its_own(store: SqlStore) -> None:
+    await team(store)
+    counting = Counting(store)
+    assert await _a_tick_apart(batcher(counting)) == [True, True]
+    assert counting.groups == [["T-1"], ["T-2"]]
