@@ -1,10 +1,11 @@
 """The intake batcher: closes that arrive together are stored by one commit.
 
 A webhook answers 202 only once its close is durably stored, and the commit is most of
-what storing a close costs. So the closes of requests ready to run at the same moment are
-written by one `Store.accept_closes`, through the app's `Batcher`: each request still gets
-its own answer, only once that commit is done, and a close that breaks the group's
-transaction is retried alone, so only it fails and nothing of it is written.
+what storing a close costs. So the closes of requests arriving within half a millisecond
+(`GATHER_SECONDS`) are written by one `Store.accept_closes`, through the app's `Batcher`:
+each request still gets its own answer, only once that commit is done, and a close that
+breaks the group's transaction is retried alone, so only it fails and nothing of it is
+written.
 """
 
 from __future__ import annotations
