@@ -22,10 +22,11 @@ from bot.domain.tallies import (
 )
 from storage.after_score import lost_time_part, lost_time_weeks, reason_counts, reasons_part
 from storage.anonymity import answered_days, answered_part
-from storage.base import StoreBase, count_if, insert_for
+from storage.base import StoreBase, insert_for
 from storage.driver import OnFirstUse
 from storage.one_read import OneRead, Part, Row
 from storage.pulses import pulse_part, pulse_result
+from storage.reporting import tally_columns, tally_from
 from storage.schema import digest_runs, follow_ups, people, prompts, ratings
 
 # ratings.category: +1 promoter, 0 passive, -1 detractor.
@@ -184,23 +185,6 @@ def _week_ratings() -> sa.CTE:
     )
 
 
-def _tally_columns(source: Any = ratings) -> list[Any]:
-    category = source.c.category
-    # Passives are the rest (a category is -1, 0 or +1): one sum fewer per rating read.
-    return [
-        sa.func.count().label("n"),
-        count_if(category == 1).label("promoters"),
-        count_if(category == -1).label("detractors"),
-        sa.func.coalesce(sa.func.sum(source.c.score), 0).label("score_sum"),
-    ]
-
-
-def _tally(row: Any) -> Tally:
-    n, promoters, detractors = int(row.n), int(row.promoters), int(row.detractors)
-    return Tally(n=n, promoters=promoters, passives=n - promoters - detractors,
-                 detractors=detractors, score_sum=int(row.score_sum))
-
-
 @dataclass(frozen=True, slots=True)
 class _Week:
     tally: Tally
@@ -223,7 +207,7 @@ def _weeks_part(weeks: int) -> sa.CompoundSelect[Any]:
         sa.select(
             # The week's number is ours, not a value: written into the statement.
             sa.literal_column(str(index), sa.Integer).label("bucket"),
-            *_tally_columns(),
+            *tally_columns(),
             squares.label("squares"),
         ).where(ratings.c.team_id == _TEAM, ratings.c.rated_at >= edge[index],
                 ratings.c.rated_at < edge[index + 1])
@@ -234,7 +218,7 @@ def _weeks_part(weeks: int) -> sa.CompoundSelect[Any]:
 def _weeks(rows: list[Row], weeks: int) -> list[_Week]:
     result = [_Week(Tally(), 0) for _ in range(weeks)]
     for row in rows:
-        result[int(row.bucket)] = _Week(tally=_tally(row), squares=int(row.squares))
+        result[int(row.bucket)] = _Week(tally=tally_from(row), squares=int(row.squares))
     return result
 
 
@@ -355,7 +339,7 @@ def _agents_part(week: sa.CTE) -> sa.Select[Any]:
     by_agent = (
         sa.select(week.c.agent_id,
                   sa.func.count(sa.distinct(week.c.person_id)).label("respondents"),
-                  *_tally_columns(week))
+                  *tally_columns(week))
         .where(week.c.agent_id.is_not(None))
         .group_by(week.c.agent_id)
         .subquery("by_agent")
@@ -373,7 +357,7 @@ def _agents_part(week: sa.CTE) -> sa.Select[Any]:
 def _agents(rows: list[Row]) -> list[AgentTally]:
     lines = [
         AgentTally(agent=row.agent or "unknown agent", respondents=int(row.respondents),
-                   tally=_tally(row))
+                   tally=tally_from(row))
         for row in rows
     ]
     # By name, never by score: the digest does not rank people.
