@@ -7,7 +7,7 @@ The group (its size, its timing) is chosen by the caller, `app.intake.IntakeBatc
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,7 @@ from bot.domain.errors import UnknownTeam
 from bot.domain.events import ConversationClosed
 from bot.domain.model import ConversationState
 from storage.base import InlineConnection, StoreBase, insert_on
-from storage.driver import DriverStatement, OnFirstUse, to_sqlite
+from storage.driver import DriverStatement, OnFirstUse, sqlite_time
 from storage.pending import pending_payload
 from storage.prepared import prepared
 from storage.schema import conversations, teams
@@ -204,16 +204,22 @@ async def accept_many(
     return outcomes
 
 
-def _close_values(event: ConversationClosed, now: datetime) -> tuple[Any, ...]:
-    """What one close stores, in `_CLOSE_VALUES`' order."""
+def _as_given(moment: datetime) -> datetime:
+    return moment
+
+
+def _close_values(
+    event: ConversationClosed, now: datetime, moment: Callable[[datetime], Any] = _as_given
+) -> tuple[Any, ...]:
+    """What one close stores, in `_CLOSE_VALUES`' order, its times written by `moment`."""
     return (event.source, event.ticket_id, event.team, event.subject, event.always_ask,
-            event.closed_at, now, pending_payload(event, now))
+            moment(event.closed_at), moment(now), pending_payload(event, now))
 
 
 def _driver_values(chunk: Sequence[tuple[ConversationClosed, datetime]]) -> list[Any]:
     """The closes' values for the driver's statement, by position, as SQLite stores them
-    (`storage.driver.to_sqlite`)."""
+    (`UtcDateTime`'s text for the times; the rest the driver takes as it is)."""
     values: list[Any] = []
     for event, now in chunk:
-        values += map(to_sqlite, _close_values(event, now))
+        values += _close_values(event, now, sqlite_time)
     return values

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -85,11 +86,20 @@ def _utc(value: datetime | None) -> datetime | None:
         raise ValueError(OUT_OF_RANGE) from None
 
 
-Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+# The contract's limits, in characters, after surrounding whitespace is stripped.
+EMAIL_LONGEST, TICKET_LONGEST, TEAM_LONGEST, SUBJECT_LONGEST, NAME_LONGEST = 254, 200, 64, 500, 200
+
+Email = Annotated[str, Field(max_length=EMAIL_LONGEST), AfterValidator(_email)]
 OptionalEmail = Annotated[Email | None, BeforeValidator(_blank_to_none)]
-TicketId = Annotated[str, Field(min_length=1, max_length=200), BeforeValidator(_ticket_text)]
-Subject = Annotated[Annotated[str, Field(max_length=500)] | None, BeforeValidator(_blank_to_none)]
-Name = Annotated[Annotated[str, Field(max_length=200)] | None, BeforeValidator(_blank_to_none)]
+TicketId = Annotated[
+    str, Field(min_length=1, max_length=TICKET_LONGEST), BeforeValidator(_ticket_text)
+]
+Subject = Annotated[
+    Annotated[str, Field(max_length=SUBJECT_LONGEST)] | None, BeforeValidator(_blank_to_none)
+]
+Name = Annotated[
+    Annotated[str, Field(max_length=NAME_LONGEST)] | None, BeforeValidator(_blank_to_none)
+]
 Moment = Annotated[AwareDatetime | None, BeforeValidator(_text_only), AfterValidator(_utc)]
 
 
@@ -102,7 +112,7 @@ class _Payload(BaseModel):
 class ClosePayload(_Payload):
     event: Annotated[str, AfterValidator(_closed_event)] = "closed"
     requester_email: Email
-    team: Annotated[str, Field(min_length=1, max_length=64)]
+    team: Annotated[str, Field(min_length=1, max_length=TEAM_LONGEST)]
     agent: OptionalEmail = None
     subject: Subject = None
     closed_at: Moment = None
@@ -111,18 +121,23 @@ class ClosePayload(_Payload):
     agent_name: Name = None
 
     def event_at(self, received_at: datetime) -> ConversationClosed:
-        return ConversationClosed(
-            source=GenericWebhook.name,
-            ticket_id=self.ticket_id,
-            requester_email=self.requester_email,
-            team=self.team,
-            closed_at=self.closed_at or received_at,
-            subject=self.subject,
-            agent_email=self.agent,
-            agent_name=self.agent_name,
-            requester_name=self.requester_name,
-            always_ask=self.always_ask,
-        )
+        return _close_of(self.model_dump(), received_at)
+
+
+def _close_of(fields: Mapping[str, Any], received_at: datetime) -> ConversationClosed:
+    """The close of a payload read into `ClosePayload`'s fields, by either reading."""
+    return ConversationClosed(
+        source=GenericWebhook.name,
+        ticket_id=fields["ticket_id"],
+        requester_email=fields["requester_email"],
+        team=fields["team"],
+        closed_at=fields["closed_at"] or received_at,
+        subject=fields["subject"],
+        agent_email=fields["agent"],
+        agent_name=fields["agent_name"],
+        requester_name=fields["requester_name"],
+        always_ask=fields["always_ask"],
+    )
 
 
 class ReopenPayload(_Payload):
@@ -157,12 +172,103 @@ def check_signature(body: bytes, header: str | None, secret: str) -> Verdict:
 def parse_payload(body: bytes, *, received_at: datetime) -> WebhookEvent:
     """Read the generic JSON body into a core event, or raise `PayloadError`."""
     data = load_object(body)
+    plain = plain_close(data, received_at)
+    if plain is not None:
+        return plain
     model = ReopenPayload if data.get("event") == "reopened" else ClosePayload
     try:
         payload = model.model_validate(data)
     except ValidationError as exc:
         raise PayloadError("invalid payload", _field_errors(exc)) from None
     return payload.event_at(received_at)
+
+
+class _NotPlain(Exception):
+    """The payload needs the model: something to strip, convert or refuse."""
+
+
+def plain_close(data: Mapping[str, Any], received_at: datetime) -> ConversationClosed | None:
+    """The close `ClosePayload` reads from `data`, when reading it needs none of the
+    model's work: no whitespace to strip, no number to turn into text, nothing to refuse.
+
+    None otherwise, and the model reads it, or names what is wrong. Nearly every sender's
+    payload is plain, and on the path every webhook waits on, validating it through the
+    model cost more than the rest of reading it (`python -m bench intake`). Both readings
+    give the same close for any payload this one takes (tests/adapters/test_generic_payload).
+    """
+    try:
+        if data.get("event", "closed") != "closed":
+            return None
+        ticket = data["ticket_id"]
+        fields = {
+            "ticket_id": _plain_text(str(ticket) if type(ticket) is int else ticket,
+                                     TICKET_LONGEST),
+            "requester_email": _plain_email(data["requester_email"]),
+            "team": _plain_text(data["team"], TEAM_LONGEST),
+            "agent": _plain_optional(data.get("agent"), _plain_email),
+            "subject": _plain_optional(data.get("subject"), _plain_subject),
+            "closed_at": _plain_moment(data.get("closed_at")),
+            "always_ask": _plain_flag(data.get("always_ask", False)),
+            "requester_name": _plain_optional(data.get("requester_name"), _plain_name),
+            "agent_name": _plain_optional(data.get("agent_name"), _plain_name),
+        }
+    except (_NotPlain, KeyError):
+        return None
+    return _close_of(fields, received_at)
+
+
+def _plain_text(value: Any, longest: int) -> str:
+    # Python's strip() takes off every character the model's does (and a few more), so
+    # a value it leaves alone is one the model keeps as it is.
+    if type(value) is not str or not 0 < len(value) <= longest or value.strip() != value:
+        raise _NotPlain
+    return value
+
+
+def _plain_email(value: Any) -> str:
+    text = _plain_text(value, EMAIL_LONGEST)
+    if not is_email(text):
+        raise _NotPlain
+    return text.lower()
+
+
+def _plain_subject(value: Any) -> str:
+    return _plain_text(value, SUBJECT_LONGEST)
+
+
+def _plain_name(value: Any) -> str:
+    return _plain_text(value, NAME_LONGEST)
+
+
+def _plain_optional(value: Any, read: Callable[[Any], str]) -> str | None:
+    if value is None or (type(value) is str and not value.strip()):
+        return None  # as `_blank_to_none` has it
+    return read(value)
+
+
+# ISO-8601 as helpdesks write it, in ranges `datetime.fromisoformat` and the model agree on.
+_PLAIN_MOMENT = re.compile(
+    r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?"
+    r"(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)",
+    re.ASCII,  # \d is then 0-9 only
+)
+
+
+def _plain_moment(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if type(value) is not str or _PLAIN_MOMENT.fullmatch(value) is None:
+        raise _NotPlain
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _NotPlain from None
+
+
+def _plain_flag(value: Any) -> bool:
+    if type(value) is not bool:
+        raise _NotPlain
+    return value
 
 
 def _field_errors(exc: ValidationError) -> dict[str, str]:

@@ -9,15 +9,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from adapters.helpdesk.generic import (
     SIGNATURE_HEADER,
+    ClosePayload,
     GenericWebhook,
     check_signature,
     parse_payload,
+    plain_close,
     sign,
 )
-from adapters.helpdesk.source import PayloadError
+from adapters.helpdesk.source import PayloadError, is_email
 from bot.domain.events import ConversationClosed, ConversationReopened
 
 SECRET = "s3cret-for-tests"
@@ -223,6 +228,142 @@ def test_each_constraint_is_enforced(field: str, value: Any) -> None:
 def test_limits_are_inclusive() -> None:
     event = parse({**CANONICAL, "ticket_id": "t" * 200, "team": "x" * 64, "subject": "s" * 500})
     assert isinstance(event, ConversationClosed)
+
+
+# ---------------------------------------------------------------- the plain reading
+#
+# Most payloads need nothing of the model (nothing to strip, convert or refuse) and are
+# read without it; whatever the plain reading takes, it must read exactly as the model does.
+
+
+def model_reading(data: dict[str, Any]) -> ConversationClosed | None:
+    try:
+        return ClosePayload.model_validate(data).event_at(RECEIVED)
+    except ValidationError:
+        return None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        CANONICAL,
+        {"ticket_id": "T-1", "requester_email": "jan@example.com", "team": "infra"},
+        {**CANONICAL, "ticket_id": 1042, "event": "closed", "always_ask": True,
+         "requester_name": "Jan Jansen", "agent_name": "Piet", "agent": "",
+         "closed_at": "2026-11-26T11:00:00.25+01:00", "requester_email": "Jan@Example.COM"},
+        {**CANONICAL, "subject": None, "agent": None, "closed_at": None, "extra": [1, 2]},
+    ],
+)
+def test_ordinary_payloads_are_read_plainly_as_the_model_reads_them(
+    payload: dict[str, Any],
+) -> None:
+    plain = plain_close(payload, RECEIVED)
+    assert plain is not None
+    assert plain == model_reading(payload)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"team": " infra "},  # whitespace to strip
+        {"requester_email": "jan@example.com\n"},
+        {"subject": "\u3000Printer"},
+        {"ticket_id": True},  # refused
+        {"team": ""},
+        {"always_ask": "yes"},
+        {"closed_at": "2026-11-26 10:00:00Z"},  # a form the model reads its own way
+        {"closed_at": "2026-11-26T10:00:00+00:99"},
+        {"closed_at": 1764151200},
+        {"event": "reopened"},
+        {"event": " closed "},
+    ],
+)
+def test_anything_else_is_left_to_the_model(change: dict[str, Any]) -> None:
+    assert plain_close({**CANONICAL, **change}, RECEIVED) is None
+
+
+def test_a_payload_the_model_strips_still_reads_the_same_through_the_endpoint() -> None:
+    assert parse({**CANONICAL, "team": " servicedesk "}) == parse(CANONICAL)
+
+
+_PADDING = st.sampled_from([" ", "\t", "\n", "\u00a0", "\u3000", "\x1c", "\u200b"])
+_ODD = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.just(""),
+                 st.just("  "), st.just([]), st.text(max_size=8))
+_WORDS = st.one_of(st.sampled_from(["servicedesk", "INC-1", "Jan Jansen", "Ölçüm"]),
+                   st.text(min_size=1, max_size=12).filter(lambda text: text.strip() == text))
+_EMAILS = st.one_of(st.sampled_from(["jan@example.com", "Jan.Smit@Example.COM"]),
+                    st.emails().filter(is_email))
+_MOMENTS = st.tuples(
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+    st.sampled_from(["seconds", "milliseconds", "microseconds"]),
+    st.sampled_from(["Z", "+00:00", "-00:00", "+01:00", "-05:30", "+23:59"]),
+).map(lambda parts: parts[0].isoformat("T", parts[1]) + parts[2])
+
+
+def _padded(core: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.tuples(_PADDING, core, _PADDING).map("".join)
+
+
+def _around(limit: int) -> st.SearchStrategy[str]:
+    return st.integers(limit - 1, limit + 1).map(lambda size: "x" * size)
+
+
+# What each field holds in a payload with nothing to strip, convert or refuse...
+_CLEAN: dict[str, st.SearchStrategy[Any]] = {
+    "ticket_id": st.one_of(_WORDS, st.integers(-10**12, 10**12)),
+    "requester_email": _EMAILS,
+    "team": _WORDS,
+    "event": st.just("closed"),
+    "agent": st.one_of(_EMAILS, st.just(""), st.none()),
+    "subject": st.one_of(_WORDS, st.just(""), st.none()),
+    "closed_at": st.one_of(_MOMENTS, st.none()),
+    "always_ask": st.booleans(),
+    "requester_name": st.one_of(_WORDS, st.none()),
+    "agent_name": _WORDS,
+}
+_REQUIRED = ("ticket_id", "requester_email", "team")
+# ...and what a sender may put there instead.
+_MESSY: dict[str, st.SearchStrategy[Any]] = {
+    "ticket_id": st.one_of(_padded(_WORDS), _around(200), _ODD),
+    "requester_email": st.one_of(
+        _padded(_EMAILS), _ODD, st.sampled_from(["a@b", "no-at-all", "x" * 243 + "@example.com"])
+    ),
+    "team": st.one_of(_padded(_WORDS), _around(64), _ODD),
+    "event": st.one_of(st.sampled_from([" closed", "Closed", "reopened"]), _ODD),
+    "agent": st.one_of(_padded(_EMAILS), _ODD),
+    "subject": st.one_of(_padded(_WORDS), _around(500), _ODD),
+    "closed_at": st.one_of(
+        st.tuples(_MOMENTS, st.sampled_from([" ", "t", "z"]), st.integers(0, 19)).map(
+            lambda parts: parts[0][:parts[2]] + parts[1] + parts[0][parts[2] + 1:]),
+        st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                      r"(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})?\Z"),
+        _ODD,
+    ),
+    "always_ask": _ODD,
+    "requester_name": st.one_of(_padded(_WORDS), _around(200), _ODD),
+    "agent_name": st.one_of(_padded(_WORDS), _around(200), _ODD),
+    "unknown": _ODD,
+}
+
+
+@st.composite
+def _payloads(draw: st.DrawFn) -> dict[str, Any]:
+    """A clean payload, with at most two fields messed up."""
+    payload = {name: draw(values) for name, values in _CLEAN.items()
+               if name in _REQUIRED or draw(st.booleans())}
+    for name in draw(st.sets(st.sampled_from(sorted(_MESSY)), max_size=2)):
+        payload[name] = draw(_MESSY[name])
+    return payload
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_payloads())
+def test_whatever_the_plain_reading_takes_it_reads_as_the_model_does(
+    payload: dict[str, Any],
+) -> None:
+    plain = plain_close(payload, RECEIVED)
+    if plain is not None:
+        assert plain == model_reading(payload)
 
 
 # ---------------------------------------------------------------- reopens and bad bodies
