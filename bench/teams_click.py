@@ -35,6 +35,7 @@ from app.delivery_worker import DeliveryWorker
 from app.group_commit import GroupCommit
 from app.metrics import Metrics
 from app.platforms import teams_config
+from app.runtime import tune_garbage_collector
 from app.settings import load_settings
 from bench.support import percentile, serve
 from bot.domain.events import ConversationClosed
@@ -224,6 +225,9 @@ async def run(clicks: int = 1000, rounds: int = 5) -> dict[str, float]:
         busy = 0
         with tempfile.TemporaryDirectory() as tmp:
             async with ratebot(clicks * rounds, service_url, Path(tmp)) as (url, store, ids):
+                # As `ratebot serve` runs once it is built; the baselines share the process,
+                # so they run with it too.
+                tune_garbage_collector()
                 for round_ in range(rounds):
                     base = await load(reusing, [invoke(n, service_url, 1, 8)
                                                 for n in range(clicks)])

@@ -21,9 +21,19 @@ _ZERO_WIDTH = "\u200b"
 _BOLD = re.compile(r"(?<!\\)\*")
 
 
+# Anything `escape` changes: most texts hold none of it, and one search is cheaper than the
+# substitutions (a card escapes a dozen texts).
+_MARKUP = re.compile(r"[\\`*_\[\]()~<>|]|\$\{|\{\{|^[ \t]*(?:[#>+\-]|\d+[.)])", re.MULTILINE)
+
+
 def escape(value: object) -> str:
     """`value` as literal text inside a markdown TextBlock."""
     plain = str(value)
+    return plain if _MARKUP.search(plain) is None else escaped(plain)
+
+
+def escaped(plain: str) -> str:
+    """`escape`'s work, done whether or not the text holds anything to escape."""
     # Break `${` and `{{` first: a zero-width space between the characters stops the
     # expression from ever being parsed, escaped or not.
     plain = plain.replace("${", "$" + _ZERO_WIDTH + "{").replace("{{", "{" + _ZERO_WIDTH + "{")

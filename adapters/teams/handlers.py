@@ -20,10 +20,11 @@ from bot.domain.commands import ForgetMe, MyData, MyRatings, parse
 from bot.domain.errors import InvalidValue, StoreUnavailable, UserFacingError
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person, Team
+from bot.domain.platform_refs import TeamsConversation
 from bot.domain.texts import in_locale, locale_for, text
 from bot.domain.untrusted import loggable
 from bot.flows.command_handlers import Caller, CommandContext
-from bot.flows.contact_book import remember_conversation
+from bot.flows.contact_book import keeping_conversation, remember_conversation
 from bot.flows.interactions import (
     admin_command,
     answering,
@@ -38,6 +39,7 @@ from bot.flows.interactions import (
     people,
 )
 from bot.flows.interactions.views import Closed
+from bot.flows.recording import Alongside
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -120,9 +122,20 @@ class TeamsHandlers:
         self, activity: Activity, action: CardAction, key: str | None, *, replay: bool,
         lookup: Lookup | None,
     ) -> TurnResult:
-        if not replay:
+        if replay:
+            card = await self.click(action, activity, lookup, replay=True, delivery_key=key)
+        elif action.verb == render.RATE:
+            # The conversation's reference is kept in the score's own transaction.
+            record = await self._unstored_record(activity, await self._sender(activity, lookup))
+            card = await self._rate(
+                action, inbound.sender_of(activity), replay=False, delivery_key=key,
+                alongside=None if record is None else keeping_conversation(self.services, record),
+            )
+            if record is not None:
+                self._records.stored(record)
+        else:
             await self.remember(activity, lookup)
-        card = await self.click(action, activity, lookup, replay=replay, delivery_key=key)
+            card = await self.click(action, activity, lookup, replay=False, delivery_key=key)
         if action.execute:
             return TurnResult(invoke=render.card_response(card))
         return TurnResult(update=card)
@@ -135,16 +148,28 @@ class TeamsHandlers:
         The first time someone is seen, their email comes from the roster (`lookup`): it
         links them to the person a helpdesk webhook names by email.
         """
-        person: Person | None = None
-        if activity.from_property is not None and inbound.kind_of(activity) == "personal":
-            person = await people.person_of(self.services, inbound.sender_of(activity), lookup,
-                                            wants_locale=False)
-        if activity.service_url and activity.conversation and activity.conversation.id:
-            record = self._records.of(activity, person.id if person else None)
-            if not self._records.is_stored(record):
-                await remember_conversation(self.services, record)
-                self._records.stored(record)
+        person = await self._sender(activity, lookup)
+        record = await self._unstored_record(activity, person)
+        if record is not None:
+            await remember_conversation(self.services, record)
+            self._records.stored(record)
         return person
+
+    async def _sender(self, activity: Activity, lookup: Lookup | None) -> Person | None:
+        """The stored person who sent `activity` in a personal chat, brought up to date."""
+        if activity.from_property is None or inbound.kind_of(activity) != "personal":
+            return None
+        return await people.person_of(self.services, inbound.sender_of(activity), lookup,
+                                      wants_locale=False)
+
+    async def _unstored_record(
+        self, activity: Activity, person: Person | None
+    ) -> TeamsConversation | None:
+        """The conversation's reference, unless this process stored just that already."""
+        if not (activity.service_url and activity.conversation and activity.conversation.id):
+            return None
+        record = self._records.of(activity, person.id if person else None)
+        return None if self._records.is_stored(record) else record
 
     async def identify(self, activity: Activity, lookup: Lookup | None) -> PersonIdentity:
         """The sender, with their email when the store or the roster knows it."""
@@ -180,7 +205,8 @@ class TeamsHandlers:
         raise InvalidValue(NOT_OURS)
 
     async def _rate(self, action: CardAction, sender: PersonIdentity, *, replay: bool,
-                    delivery_key: str | None) -> render.Card:
+                    delivery_key: str | None, alongside: Alongside | None = None
+                    ) -> render.Card:
         prompt_id, score = action.integer("prompt"), action.integer("score")
         receipt = action.string("receipt")
         if prompt_id is None or score is None:
@@ -189,7 +215,7 @@ class TeamsHandlers:
             view = await answering.replayed(self.services, prompt_id, sender, score, receipt)
         else:
             view = await answering.answer(self.services, prompt_id, sender, score, receipt,
-                                          delivery_key=delivery_key)
+                                          delivery_key=delivery_key, alongside=alongside)
         return render.answer_card(view)
 
     async def _comment(self, action: CardAction, sender: PersonIdentity, *, replay: bool

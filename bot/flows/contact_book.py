@@ -17,6 +17,7 @@ from bot.domain.clock import Clock
 from bot.domain.identity import PersonIdentity
 from bot.domain.model import Person
 from bot.domain.platform_refs import TeamsConversation
+from bot.flows.recording import Alongside
 from bot.ports.store import Store
 from bot.ports.store.directory import DirectoryEntry, DirectoryPage
 from bot.services import Services
@@ -94,3 +95,13 @@ async def remember_conversation(services: Services, record: TeamsConversation) -
     (the store decides that in the same statement that writes).
     """
     await services.store.remember_teams_conversation(record, at=services.clock.now())
+
+
+def keeping_conversation(services: Services, record: TeamsConversation) -> Alongside:
+    """`remember_conversation` as work alongside a click's answer, in its transaction."""
+    at = services.clock.now()
+
+    async def keep(tx: Store) -> None:
+        await tx.remember_teams_conversation(record, at=at)
+
+    return keep

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.domain.anonymity import answered_marker, random_follow_up_id, random_rating_id
@@ -45,6 +46,11 @@ _GONE = "This rating request no longer exists."
 _IDS = random.SystemRandom()
 
 
+# Store work a platform does with a click besides its answer (Teams keeps the conversation's
+# reference), done in the answer's own transaction: one commit where there were two.
+Alongside = Callable[[Store], Awaitable[object]]
+
+
 class AlreadyDelivered(Exception):
     """The platform delivered this click before, and it was recorded then."""
 
@@ -57,12 +63,14 @@ async def record_rating(
     receipt: str | None = None,
     *,
     delivery_key: str | None = None,
+    alongside: Alongside | None = None,
 ) -> RatingResult:
     """Record (or change) the rating of a prompt, in one transaction.
 
     `result.follow_up_id` flags a new detractor; `result.alert` is its alert, ready for
     `alerts.alert_detractor`. A `delivery_key` (the platform's id of this click) is
     checked in the same transaction: a click delivered twice raises `AlreadyDelivered`.
+    `alongside` runs in that transaction too, so it is written only with the answer.
     """
     answer = Answer(
         prompt_id=prompt_id,
@@ -75,11 +83,12 @@ async def record_rating(
     key = services.policy.anonymity_key
     if services.units is None:
         result = await record_answer(services.store, answer, delivery_key=delivery_key,
-                                     anonymity_key=key)
+                                     anonymity_key=key, alongside=alongside)
     else:
         # Clicks arriving together may share one commit (`Services.units`).
         result = await services.units.run(
-            lambda tx: _record_in(tx, answer, delivery_key=delivery_key, anonymity_key=key))
+            lambda tx: _record_in(tx, answer, delivery_key=delivery_key, anonymity_key=key,
+                                  alongside=alongside))
     if result.changed and not result.pulse:
         services.telemetry.rating_recorded(result.rating.scale, result.category)
     if result.created:
@@ -88,7 +97,8 @@ async def record_rating(
 
 
 async def record_answer(
-    store: Store, answer: Answer, *, delivery_key: str | None = None, anonymity_key: str = ""
+    store: Store, answer: Answer, *, delivery_key: str | None = None, anonymity_key: str = "",
+    alongside: Alongside | None = None,
 ) -> RatingResult:
     """`record_rating`'s unit of work: read the facts, let the rules decide, write.
 
@@ -96,13 +106,16 @@ async def record_answer(
     team (`anonymity.answered_marker`)."""
     async with store.transaction() as tx:
         return await _record_in(tx, answer, delivery_key=delivery_key,
-                                anonymity_key=anonymity_key)
+                                anonymity_key=anonymity_key, alongside=alongside)
 
 
 async def _record_in(
-    tx: Store, answer: Answer, *, delivery_key: str | None, anonymity_key: str
+    tx: Store, answer: Answer, *, delivery_key: str | None, anonymity_key: str,
+    alongside: Alongside | None = None,
 ) -> RatingResult:
     """`record_answer`'s body, inside the transaction `tx` (its own, or a group's)."""
+    if alongside is not None:
+        await alongside(tx)
     if delivery_key is not None and not await tx.first_delivery(delivery_key, at=answer.at):
         raise AlreadyDelivered(delivery_key)
     facts = await tx.answer_facts(answer.prompt_id, answer.person, answer.receipt, lock=True)

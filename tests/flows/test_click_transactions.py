@@ -21,7 +21,8 @@ from bot.domain.model import Anonymity
 from bot.flows import alerts
 from bot.flows.interactions.answering import answer
 from bot.flows.interactions.commenting import comment
-from bot.flows.recording import AlreadyDelivered, record_comment, record_rating
+from bot.flows.recording import Alongside, AlreadyDelivered, record_comment, record_rating
+from bot.ports.store import Store
 from bot.services import Services
 from tests.fakes.chat import FakeChat
 from tests.flows.conftest import ADMIN, Close
@@ -159,3 +160,43 @@ async def test_a_comment_without_an_alert_updates_none(
     rated = await record_rating(services, sent, JAN, 9)
     commented = await record_comment(services, sent, JAN, "Quick", rated.receipt)
     assert commented.alert is None and chat.alert_updates == []
+
+
+def keeping(services: Services, note: str) -> Alongside:
+    """Work a platform does with a click: here, a checkpoint anyone can read back."""
+    async def keep(tx: Store) -> None:
+        await tx.save_checkpoint("platform-probe", note, at=services.clock.now())
+
+    return keep
+
+
+async def test_work_alongside_a_click_is_written_in_the_answers_transaction(
+    services: Services, sent: int
+) -> None:
+    with counted_transactions() as begun:
+        view = await answer(services, sent, JAN, 9, None, alongside=keeping(services, "kept"))
+    assert len(begun) == 1 and view.update is not None and view.update.score == 9
+    assert await services.store.poll_checkpoint("platform-probe") == "kept"
+
+
+async def test_work_alongside_a_refused_click_is_written_alone(
+    services: Services, sent: int
+) -> None:
+    stranger = PersonIdentity(email="stranger@example.com")
+    view = await answer(services, sent, stranger, 9, None, alongside=keeping(services, "alone"))
+    assert view.update is None and view.problem is not None  # not theirs to answer
+    assert await services.store.poll_checkpoint("platform-probe") == "alone"
+    assert await services.store.rating_of_prompt(sent) is None
+
+
+async def test_a_click_whose_work_alongside_fails_records_nothing(
+    services: Services, sent: int
+) -> None:
+    async def broken(tx: Store) -> None:
+        await tx.save_checkpoint("platform-probe", "half", at=services.clock.now())
+        raise RuntimeError("the platform's work failed")
+
+    with pytest.raises(RuntimeError):
+        await answer(services, sent, JAN, 9, None, alongside=broken)
+    assert await services.store.rating_of_prompt(sent) is None
+    assert await services.store.poll_checkpoint("platform-probe") is None

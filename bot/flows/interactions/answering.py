@@ -16,6 +16,7 @@ from bot.flows import alerts, closing_the_loop
 from bot.flows.interactions.people import is_same, reader_locale
 from bot.flows.interactions.views import PromptView
 from bot.flows.recording import (
+    Alongside,
     AlreadyDelivered,
     answers_after,
     rating_prompt,
@@ -27,6 +28,7 @@ from bot.services import Services
 async def answer(
     services: Services, prompt_id: int, who: PersonIdentity, score: int, receipt: str | None,
     *, delivery_key: str | None = None, settled: Callable[[], Awaitable[object]] | None = None,
+    alongside: Alongside | None = None,
 ) -> PromptView:
     """Record `who`'s score for the prompt (or change it) and redraw the prompt.
 
@@ -36,16 +38,21 @@ async def answer(
     its refusal decided) and before anything else: the platform's acknowledgement, which
     must never promise a rating a crash could still lose. It is not awaited when storing
     failed, so the platform can tell the person the click did not count.
+    `alongside` (`recording.Alongside`) is written with the answer, or, when the answer is
+    refused or was recorded before, in a transaction of its own: written either way.
     """
     try:
         result = await record_rating(
-            services, prompt_id, who, score, receipt, delivery_key=delivery_key
+            services, prompt_id, who, score, receipt, delivery_key=delivery_key,
+            alongside=alongside,
         )
     except AlreadyDelivered:
         await _settle(settled)
+        await _alone(services, alongside)
         return await replayed(services, prompt_id, who, score, receipt)
     except UserFacingError as refusal:
         await _settle(settled)
+        await _alone(services, alongside)
         return await refused(services, prompt_id, who, refusal)
     await _settle(settled)
     if result.alert is not None:  # a new detractor: its alert was drafted with the answer
@@ -60,6 +67,13 @@ async def answer(
                           receipt=result.receipt, after=result.after)
     # A replayed click changed nothing: the prompt already shows it.
     return PromptView(locale, update=update, changed=result.created or result.changed)
+
+
+async def _alone(services: Services, alongside: Alongside | None) -> None:
+    """What was to go with an answer that was not written: in a transaction of its own."""
+    if alongside is not None:
+        async with services.store.transaction() as tx:
+            await alongside(tx)
 
 
 async def _settle(settled: Callable[[], Awaitable[object]] | None) -> None:

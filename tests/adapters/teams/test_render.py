@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.teams import render
-from adapters.teams.escape import escape, say, teams_markdown
+from adapters.teams.escape import escape, escaped, say, teams_markdown
 from bot.domain.answers import RatedItem
 from bot.domain.messages import DetractorAlert, PromptUpdate, RatingPrompt
 from bot.domain.model import Anonymity, Person
@@ -151,6 +153,18 @@ def test_escape_keeps_plain_text_readable() -> None:
     assert escape("Printer on floor 3.5, room 12") == "Printer on floor 3.5, room 12"
     assert escape("- list\n1. item\n# head\n> quote") == "\\- list\n1\\. item\n\\# head\n\\> quote"
     assert escape("a_b*c`d") == "a\\_b\\*c\\`d"
+
+
+_MARKDOWNISH = st.text(alphabet=st.sampled_from(
+    [*"ab 1\t\n\r.)#>+-\\`*_[]()~<>|${}", "\u00a0", "٣", "\u2028"]), max_size=30)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(_MARKDOWNISH, st.text(max_size=30)))
+def test_text_with_nothing_to_escape_is_returned_as_it_is_and_all_else_escaped(
+    text: str,
+) -> None:
+    assert escape(text) == escaped(text)
 
 
 def test_catalog_bold_becomes_teams_bold_and_values_are_escaped() -> None:

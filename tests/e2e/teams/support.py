@@ -129,7 +129,8 @@ class Teams:
                       inputs: dict[str, Any] | None = None, *,
                       reply_to: str = "1000", locale: str = "en-US",
                       activity_id: str | None = None,
-                      conversation: dict[str, Any] | None = None) -> tuple[int, Any]:
+                      conversation: dict[str, Any] | None = None,
+                      service_url: str | None = None) -> tuple[int, Any]:
         """Click an `Action.Execute` button of a card (an `adaptiveCard/action` invoke)."""
         assert action["type"] == "Action.Execute"
         activity = self.base(
@@ -142,6 +143,8 @@ class Teams:
         )
         if activity_id is not None:
             activity["id"] = activity_id
+        if service_url is not None:
+            activity["serviceUrl"] = service_url
         return await self.post(activity)
 
     async def submit(self, user: User, action: dict[str, Any],

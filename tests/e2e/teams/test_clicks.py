@@ -12,6 +12,7 @@ from tests.e2e.teams.harness import TeamsBotUnderTest
 from tests.e2e.teams.support import JAN, KLAAS, button, buttons, texts_of
 from tests.e2e.teams.test_prompts import close_for, install, setup_team
 from tests.fakes.bot_connector import card_of
+from tests.flows.test_click_transactions import counted_transactions
 
 CARD = "application/vnd.microsoft.card.adaptive"
 
@@ -113,6 +114,35 @@ async def test_a_reclick_changes_the_score_and_keeps_one_rating(bot: TeamsBotUnd
     assert "You rated **3**" in texts_of(second["value"])
     [rating] = await stored_ratings(bot)
     assert rating.score == 3
+
+
+async def test_a_score_keeps_what_is_new_in_the_conversation_in_its_own_transaction(
+    bot: TeamsBotUnderTest,
+) -> None:
+    """Teams moved the chat to another service URL: the reference that says so is kept with
+    the rating, not in a transaction of its own (nor is it read back first)."""
+    prompt, card = await prompted(bot)
+    moved = f"{bot.teams.connector.url}/moved/"
+    with counted_transactions() as begun:
+        status, answer = await bot.teams.execute(JAN, button(card, "8"), service_url=moved)
+    assert status == 200 and "You rated **8**" in texts_of(answer["value"])
+    assert len(begun) == 2  # who clicked (a read), then the rating with the reference
+    stored = await bot.services.store.teams_conversation(JAN.chat)
+    assert stored is not None and stored.service_url == moved
+    [rating] = await stored_ratings(bot)
+    assert (rating.prompt_id, rating.score) == (prompt.id, 8)
+
+
+async def test_a_refused_score_still_keeps_what_is_new_in_the_conversation(
+    bot: TeamsBotUnderTest,
+) -> None:
+    _, card = await prompted(bot)
+    moved = f"{bot.teams.connector.url}/moved/"
+    status, answer = await bot.teams.execute(KLAAS, button(card, "2"), service_url=moved)
+    assert status == 200 and "sent to someone else" in texts_of(answer["value"])
+    assert await stored_ratings(bot) == []
+    stored = await bot.services.store.teams_conversation(KLAAS.chat)
+    assert stored is not None and stored.service_url == moved
 
 
 async def test_an_expired_prompt_records_nothing(bot: TeamsBotUnderTest) -> None:
