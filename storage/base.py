@@ -106,6 +106,14 @@ class StoreBase:
             async with self._one_reads.connect() as connection:
                 yield connection
 
+    def _read_hot(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """For a read made only of `HotQuery`s that need no snapshot in common: on SQLite's
+        inline connection without BEGIN and COMMIT, each statement reading in a snapshot of
+        its own (they cost more than a one-row lookup); elsewhere, as `_read()`."""
+        if self._bound is not None or self._inline is None:
+            return self._read()
+        return _HotReads(self)
+
     def _write(self) -> AbstractAsyncContextManager[AsyncConnection]:
         if self._bound is not None:
             return _Bound(self._bound)
@@ -232,6 +240,34 @@ class _InlineTransaction:
         return False
 
 
+class _HotReads:
+    """`_read_hot()` on SQLite: the reading connection's driver, in its autocommit mode."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: StoreBase) -> None:
+        self._store = store
+
+    async def __aenter__(self) -> AsyncConnection:
+        try:
+            held = self._store._held_connection("DEFERRED")
+        except Exception as error:
+            outage = unavailable(error)
+            if outage is not None:
+                raise outage from error
+            raise
+        return cast(AsyncConnection, _DriverOnly(held))
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any
+    ) -> bool:
+        if error is not None:
+            outage = unavailable(error)
+            if outage is not None:
+                raise outage from error
+        return False
+
+
 class InlineConnection:
     """The part of `AsyncConnection` the queries use, over a blocking SQLite connection."""
 
@@ -249,6 +285,17 @@ class InlineConnection:
         """The pysqlite connection beneath, in this transaction: for the intake's insert,
         hot enough that SQLAlchemy's per-statement work outweighs SQLite's."""
         return self._connection.connection.driver_connection
+
+
+class _DriverOnly(InlineConnection):
+    """An `InlineConnection` outside any transaction: SQLAlchemy's `execute` would begin one
+    that nothing ends, so only the driver may be used (`HotQuery`)."""
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        raise TypeError("a hot read runs HotQuery statements only")
+
+    async def stream(self, statement: Any) -> InlineStream:
+        raise TypeError("a hot read runs HotQuery statements only")
 
 
 class InlineStream:

@@ -64,7 +64,9 @@ class PeopleQueries(StoreBase):
             (_BY_TEAMS_ID, teams_user_id),
             (_BY_EMAIL, normalize_email(email)),
         ]
-        async with self._read() as connection:
+        # Each lookup stands alone (the first that finds someone answers): no snapshot
+        # in common is needed.
+        async with self._read_hot() as connection:
             for query, value in keys:
                 if not value:
                     continue

@@ -42,6 +42,8 @@ async def test_an_unopenable_sqlite_file(
             await store.add_team("servicedesk", actor=ADMIN, at=T0)
         with pytest.raises(StoreUnavailable):
             [row async for row in store.export_rows()]
+        with pytest.raises(StoreUnavailable):
+            await store.find_person(email="jan@example.com")  # a hot read (storage.base)
         with pytest.raises(sa.exc.OperationalError, match="unable to open database file"):
             async with engine.connect():
                 pass
