@@ -120,17 +120,22 @@ async def test_a_score_keeps_what_is_new_in_the_conversation_in_its_own_transact
     bot: TeamsBotUnderTest,
 ) -> None:
     """Teams moved the chat to another service URL: the reference that says so is kept with
-    the rating, not in a transaction of its own (nor is it read back first)."""
+    the rating, in no transaction of its own, so the click costs as many as one that
+    brings nothing new."""
     prompt, card = await prompted(bot)
     moved = f"{bot.teams.connector.url}/moved/"
-    with counted_transactions() as begun:
+    with counted_transactions() as news:
         status, answer = await bot.teams.execute(JAN, button(card, "8"), service_url=moved)
     assert status == 200 and "You rated **8**" in texts_of(answer["value"])
-    assert len(begun) == 2  # who clicked (a read), then the rating with the reference
     stored = await bot.services.store.teams_conversation(JAN.chat)
     assert stored is not None and stored.service_url == moved
+    with counted_transactions() as nothing_new:
+        status, _ = await bot.teams.execute(JAN, button(answer["value"], "9"),
+                                            service_url=moved)
+    assert status == 200
+    assert len(news) == len(nothing_new)
     [rating] = await stored_ratings(bot)
-    assert (rating.prompt_id, rating.score) == (prompt.id, 8)
+    assert (rating.prompt_id, rating.score) == (prompt.id, 9)
 
 
 async def test_a_refused_score_still_keeps_what_is_new_in_the_conversation(
