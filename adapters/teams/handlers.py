@@ -126,7 +126,7 @@ class TeamsHandlers:
             card = await self.click(action, activity, lookup, replay=True, delivery_key=key)
         elif action.verb == render.RATE:
             # The conversation's reference is kept in the score's own transaction.
-            record = await self._unstored_record(activity, await self._sender(activity, lookup))
+            _, record = await self._unremembered(activity, lookup)
             card = await self._rate(
                 action, inbound.sender_of(activity), replay=False, delivery_key=key,
                 alongside=None if record is None else keeping_conversation(self.services, record),
@@ -148,28 +148,25 @@ class TeamsHandlers:
         The first time someone is seen, their email comes from the roster (`lookup`): it
         links them to the person a helpdesk webhook names by email.
         """
-        person = await self._sender(activity, lookup)
-        record = await self._unstored_record(activity, person)
+        person, record = await self._unremembered(activity, lookup)
         if record is not None:
             await remember_conversation(self.services, record)
             self._records.stored(record)
         return person
 
-    async def _sender(self, activity: Activity, lookup: Lookup | None) -> Person | None:
-        """The stored person who sent `activity` in a personal chat, brought up to date."""
-        if activity.from_property is None or inbound.kind_of(activity) != "personal":
-            return None
-        return await people.person_of(self.services, inbound.sender_of(activity), lookup,
-                                      wants_locale=False)
-
-    async def _unstored_record(
-        self, activity: Activity, person: Person | None
-    ) -> TeamsConversation | None:
-        """The conversation's reference, unless this process stored just that already."""
+    async def _unremembered(
+        self, activity: Activity, lookup: Lookup | None
+    ) -> tuple[Person | None, TeamsConversation | None]:
+        """The stored person who sent `activity` in a personal chat, brought up to date, and
+        the conversation's reference unless this process stored just that already."""
+        person: Person | None = None
+        if activity.from_property is not None and inbound.kind_of(activity) == "personal":
+            person = await people.person_of(self.services, inbound.sender_of(activity), lookup,
+                                            wants_locale=False)
         if not (activity.service_url and activity.conversation and activity.conversation.id):
-            return None
+            return person, None
         record = self._records.of(activity, person.id if person else None)
-        return None if self._records.is_stored(record) else record
+        return person, None if self._records.is_stored(record) else record
 
     async def identify(self, activity: Activity, lookup: Lookup | None) -> PersonIdentity:
         """The sender, with their email when the store or the roster knows it."""

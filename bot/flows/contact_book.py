@@ -94,7 +94,7 @@ async def remember_conversation(services: Services, record: TeamsConversation) -
     is written the first time it is seen and again only when it tells something new
     (the store decides that in the same statement that writes).
     """
-    await services.store.remember_teams_conversation(record, at=services.clock.now())
+    await keeping_conversation(services, record)(services.store)
 
 
 def keeping_conversation(services: Services, record: TeamsConversation) -> Alongside:
