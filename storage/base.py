@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engine import LOCK_WAIT_MS, WRITE, inline_sqlite_engine, one_read_engine
-from storage.guard import is_busy, translate_unavailable, unavailable
+from storage.guard import is_busy, raise_outage, translate_unavailable
 
 # A held lock is usually a short write: look again soon, then less often.
 _FIRST_PAUSE = 0.002
@@ -215,9 +215,7 @@ class _InlineTransaction:
             else:
                 transaction = self._store._held_connection("DEFERRED").begin()
         except Exception as error:
-            outage = unavailable(error)
-            if outage is not None:
-                raise outage from error
+            raise_outage(error)
             raise
         self._transaction = transaction
         return _inline(transaction.connection)
@@ -229,14 +227,10 @@ class _InlineTransaction:
         try:
             self._transaction.__exit__(kind, error, traceback)  # commit, or roll back
         except Exception as failure:
-            outage = unavailable(failure)
-            if outage is not None:
-                raise outage from failure
+            raise_outage(failure)
             raise
         if error is not None:
-            outage = unavailable(error)
-            if outage is not None:
-                raise outage from error
+            raise_outage(error)
         return False
 
 
@@ -252,9 +246,7 @@ class _HotReads:
         try:
             held = self._store._held_connection("DEFERRED")
         except Exception as error:
-            outage = unavailable(error)
-            if outage is not None:
-                raise outage from error
+            raise_outage(error)
             raise
         return cast(AsyncConnection, _DriverOnly(held))
 
@@ -262,9 +254,7 @@ class _HotReads:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any
     ) -> bool:
         if error is not None:
-            outage = unavailable(error)
-            if outage is not None:
-                raise outage from error
+            raise_outage(error)
         return False
 
 

@@ -104,10 +104,15 @@ def translate_unavailable() -> Iterator[None]:
     except StoreUnavailable:
         raise
     except Exception as error:
-        outage = unavailable(error)
-        if outage is not None:
-            raise outage from error
+        raise_outage(error)
         raise
+
+
+def raise_outage(error: BaseException) -> None:
+    """Raise the `StoreUnavailable` that `error` means, from it; return when it means none."""
+    outage = unavailable(error)
+    if outage is not None:
+        raise outage from error
 
 
 def unavailable(error: BaseException) -> StoreUnavailable | None:
