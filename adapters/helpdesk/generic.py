@@ -246,9 +246,10 @@ def _plain_optional(value: Any, read: Callable[[Any], str]) -> str | None:
     return read(value)
 
 
-# ISO-8601 as helpdesks write it, in ranges `datetime.fromisoformat` and the model agree on.
+# ISO-8601 as helpdesks write it, in ranges `datetime.fromisoformat` and the model agree on
+# (both keep the first six digits of a fraction: Power Automate's `utcNow()` writes seven).
 _PLAIN_MOMENT = re.compile(
-    r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?"
+    r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?"
     r"(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)",
     re.ASCII,  # \d is then 0-9 only
 )

@@ -251,6 +251,7 @@ def model_reading(data: dict[str, Any]) -> ConversationClosed | None:
         {**CANONICAL, "ticket_id": 1042, "event": "closed", "always_ask": True,
          "requester_name": "Jan Jansen", "agent_name": "Piet", "agent": "",
          "closed_at": "2026-11-26T11:00:00.25+01:00", "requester_email": "Jan@Example.COM"},
+        {**CANONICAL, "closed_at": "2026-11-26T10:00:00.8630000Z"},  # Power Automate's utcNow()
         {**CANONICAL, "subject": None, "agent": None, "closed_at": None, "extra": [1, 2]},
     ],
 )
@@ -296,8 +297,10 @@ _EMAILS = st.one_of(st.sampled_from(["jan@example.com", "Jan.Smit@Example.COM"])
 _MOMENTS = st.tuples(
     st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
     st.sampled_from(["seconds", "milliseconds", "microseconds"]),
+    st.sampled_from(["", "", "0", "863", "999"]),  # digits past the sixth: utcNow() has 7
     st.sampled_from(["Z", "+00:00", "-00:00", "+01:00", "-05:30", "+23:59"]),
-).map(lambda parts: parts[0].isoformat("T", parts[1]) + parts[2])
+).map(lambda parts: parts[0].isoformat("T", parts[1])
+      + (parts[2] if parts[1] == "microseconds" else "") + parts[3])
 
 
 def _padded(core: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
